@@ -1,0 +1,222 @@
+"""A local console that plays Slack: type a line, see what the bot would post.
+
+It starts the fake Slack Web API on 127.0.0.1, builds the very same Bolt app and listeners as
+HTTP and Socket Mode (pointed at the fake), and turns each typed line into the signed request
+Slack would send:
+
+- ``/sentiment TEXT`` (or ``/sentiment --public TEXT``, ``/sentiment help``): a slash command;
+- ``@bot TEXT``: a mention, delivered as both ``app_mention`` and ``message`` like Slack does;
+  a bare ``@bot`` is a reply in the thread of your previous channel message;
+- anything else: a message in #general, which may get a reaction.
+
+Then it waits for the listeners to finish and prints the reactions and replies the bot made.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+import re
+import secrets
+import sys
+from typing import TextIO
+
+from slack_bolt import BoltRequest
+
+from bot import slack_payloads as payloads
+from bot.app import ListenerPool, create_app
+from bot.fake_slack import RESPONSE_URL_METHOD, Call, FakeSlack
+from bot.settings import Settings
+from bot.startup import StartupError, load_model
+from model.prediction import Predictor
+
+CHANNEL = "C0CONSOLE"
+USER = "UCONSOLE1"
+BANNER = """Sentiment bot console: a pretend #general channel, no Slack needed.
+  type a message           -> the bot may react to it
+  /sentiment TEXT          -> private answer (add --public to share, or try /sentiment help)
+  @bot TEXT                -> the bot replies in a thread; a bare @bot judges your last message
+  quit (or Ctrl-D)         -> leave"""
+
+_MENTION = re.compile(r"(?<!\S)@(bot|sentiment)\b", re.I)
+
+
+class Console:
+    """Drives a Bolt app built by ``create_app`` through typed lines; prints what it posts."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        predictor: Predictor,
+        out: TextIO,
+        fake: FakeSlack,
+    ) -> None:
+        self.out = out
+        self.fake = fake
+        self.secret = secrets.token_hex(16)
+        self.settings = dataclasses.replace(
+            settings,
+            bot_token="xoxb-console",
+            app_token="",
+            signing_secret=self.secret,
+            slack_api_url=fake.base_url,
+        )
+        self.pool = ListenerPool(max_workers=2)
+        self.app = create_app(self.settings, predictor, listener_pool=self.pool)
+        self.bot_user = fake.bot_user_id
+        self.last_message_ts: str | None = None
+
+    # -- input -> signed Slack requests -----------------------------------------------------
+
+    def _dispatch(self, body: str, content_type: str) -> int:
+        headers = payloads.sign(self.secret, body)
+        headers["Content-Type"] = content_type
+        return self.app.dispatch(BoltRequest(body=body, headers=headers)).status
+
+    def _send_event(self, event: dict) -> int:
+        body = payloads.json_body(payloads.event_callback(event, team_id=self.fake.team_id))
+        return self._dispatch(body, "application/json")
+
+    def handle_line(self, line: str) -> None:
+        """Turn one typed line into Slack deliveries and print what the bot posted."""
+        line = line.strip()
+        if not line:
+            return
+        mark = len(self.fake.calls())
+        if line.startswith("/"):
+            command, _, text = line.partition(" ")
+            fields = payloads.slash_command(
+                text,
+                response_url=self.fake.response_url("console"),
+                command=command,
+                channel_id=CHANNEL,
+                user_id=USER,
+                team_id=self.fake.team_id,
+            )
+            status = self._dispatch(payloads.form_body(fields), "application/x-www-form-urlencoded")
+            if status == 404:
+                self._say(f"(no such command here; try {self.settings.command} help)")
+                return
+            kind = "command"
+        elif _MENTION.search(line):
+            slack_text = _MENTION.sub(f"<@{self.bot_user}>", line)
+            ts = payloads.new_ts()
+            extra = {}
+            bare = not _MENTION.sub("", line).strip()
+            if bare and self.last_message_ts:
+                extra["thread_ts"] = self.last_message_ts
+                self._say("(as a reply in the thread of your last message)")
+            self.fake.add_message(CHANNEL, ts, slack_text, user=USER, **extra)
+            # Slack delivers a mention twice: as app_mention and as a channel message.
+            self._send_event(
+                payloads.app_mention_event(slack_text, channel=CHANNEL, user=USER, ts=ts, **extra)
+            )
+            self._send_event(
+                payloads.message_event(slack_text, channel=CHANNEL, user=USER, ts=ts, **extra)
+            )
+            kind = "mention"
+        else:
+            ts = payloads.new_ts()
+            self.fake.add_message(CHANNEL, ts, line, user=USER)
+            self.last_message_ts = ts
+            self._send_event(payloads.message_event(line, channel=CHANNEL, user=USER, ts=ts))
+            kind = "message"
+        if not self.pool.wait_idle(timeout=30):
+            self._say("(the bot is still working; its answer will show up later)")
+        self._show(self.fake.calls()[mark:], kind)
+
+    # -- fake Slack calls -> what a person would see -----------------------------------------
+
+    def _say(self, text: str) -> None:
+        print(text, file=self.out, flush=True)
+
+    def _show(self, calls: list[Call], kind: str) -> None:
+        visible = [c for c in calls if c.method not in {"auth.test", "conversations.replies"}]
+        for call in visible:
+            if not call.ok:
+                self._say(f"bot: (Slack call {call.method} failed: {call.error})")
+            elif call.method == "reactions.add":
+                self._say(f"bot reacts :{call.params.get('name')}: to your message")
+            elif call.method == "chat.postMessage":
+                self._say("bot replies in the thread:")
+                self._say(_indent(_render(call.params)))
+            elif call.method == RESPONSE_URL_METHOD:
+                where = call.params.get("response_type")
+                who = "shared in the channel" if where == "in_channel" else "only you can see this"
+                self._say(f"bot ({who}):")
+                self._say(_indent(_render(call.params)))
+            else:
+                self._say(f"bot calls {call.method}")
+        if not visible:
+            self._say("(no reaction)" if kind == "message" else "(nothing posted)")
+
+    def close(self) -> None:
+        self.pool.shutdown(wait=True)
+
+
+def _render(params: dict) -> str:
+    """Block Kit as a terminal shows it: section and context texts, one per line."""
+    lines = []
+    for block in params.get("blocks") or []:
+        if block.get("type") == "section":
+            lines.append(block.get("text", {}).get("text", ""))
+        elif block.get("type") == "context":
+            lines.extend(el.get("text", "") for el in block.get("elements", []))
+    return "\n".join(lines) if lines else str(params.get("text") or "")
+
+
+def _indent(text: str) -> str:
+    return "\n".join("    " + line for line in text.splitlines() or [""])
+
+
+def _configure_console_logging(out: TextIO) -> None:
+    """Show the bot's one-line event logs (no message text) so people see why it stayed quiet."""
+    handler = logging.StreamHandler(out)
+    handler.setFormatter(logging.Formatter("  . %(message)s"))
+    root = logging.getLogger()
+    for old in list(root.handlers):
+        root.removeHandler(old)
+    root.addHandler(handler)
+    root.setLevel(logging.WARNING)
+    logging.getLogger("bot.events").setLevel(logging.INFO)
+    # An unknown /command is answered by the console itself; Bolt's hint would only confuse.
+    logging.getLogger("bot.bolt").setLevel(logging.ERROR)
+
+
+def run_console(
+    settings: Settings,
+    predictor: Predictor | None = None,
+    stdin: TextIO | None = None,
+    out: TextIO | None = None,
+) -> int:
+    """Run the console until ``quit`` or end of input; returns the process exit code."""
+    stdin = stdin or sys.stdin
+    out = out or sys.stdout
+    if predictor is None:
+        try:
+            predictor = load_model(settings)
+        except StartupError as err:
+            print(f"error: {err}", file=sys.stderr)
+            return 2
+    _configure_console_logging(out)
+    with FakeSlack() as fake:
+        console = Console(settings, predictor, out, fake)
+        interactive = stdin.isatty()
+        print(BANNER, file=out, flush=True)
+        try:
+            while True:
+                if interactive:
+                    print("> ", end="", file=out, flush=True)
+                line = stdin.readline()
+                if not line:
+                    break
+                if line.strip().lower() in {"quit", "exit", ":q"}:
+                    break
+                if not interactive:
+                    print(f"> {line.rstrip()}", file=out, flush=True)
+                console.handle_line(line)
+        except KeyboardInterrupt:
+            print("", file=out)
+        finally:
+            console.close()
+    return 0

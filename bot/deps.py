@@ -1,0 +1,81 @@
+"""What every listener needs, passed in rather than imported, plus the shared log line.
+
+Listeners get a ``Deps`` (settings, predictor, the record of seen events) when they are
+registered, so tests can hand them a fake predictor and a fresh record.
+
+Logging rule: ids, surfaces, outcomes, timings and Slack error codes only; never message text.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+
+from bot.dedupe import SeenEvents
+from bot.settings import Settings
+from model.prediction import Prediction, Predictor
+
+log = logging.getLogger("bot.events")
+
+
+@dataclass(frozen=True)
+class Deps:
+    """The collaborators the listeners share."""
+
+    settings: Settings
+    predictor: Predictor
+    seen: SeenEvents
+
+    def predict(self, text: str) -> Prediction:
+        """One text in, one prediction out (the predictor works in batches)."""
+        return self.predictor.predict([text])[0]
+
+
+class Outcome:
+    """A mutable slot a handler fills in with what it did, for the closing log line."""
+
+    __slots__ = ("value", "detail")
+
+    def __init__(self) -> None:
+        self.value = "ignored"
+        self.detail = ""
+
+    def set(self, value: str, detail: str = "") -> None:
+        self.value = value
+        self.detail = detail
+
+
+@contextmanager
+def handling(surface: str, event_id: str | None, channel: str | None = None) -> Iterator[Outcome]:
+    """Time one handled delivery and log one line about it; swallow and log any exception.
+
+    Swallowing keeps one bad message from reaching Bolt's default handler, which would log the
+    exception text (and exception texts can quote user input).
+    """
+    outcome = Outcome()
+    started = time.perf_counter()
+    try:
+        yield outcome
+    except Exception as err:  # noqa: BLE001 - one failure must not stop the next message
+        outcome.set("error", type(err).__name__)
+        log.error(
+            "handler_failed surface=%s event_id=%s channel=%s error=%s",
+            surface,
+            event_id,
+            channel,
+            type(err).__name__,
+        )
+    finally:
+        ms = (time.perf_counter() - started) * 1000
+        log.info(
+            "handled surface=%s event_id=%s channel=%s outcome=%s%s ms=%.1f",
+            surface,
+            event_id,
+            channel,
+            outcome.value,
+            f" detail={outcome.detail}" if outcome.detail else "",
+            ms,
+        )

@@ -1,0 +1,372 @@
+"""A fake Slack Web API on 127.0.0.1: records every call and can be told to fail.
+
+The console points the bot at it to show what the bot would post, and the tests point the bot
+at it to check what was posted, so neither ever talks to Slack. It answers the methods the bot
+uses (``auth.test``, ``chat.postMessage``, ``chat.postEphemeral``, ``reactions.add``,
+``conversations.replies``, ``apps.connections.open``) under ``/api/``, and slash-command
+``response_url`` posts under ``/response/``. ``fail()`` queues failures: Slack error codes,
+429 with ``Retry-After``, 5xx, or a slow answer that makes the client time out.
+
+Use it as a context manager::
+
+    with FakeSlack() as slack:
+        client = WebClient(token="xoxb-test", base_url=slack.base_url)
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+import threading
+import time
+from collections import deque
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+from urllib.parse import parse_qsl, urlsplit
+
+RESPONSE_URL_METHOD = "response_url"
+
+
+@dataclass(frozen=True)
+class Call:
+    """One request the fake received, and how it answered."""
+
+    method: str
+    params: dict[str, Any]
+    token: str | None
+    status: int
+    error: str | None
+    path: str
+    at: float
+
+    @property
+    def ok(self) -> bool:
+        return self.status == 200 and self.error is None
+
+
+@dataclass
+class Failure:
+    """A queued failure for one method: HTTP status, Slack error code, Retry-After, delay."""
+
+    status: int = 200
+    error: str | None = None
+    retry_after: int | None = None
+    delay: float = 0.0
+    times: int = 1
+
+
+@dataclass
+class _Message:
+    channel: str
+    ts: str
+    text: str
+    user: str
+    thread_ts: str | None = None
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        data = {"type": "message", "ts": self.ts, "text": self.text, "user": self.user}
+        if self.thread_ts:
+            data["thread_ts"] = self.thread_ts
+        data.update(self.extra)
+        return data
+
+
+class FakeSlack:
+    """The fake Web API server; ``start()`` (or ``with``) binds a free port on 127.0.0.1."""
+
+    def __init__(
+        self,
+        *,
+        bot_user_id: str = "UBOT0001",
+        bot_id: str = "BBOT0001",
+        team_id: str = "T0000FAKE",
+        socket_url: str | None = None,
+        on_call: Any = None,
+    ) -> None:
+        self.bot_user_id = bot_user_id
+        self.bot_id = bot_id
+        self.team_id = team_id
+        self.socket_url = socket_url
+        self.on_call = on_call
+        self._calls: list[Call] = []
+        self._failures: dict[str, deque[Failure]] = {}
+        self._messages: dict[tuple[str, str], _Message] = {}
+        self._reactions: set[tuple[str, str, str]] = set()
+        self._ts = itertools.count(1)
+        self._cond = threading.Condition()
+        self._server: ThreadingHTTPServer | None = None
+        self._thread: threading.Thread | None = None
+
+    # -- lifecycle ---------------------------------------------------------------------------
+
+    def start(self) -> FakeSlack:
+        fake = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self) -> None:  # noqa: N802 - stdlib name
+                fake._handle(self)
+
+            def do_GET(self) -> None:  # noqa: N802 - stdlib name
+                fake._handle(self)
+
+            def log_message(self, format: str, *args: Any) -> None:  # noqa: A002
+                pass
+
+        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self._server.daemon_threads = True
+        self._thread = threading.Thread(
+            target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
+        )
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        if self._server is not None:
+            self._server.shutdown()
+            self._server.server_close()
+            self._server = None
+
+    def __enter__(self) -> FakeSlack:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+    @property
+    def port(self) -> int:
+        assert self._server is not None, "FakeSlack is not started"
+        return self._server.server_address[1]
+
+    @property
+    def base_url(self) -> str:
+        """The Web API base URL to give ``WebClient(base_url=...)`` or ``SLACK_API_URL``."""
+        return f"http://127.0.0.1:{self.port}/api/"
+
+    def response_url(self, key: str = "cmd") -> str:
+        """A slash command ``response_url`` whose posts are recorded as ``response_url`` calls."""
+        return f"http://127.0.0.1:{self.port}/response/{key}"
+
+    # -- test and console controls ----------------------------------------------------------
+
+    def fail(
+        self,
+        method: str,
+        *,
+        status: int = 200,
+        error: str | None = None,
+        retry_after: int | None = None,
+        delay: float = 0.0,
+        times: int = 1,
+    ) -> None:
+        """Make the next ``times`` calls to ``method`` fail.
+
+        ``status=200, error="not_in_channel"`` is a Slack error; ``status=429`` a rate limit
+        (with ``retry_after`` seconds); ``status=500`` a server error; ``delay`` answers late.
+        """
+        if status == 429 and error is None:
+            error = "ratelimited"
+        with self._cond:
+            self._failures.setdefault(method, deque()).append(
+                Failure(
+                    status=status, error=error, retry_after=retry_after, delay=delay, times=times
+                )
+            )
+
+    def add_message(
+        self,
+        channel: str,
+        ts: str,
+        text: str,
+        *,
+        user: str = "UHUMAN001",
+        thread_ts: str | None = None,
+        **extra: Any,
+    ) -> None:
+        """Store a message so ``conversations.replies`` can return it."""
+        with self._cond:
+            self._messages[(channel, ts)] = _Message(channel, ts, text, user, thread_ts, extra)
+
+    def calls(self, method: str | None = None) -> list[Call]:
+        """Every recorded call (failed ones too), optionally of one method, oldest first."""
+        with self._cond:
+            return [c for c in self._calls if method is None or c.method == method]
+
+    def ok_calls(self, method: str | None = None) -> list[Call]:
+        """Recorded calls that the fake answered successfully."""
+        return [c for c in self.calls(method) if c.ok]
+
+    def wait_for(self, method: str, count: int = 1, timeout: float = 5.0) -> list[Call]:
+        """Wait until ``count`` calls of ``method`` are recorded; raise TimeoutError if not."""
+        deadline = time.monotonic() + timeout
+        with self._cond:
+            while True:
+                found = [c for c in self._calls if c.method == method]
+                if len(found) >= count:
+                    return found
+                remaining = deadline - time.monotonic()
+                if remaining <= 0:
+                    raise TimeoutError(
+                        f"expected {count} {method} call(s) within {timeout}s, got {len(found)}: "
+                        f"{[c.method for c in self._calls]}"
+                    )
+                self._cond.wait(remaining)
+
+    def clear(self) -> None:
+        """Forget recorded calls and queued failures (stored messages stay)."""
+        with self._cond:
+            self._calls.clear()
+            self._failures.clear()
+
+    # -- request handling -------------------------------------------------------------------
+
+    def _handle(self, request: BaseHTTPRequestHandler) -> None:
+        split = urlsplit(request.path)
+        length = int(request.headers.get("Content-Length") or 0)
+        raw = request.rfile.read(length) if length else b""
+        params: dict[str, Any] = dict(parse_qsl(split.query))
+        content_type = request.headers.get("Content-Type") or ""
+        if raw:
+            if "json" in content_type:
+                try:
+                    params.update(json.loads(raw.decode("utf-8")))
+                except ValueError:
+                    params["_raw"] = raw.decode("utf-8", "replace")
+            else:
+                params.update(parse_qsl(raw.decode("utf-8")))
+        auth = request.headers.get("Authorization") or ""
+        token = auth[7:] if auth.startswith("Bearer ") else params.get("token")
+
+        if split.path.startswith("/response/"):
+            method = RESPONSE_URL_METHOD
+        elif split.path.startswith("/api/"):
+            method = split.path[len("/api/") :]
+        else:
+            method = split.path
+
+        failure = self._next_failure(method)
+        if failure is not None and failure.delay:
+            time.sleep(failure.delay)
+        if failure is not None and (failure.status != 200 or failure.error):
+            status = failure.status
+            body: dict[str, Any] | str = {"ok": False, "error": failure.error or f"http_{status}"}
+            if status >= 500:
+                body = "<html><body>Slack is having trouble</body></html>"
+            headers = {"Retry-After": str(failure.retry_after)} if failure.retry_after else {}
+        elif method == RESPONSE_URL_METHOD:
+            status, body, headers = 200, "ok", {}
+        else:
+            status, headers = 200, {}
+            body = self._answer(method, params, token)
+
+        error = None
+        if status != 200:
+            error = (failure.error if failure else None) or f"http_{status}"
+        elif isinstance(body, dict) and not body.get("ok"):
+            error = body.get("error")
+        call = Call(method, params, token, status, error, split.path, time.time())
+        payload = json.dumps(body).encode() if isinstance(body, dict) else body.encode()
+        try:
+            request.send_response(status)
+            ctype = "application/json; charset=utf-8" if isinstance(body, dict) else "text/html"
+            request.send_header("Content-Type", ctype)
+            request.send_header("Content-Length", str(len(payload)))
+            for name, value in headers.items():
+                request.send_header(name, value)
+            request.end_headers()
+            request.wfile.write(payload)
+        except OSError:
+            pass  # the client gave up (a timeout test); the call is still recorded
+        with self._cond:
+            self._calls.append(call)
+            self._cond.notify_all()
+        if self.on_call is not None:
+            self.on_call(call)
+
+    def _next_failure(self, method: str) -> Failure | None:
+        with self._cond:
+            queue = self._failures.get(method)
+            if not queue:
+                return None
+            failure = queue[0]
+            failure.times -= 1
+            if failure.times <= 0:
+                queue.popleft()
+            return failure
+
+    def _next_ts(self) -> str:
+        return f"{int(time.time())}.{next(self._ts):06d}"
+
+    def _answer(self, method: str, params: dict[str, Any], token: str | None) -> dict[str, Any]:
+        if not token:
+            return {"ok": False, "error": "not_authed"}
+        if method == "auth.test":
+            return {
+                "ok": True,
+                "url": "https://fake.slack.test/",
+                "team": "Fake Team",
+                "user": "sentiment",
+                "team_id": self.team_id,
+                "user_id": self.bot_user_id,
+                "bot_id": self.bot_id,
+                "is_enterprise_install": False,
+            }
+        if method == "chat.postMessage":
+            channel = params.get("channel")
+            if not channel:
+                return {"ok": False, "error": "channel_not_found"}
+            if not (params.get("text") or params.get("blocks")):
+                return {"ok": False, "error": "no_text"}
+            ts = self._next_ts()
+            thread_ts = params.get("thread_ts")
+            self.add_message(
+                channel,
+                ts,
+                params.get("text") or "",
+                user=self.bot_user_id,
+                thread_ts=thread_ts,
+                bot_id=self.bot_id,
+            )
+            message = {
+                "ts": ts,
+                "text": params.get("text"),
+                "user": self.bot_user_id,
+                "bot_id": self.bot_id,
+            }
+            return {"ok": True, "channel": channel, "ts": ts, "message": message}
+        if method == "chat.postEphemeral":
+            if not params.get("channel") or not params.get("user"):
+                return {"ok": False, "error": "channel_not_found"}
+            return {"ok": True, "message_ts": self._next_ts()}
+        if method == "reactions.add":
+            key = (params.get("channel"), params.get("timestamp"), params.get("name"))
+            if not all(key):
+                return {"ok": False, "error": "invalid_arguments"}
+            with self._cond:
+                if key in self._reactions:
+                    return {"ok": False, "error": "already_reacted"}
+                self._reactions.add(key)  # type: ignore[arg-type]
+            return {"ok": True}
+        if method == "conversations.replies":
+            channel, ts = params.get("channel"), params.get("ts")
+            with self._cond:
+                thread = [
+                    m
+                    for m in self._messages.values()
+                    if m.channel == channel and (m.ts == ts or m.thread_ts == ts)
+                ]
+            if not any(m.ts == ts for m in thread):
+                return {"ok": False, "error": "thread_not_found"}
+            thread.sort(key=lambda m: (m.ts != ts, m.ts))
+            limit = int(params.get("limit") or 1000)
+            return {
+                "ok": True,
+                "messages": [m.to_dict() for m in thread[:limit]],
+                "has_more": len(thread) > limit,
+            }
+        if method == "apps.connections.open":
+            if not self.socket_url:
+                return {"ok": False, "error": "invalid_auth"}
+            return {"ok": True, "url": self.socket_url}
+        return {"ok": False, "error": "unknown_method"}

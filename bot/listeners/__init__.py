@@ -1,0 +1,15 @@
+"""One module per Slack surface, each with a ``register(app, deps)`` like Bolt's starter apps."""
+
+from __future__ import annotations
+
+from slack_bolt import App
+
+from bot.deps import Deps
+from bot.listeners import commands, mentions, messages
+
+
+def register_listeners(app: App, deps: Deps) -> None:
+    """Attach every surface's listeners to ``app``."""
+    commands.register(app, deps)
+    mentions.register(app, deps)
+    messages.register(app, deps)

@@ -1,0 +1,71 @@
+"""``/sentiment [--public] TEXT``: acknowledge at once, then answer through the response_url.
+
+The listener calls ``ack()`` before anything else, so Slack gets its HTTP 200 (or Socket Mode
+ack) within milliseconds whatever the model costs. Every answer, usage included, is then posted
+to the command's ``response_url``: ``response_type: ephemeral`` (only the person who asked sees
+it) by default, ``in_channel`` with ``--public``, quoting the text so the channel knows what
+was judged. ``response_url`` needs no channel membership, so the command works in any channel
+and DM.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from slack_bolt import Ack, App
+
+from bot import replies, slack_api
+from bot.deps import Deps, handling
+from bot.slack_text import clean, parse_command
+
+
+def handle_command(body: Mapping[str, Any], deps: Deps) -> None:
+    """Answer one (already acknowledged) slash command through its response_url."""
+    request_id = body.get("trigger_id")
+    with handling("command", request_id, body.get("channel_id")) as outcome:
+        response_url = body.get("response_url")
+        if not response_url:
+            outcome.set("skipped", "no_response_url")
+            return
+        args = parse_command(body.get("text"))
+        response_type = "in_channel" if args.public else "ephemeral"
+        if args.help:
+            message, response_type = replies.help_message(deps.settings), "ephemeral"
+            outcome.set("replied", "help")
+        else:
+            text = clean(args.text)
+            try:
+                if not text:
+                    message, response_type = replies.no_words_message(), "ephemeral"
+                elif args.public:
+                    message = replies.result_message(
+                        deps.predict(text),
+                        deps.settings,
+                        quote=text,
+                        quote_intro=f"<@{body.get('user_id')}> asked about",
+                    )
+                else:
+                    message = replies.result_message(deps.predict(text), deps.settings)
+                outcome.set("replied", response_type)
+            except Exception as err:  # noqa: BLE001 - tell the person rather than go silent
+                outcome.set("error", type(err).__name__)
+                message, response_type = replies.failure_message(), "ephemeral"
+        ok = slack_api.respond(
+            response_url,
+            message,
+            response_type=response_type,
+            settings=deps.settings,
+            event_id=request_id,
+        )
+        if not ok:
+            outcome.set("failed", "response_url")
+
+
+def register(app: App, deps: Deps) -> None:
+    """Listen to the configured slash command (``SENTIMENT_COMMAND``, default ``/sentiment``)."""
+
+    @app.command(deps.settings.command)
+    def on_command(ack: Ack, body: dict) -> None:
+        ack()
+        handle_command(body, deps)

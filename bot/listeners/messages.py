@@ -1,0 +1,94 @@
+"""Channel messages: react with an emoji when the model is confident, stay quiet otherwise.
+
+Most chat is neutral ("standup at 10"), so a reaction needs a confident prediction
+(``REACTION_THRESHOLD``) based on enough known words (``MIN_KNOWN_WORDS``, ``MIN_KNOWN_SHARE``).
+Messages that mention the bot are left to the app_mention listener, which replies instead:
+Slack delivers a mention twice (as ``app_mention`` and as ``message``), and the person should
+get exactly one answer, not a reply plus a reaction.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from slack_bolt import App, BoltContext
+from slack_sdk import WebClient
+
+from bot import replies, slack_api
+from bot.deps import Deps, handling
+from bot.event_filters import channel_type, ignore_reason, is_thread_reply
+from bot.slack_text import clean, mentions_user
+
+REACTION_CHANNEL_TYPES = frozenset({"channel", "group"})
+
+
+def skip_reason(event: Mapping[str, Any], bot_user_id: str | None, deps: Deps) -> str | None:
+    """Why this message gets no reaction before the model is asked, or None."""
+    reason = ignore_reason(event, bot_user_id)
+    if reason:
+        return reason
+    settings = deps.settings
+    if mentions_user(event.get("text"), bot_user_id):
+        return "mention"  # the app_mention listener answers it
+    if not settings.reactions_enabled:
+        return "reactions_off"
+    if channel_type(event) not in REACTION_CHANNEL_TYPES:
+        return "not_a_channel"
+    channel = event.get("channel")
+    if settings.reaction_channels and channel not in settings.reaction_channels:
+        return "not_allowed"
+    if channel in settings.reaction_channels_deny:
+        return "denied"
+    if (
+        is_thread_reply(event)
+        and event.get("subtype") != "thread_broadcast"
+        and not settings.react_in_threads
+    ):
+        return "thread_reply"
+    return None
+
+
+def handle_message(
+    event: Mapping[str, Any],
+    event_id: str | None,
+    bot_user_id: str | None,
+    client: WebClient,
+    deps: Deps,
+) -> None:
+    """React to one channel message if the bot is confident about it."""
+    channel = event.get("channel")
+    with handling("message", event_id, channel) as outcome:
+        reason = skip_reason(event, bot_user_id, deps)
+        if reason:
+            outcome.set("skipped", reason)
+            return
+        text = clean(event.get("text"))
+        if not text:
+            outcome.set("skipped", "no_words")
+            return
+        prediction = deps.predict(text)
+        if not replies.knows_enough(prediction, deps.settings):
+            outcome.set(
+                "no_reaction", f"few_known_words={prediction.known_words}/{prediction.words}"
+            )
+            return
+        if not replies.is_confident(prediction, deps.settings):
+            outcome.set("no_reaction", f"confidence={prediction.confidence:.2f}")
+            return
+        emoji = replies.reaction_for(prediction, deps.settings)
+        ok, result = slack_api.call(
+            "reactions.add",
+            lambda: client.reactions_add(channel=channel, timestamp=event["ts"], name=emoji),
+            event_id=event_id,
+            ok_errors=("already_reacted",),
+        )
+        outcome.set("reacted" if ok else "failed", f"emoji={emoji}" if ok else f"error={result}")
+
+
+def register(app: App, deps: Deps) -> None:
+    """Listen to every ``message`` event; housekeeping subtypes are filtered in the handler."""
+
+    @app.event("message")
+    def on_message(body: dict, event: dict, context: BoltContext, client: WebClient) -> None:
+        handle_message(event, body.get("event_id"), context.bot_user_id, client, deps)

@@ -1,0 +1,159 @@
+"""What the bot says: Block Kit messages with a plain-text fallback, built from a Prediction.
+
+Pure functions (no Slack SDK), so every wording is testable without a server. Each message is
+a dict with ``text`` (the fallback notifications and screen readers use) and ``blocks`` (a
+section with the verdict and a context line with the key words), ready to pass to
+``chat.postMessage`` or a ``response_url``.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from bot.settings import Settings
+from model.prediction import POSITIVE, Prediction
+
+Message = dict[str, Any]
+
+MAX_KEY_WORDS = 5
+MAX_QUOTE_CHARS = 300
+
+
+def escape(text: str) -> str:
+    """Escape the three characters Slack's mrkdwn treats as markup."""
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def percent(confidence: float) -> str:
+    """The confidence as a whole percentage; never claims 100% for a model's probability."""
+    value = round(confidence * 100)
+    return f"{min(value, 99) if confidence < 1 else 100}%"
+
+
+def knows_enough(prediction: Prediction, settings: Settings) -> bool:
+    """Does the model know enough of the words for its answer to mean anything?"""
+    if prediction.words <= 0 or prediction.known_words < settings.min_known_words:
+        return False
+    return prediction.known_words / prediction.words >= settings.min_known_share
+
+
+def is_confident(prediction: Prediction, settings: Settings) -> bool:
+    """Confident enough to react to, and based on enough known words."""
+    return prediction.confidence >= settings.confidence_threshold and knows_enough(
+        prediction, settings
+    )
+
+
+def reaction_for(prediction: Prediction, settings: Settings) -> str:
+    """The emoji name that stands for the prediction's label."""
+    return settings.positive_emoji if prediction.label == POSITIVE else settings.negative_emoji
+
+
+def _quote(text: str) -> str:
+    text = " ".join(text.split())
+    if len(text) > MAX_QUOTE_CHARS:
+        text = text[: MAX_QUOTE_CHARS - 1].rstrip() + "\u2026"
+    return escape(text)
+
+
+def _context(text: str) -> dict[str, Any]:
+    return {"type": "context", "elements": [{"type": "mrkdwn", "text": text}]}
+
+
+def _section(text: str) -> dict[str, Any]:
+    return {"type": "section", "text": {"type": "mrkdwn", "text": text}}
+
+
+def result_message(
+    prediction: Prediction,
+    settings: Settings,
+    *,
+    quote: str | None = None,
+    quote_intro: str = "About",
+) -> Message:
+    """The verdict on one text: label, confidence and key words, or a plain "I can't tell".
+
+    ``quote`` (the analysed text) is shown, after ``quote_intro``, when the reply does not sit
+    next to that text: a result shared with the channel, or a thread's first message.
+    """
+    blocks: list[dict[str, Any]] = []
+    lead = ""
+    if quote is not None:
+        shown = _quote(quote)
+        blocks.append(_context(f"{quote_intro}: \u201c{shown}\u201d"))
+        lead = f"{quote_intro} \u201c{shown}\u201d: "
+
+    known = f"{prediction.known_words} of {prediction.words} words known"
+    if prediction.words <= 0:
+        empty = no_words_message()
+        return {"text": lead + empty["text"], "blocks": blocks + empty["blocks"]}
+    if not knows_enough(prediction, settings):
+        plain = (
+            f"I can't tell: I only know {prediction.known_words} of the {prediction.words} "
+            "words in that text. Try a longer sentence in plain English."
+        )
+        blocks.append(_section(f":grey_question: {escape(plain)}"))
+        return {"text": lead + plain, "blocks": blocks}
+
+    label = prediction.label.capitalize()
+    if prediction.confidence < settings.confidence_threshold:
+        label = f"Leaning {prediction.label}"
+    emoji = reaction_for(prediction, settings)
+    pct = percent(prediction.confidence)
+    words = [w for w in prediction.key_words[:MAX_KEY_WORDS] if w]
+    blocks.append(_section(f":{emoji}: *{label}* \u00b7 {pct} confident"))
+    key_line = "Key words: " + ", ".join(f"*{escape(w)}*" for w in words) if words else ""
+    blocks.append(_context(" \u00b7 ".join(part for part in (key_line, known) if part)))
+    plain = f"{label}, {pct} confident."
+    if words:
+        plain += " Key words: " + ", ".join(words) + "."
+    return {"text": lead + plain, "blocks": blocks}
+
+
+def no_words_message() -> Message:
+    """Nothing left to judge once Slack markup is removed (only a mention, a link, emoji...)."""
+    text = (
+        "There are no words in that for me to judge (I skip mentions, links, code, quotes "
+        "and emoji)."
+    )
+    return {"text": text, "blocks": [_section(f":grey_question: {escape(text)}")]}
+
+
+def help_message(settings: Settings) -> Message:
+    """Usage for ``/sentiment`` alone or ``/sentiment help``."""
+    cmd = settings.command
+    lines = [
+        f"*{cmd} TEXT* \u2014 is TEXT positive or negative? Only you see the answer.",
+        f"*{cmd} --public TEXT* \u2014 the same, shared with the channel.",
+        "*@mention me with TEXT* \u2014 I answer in a thread.",
+        "*@mention me in a thread* \u2014 I judge the thread's first message.",
+        "In channels I'm in, I react "
+        f":{settings.positive_emoji}: or :{settings.negative_emoji}: to messages I'm at least "
+        f"{percent(settings.confidence_threshold)} sure about, and stay quiet about the rest.",
+    ]
+    text = (
+        f"Usage: {cmd} TEXT (only you see it), {cmd} --public TEXT (shared), or mention me "
+        "with TEXT."
+    )
+    return {"text": text, "blocks": [_section("\n".join(lines))]}
+
+
+def mention_help_message(settings: Settings) -> Message:
+    """A bare mention outside a thread: nothing to judge, so say how to ask."""
+    text = (
+        "Mention me with some text (\u201c@me this is great\u201d), or mention me in a thread "
+        f"to judge its first message. {settings.command} TEXT answers privately."
+    )
+    return {"text": text, "blocks": [_section(escape(text))]}
+
+
+def thread_unreadable_message() -> Message:
+    """The thread's first message could not be fetched (no access, deleted, Slack error)."""
+    text = "I couldn't read this thread's first message, so there is nothing for me to judge."
+    return {"text": text, "blocks": [_section(text)]}
+
+
+def failure_message() -> Message:
+    """Something broke while analysing; say so rather than stay silent."""
+    text = "Sorry, something went wrong while I was reading that. Please try again."
+    return {"text": text, "blocks": [_section(text)]}

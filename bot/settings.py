@@ -1,0 +1,207 @@
+"""The bot's settings: read once from the environment and ``.env``, validated, then frozen.
+
+Every setting has a default here and a line in ``.env.example``. Validation raises
+``SettingsError`` with one line that names the variable and says how to fix it, because that
+line is all a person starting the bot sees.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+DEFAULT_SLACK_API_URL = "https://slack.com/api/"
+DEFAULT_MODEL_DIR = (
+    Path(__file__).resolve().parent.parent / "model" / "artifacts" / "imdb-sentiment-v1"
+)
+
+_TRUE = {"1", "true", "yes", "on"}
+_FALSE = {"0", "false", "no", "off", ""}
+
+
+class SettingsError(ValueError):
+    """A setting is missing or wrong; the message is the one line to show the user."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Everything the bot can be told; the defaults are the documented ones."""
+
+    bot_token: str = ""
+    signing_secret: str = ""
+    app_token: str = ""
+    slack_api_url: str = DEFAULT_SLACK_API_URL
+    host: str = "0.0.0.0"
+    port: int = 3000
+    model_path: str = ""
+    command: str = "/sentiment"
+    # Reactions to channel messages.
+    reactions_enabled: bool = True
+    confidence_threshold: float = 0.8
+    min_known_words: int = 3
+    min_known_share: float = 0.5
+    positive_emoji: str = "slightly_smiling_face"
+    negative_emoji: str = "slightly_frowning_face"
+    reaction_channels: frozenset[str] = field(default_factory=frozenset)
+    reaction_channels_deny: frozenset[str] = field(default_factory=frozenset)
+    react_in_threads: bool = True
+    # Delivery.
+    process_slack_retries: bool = False
+    dedupe_ttl_seconds: int = 3600
+    slack_timeout_seconds: float = 10.0
+    max_retry_wait_seconds: float = 30.0
+    listener_threads: int = 8
+    log_level: str = "INFO"
+
+    @property
+    def socket_mode(self) -> bool:
+        """Socket Mode when an app-level token is given, HTTP mode otherwise."""
+        return bool(self.app_token)
+
+    @property
+    def has_slack_credentials(self) -> bool:
+        return bool(self.bot_token or self.app_token or self.signing_secret)
+
+    @property
+    def model_dir(self) -> Path:
+        return Path(self.model_path) if self.model_path else DEFAULT_MODEL_DIR
+
+    def validate_for_slack(self) -> None:
+        """Check what a real Slack connection needs; raise ``SettingsError`` with the fix."""
+        if not self.bot_token:
+            raise SettingsError(
+                "SLACK_BOT_TOKEN is not set: copy the Bot User OAuth Token (xoxb-...) from your "
+                "Slack app's OAuth & Permissions page, or run `python -m bot --console` to try it "
+                "locally"
+            )
+        if not self.bot_token.startswith("xoxb-"):
+            raise SettingsError(
+                "SLACK_BOT_TOKEN must start with xoxb-: copy the Bot User OAuth Token from your "
+                "Slack app's OAuth & Permissions page (not a user or app-level token)"
+            )
+        if self.app_token:
+            if not self.app_token.startswith("xapp-"):
+                raise SettingsError(
+                    "SLACK_APP_TOKEN must start with xapp-: create an app-level token with the "
+                    "connections:write scope under Basic Information > App-Level Tokens, or unset "
+                    "it to use HTTP mode"
+                )
+        elif not self.signing_secret:
+            raise SettingsError(
+                "SLACK_SIGNING_SECRET is not set: HTTP mode needs the Signing Secret from Basic "
+                "Information > App Credentials (or set SLACK_APP_TOKEN=xapp-... for Socket Mode)"
+            )
+
+
+def _text(env: Mapping[str, str], name: str, default: str) -> str:
+    value = env.get(name)
+    return default if value is None else value.strip()
+
+
+def _bool(env: Mapping[str, str], name: str, default: bool) -> bool:
+    value = env.get(name)
+    if value is None:
+        return default
+    lowered = value.strip().lower()
+    if lowered in _TRUE:
+        return True
+    if lowered in _FALSE:
+        return False
+    raise SettingsError(f"{name} must be true or false, not {value!r}")
+
+
+def _number(env: Mapping[str, str], name: str, default, kind, low, high):
+    value = env.get(name)
+    if value is None or not value.strip():
+        return default
+    try:
+        number = kind(value.strip())
+    except ValueError:
+        raise SettingsError(
+            f"{name} must be {'an integer' if kind is int else 'a number'}, not {value!r}"
+        ) from None
+    if not low <= number <= high:
+        raise SettingsError(f"{name} must be between {low} and {high}, not {value!r}")
+    return number
+
+
+def _channels(env: Mapping[str, str], name: str) -> frozenset[str]:
+    raw = env.get(name) or ""
+    ids = frozenset(part.strip() for part in raw.replace(" ", ",").split(",") if part.strip())
+    for channel in ids:
+        if channel[:1] not in {"C", "G"} or not channel.isalnum():
+            raise SettingsError(
+                f"{name} must be a comma-separated list of channel ids like C0123ABCD "
+                f"(from the channel's About tab), not {channel!r}"
+            )
+    return ids
+
+
+def _emoji(env: Mapping[str, str], name: str, default: str) -> str:
+    value = _text(env, name, default).strip(":")
+    if not value or any(ch.isspace() for ch in value):
+        raise SettingsError(f"{name} must be an emoji name like thumbsup, not {value!r}")
+    return value
+
+
+def _api_url(env: Mapping[str, str]) -> str:
+    url = _text(env, "SLACK_API_URL", DEFAULT_SLACK_API_URL) or DEFAULT_SLACK_API_URL
+    if not url.startswith(("http://", "https://")):
+        raise SettingsError(
+            f"SLACK_API_URL must be an http(s) URL like {DEFAULT_SLACK_API_URL}, not {url!r}"
+        )
+    return url if url.endswith("/") else url + "/"
+
+
+def load_env(env_file: str | os.PathLike[str] | None = ".env") -> dict[str, str]:
+    """The process environment over the ``.env`` file: real env vars win, as in python-dotenv."""
+    merged: dict[str, str] = {}
+    if env_file and Path(env_file).is_file():
+        from dotenv import dotenv_values
+
+        merged.update({k: v for k, v in dotenv_values(env_file).items() if v is not None})
+    merged.update(os.environ)
+    return merged
+
+
+def settings_from_env(env: Mapping[str, str]) -> Settings:
+    """Build validated settings from a mapping of environment variables."""
+    command = _text(env, "SENTIMENT_COMMAND", "/sentiment")
+    if not command.startswith("/") or len(command) < 2 or " " in command:
+        raise SettingsError(f"SENTIMENT_COMMAND must look like /sentiment, not {command!r}")
+    level = _text(env, "LOG_LEVEL", "INFO").upper()
+    if level not in {"DEBUG", "INFO", "WARNING", "ERROR"}:
+        raise SettingsError(f"LOG_LEVEL must be DEBUG, INFO, WARNING or ERROR, not {level!r}")
+    settings = Settings(
+        bot_token=_text(env, "SLACK_BOT_TOKEN", ""),
+        signing_secret=_text(env, "SLACK_SIGNING_SECRET", ""),
+        app_token=_text(env, "SLACK_APP_TOKEN", ""),
+        slack_api_url=_api_url(env),
+        host=_text(env, "HOST", "0.0.0.0") or "0.0.0.0",
+        port=_number(env, "PORT", 3000, int, 0, 65535),
+        model_path=_text(env, "MODEL_PATH", ""),
+        command=command,
+        reactions_enabled=_bool(env, "REACTIONS_ENABLED", True),
+        confidence_threshold=_number(env, "REACTION_THRESHOLD", 0.8, float, 0.5, 1.0),
+        min_known_words=_number(env, "MIN_KNOWN_WORDS", 3, int, 0, 1000),
+        min_known_share=_number(env, "MIN_KNOWN_SHARE", 0.5, float, 0.0, 1.0),
+        positive_emoji=_emoji(env, "POSITIVE_EMOJI", "slightly_smiling_face"),
+        negative_emoji=_emoji(env, "NEGATIVE_EMOJI", "slightly_frowning_face"),
+        reaction_channels=_channels(env, "REACTION_CHANNELS"),
+        reaction_channels_deny=_channels(env, "REACTION_CHANNELS_DENY"),
+        react_in_threads=_bool(env, "REACT_IN_THREADS", True),
+        process_slack_retries=_bool(env, "PROCESS_SLACK_RETRIES", False),
+        dedupe_ttl_seconds=_number(env, "DEDUPE_TTL_SECONDS", 3600, int, 1, 7 * 24 * 3600),
+        slack_timeout_seconds=_number(env, "SLACK_TIMEOUT_SECONDS", 10.0, float, 0.1, 120.0),
+        max_retry_wait_seconds=_number(env, "SLACK_MAX_RETRY_WAIT_SECONDS", 30.0, float, 0, 600),
+        listener_threads=_number(env, "LISTENER_THREADS", 8, int, 1, 256),
+        log_level=level,
+    )
+    if settings.model_path and not Path(settings.model_path).exists():
+        raise SettingsError(
+            f"MODEL_PATH={settings.model_path} does not exist: point it at a model artifact "
+            "directory or unset it to use the shipped model"
+        )
+    return settings

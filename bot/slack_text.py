@@ -1,0 +1,90 @@
+"""Turn Slack's message markup into the plain words a sentiment model should see.
+
+Pure string functions: no Slack SDK, no numpy, so they are cheap to import and to test. Slack
+sends text with its own markup (``<@U123>`` mentions, ``<https://x|label>`` links, ``&amp;``
+escapes, code spans, quotes, ``:emoji:`` codes); none of it is the author's sentiment, and an
+IMDB-trained model would only count it as unknown words.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+_CODE_BLOCK = re.compile(r"```.*?(?:```|\Z)", re.S)
+_INLINE_CODE = re.compile(r"`[^`\n]*`")
+# ">>>" quotes everything after it; ">" quotes one line. Slack sends ">" escaped as "&gt;".
+_QUOTE_REST = re.compile(r"^[ \t]*(?:&gt;|>){3}.*\Z", re.S | re.M)
+_QUOTE_LINE = re.compile(r"^[ \t]*(?:&gt;|>).*$", re.M)
+_ANGLE = re.compile(r"<([^<>\n]*)>")
+# An emoji code has at least one letter, so "10:30:45" survives; skin tones follow the name.
+_EMOJI = re.compile(r":(?=[a-z0-9_+'-]*[a-z])[a-z0-9_+'-]+:(?::skin-tone-[2-6]:)?", re.I)
+# Formatting marks around words: *bold*, _italic_, ~strike~.
+_FORMAT_MARKS = re.compile(r"(?<![\w])[*_~]+|[*_~]+(?![\w])")
+_SPACES = re.compile(r"\s+")
+
+HELP_WORDS = frozenset({"help", "-h", "--help", "?"})
+# macOS and iOS turn "--" into an em or en dash as people type, so accept those too.
+_PUBLIC_FLAG = re.compile(r"(?:^|\s)(?:--|\u2014|\u2013)public(?=\s|$)", re.I)
+
+
+def _angle_replacement(match: re.Match[str]) -> str:
+    inner = match.group(1)
+    target, _, label = inner.partition("|")
+    if target.startswith(("@", "#")):
+        return " "  # user and channel mentions: names, not sentiment
+    if target.startswith("!"):
+        # <!date^...|fallback> carries readable text; <!here>, <!subteam^S1|@team> do not.
+        return f" {label} " if target.startswith("!date") and label else " "
+    return f" {label} " if label else " "  # links: keep a human label, drop a bare URL
+
+
+def unescape(text: str) -> str:
+    """Undo the three HTML escapes Slack applies; ``&amp;`` last so ``&amp;lt;`` stays ``&lt;``."""
+    return text.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
+
+
+def clean(text: str | None) -> str:
+    """Return the words of a Slack message with markup, code, quotes and emoji removed."""
+    if not text:
+        return ""
+    text = _CODE_BLOCK.sub(" ", text)
+    text = _INLINE_CODE.sub(" ", text)
+    text = _QUOTE_REST.sub(" ", text)
+    text = _QUOTE_LINE.sub(" ", text)
+    text = _ANGLE.sub(_angle_replacement, text)
+    text = _EMOJI.sub(" ", text)
+    text = unescape(text)
+    text = _FORMAT_MARKS.sub(" ", text)
+    return _SPACES.sub(" ", text).strip()
+
+
+def mentions_user(text: str | None, user_id: str | None) -> bool:
+    """True when the raw Slack text mentions ``user_id`` (``<@U1>`` or ``<@U1|name>``)."""
+    if not text or not user_id:
+        return False
+    return f"<@{user_id}>" in text or f"<@{user_id}|" in text
+
+
+@dataclass(frozen=True)
+class CommandArgs:
+    """What a ``/sentiment`` invocation asked for."""
+
+    help: bool
+    public: bool
+    text: str
+
+
+def parse_command(text: str | None) -> CommandArgs:
+    """Split ``/sentiment [--public] TEXT`` into flags and the text to analyse.
+
+    An empty text or a lone ``help`` asks for usage; ``--public`` (anywhere, also typed as an
+    em dash by autocorrect) shares the result with the channel.
+    """
+    raw = (text or "").strip()
+    public = bool(_PUBLIC_FLAG.search(raw))
+    if public:
+        raw = _PUBLIC_FLAG.sub(" ", raw).strip()
+    if not raw or raw.lower() in HELP_WORDS:
+        return CommandArgs(help=True, public=public, text="")
+    return CommandArgs(help=False, public=public, text=raw)
