@@ -90,22 +90,29 @@ class DeliveryFilter(Middleware):
         if body.get("type") != "event_callback":
             return next()
         event_id = body.get("event_id")
-        retry = req.headers.get("x-slack-retry-num")
-        if retry and not self.process_retries:
+        retry_num = _retry_num(req)
+        if retry_num > 0 and not self.process_retries:
             reason = req.headers.get("x-slack-retry-reason")
             log.info(
-                "duplicate_dropped event_id=%s retry_num=%s retry_reason=%s",
+                "duplicate_dropped event_id=%s retry_num=%d retry_reason=%s",
                 event_id,
-                retry[0],
+                retry_num,
                 reason[0] if reason else None,
             )
             return BoltResponse(status=200, body="")
         if event_id and not self.seen.first_time(str(event_id)):
-            log.info(
-                "duplicate_dropped event_id=%s retry_num=%s", event_id, retry[0] if retry else 0
-            )
+            log.info("duplicate_dropped event_id=%s retry_num=%d", event_id, retry_num)
             return BoltResponse(status=200, body="")
         return next()
+
+
+def _retry_num(req: BoltRequest) -> int:
+    """Slack's redelivery count: 0 for a first delivery (Socket Mode sends an explicit 0)."""
+    values = req.headers.get("x-slack-retry-num")
+    try:
+        return int(values[0]) if values else 0
+    except (TypeError, ValueError):
+        return 1  # present but unreadable: still a redelivery
 
 
 def _log_unhandled_error(error: Exception, body: dict) -> None:

@@ -17,8 +17,8 @@ _INLINE_CODE = re.compile(r"`[^`\n]*`")
 _QUOTE_REST = re.compile(r"^[ \t]*(?:&gt;|>){3}.*\Z", re.S | re.M)
 _QUOTE_LINE = re.compile(r"^[ \t]*(?:&gt;|>).*$", re.M)
 _ANGLE = re.compile(r"<([^<>\n]*)>")
-# An emoji code has at least one letter, so "10:30:45" survives; skin tones follow the name.
-_EMOJI = re.compile(r":(?=[a-z0-9_+'-]*[a-z])[a-z0-9_+'-]+:(?::skin-tone-[2-6]:)?", re.I)
+# An emoji code has a letter (or is :+1: / :-1:), so "10:30:45" survives; skin tones follow.
+_EMOJI = re.compile(r":(?:[+-]1|(?=[a-z0-9_+'-]*[a-z])[a-z0-9_+'-]+):(?::skin-tone-[2-6]:)?", re.I)
 # Formatting marks around words: *bold*, _italic_, ~strike~.
 _FORMAT_MARKS = re.compile(r"(?<![\w])[*_~]+|[*_~]+(?![\w])")
 _SPACES = re.compile(r"\s+")
@@ -54,7 +54,9 @@ def clean(text: str | None) -> str:
     text = _QUOTE_LINE.sub(" ", text)
     text = _ANGLE.sub(_angle_replacement, text)
     text = _EMOJI.sub(" ", text)
-    text = unescape(text)
+    # The model's tokenizer strips "<...>" spans as HTML tags (IMDB reviews carry <br />), so a
+    # literal "<3" would swallow every word up to a later ">": drop the brackets themselves.
+    text = unescape(text).replace("<", " ").replace(">", " ")
     text = _FORMAT_MARKS.sub(" ", text)
     return _SPACES.sub(" ", text).strip()
 

@@ -1,0 +1,98 @@
+"""Reply wording and Block Kit shape: label, confidence, key words, or a plain "I can't tell"."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot import replies
+from bot.settings import Settings
+from model.prediction import Prediction
+
+SETTINGS = Settings()
+
+
+def pred(label="positive", confidence=0.93, known=10, words=12, key_words=("great", "loved")):
+    score = confidence if label == "positive" else 1 - confidence
+    return Prediction(label, confidence, score, known, words, list(key_words))
+
+
+def block_texts(message):
+    texts = []
+    for block in message["blocks"]:
+        if block["type"] == "section":
+            texts.append(block["text"]["text"])
+        else:
+            texts.extend(el["text"] for el in block["elements"])
+    return texts
+
+
+def test_confident_result_has_section_context_and_fallback():
+    message = replies.result_message(pred(), SETTINGS)
+    assert [b["type"] for b in message["blocks"]] == ["section", "context"]
+    section, context = block_texts(message)
+    assert "*Positive*" in section and "93% confident" in section
+    assert ":slightly_smiling_face:" in section
+    assert "*great*" in context and "*loved*" in context and "10 of 12 words known" in context
+    assert message["text"] == "Positive, 93% confident. Key words: great, loved."
+
+
+def test_negative_uses_negative_emoji():
+    message = replies.result_message(pred("negative", 0.88, key_words=["awful"]), SETTINGS)
+    assert ":slightly_frowning_face: *Negative*" in block_texts(message)[0]
+    assert message["text"].startswith("Negative, 88% confident.")
+
+
+def test_unconfident_result_is_only_leaning():
+    message = replies.result_message(pred(confidence=0.62), SETTINGS)
+    assert message["text"].startswith("Leaning positive, 62% confident.")
+
+
+def test_too_few_known_words_says_so_instead_of_a_guess():
+    message = replies.result_message(pred(confidence=0.97, known=1, words=6), SETTINGS)
+    assert "I can't tell" in message["text"] and "1 of the 6 words" in message["text"]
+    assert "97%" not in message["text"] and "Positive" not in message["text"]
+
+
+def test_low_share_of_known_words_is_not_enough():
+    assert not replies.knows_enough(pred(known=4, words=10), SETTINGS)
+    assert replies.knows_enough(pred(known=5, words=10), SETTINGS)
+
+
+def test_no_words_at_all():
+    message = replies.result_message(pred(known=0, words=0), SETTINGS)
+    assert "no words" in message["text"]
+
+
+def test_quote_is_shown_escaped_and_truncated():
+    long_text = "<b> & " + "word " * 200
+    message = replies.result_message(pred(), SETTINGS, quote=long_text, quote_intro="<@U1> asked")
+    first = block_texts(message)[0]
+    assert first.startswith("<@U1> asked: \u201c&lt;b&gt; &amp; word")
+    assert len(first) < replies.MAX_QUOTE_CHARS + 60 and first.endswith("\u2026\u201d")
+
+
+def test_key_words_are_escaped_and_capped():
+    words = ["<script>", "a&b"] + [f"w{i}" for i in range(10)]
+    message = replies.result_message(pred(key_words=words), SETTINGS)
+    context = block_texts(message)[1]
+    assert "*&lt;script&gt;*" in context and "*a&amp;b*" in context
+    assert context.count("*") == 2 * replies.MAX_KEY_WORDS
+
+
+@pytest.mark.parametrize(
+    ("confidence", "shown"), [(0.5, "50%"), (0.804, "80%"), (0.996, "99%"), (1.0, "100%")]
+)
+def test_percent(confidence, shown):
+    assert replies.percent(confidence) == shown
+
+
+def test_is_confident_needs_threshold_and_known_words():
+    assert replies.is_confident(pred(confidence=0.8), SETTINGS)
+    assert not replies.is_confident(pred(confidence=0.79), SETTINGS)
+    assert not replies.is_confident(pred(confidence=0.99, known=2, words=2), SETTINGS)
+
+
+def test_help_mentions_public_flag_and_command_name():
+    message = replies.help_message(Settings(command="/mood"))
+    assert "/mood --public TEXT" in message["text"]
+    assert "/mood TEXT" in block_texts(message)[0]
