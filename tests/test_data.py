@@ -5,6 +5,7 @@ from __future__ import annotations
 import gzip
 import hashlib
 import random
+import tarfile
 from pathlib import Path
 
 import pytest
@@ -200,6 +201,24 @@ def test_truncated_archive(tmp_path: Path) -> None:
         load_imdb(cut)
     message = assert_actionable(error, cut)
     assert "truncated or corrupt" in message and "delete it" in message
+
+
+PLAIN_TAR_BUG = ("model/data.py: tarfile treats a plain (uncompressed) .tar cut at a member header "
+                 "as a complete archive, so the loader silently returns fewer reviews (a .tar.gz "
+                 "is safe: gzip checks its own end)")
+
+
+@pytest.mark.xfail(reason=PLAIN_TAR_BUG, strict=True)
+def test_plain_tar_cut_at_a_member_boundary(tmp_path: Path) -> None:
+    files = review_files(synthetic_reviews(10))
+    whole = write_tarball(tmp_path / "whole.tar", files, shuffle_seed=1, compress=False)
+    with tarfile.open(whole) as archive:
+        members = archive.getmembers()
+    cut = tmp_path / "aclImdb_v1.tar"
+    cut.write_bytes(whole.read_bytes()[: members[len(members) // 2].offset])
+    with pytest.raises(DataError) as error:
+        load_imdb(cut)
+    assert "truncated" in assert_actionable(error, cut)
 
 
 ONE_LINE_BUG = ("model/data.py puts tarfile's multi-line ReadError text ('file could not be opened "
