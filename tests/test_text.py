@@ -122,8 +122,8 @@ def test_html_examples(text: str, tokens: list[str]) -> None:
 
 
 TAG_BUG = ("model/text.py _TAG (<[^<>]{0,200}>) treats any '<...>' span as a tag, so a '<3' heart "
-           "swallows every word up to a later '>' (bot.slack_text.clean unescapes Slack's '&lt;' "
-           "to '<' before tokenizing)")
+           "swallows every word up to a later '>' (bot.slack_text.clean now drops brackets to work "
+           "around it; training data and other callers are still affected)")
 
 
 @pytest.mark.xfail(reason=TAG_BUG, strict=True)
