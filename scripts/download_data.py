@@ -60,7 +60,7 @@ class Progress:
             now = time.monotonic()
             if now - self.last_draw >= 0.1:
                 self.last_draw = now
-                self.stream.write("\r" + self._line(done))
+                self.stream.write("\r" + self._line(done).ljust(72))
                 self.stream.flush()
         elif self.total:
             step = done * 10 // self.total
@@ -76,7 +76,7 @@ class Progress:
 
     def finish(self, done: int) -> None:
         line = self._line(done)
-        self.stream.write(("\r" + line + "\n") if self.tty else (line + "\n"))
+        self.stream.write(("\r" + line.ljust(72) + "\n") if self.tty else (line + "\n"))
         self.stream.flush()
 
     def _line(self, done: int) -> str:
