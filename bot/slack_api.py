@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import logging
 import random
+import re
 import time
 from collections.abc import Callable, Iterable
 from typing import Any
@@ -33,6 +34,7 @@ from slack_sdk.webhook import WebhookClient
 from bot.settings import Settings
 
 log = logging.getLogger("bot.slack")
+_CODE = re.compile(r"[a-z0-9_.]{1,64}")
 
 
 def _retry_after_seconds(response: HttpResponse | None) -> float:
@@ -154,8 +156,9 @@ def _error_code(err: SlackApiError) -> str:
         code = response.get("error") if response is not None else None
     except Exception:  # noqa: BLE001 - a non-JSON body (an HTML 5xx page) has no .get
         code = None
-    if code:
+    if code and _CODE.fullmatch(str(code)):
         return str(code)
+    # Not a Slack error code (slack_sdk puts a whole non-JSON body here): log the status only.
     status = getattr(response, "status_code", None)
     return f"http_{status}" if status else "unknown_error"
 

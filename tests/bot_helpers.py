@@ -7,14 +7,24 @@ knows exactly what the "model" will say: sentiment words push the label, words c
 
 from __future__ import annotations
 
+import json
+import os
+import queue
 import re
+import socket
+import subprocess
 import threading
 import time
 import urllib.error
 import urllib.request
+import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Any
+
+from websockets.sync.server import serve
 
 from bot import slack_payloads as payloads
 from bot.app import ListenerPool, create_app
@@ -88,7 +98,7 @@ class Served:
 
     fake: FakeSlack
     settings: Settings
-    predictor: KeywordPredictor
+    predictor: Any
     pool: ListenerPool
     url: str
     seen: MemorySeenEvents
@@ -128,11 +138,11 @@ class Served:
 
 
 @contextmanager
-def served_app(**overrides) -> Iterator[Served]:
+def served_app(predictor=None, **overrides) -> Iterator[Served]:
     """Fake Slack + the real app behind the real WSGI server on a free port."""
     with FakeSlack() as fake:
         settings = make_settings(fake, **overrides)
-        predictor = KeywordPredictor()
+        predictor = predictor if predictor is not None else KeywordPredictor()
         pool = ListenerPool(max_workers=settings.listener_threads)
         seen = MemorySeenEvents()
         app = create_app(
@@ -165,3 +175,190 @@ def wait_until(predicate: Callable[[], bool], timeout: float = 5.0) -> bool:
             return True
         time.sleep(0.01)
     return predicate()
+
+
+class SocketSlack:
+    """A WebSocket server speaking Slack's Socket Mode envelope protocol."""
+
+    def __init__(self):
+        self.acks: queue.Queue = queue.Queue()
+        self.connected = threading.Event()
+        self._conn = None
+        self.server = serve(self._handle, "127.0.0.1", 0)
+        self.port = self.server.socket.getsockname()[1]
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self.thread.start()
+
+    def _handle(self, conn):
+        self._conn = conn
+        conn.send(
+            json.dumps(
+                {
+                    "type": "hello",
+                    "num_connections": 1,
+                    "debug_info": {"host": "local"},
+                    "connection_info": {"app_id": "A1"},
+                }
+            )
+        )
+        self.connected.set()
+        for raw in conn:
+            self.acks.put(json.loads(raw))
+
+    def send(self, kind: str, payload: dict, retry_attempt: int = 0) -> str:
+        envelope_id = str(uuid.uuid4())
+        self._conn.send(
+            json.dumps(
+                {
+                    "envelope_id": envelope_id,
+                    "type": kind,
+                    "payload": payload,
+                    "accepts_response_payload": kind != "events_api",
+                    "retry_attempt": retry_attempt,
+                    "retry_reason": "timeout" if retry_attempt else "",
+                }
+            )
+        )
+        return envelope_id
+
+    def ack_for(self, envelope_id: str, timeout: float = 5.0) -> dict:
+        while True:
+            ack = self.acks.get(timeout=timeout)
+            if ack.get("envelope_id") == envelope_id:
+                return ack
+
+    def close(self):
+        self.server.shutdown()
+
+
+@contextmanager
+def socket_mode_app(**overrides) -> Iterator[tuple[SocketSlack, FakeSlack, ListenerPool]]:
+    """The app connected through Bolt's real Socket Mode handler to a local WebSocket server."""
+    from bot.socket_mode import make_socket_mode_handler
+
+    ws = SocketSlack()
+    with FakeSlack(socket_url=f"ws://127.0.0.1:{ws.port}/link/?ticket=t-1") as fake:
+        settings = make_settings(fake, app_token="xapp-1-test", signing_secret="", **overrides)
+        pool = ListenerPool(max_workers=2)
+        app = create_app(
+            settings, KeywordPredictor(), make_web_client(settings), listener_pool=pool
+        )
+        handler = make_socket_mode_handler(app, settings)
+        handler.connect()
+        try:
+            assert ws.connected.wait(5), "the Socket Mode client never connected"
+            ws.open_calls = fake.calls("apps.connections.open")
+            yield ws, fake, pool
+        finally:
+            handler.close()
+            ws.close()
+            pool.shutdown(wait=True)
+
+
+REPO = Path(__file__).resolve().parent.parent
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def bot_env(**values: str) -> dict[str, str]:
+    """This process's environment minus any Slack or model settings, plus ``values``."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "MODEL_"))}
+    env.update(values)
+    env["PYTHONPATH"] = os.pathsep.join([str(REPO), str(REPO / "tests")])
+    return env
+
+
+@contextmanager
+def bot_process(argv: list[str], env: dict[str, str], cwd: Path, port: int):
+    """Run the bot as a process in HTTP mode; yield it and its base URL once /healthz is 200."""
+    proc = subprocess.Popen(
+        argv, env=env, cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            if proc.poll() is not None:
+                raise AssertionError(f"the bot exited: {proc.communicate()[1]}")
+            try:
+                with urllib.request.urlopen(base + "/healthz", timeout=1) as response:
+                    if response.status == 200:
+                        break
+            except OSError:
+                pass
+            if time.monotonic() > deadline:
+                raise AssertionError("the bot did not come up within 60 s")
+            time.sleep(0.05)
+        yield proc, base
+    finally:
+        if proc.poll() is None:
+            proc.terminate()
+        proc.communicate(timeout=10)
+
+
+def post_signed(
+    url: str, secret: str, body: str, content_type: str, **headers: str
+) -> tuple[int, str]:
+    """POST a Slack-signed request to ``url``."""
+    all_headers = {"Content-Type": content_type, **payloads.sign(secret, body), **headers}
+    request = urllib.request.Request(url, body.encode(), all_headers, method="POST")
+    try:
+        with urllib.request.urlopen(request, timeout=5) as response:
+            return response.status, response.read().decode()
+    except urllib.error.HTTPError as err:
+        return err.code, err.read().decode()
+
+
+def check_http_bot_process(argv: list[str], tmp_path: Path, positive: str, negative: str) -> str:
+    """Start ``argv`` like the acceptance checks do and drive it with signed requests.
+
+    Returns the process's stderr (its logs) for further checks.
+    """
+    secret = "acceptance-secret"
+    port = free_port()
+    with FakeSlack() as fake:
+        env = bot_env(
+            SLACK_BOT_TOKEN="xoxb-acceptance",
+            SLACK_SIGNING_SECRET=secret,
+            SLACK_API_URL=fake.base_url.rstrip("/"),  # the bot adds the missing slash
+            PORT=str(port),
+            HOST="127.0.0.1",
+        )
+        with bot_process(argv, env, tmp_path, port) as (proc, base):
+            events = base + "/slack/events"
+            fields = payloads.slash_command(positive, response_url=fake.response_url())
+            status, _ = post_signed(
+                events, secret, payloads.form_body(fields), "application/x-www-form-urlencoded"
+            )
+            assert status == 200
+            (answer,) = fake.wait_for("response_url", timeout=10)
+            assert answer.params["response_type"] == "ephemeral"
+            assert answer.params["text"].startswith(("Positive", "Leaning positive"))
+
+            event = payloads.event_callback(
+                payloads.app_mention_event(f"<@{fake.bot_user_id}> {negative}")
+            )
+            body = payloads.json_body(event)
+            assert post_signed(events, secret, body, "application/json")[0] == 200
+            retry = {"X-Slack-Retry-Num": "1", "X-Slack-Retry-Reason": "http_timeout"}
+            assert post_signed(events, secret, body, "application/json", **retry)[0] == 200
+            assert post_signed(events, "wrong", body, "application/json")[0] == 401
+            (reply,) = fake.wait_for("chat.postMessage", timeout=10)
+            assert reply.params["thread_ts"] == event["event"]["ts"]
+            message = payloads.event_callback(payloads.message_event(negative))
+            assert (
+                post_signed(events, secret, payloads.json_body(message), "application/json")[0]
+                == 200
+            )
+            deadline = time.monotonic() + 3
+            while time.monotonic() < deadline and not fake.calls("reactions.add"):
+                time.sleep(0.05)
+            assert len(fake.calls("chat.postMessage")) == 1
+            assert fake.calls("auth.test")[0].token == "xoxb-acceptance"
+            proc.terminate()
+            _out, err = proc.communicate(timeout=10)
+    return err

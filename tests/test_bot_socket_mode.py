@@ -6,97 +6,19 @@ that plays Slack: it says hello, pushes envelopes and records the acks.
 
 from __future__ import annotations
 
-import json
-import queue
-import threading
-import uuid
-
 import pytest
-from bot_helpers import KeywordPredictor, make_settings
-from websockets.sync.server import serve
+from bot_helpers import socket_mode_app
 
 from bot import slack_payloads as payloads
-from bot.app import ListenerPool, create_app
-from bot.fake_slack import RESPONSE_URL_METHOD, FakeSlack
-from bot.slack_api import make_web_client
-from bot.socket_mode import make_socket_mode_handler
+from bot.fake_slack import RESPONSE_URL_METHOD
 
 BOT = "UBOT0001"
 
 
-class SocketSlack:
-    """A WebSocket server speaking Slack's Socket Mode envelope protocol."""
-
-    def __init__(self):
-        self.acks: queue.Queue = queue.Queue()
-        self.connected = threading.Event()
-        self._conn = None
-        self.server = serve(self._handle, "127.0.0.1", 0)
-        self.port = self.server.socket.getsockname()[1]
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
-        self.thread.start()
-
-    def _handle(self, conn):
-        self._conn = conn
-        conn.send(
-            json.dumps(
-                {
-                    "type": "hello",
-                    "num_connections": 1,
-                    "debug_info": {"host": "local"},
-                    "connection_info": {"app_id": "A1"},
-                }
-            )
-        )
-        self.connected.set()
-        for raw in conn:
-            self.acks.put(json.loads(raw))
-
-    def send(self, kind: str, payload: dict, retry_attempt: int = 0) -> str:
-        envelope_id = str(uuid.uuid4())
-        self._conn.send(
-            json.dumps(
-                {
-                    "envelope_id": envelope_id,
-                    "type": kind,
-                    "payload": payload,
-                    "accepts_response_payload": kind != "events_api",
-                    "retry_attempt": retry_attempt,
-                    "retry_reason": "timeout" if retry_attempt else "",
-                }
-            )
-        )
-        return envelope_id
-
-    def ack_for(self, envelope_id: str, timeout: float = 5.0) -> dict:
-        while True:
-            ack = self.acks.get(timeout=timeout)
-            if ack.get("envelope_id") == envelope_id:
-                return ack
-
-    def close(self):
-        self.server.shutdown()
-
-
 @pytest.fixture(scope="module")
 def socket_bot():
-    ws = SocketSlack()
-    with FakeSlack(socket_url=f"ws://127.0.0.1:{ws.port}/link/?ticket=t-1") as fake:
-        settings = make_settings(fake, app_token="xapp-1-test", signing_secret="")
-        pool = ListenerPool(max_workers=2)
-        app = create_app(
-            settings, KeywordPredictor(), make_web_client(settings), listener_pool=pool
-        )
-        handler = make_socket_mode_handler(app, settings)
-        handler.connect()
-        try:
-            assert ws.connected.wait(5), "the Socket Mode client never connected"
-            ws.open_calls = fake.calls("apps.connections.open")
-            yield ws, fake, pool
-        finally:
-            handler.close()
-            ws.close()
-            pool.shutdown(wait=True)
+    with socket_mode_app() as connected:
+        yield connected
 
 
 @pytest.fixture

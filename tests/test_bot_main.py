@@ -1,0 +1,154 @@
+"""``python -m bot`` startup: bad setups exit non-zero with one line saying what to fix.
+
+These run the real command in a subprocess with a clean environment (no .env: the working
+directory is a temporary one). Starting against Slack with a real model is covered in
+tests/test_bot_real_model.py.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from bot_helpers import check_http_bot_process
+
+from bot.fake_slack import FakeSlack
+from bot.settings import Settings
+from bot.startup import StartupError, check_slack_auth, load_model
+
+REPO = Path(__file__).resolve().parent.parent
+
+
+def run_bot(env: dict[str, str], *args: str, cwd: Path, timeout: float = 30, stdin: str = ""):
+    clean_env = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "MODEL_"))}
+    clean_env.update(env)
+    clean_env["PYTHONPATH"] = str(REPO)
+    return subprocess.run(
+        [sys.executable, "-m", "bot", *args],
+        env=clean_env,
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        input=stdin,
+    )
+
+
+@pytest.fixture
+def model_dir(tmp_path):
+    """An existing (if empty) MODEL_PATH, so settings checks get past the artifact check."""
+    path = tmp_path / "model"
+    path.mkdir()
+    return path
+
+
+@pytest.mark.parametrize(
+    ("env", "expected"),
+    [
+        ({"SLACK_BOT_TOKEN": "xoxp-123"}, "SLACK_BOT_TOKEN must start with xoxb-"),
+        ({"SLACK_BOT_TOKEN": "xoxb-123"}, "SLACK_SIGNING_SECRET is not set"),
+        ({"SLACK_SIGNING_SECRET": "s"}, "SLACK_BOT_TOKEN is not set"),
+        ({"SLACK_BOT_TOKEN": "xoxb-1", "SLACK_APP_TOKEN": "bad"}, "SLACK_APP_TOKEN must start"),
+        ({"SLACK_BOT_TOKEN": "xoxb-1", "SLACK_SIGNING_SECRET": "s", "PORT": "x"}, "PORT must be"),
+        ({"SLACK_BOT_TOKEN": "xoxb-1", "MODEL_PATH": "/no/such/dir"}, "MODEL_PATH=/no/such/dir"),
+    ],
+)
+def test_bad_settings_exit_with_one_line(tmp_path, env, expected):
+    result = run_bot(env, cwd=tmp_path)
+    assert result.returncode == 2
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("error: " + expected), result.stderr
+
+
+def test_missing_model_artifact_exits_with_one_line(tmp_path):
+    empty = tmp_path / "artifact"
+    empty.mkdir()
+    env = {"SLACK_BOT_TOKEN": "xoxb-1", "SLACK_SIGNING_SECRET": "s", "MODEL_PATH": str(empty)}
+    result = run_bot(env, cwd=tmp_path)
+    assert result.returncode == 2
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and "model artifact" in lines[0], result.stderr
+
+
+def test_dotenv_file_is_read(tmp_path):
+    (tmp_path / ".env").write_text("SLACK_BOT_TOKEN=xoxp-from-dotenv\n")
+    result = run_bot({}, cwd=tmp_path)
+    assert result.returncode == 2
+    assert "SLACK_BOT_TOKEN must start with xoxb-" in result.stderr
+
+
+def test_unreachable_slack_api_is_one_actionable_error():
+    settings = Settings(
+        bot_token="xoxb-1", signing_secret="s", slack_api_url="http://127.0.0.1:9/api/"
+    )
+    with pytest.raises(StartupError) as info:
+        check_slack_auth(settings)
+    message = str(info.value)
+    assert message.startswith("cannot reach the Slack Web API at http://127.0.0.1:9/api/")
+    assert "\n" not in message
+
+
+def test_rejected_token_is_one_actionable_error():
+    with FakeSlack() as fake:
+        fake.fail("auth.test", error="invalid_auth")
+        settings = Settings(bot_token="xoxb-1", signing_secret="s", slack_api_url=fake.base_url)
+        with pytest.raises(StartupError, match=r"Slack rejected SLACK_BOT_TOKEN \(invalid_auth\)"):
+            check_slack_auth(settings)
+        assert fake.calls("auth.test")[0].token == "xoxb-1"
+
+
+def test_accepted_token_returns_the_bot_identity():
+    with FakeSlack() as fake:
+        settings = Settings(bot_token="xoxb-1", signing_secret="s", slack_api_url=fake.base_url)
+        assert check_slack_auth(settings)["user_id"] == fake.bot_user_id
+
+
+def test_missing_model_artifact_is_one_actionable_error(tmp_path):
+    settings = Settings(model_path=str(tmp_path / "missing"))
+    with pytest.raises(StartupError, match="model artifact not found at .*missing: train it"):
+        load_model(settings)
+
+
+LAUNCH_WITH_KEYWORD_MODEL = (
+    "import sys, bot.startup, bot_helpers;"
+    "bot.startup.load_model = lambda settings: bot_helpers.KeywordPredictor();"
+    "from bot.__main__ import main; sys.exit(main())"
+)
+
+
+def test_http_mode_process_end_to_end(tmp_path):
+    """`python -m bot`'s HTTP path, as the acceptance checks drive it, with the stand-in model."""
+    logs = check_http_bot_process(
+        [sys.executable, "-c", LAUNCH_WITH_KEYWORD_MODEL],
+        tmp_path,
+        "what a wonderful and happy day",
+        "this build is terrible and broken",
+    )
+    assert "http_mode listening=" in logs and "surface=command" in logs
+    assert "wonderful" not in logs and "terrible" not in logs
+
+
+def test_import_bot_is_light():
+    code = (
+        "import sys, bot, bot.app, bot.slack_text, bot.replies, bot.settings;"
+        "heavy = [m for m in ('numpy', 'model.predictor', 'tensorflow') if m in sys.modules];"
+        "print(heavy)"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, cwd=REPO, timeout=30
+    )
+    assert result.stdout.strip() == "[]", result.stderr
+
+
+def test_slack_text_needs_no_sdk():
+    code = (
+        "import sys, bot.slack_text;"
+        "print([m for m in sys.modules if m.startswith(('slack_sdk', 'slack_bolt', 'numpy'))])"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, cwd=REPO, timeout=30
+    )
+    assert result.stdout.strip() == "[]", result.stderr
