@@ -266,6 +266,12 @@ class FakeSlack:
         elif isinstance(body, dict) and not body.get("ok"):
             error = body.get("error")
         call = Call(method, params, token, status, error, split.path, time.time())
+        # Record before answering, so a caller that has its answer always finds the call.
+        with self._cond:
+            self._calls.append(call)
+            self._cond.notify_all()
+        if self.on_call is not None:
+            self.on_call(call)
         payload = json.dumps(body).encode() if isinstance(body, dict) else body.encode()
         try:
             request.send_response(status)
@@ -278,11 +284,6 @@ class FakeSlack:
             request.wfile.write(payload)
         except OSError:
             pass  # the client gave up (a timeout test); the call is still recorded
-        with self._cond:
-            self._calls.append(call)
-            self._cond.notify_all()
-        if self.on_call is not None:
-            self.on_call(call)
 
     def _next_failure(self, method: str) -> Failure | None:
         with self._cond:

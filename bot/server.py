@@ -74,3 +74,27 @@ def serve(app: App, host: str, port: int) -> None:
         server.serve_forever(poll_interval=0.5)
     finally:
         server.server_close()
+
+
+def wsgi_from_env(env_file: str = ".env") -> WsgiApp:
+    """Build the HTTP-mode WSGI app from the environment, for a WSGI server's factory syntax.
+
+    ``gunicorn -w 2 -b 0.0.0.0:3000 'bot.server:wsgi_from_env()'`` gives each worker its own
+    app, model and in-process dedupe record. Bad settings raise ``SettingsError`` or
+    ``StartupError`` with the one line that says what to fix.
+    """
+    from bot.app import create_app
+    from bot.logs import configure_logging
+    from bot.settings import SettingsError, load_env, settings_from_env
+    from bot.startup import check_slack_auth, load_model
+
+    settings = settings_from_env(load_env(env_file))
+    settings.validate_for_slack()
+    if settings.socket_mode:
+        raise SettingsError(
+            "SLACK_APP_TOKEN is set: Socket Mode runs with `python -m bot`, not a WSGI server"
+        )
+    predictor = load_model(settings)
+    check_slack_auth(settings)
+    configure_logging(settings.log_level)
+    return create_wsgi_app(create_app(settings, predictor))

@@ -7,6 +7,7 @@ tests/test_bot_real_model.py.
 
 from __future__ import annotations
 
+import logging
 import os
 import subprocess
 import sys
@@ -152,3 +153,57 @@ def test_slack_text_needs_no_sdk():
         [sys.executable, "-c", code], capture_output=True, text=True, cwd=REPO, timeout=30
     )
     assert result.stdout.strip() == "[]", result.stderr
+
+
+def test_wsgi_factory_for_gunicorn(tmp_path, monkeypatch):
+    """`bot.server:wsgi_from_env()` builds the same HTTP app from the environment."""
+    import threading
+
+    from bot_helpers import KeywordPredictor, post_signed
+
+    import bot.startup
+    from bot import slack_payloads as payloads
+    from bot.server import make_http_server, wsgi_from_env
+
+    monkeypatch.setattr(bot.startup, "load_model", lambda settings: KeywordPredictor())
+    with FakeSlack() as fake:
+        for name, value in {
+            "SLACK_BOT_TOKEN": "xoxb-gunicorn",
+            "SLACK_SIGNING_SECRET": "wsgi-secret",
+            "SLACK_API_URL": fake.base_url,
+        }.items():
+            monkeypatch.setenv(name, value)
+        monkeypatch.delenv("SLACK_APP_TOKEN", raising=False)
+        root = logging.getLogger()
+        saved = list(root.handlers), root.level
+        try:
+            wsgi = wsgi_from_env(env_file=str(tmp_path / "none.env"))
+        finally:
+            root.handlers[:] = saved[0]
+            root.setLevel(saved[1])
+        server = make_http_server(wsgi, "127.0.0.1", 0)
+        threading.Thread(target=server.serve_forever, daemon=True).start()
+        try:
+            url = f"http://127.0.0.1:{server.server_address[1]}/slack/events"
+            fields = payloads.slash_command(
+                "this is great and good", response_url=fake.response_url()
+            )
+            body = payloads.form_body(fields)
+            assert (
+                post_signed(url, "wsgi-secret", body, "application/x-www-form-urlencoded")[0] == 200
+            )
+            (answer,) = fake.wait_for("response_url")
+            assert answer.params["text"].startswith("Positive")
+        finally:
+            server.shutdown()
+            server.server_close()
+
+
+def test_wsgi_factory_refuses_socket_mode(monkeypatch, tmp_path):
+    from bot.server import wsgi_from_env
+    from bot.settings import SettingsError
+
+    monkeypatch.setenv("SLACK_BOT_TOKEN", "xoxb-1")
+    monkeypatch.setenv("SLACK_APP_TOKEN", "xapp-1")
+    with pytest.raises(SettingsError, match="Socket Mode runs with `python -m bot`"):
+        wsgi_from_env(env_file=str(tmp_path / "none.env"))

@@ -1,0 +1,38 @@
+"""The Slack app manifest asks for exactly what the code uses."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from bot.settings import Settings
+
+MANIFEST = json.loads((Path(__file__).resolve().parent.parent / "slack_manifest.json").read_text())
+
+
+def test_slash_command_matches_the_default_setting():
+    (command,) = MANIFEST["features"]["slash_commands"]
+    assert command["command"] == Settings().command
+    # Escaped mentions and channels arrive as <@U..>/<#C..> tokens, which the cleaner removes.
+    assert command["should_escape"] is True
+
+
+def test_events_and_scopes_cover_every_surface():
+    events = set(MANIFEST["settings"]["event_subscriptions"]["bot_events"])
+    assert events == {"app_mention", "message.channels", "message.groups"}
+    scopes = set(MANIFEST["oauth_config"]["scopes"]["bot"])
+    # app_mention needs app_mentions:read; message.* and conversations.replies need *:history;
+    # chat.postMessage needs chat:write; reactions.add needs reactions:write.
+    assert scopes == {
+        "app_mentions:read",
+        "channels:history",
+        "groups:history",
+        "chat:write",
+        "commands",
+        "reactions:write",
+    }
+
+
+def test_socket_mode_is_on_so_install_needs_no_public_url():
+    assert MANIFEST["settings"]["socket_mode_enabled"] is True
+    assert MANIFEST["features"]["bot_user"]["always_online"] is True
