@@ -1,0 +1,58 @@
+"""Text normalization and tokenizing shared by training and serving.
+
+Pure Python on purpose: no TensorFlow, no numpy, so it is trivially testable and the two sides
+cannot drift apart. Reviews arrive with HTML line breaks and entities; chat arrives with curly
+apostrophes and contractions. Both end up as the same lower-case word tokens.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+import unicodedata
+
+# Longest text we tokenize; beyond this a message is not chat and a review is long enough.
+MAX_CHARS = 20_000
+
+_BR = re.compile(r"<\s*br\s*/?\s*>", re.IGNORECASE)
+_TAG = re.compile(r"</?[A-Za-z][^<>]{0,200}>")
+_APOSTROPHES = str.maketrans({"\u2019": "'", "\u2018": "'", "\u02bc": "'", "`": "'", "\u00b4": "'"})
+_CONTRACTIONS = [
+    (re.compile(r"\b(can)'?t\b"), r"\1 not"),
+    (re.compile(r"\bwon'?t\b"), "will not"),
+    (re.compile(r"\bshan'?t\b"), "shall not"),
+    (re.compile(r"\bain'?t\b"), "is not"),
+    (re.compile(r"\b(do|does|did|is|are|was|were|has|have|had|could|would|should|must|need|might)n'?t\b"), r"\1 not"),
+    (re.compile(r"n't\b"), " not"),
+    (re.compile(r"'re\b"), " are"),
+    (re.compile(r"'ve\b"), " have"),
+    (re.compile(r"'ll\b"), " will"),
+    (re.compile(r"'d\b"), " would"),
+    (re.compile(r"\bi'm\b"), "i am"),
+    (re.compile(r"'s\b"), ""),
+]
+# Words (letters or digits of any script), plus "!" and "?" which carry tone in short text.
+_TOKEN = re.compile(r"[^\W_]+|[!?]")
+# Tokens that count as punctuation, not words, when a caller asks how many words a text has.
+PUNCTUATION_TOKENS = frozenset({"!", "?"})
+
+
+def normalize(text: str) -> str:
+    """Lower-case plain text: HTML breaks, tags and entities gone, contractions spelled out."""
+    text = text[:MAX_CHARS]
+    text = _BR.sub(" ", text)
+    text = html.unescape(text)
+    text = _TAG.sub(" ", text)
+    text = unicodedata.normalize("NFKC", text.translate(_APOSTROPHES))
+    text = text.translate(_APOSTROPHES).lower()
+    for pattern, replacement in _CONTRACTIONS:
+        text = pattern.sub(replacement, text)
+    return text
+
+
+def tokenize(text: str) -> list[str]:
+    """The tokens the word index and the model see, in order.
+
+    Bare numbers are dropped: in reviews "10" is a rating, in chat it is a time or a count.
+    """
+    return [token for token in _TOKEN.findall(normalize(text)) if not token.isdigit()]
