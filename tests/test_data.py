@@ -203,12 +203,8 @@ def test_truncated_archive(tmp_path: Path) -> None:
     assert "truncated or corrupt" in message and "delete it" in message
 
 
-PLAIN_TAR_BUG = ("model/data.py: tarfile treats a plain (uncompressed) .tar cut at a member header "
-                 "as a complete archive, so the loader silently returns fewer reviews (a .tar.gz "
-                 "is safe: gzip checks its own end)")
 
 
-@pytest.mark.xfail(reason=PLAIN_TAR_BUG, strict=True)
 def test_plain_tar_cut_at_a_member_boundary(tmp_path: Path) -> None:
     files = review_files(synthetic_reviews(10))
     whole = write_tarball(tmp_path / "whole.tar", files, shuffle_seed=1, compress=False)
@@ -221,8 +217,6 @@ def test_plain_tar_cut_at_a_member_boundary(tmp_path: Path) -> None:
     assert "truncated" in assert_actionable(error, cut)
 
 
-ONE_LINE_BUG = ("model/data.py puts tarfile's multi-line ReadError text ('file could not be opened "
-                "successfully:\\n- method gz: ...') into the DataError message")
 
 
 CORRUPT = [
@@ -242,7 +236,6 @@ def test_corrupt_archive_is_a_data_error(tmp_path: Path, content: bytes) -> None
     assert str(bad) in str(error.value) and "truncated or corrupt" in str(error.value)
 
 
-@pytest.mark.xfail(reason=ONE_LINE_BUG, strict=True)
 @pytest.mark.parametrize("content", CORRUPT)
 def test_corrupt_archive_message_is_one_line(tmp_path: Path, content: bytes) -> None:
     bad = tmp_path / "aclImdb_v1.tar.gz"

@@ -121,12 +121,8 @@ def test_html_examples(text: str, tokens: list[str]) -> None:
     assert tokenize(text) == tokens
 
 
-TAG_BUG = ("model/text.py _TAG (<[^<>]{0,200}>) treats any '<...>' span as a tag, so a '<3' heart "
-           "swallows every word up to a later '>' (bot.slack_text.clean now drops brackets to work "
-           "around it; training data and other callers are still affected)")
 
 
-@pytest.mark.xfail(reason=TAG_BUG, strict=True)
 @pytest.mark.parametrize("text", [
     "I <3 this movie, best film ever > all the rest",
     "I &lt;3 this movie, best film ever &gt; all the rest",  # as Slack sends it
@@ -191,8 +187,6 @@ def test_contractions(text: str, tokens: list[str]) -> None:
     assert tokenize(text) == tokens
 
 
-ACUTE_BUG = ("model/text.py maps '\u00b4' to an apostrophe only after NFKC, which has already "
-             "turned it into ' \u0301' (space + combining accent), so the mapping never fires")
 
 
 WORDS_NT = ["did", "do", "is", "was", "could", "should", "had"]
@@ -206,7 +200,6 @@ def test_every_apostrophe_spells_out_nt(apostrophe: str, word: str) -> None:
     assert tokenize(f"it{apostrophe}s {word}n{apostrophe}t") == ["it", word, "not"]
 
 
-@pytest.mark.xfail(reason=ACUTE_BUG, strict=True)
 def test_acute_accent_as_apostrophe() -> None:
     # The module lists "\u00b4" among the apostrophes, as people type "didn\u00b4t".
     assert [tokenize(f"I {word}n\u00b4t like it") for word in WORDS_NT] == [

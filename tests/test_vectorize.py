@@ -234,12 +234,8 @@ def test_term_round_trips(built: tuple[Vectorizer, list[list[str]]]) -> None:
         assert feature in ids or len(term.split(" ")) > vectorizer.max_n
 
 
-NGRAM_ID_BUG = ("model/vectorize.py Vectorizer numbers n-grams from the requested num_words, "
-                "but num_features and term() use num_words clamped to the vocabulary size, so "
-                "with a small vocabulary (e.g. a tiny training set) n-gram ids are >= num_features")
 
 
-@pytest.mark.xfail(reason=NGRAM_ID_BUG, strict=True)
 @SETTINGS
 @given(vectorizers(clamp=False), DOC)
 @example((Vectorizer(WordIndex.build([["not", "good"]]), num_words=10, ngram_terms=["not good"],
@@ -250,7 +246,6 @@ def test_features_when_num_words_exceeds_the_vocabulary(
     _check_features(vectorizer, tokens)
 
 
-@pytest.mark.xfail(reason=NGRAM_ID_BUG, strict=True)
 def test_ngram_ids_follow_the_clamped_vocabulary() -> None:
     index = WordIndex.build([["not", "good", "movie"]])
     vectorizer = Vectorizer(index, num_words=20_000, ngram_terms=["not good"], max_n=2)
