@@ -207,3 +207,45 @@ def test_wsgi_factory_refuses_socket_mode(monkeypatch, tmp_path):
     monkeypatch.setenv("SLACK_APP_TOKEN", "xapp-1")
     with pytest.raises(SettingsError, match="Socket Mode runs with `python -m bot`"):
         wsgi_from_env(env_file=str(tmp_path / "none.env"))
+
+
+def test_socket_mode_process_end_to_end(tmp_path):
+    """`python -m bot` with SLACK_APP_TOKEN connects over Socket Mode and answers through it."""
+    from bot_helpers import SocketSlack, bot_env
+
+    from bot import slack_payloads as payloads
+
+    ws = SocketSlack()
+    try:
+        with FakeSlack(socket_url=f"ws://127.0.0.1:{ws.port}/link/?ticket=p") as fake:
+            env = bot_env(
+                SLACK_BOT_TOKEN="xoxb-socket",
+                SLACK_APP_TOKEN="xapp-1-socket",
+                SLACK_API_URL=fake.base_url,
+            )
+            proc = subprocess.Popen(
+                [sys.executable, "-c", LAUNCH_WITH_KEYWORD_MODEL],
+                env=env,
+                cwd=tmp_path,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE,
+                text=True,
+            )
+            try:
+                assert ws.connected.wait(30), "the bot never opened its Socket Mode connection"
+                fields = payloads.slash_command(
+                    "this is great and good", response_url=fake.response_url()
+                )
+                ws.ack_for(ws.send("slash_commands", fields), timeout=10)
+                (answer,) = fake.wait_for("response_url", timeout=10)
+                assert answer.params["text"].startswith("Positive")
+                assert fake.calls("apps.connections.open")[0].token == "xapp-1-socket"
+            finally:
+                proc.terminate()
+                try:
+                    proc.communicate(timeout=10)
+                except subprocess.TimeoutExpired:
+                    proc.kill()
+                    proc.communicate()
+    finally:
+        ws.close()
