@@ -115,6 +115,12 @@ class Vectorizer:
             return self.ngram_terms[feature_id - self.num_words]
         return self.word_index.words[feature_id - INDEX_FROM]
 
+    def feature_id(self, term: str) -> int | None:
+        """The feature id of a word or space-joined n-gram, None if the model does not know it."""
+        if " " in term:
+            return self.ngram_ids.get(term)
+        return self._word_ids.get(term)
+
     def features_of_tokens(self, tokens: Sequence[str]) -> tuple[list[int], int]:
         """(sorted unique feature ids, number of known word tokens, punctuation not counted)."""
         word_ids = self._word_ids

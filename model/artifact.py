@@ -1,0 +1,61 @@
+"""Where a model artifact lives and what files it holds.
+
+An artifact is a versioned directory: the Keras models, the IMDB word index and n-gram list
+they were trained with, the serving weights exported from the Keras model, and its config and
+measured metrics. Nothing here imports TensorFlow.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+from typing import Any
+
+ARTIFACTS_DIR = Path(__file__).resolve().parent / "artifacts"
+DEFAULT_NAME = "imdb-sentiment-v1"
+DEFAULT_ARTIFACT = ARTIFACTS_DIR / DEFAULT_NAME
+ENV_VAR = "MODEL_PATH"
+
+MODEL_FILE = "model.keras"
+BASELINE_FILE = "baseline.keras"
+WORD_INDEX_FILE = "word_index.json"
+NGRAMS_FILE = "ngrams.json"
+WEIGHTS_FILE = "weights.npy"
+CONFIG_FILE = "config.json"
+METRICS_FILE = "metrics.json"
+SERVING_FILES = (WORD_INDEX_FILE, NGRAMS_FILE, WEIGHTS_FILE, CONFIG_FILE)
+
+
+class ArtifactError(Exception):
+    """The model artifact is missing or incomplete."""
+
+
+def artifact_path(path: str | os.PathLike[str] | None = None) -> Path:
+    """The argument, else $MODEL_PATH, else the shipped artifact."""
+    if path is None or str(path) == "":
+        path = os.environ.get(ENV_VAR) or DEFAULT_ARTIFACT
+    return Path(path).expanduser()
+
+
+def check_artifact(path: Path) -> None:
+    """Raise an ArtifactError naming what is missing and how to get it."""
+    if not path.is_dir():
+        raise ArtifactError(
+            f"model artifact not found at {path}: point MODEL_PATH at a directory made by "
+            f"`python scripts/train.py`, or unset it to use the shipped model"
+        )
+    missing = [name for name in SERVING_FILES if not (path / name).is_file()]
+    if missing:
+        raise ArtifactError(
+            f"model artifact {path} is incomplete (missing {', '.join(missing)}): "
+            f"re-run `python scripts/train.py --out {path}`"
+        )
+
+
+def read_json(path: Path) -> Any:
+    return json.loads(path.read_text(encoding="utf-8"))
+
+
+def write_json(path: Path, value: Any) -> None:
+    path.write_text(json.dumps(value, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")

@@ -1,0 +1,57 @@
+"""The numpy serving path gives the Keras model's scores, to 1e-5."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from model import load_predictor
+from model.artifact import DEFAULT_ARTIFACT, MODEL_FILE
+from tests.model_helpers import ODD_INPUTS, vocabulary_texts
+
+keras = pytest.importorskip("keras", reason="the parity check needs the [train] extra")
+
+
+def keras_scores(model, predictor, texts: list[str]) -> np.ndarray:
+    from model.network import pad
+
+    features = [predictor.vectorizer.features(t)[0] for t in texts]
+    out = np.zeros(len(texts))
+    for start in range(0, len(texts), 256):
+        chunk = features[start: start + 256]
+        out[start: start + 256] = model.predict_on_batch(pad(chunk))[:, 0]
+    return out
+
+
+def check_parity(artifact_dir, texts: list[str]) -> None:
+    import model.network  # noqa: F401  (registers the custom layers)
+
+    predictor = load_predictor(artifact_dir)
+    keras_model = keras.saving.load_model(artifact_dir / MODEL_FILE)
+    expected = keras_scores(keras_model, predictor, texts)
+    got = predictor.scores(texts)
+    np.testing.assert_allclose(got, expected, atol=1e-5, rtol=0)
+    # The per-text API agrees with the batch one.
+    assert [p.score for p in predictor.predict(texts[:50])] == pytest.approx(got[:50], abs=1e-12)
+
+
+def test_shipped_model_parity_on_a_thousand_texts():
+    predictor = load_predictor(DEFAULT_ARTIFACT)
+    texts = vocabulary_texts(predictor, 1000, seed=7) + ODD_INPUTS
+    check_parity(DEFAULT_ARTIFACT, texts)
+
+
+def test_parity_check_would_catch_a_changed_weight(tmp_path):
+    """Guard against a parity test that cannot fail: perturb one weight and expect a mismatch."""
+    import shutil
+
+    copy = tmp_path / "artifact"
+    shutil.copytree(DEFAULT_ARTIFACT, copy)
+    predictor = load_predictor(DEFAULT_ARTIFACT)
+    text = "I really loved this, great work team!"
+    ids = predictor.vectorizer.features(text)[0]
+    weights = np.load(copy / "weights.npy")
+    weights[ids[0]] += 0.5
+    np.save(copy / "weights.npy", weights)
+    with pytest.raises(AssertionError):
+        check_parity(copy, [text])

@@ -1,0 +1,65 @@
+"""A whole training run on a tiny synthetic copy of the dataset, artifact to prediction."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from model import NEGATIVE, POSITIVE, load_predictor
+from model.artifact import read_json
+from model.train import TrainConfig, train
+from tests.imdb_fixtures import write_tiny_imdb
+
+pytest.importorskip("tensorflow", reason="training needs the [train] extra")
+
+SMALL = TrainConfig(max_words=200, min_df=1, max_ngrams=2_000, baseline_words=200,
+                    batch_size=16, learning_rate=0.05, epochs=2)
+
+
+@pytest.fixture(scope="module")
+def trained(tmp_path_factory):
+    root = tmp_path_factory.mktemp("smoke")
+    data = write_tiny_imdb(root / "aclImdb_v1.tar.gz", n_per_class=40, seed=0)
+    out = root / "artifact"
+    metrics = train(out, data, SMALL)
+    return out, metrics, data
+
+
+def test_training_writes_a_complete_artifact(trained):
+    out, metrics, data = trained
+    names = {p.name for p in out.iterdir()}
+    assert {"model.keras", "baseline.keras", "word_index.json", "ngrams.json", "weights.npy",
+            "config.json", "metrics.json"} <= names
+    assert read_json(out / "metrics.json") == json.loads(json.dumps(metrics))
+    config = read_json(out / "config.json")
+    assert len(config["data"]["sha256"]) == 64
+    assert config["hyperparameters"]["max_words"] == 200
+    assert config["data"]["validation_reviews"] == 8
+    index = read_json(out / "word_index.json")
+    assert index["<pad>"] == 0 and index["<start>"] == 1 and index["<unk>"] == 2
+    assert sorted(index.values()) == list(range(len(index)))
+
+
+def test_the_tiny_model_learned_the_synthetic_words(trained):
+    out, metrics, _ = trained
+    assert metrics["test"]["accuracy"] >= 0.9
+    predictor = load_predictor(out)
+    good, bad = predictor.predict(["a wonderful superb masterpiece", "awful boring terrible"])
+    assert (good.label, bad.label) == (POSITIVE, NEGATIVE)
+
+
+def test_the_tiny_model_passes_the_parity_check(trained):
+    from tests.model_helpers import ODD_INPUTS, vocabulary_texts
+    from tests.test_parity import check_parity
+
+    out, _, _ = trained
+    check_parity(out, vocabulary_texts(load_predictor(out), 200, seed=3) + ODD_INPUTS)
+
+
+def test_training_is_reproducible(trained, tmp_path):
+    out, metrics, data = trained
+    again = train(tmp_path / "again", data, SMALL)
+    for section in ("validation", "test", "test_short"):
+        assert again[section] == metrics[section]
+    assert (tmp_path / "again" / "weights.npy").read_bytes() == (out / "weights.npy").read_bytes()
