@@ -19,7 +19,7 @@ from slack_bolt.middleware import Middleware
 from slack_sdk import WebClient
 from slack_sdk.signature import SignatureVerifier
 
-from bot.dedupe import MemorySeenEvents, SeenEvents
+from bot.dedupe import SeenEvents, seen_events_for
 from bot.deps import Deps
 from bot.listeners import register_listeners
 from bot.settings import Settings
@@ -102,7 +102,9 @@ class DeliveryFilter(Middleware):
     marked as a retry (HTTP header ``X-Slack-Retry-Num``, or the Socket Mode envelope's
     ``retry_attempt``, which Bolt maps to the same header) is a duplicate of an original this
     app already acknowledged, possibly in another worker process, so it is dropped unless
-    ``PROCESS_SLACK_RETRIES`` is on, in which case only the event_id check applies.
+    ``PROCESS_SLACK_RETRIES`` is on, in which case only the event_id check applies. That is the
+    default when ``REDIS_URL`` is set: the shared record sees every replica's events and
+    survives restarts, so a redelivery is answered only if nobody handled the original.
     """
 
     def __init__(self, seen: SeenEvents, process_retries: bool) -> None:
@@ -161,10 +163,12 @@ def create_app(
     """The Bolt app with every surface registered.
 
     ``client`` defaults to a WebClient on ``SLACK_API_URL``; Bolt calls ``auth.test`` with it
-    once, here, to learn the bot's own user id. ``seen`` defaults to an in-process record.
+    once, here, to learn the bot's own user id. ``seen`` defaults to the Redis record when
+    ``REDIS_URL`` is set (shared by every worker and replica), else an in-process one.
     """
     client = client or make_web_client(settings)
-    seen = seen if seen is not None else MemorySeenEvents(ttl_seconds=settings.dedupe_ttl_seconds)
+    if seen is None:
+        seen = seen_events_for(settings.redis_url, settings.dedupe_ttl_seconds)
     pool = listener_pool or ListenerPool(max_workers=settings.listener_threads)
     app = App(
         name="sentiment-bot",

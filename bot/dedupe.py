@@ -4,8 +4,9 @@ Slack redelivers an event when it did not see our acknowledgement in time, and t
 Mode envelope can arrive again after a reconnect. The app asks ``first_time(key)`` once per
 delivery (key: the ``event_id``) and handles it only on True.
 
-``SeenEvents`` is the seam: the in-process ``MemorySeenEvents`` serves one process; a shared
-store (Redis, when ``REDIS_URL`` is set) can replace it without touching the listeners.
+``SeenEvents`` is the seam: the in-process ``MemorySeenEvents`` serves one process; with
+``REDIS_URL`` set, ``bot.redis_dedupe.RedisSeenEvents`` shares the record between every worker
+and replica (``seen_events_for`` picks one) without touching the listeners.
 """
 
 from __future__ import annotations
@@ -65,3 +66,12 @@ class MemorySeenEvents:
             if expires > now:
                 break
             del seen[key]
+
+
+def seen_events_for(redis_url: str, ttl_seconds: int) -> SeenEvents:
+    """The shared Redis record when ``redis_url`` is set, else this process's own record."""
+    if not redis_url:
+        return MemorySeenEvents(ttl_seconds=ttl_seconds)
+    from bot.redis_dedupe import RedisSeenEvents
+
+    return RedisSeenEvents(redis_url, ttl_seconds)

@@ -48,6 +48,7 @@ class Settings:
     reaction_channels_deny: frozenset[str] = field(default_factory=frozenset)
     react_in_threads: bool = True
     # Delivery.
+    redis_url: str = ""
     process_slack_retries: bool = False
     dedupe_ttl_seconds: int = 3600
     slack_timeout_seconds: float = 10.0
@@ -127,6 +128,29 @@ def _number(env: Mapping[str, str], name: str, default, kind, low, high):
     return number
 
 
+def _redis_url(env: Mapping[str, str]) -> str:
+    url = _text(env, "REDIS_URL", "")
+    if url and not url.startswith(("redis://", "rediss://", "unix://")):
+        raise SettingsError(
+            "REDIS_URL must look like redis://host:6379/0 (or rediss://, unix://), or be empty "
+            "to keep the record of handled events in process"
+        )
+    return url
+
+
+def _process_retries(env: Mapping[str, str], redis_url: str) -> bool:
+    """``auto`` (or empty): handle redeliveries exactly when the record is shared in Redis."""
+    value = env.get("PROCESS_SLACK_RETRIES")
+    if value is None or value.strip().lower() in {"", "auto"}:
+        return bool(redis_url)
+    try:
+        return _bool(env, "PROCESS_SLACK_RETRIES", False)
+    except SettingsError:
+        raise SettingsError(
+            f"PROCESS_SLACK_RETRIES must be auto, true or false, not {value!r}"
+        ) from None
+
+
 def _channels(env: Mapping[str, str], name: str) -> frozenset[str]:
     raw = env.get(name) or ""
     ids = frozenset(part.strip() for part in raw.replace(" ", ",").split(",") if part.strip())
@@ -174,6 +198,7 @@ def settings_from_env(env: Mapping[str, str]) -> Settings:
     level = _text(env, "LOG_LEVEL", "INFO").upper()
     if level not in {"DEBUG", "INFO", "WARNING", "ERROR"}:
         raise SettingsError(f"LOG_LEVEL must be DEBUG, INFO, WARNING or ERROR, not {level!r}")
+    redis_url = _redis_url(env)
     settings = Settings(
         bot_token=_text(env, "SLACK_BOT_TOKEN", ""),
         signing_secret=_text(env, "SLACK_SIGNING_SECRET", ""),
@@ -192,7 +217,8 @@ def settings_from_env(env: Mapping[str, str]) -> Settings:
         reaction_channels=_channels(env, "REACTION_CHANNELS"),
         reaction_channels_deny=_channels(env, "REACTION_CHANNELS_DENY"),
         react_in_threads=_bool(env, "REACT_IN_THREADS", True),
-        process_slack_retries=_bool(env, "PROCESS_SLACK_RETRIES", False),
+        redis_url=redis_url,
+        process_slack_retries=_process_retries(env, redis_url),
         dedupe_ttl_seconds=_number(env, "DEDUPE_TTL_SECONDS", 3600, int, 1, 7 * 24 * 3600),
         slack_timeout_seconds=_number(env, "SLACK_TIMEOUT_SECONDS", 10.0, float, 0.1, 120.0),
         max_retry_wait_seconds=_number(env, "SLACK_MAX_RETRY_WAIT_SECONDS", 30.0, float, 0, 600),
