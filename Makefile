@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 PIP := $(PY) -m pip --disable-pip-version-check -q
 
-.PHONY: run test lint train evaluate bench venv venv-dev
+.PHONY: run serve test lint train evaluate bench venv venv-dev
 
 $(VENV)/bin/python:
 	$(PYTHON) -m venv $(VENV)
@@ -24,6 +24,10 @@ venv-dev: $(VENV)/.dev
 
 run: venv
 	$(PY) -m bot $(ARGS)
+
+# Production HTTP mode: gunicorn, one worker per core, settings from the environment or .env.
+serve: venv
+	$(PY) -m gunicorn -c gunicorn.conf.py $(ARGS)
 
 test: venv-dev
 	$(PY) -m pytest -q $(ARGS)

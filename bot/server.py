@@ -76,12 +76,11 @@ def serve(app: App, host: str, port: int) -> None:
         server.server_close()
 
 
-def wsgi_from_env(env_file: str = ".env") -> WsgiApp:
-    """Build the HTTP-mode WSGI app from the environment, for a WSGI server's factory syntax.
+def app_from_env(env_file: str = ".env") -> App:
+    """The HTTP-mode Bolt app from the environment: settings, model and ``auth.test`` checked.
 
-    ``gunicorn -w 2 -b 0.0.0.0:3000 'bot.server:wsgi_from_env()'`` gives each worker its own
-    app, model and in-process dedupe record. Bad settings raise ``SettingsError`` or
-    ``StartupError`` with the one line that says what to fix.
+    Bad settings raise ``SettingsError`` or ``StartupError`` with the one line that says what to
+    fix.
     """
     from bot.app import create_app
     from bot.logs import configure_logging
@@ -97,4 +96,14 @@ def wsgi_from_env(env_file: str = ".env") -> WsgiApp:
     predictor = load_model(settings)
     check_slack_auth(settings)
     configure_logging(settings.log_level)
-    return create_wsgi_app(create_app(settings, predictor))
+    return create_app(settings, predictor)
+
+
+def wsgi_from_env(env_file: str = ".env") -> WsgiApp:
+    """Build the HTTP-mode WSGI app from the environment, for a WSGI server's factory syntax.
+
+    ``gunicorn -w 2 -b 0.0.0.0:3000 'bot.server:wsgi_from_env()'`` gives each worker its own
+    app, model and dedupe record. For production use ``gunicorn -c gunicorn.conf.py``
+    (``bot.wsgi``), which also lets acked events finish on SIGTERM.
+    """
+    return create_wsgi_app(app_from_env(env_file))

@@ -1,0 +1,59 @@
+"""The production HTTP entry point: the bot under gunicorn (``gunicorn -c gunicorn.conf.py``).
+
+``application()`` is the factory gunicorn calls (``bot.wsgi:application()``): the same app as
+``python -m bot`` in HTTP mode, ``POST /slack/events`` and ``GET /healthz``. Bolt acks an event
+*before* its listener runs on the app's thread pool, so when gunicorn stops a worker on SIGTERM
+its in-flight requests are long answered while the listener work (the model, the reaction)
+may still be running. The config's ``worker_exit`` hook calls ``drain`` so that work finishes
+before the worker process exits.
+"""
+
+from __future__ import annotations
+
+import logging
+import sys
+import time
+
+from bot.app import ListenerPool, listener_pool
+from bot.server import WsgiApp, create_wsgi_app
+
+log = logging.getLogger("bot.wsgi")
+
+_pools: list[ListenerPool] = []
+
+
+def application(env_file: str = ".env") -> WsgiApp:
+    """Build the app from the environment; a setup problem exits 2 with one line on stderr."""
+    from bot.server import app_from_env
+    from bot.settings import SettingsError
+    from bot.startup import StartupError
+
+    try:
+        app = app_from_env(env_file)
+    except (SettingsError, StartupError) as err:
+        print(f"error: {err}", file=sys.stderr, flush=True)
+        raise SystemExit(2) from None
+    _pools.append(listener_pool(app))
+    return create_wsgi_app(app)
+
+
+def pending() -> bool:
+    """Whether any acked event's listener work is still queued or running in this process."""
+    return any(not pool.wait_idle(0) for pool in _pools)
+
+
+def drain(timeout: float) -> bool:
+    """Let acked events' listener work finish (up to ``timeout`` s), then stop the pools.
+
+    Returns False if work was still running at the deadline (it is then abandoned: the master
+    kills the worker after its ``graceful_timeout`` anyway).
+    """
+    deadline = time.monotonic() + timeout
+    finished = True
+    for pool in _pools:
+        idle = pool.wait_idle(max(0.0, deadline - time.monotonic()))
+        finished = finished and idle
+        pool.shutdown(wait=idle, cancel_futures=not idle)
+    if not finished:
+        log.warning("drain_timeout seconds=%.1f listener work abandoned", timeout)
+    return finished

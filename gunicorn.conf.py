@@ -1,0 +1,65 @@
+"""gunicorn settings for the bot's production HTTP mode.
+
+    gunicorn -c gunicorn.conf.py            # or: make serve
+
+Serves ``bot.wsgi:application()`` (``POST /slack/events``, ``GET /healthz``) on HOST:PORT from
+the environment or ``.env`` (default 0.0.0.0:3000). Settings below can be overridden with the
+environment variables named in each line or with gunicorn's own command-line flags.
+
+Why these choices (measured with ``scripts/bench.py``, see docs/serving.md):
+- ``gthread`` workers: Bolt acks on the request thread and runs listeners on its own thread
+  pool; a few request threads per worker keep acks fast while listeners wait on Slack.
+- one worker per core (``WEB_CONCURRENCY``): the model is plain Python, so a second core needs a
+  second process.
+- ``preload_app``: the model and settings load once in the master, a bad setting stops the
+  server with one line before any worker starts, and workers fork ready to answer.
+- SIGTERM: each worker stops accepting, answers its in-flight requests, then ``worker_exit``
+  waits for the listener work of events it already acked (``bot.wsgi.drain``), all within
+  ``graceful_timeout``; the master then exits 0.
+"""
+
+from __future__ import annotations
+
+import os
+
+
+def _env(name: str, default: str) -> str:
+    """The environment over ``.env`` (as the bot reads its settings), else ``default``."""
+    try:
+        from bot.settings import load_env
+
+        value = load_env(".env").get(name)
+    except Exception:  # noqa: BLE001 - a broken .env is reported by the app itself
+        value = os.environ.get(name)
+    return value.strip() if value and value.strip() else default
+
+
+wsgi_app = "bot.wsgi:application()"
+bind = [f"{_env('HOST', '0.0.0.0')}:{_env('PORT', '3000')}"]
+workers = int(_env("WEB_CONCURRENCY", str(os.cpu_count() or 2)))
+worker_class = "gthread"
+threads = int(_env("GUNICORN_THREADS", "4"))
+preload_app = True
+backlog = 2048  # a burst of Slack events queues instead of being refused
+keepalive = 5
+timeout = 30
+graceful_timeout = int(_env("GRACEFUL_TIMEOUT", "30"))
+accesslog = None  # the bot logs one line per handled event (ids only, never text)
+errorlog = "-"
+loglevel = _env("LOG_LEVEL", "info").lower()
+control_socket_disable = True  # gunicorn >= 25's gunicornc socket: one fixed path per user
+if os.path.isdir("/dev/shm"):
+    worker_tmp_dir = "/dev/shm"  # worker heartbeats off the (possibly slow) container disk
+
+
+def worker_exit(server, worker) -> None:
+    """Finish the listener work of events this worker already acked before it exits."""
+    if worker.pid != os.getpid():
+        return  # the master cleaning up after a worker that is already gone
+    from bot import wsgi
+
+    busy = wsgi.pending()
+    finished = wsgi.drain(timeout=max(1.0, graceful_timeout - 1.0))
+    if busy:
+        server.log.info("worker %s drained listener work: %s", worker.pid,
+                        "done" if finished else "timed out")

@@ -1,0 +1,158 @@
+"""The production server: the bot under gunicorn with ``gunicorn.conf.py``.
+
+Each test starts a real gunicorn (two gthread workers) in a subprocess, on a free port, against
+the fake Slack in this process. Most use the keyword stand-in model through
+``keyword_application`` below (the real ``bot.wsgi.application()`` with ``load_model``
+replaced), so they run before the model artifact exists; the last one serves the shipped model.
+"""
+
+from __future__ import annotations
+
+import signal
+import subprocess
+import sys
+import threading
+import time
+import urllib.request
+
+import pytest
+from bot_helpers import REPO, bot_env, bot_process, check_http_bot_process, free_port, post_signed
+
+from bot import slack_payloads as payloads
+from bot.fake_slack import FakeSlack
+
+SECRET = "gunicorn-test-secret"
+CONF = str(REPO / "gunicorn.conf.py")
+BOT = "UBOT0001"
+
+
+def keyword_application():
+    """gunicorn factory for these tests: ``bot.wsgi.application()`` with the keyword model."""
+    from bot_helpers import KeywordPredictor
+
+    import bot.startup
+    from bot import wsgi
+
+    bot.startup.load_model = lambda settings: KeywordPredictor()
+    return wsgi.application(env_file="none.env")
+
+
+def gunicorn_argv(app: str | None = "test_gunicorn:keyword_application()") -> list[str]:
+    argv = [sys.executable, "-m", "gunicorn", "-c", CONF]
+    return argv + ([app] if app else [])
+
+
+def env_for(fake: FakeSlack, port: int, **extra: str) -> dict[str, str]:
+    values = {
+        "SLACK_BOT_TOKEN": "xoxb-gunicorn",
+        "SLACK_SIGNING_SECRET": SECRET,
+        "SLACK_API_URL": fake.base_url,
+        "HOST": "127.0.0.1",
+        "PORT": str(port),
+        "WEB_CONCURRENCY": "2",
+        "GRACEFUL_TIMEOUT": "20",
+    }
+    return bot_env(**{**values, **extra})
+
+
+def send(base: str, event: dict, **headers: str) -> int:
+    body = payloads.json_body(payloads.event_callback(event))
+    return post_signed(base + "/slack/events", SECRET, body, "application/json", **headers)[0]
+
+
+def test_serves_events_and_health_with_two_workers_and_stops_on_sigterm(tmp_path):
+    port = free_port()
+    with FakeSlack() as fake:
+        with bot_process(gunicorn_argv(), env_for(fake, port), tmp_path, port) as (proc, base):
+            with urllib.request.urlopen(base + "/healthz", timeout=5) as response:
+                assert response.read() == b"ok\n"
+            for n in range(6):
+                assert send(base, payloads.message_event(f"this is great and good {n}")) == 200
+            body = payloads.json_body(payloads.event_callback(payloads.message_event("great")))
+            assert post_signed(base + "/slack/events", "wrong", body, "application/json")[0] == 401
+            reactions = fake.wait_for("reactions.add", count=6, timeout=10)
+            assert {c.params["name"] for c in reactions} == {"slightly_smiling_face"}
+            proc.send_signal(signal.SIGTERM)
+            _out, err = proc.communicate(timeout=30)
+            assert proc.returncode == 0, err
+    assert err.count("Booting worker") == 2
+    assert "great" not in err  # no message text in any log line
+
+
+def test_sigterm_lets_acked_events_finish(tmp_path):
+    """SIGTERM right after the ack: the slow listener still posts its reply, then exit 0."""
+    port = free_port()
+    with FakeSlack() as fake:
+        with bot_process(gunicorn_argv(), env_for(fake, port), tmp_path, port) as (proc, base):
+            fake.add_message("C1", "500.000001", "the launch was great and the team loved it")
+            # The reply needs conversations.replies first, which answers after 3 s: the reply
+            # can only arrive if the worker keeps running its listener after SIGTERM.
+            fake.fail("conversations.replies", delay=3.0)
+            event = payloads.app_mention_event(f"<@{BOT}>", channel="C1", thread_ts="500.000001")
+            started = time.monotonic()
+            assert send(base, event) == 200
+            assert time.monotonic() - started < 2.0  # acked before the listener's slow call
+            fake.wait_for("auth.test")
+            time.sleep(0.3)  # the listener is now inside its slow conversations.replies call
+            proc.send_signal(signal.SIGTERM)
+            (reply,) = fake.wait_for("chat.postMessage", timeout=15)
+            assert reply.params["thread_ts"] == "500.000001"
+            _out, err = proc.communicate(timeout=30)
+            assert proc.returncode == 0, err
+            assert "drained listener work: done" in err
+
+
+def test_bad_setting_stops_gunicorn_with_one_line(tmp_path):
+    port = free_port()
+    with FakeSlack() as fake:
+        env = env_for(fake, port, SLACK_BOT_TOKEN="xoxp-user-token")
+        proc = subprocess.run(
+            gunicorn_argv(), env=env, cwd=tmp_path, capture_output=True, text=True, timeout=60
+        )
+    assert proc.returncode == 2
+    errors = [line for line in proc.stderr.splitlines() if line.startswith("error: ")]
+    assert errors == [
+        "error: SLACK_BOT_TOKEN must start with xoxb-: copy the Bot User OAuth Token from your "
+        "Slack app's OAuth & Permissions page (not a user or app-level token)"
+    ]
+    assert "Traceback" not in proc.stderr
+
+
+def test_concurrent_requests_across_workers(tmp_path):
+    port = free_port()
+    with FakeSlack() as fake:
+        with bot_process(gunicorn_argv(), env_for(fake, port), tmp_path, port) as (_proc, base):
+            statuses: list[int] = []
+
+            def client(k: int) -> None:
+                for n in range(10):
+                    event = payloads.message_event(f"so bad and awful {k}-{n}", channel="C2")
+                    statuses.append(send(base, event))
+
+            threads = [threading.Thread(target=client, args=(k,)) for k in range(8)]
+            for t in threads:
+                t.start()
+            for t in threads:
+                t.join()
+            assert statuses == [200] * 80
+            fake.wait_for("reactions.add", count=80, timeout=15)
+            time.sleep(0.2)
+            assert len(fake.calls("reactions.add")) == 80
+
+
+real_model = pytest.mark.skipif(
+    not (REPO / "model" / "artifacts" / "imdb-sentiment-v1" / "config.json").exists(),
+    reason="the shipped model artifact is not trained yet (make train)",
+)
+
+
+@real_model
+def test_gunicorn_serves_the_shipped_model(tmp_path):
+    """The documented command, `gunicorn -c gunicorn.conf.py`, end to end with the real model."""
+    err = check_http_bot_process(
+        gunicorn_argv(app=None),
+        tmp_path,
+        positive="I really loved this, great work team!",
+        negative="This is terrible, I hate how broken it is.",
+    )
+    assert "Booting worker" in err and "Traceback" not in err
