@@ -11,6 +11,10 @@ Use it as a context manager::
 
     with FakeSlack() as slack:
         client = WebClient(token="xoxb-test", base_url=slack.base_url)
+
+or as its own process (the benchmark does, so the fake never competes with the bot for the GIL):
+``python -m bot.fake_slack [--port N]`` prints its base URL on the first line of stdout and
+serves until SIGTERM; ``GET /_fake/stats`` answers per-method call counts as JSON.
 """
 
 from __future__ import annotations
@@ -26,6 +30,7 @@ from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
 RESPONSE_URL_METHOD = "response_url"
+STATS_PATH = "/_fake/stats"
 
 
 @dataclass(frozen=True)
@@ -73,6 +78,11 @@ class _Message:
         return data
 
 
+class _Server(ThreadingHTTPServer):
+    daemon_threads = True
+    request_queue_size = 1024  # a burst of the bot's calls must queue, not be refused
+
+
 class FakeSlack:
     """The fake Web API server; ``start()`` (or ``with``) binds a free port on 127.0.0.1."""
 
@@ -101,7 +111,7 @@ class FakeSlack:
 
     # -- lifecycle ---------------------------------------------------------------------------
 
-    def start(self) -> FakeSlack:
+    def start(self, port: int = 0) -> FakeSlack:
         fake = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -114,8 +124,7 @@ class FakeSlack:
             def log_message(self, format: str, *args: Any) -> None:  # noqa: A002
                 pass
 
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self._server.daemon_threads = True
+        self._server = _Server(("127.0.0.1", port), Handler)
         self._thread = threading.Thread(
             target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
         )
@@ -221,8 +230,29 @@ class FakeSlack:
 
     # -- request handling -------------------------------------------------------------------
 
+    def stats(self) -> dict[str, Any]:
+        """Per method: calls, successful calls, and the first and last call's time (epoch s)."""
+        out: dict[str, dict[str, Any]] = {}
+        with self._cond:
+            for call in self._calls:
+                entry = out.setdefault(
+                    call.method, {"calls": 0, "ok": 0, "first_at": call.at, "last_at": call.at}
+                )
+                entry["calls"] += 1
+                entry["ok"] += call.ok
+                entry["last_at"] = call.at
+        return out
+
     def _handle(self, request: BaseHTTPRequestHandler) -> None:
         split = urlsplit(request.path)
+        if split.path == STATS_PATH:
+            payload = json.dumps(self.stats()).encode()
+            request.send_response(200)
+            request.send_header("Content-Type", "application/json")
+            request.send_header("Content-Length", str(len(payload)))
+            request.end_headers()
+            request.wfile.write(payload)
+            return
         length = int(request.headers.get("Content-Length") or 0)
         raw = request.rfile.read(length) if length else b""
         params: dict[str, Any] = dict(parse_qsl(split.query))
@@ -371,3 +401,29 @@ class FakeSlack:
                 return {"ok": False, "error": "invalid_auth"}
             return {"ok": True, "url": self.socket_url}
         return {"ok": False, "error": "unknown_method"}
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Serve a fake Slack until SIGTERM or Ctrl-C; print the base URL first."""
+    import argparse
+    import signal
+
+    parser = argparse.ArgumentParser(prog="python -m bot.fake_slack", description=__doc__)
+    parser.add_argument("--port", type=int, default=0, help="port on 127.0.0.1 (0: any free)")
+    args = parser.parse_args(argv)
+    fake = FakeSlack()
+    fake.start(port=args.port)
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    print(fake.base_url, flush=True)
+    try:
+        while not stop.wait(0.5):
+            pass
+    except KeyboardInterrupt:
+        pass
+    fake.stop()
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
