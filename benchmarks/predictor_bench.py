@@ -1,0 +1,60 @@
+"""Our predictor in process: text to prediction for one chat message, and batch throughput.
+
+The single-message figure is ``predict_one``: text cleaning, tokenizing, n-gram features, the
+weighted sum, calibration and the key words, i.e. everything the bot asks for. Throughput uses
+``scores`` (P(positive) only), the same output the Keras tutorial's ``predict()`` gives.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from benchmarks import corpus
+from benchmarks.measure import repeated_latency, repeated_throughput
+
+
+def load(model_dir: str | Path | None) -> Any:
+    """The serving predictor from the artifact (numpy only, no TensorFlow)."""
+    import model
+
+    return model.load_predictor(model_dir)
+
+
+def check_load_messages(predictor: Any) -> dict[str, Any]:
+    """The load messages must each earn a reaction, or lost events could not be counted."""
+    from bot import replies
+    from bot.settings import Settings
+
+    settings = Settings()
+    out = {}
+    for text in (corpus.LOAD_POSITIVE, corpus.LOAD_NEGATIVE):
+        prediction = predictor.predict_one(text)
+        reacts = replies.knows_enough(prediction, settings) and replies.is_confident(
+            prediction, settings)
+        if not reacts:
+            raise SystemExit(
+                f"error: the model is not confident enough about the load message {text!r} "
+                f"({prediction.label} {prediction.confidence:.2f}, {prediction.known_words}/"
+                f"{prediction.words} words known) for a reaction; the bot benchmark counts "
+                "reactions, so pick messages it reacts to in benchmarks/corpus.py"
+            )
+        out[prediction.label] = round(prediction.confidence, 3)
+    return out
+
+
+def run(predictor: Any, *, calls: int, reps: int, warmup: int, batch: list[str],
+        reviews: list[str], review_reps: int, min_seconds: float) -> dict[str, Any]:
+    """Latency of one message and throughput of a batch and of the reviews."""
+    message = corpus.SINGLE_MESSAGE
+    single = repeated_latency(lambda: predictor.predict_one(message), calls, reps, warmup)
+    batch_rate = repeated_throughput(lambda: predictor.scores(batch), len(batch), reps,
+                                     min_seconds=min_seconds)
+    review_rate = repeated_throughput(lambda: predictor.scores(reviews), len(reviews),
+                                      review_reps)
+    return {
+        "what": "model.load_predictor().predict_one(text); throughput: .scores(texts)",
+        "single_message": single,
+        "batch": {"size": len(batch), **batch_rate},
+        "reviews": {"count": len(reviews), **review_rate},
+    }

@@ -1,0 +1,190 @@
+"""The benchmark's output: one table (ours, the tutorial's, ratio, target, met?) and a JSON file.
+
+``ratio`` always reads "times better for ours": tutorial/ours for times, sizes and memory,
+ours/tutorial for throughputs. ``met?`` is only judged on a full run: smoke sizes are too small
+to say anything about the targets.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from pathlib import Path
+from typing import Any
+
+NA = "n/a"
+
+
+def fmt(value: Any) -> str:
+    """Numbers with sensible precision; None is n/a."""
+    if value is None:
+        return NA
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, str):
+        return value
+    if isinstance(value, int | float):
+        if math.isnan(value):
+            return NA
+        magnitude = abs(value)
+        if isinstance(value, int) or magnitude >= 1000:
+            return f"{value:,.0f}"
+        if magnitude >= 100:
+            return f"{value:.0f}"
+        if magnitude >= 10:
+            return f"{value:.1f}"
+        if magnitude >= 1:
+            return f"{value:.2f}"
+        return f"{value:.3g}" if value else "0"
+    return str(value)
+
+
+def _ratio(ours: Any, tutorial: Any, higher_is_better: bool) -> str:
+    if not isinstance(ours, int | float) or not isinstance(tutorial, int | float):
+        return ""
+    if ours <= 0 or tutorial <= 0:
+        return ""
+    ratio = ours / tutorial if higher_is_better else tutorial / ours
+    return f"{ratio:,.0f}x" if ratio >= 10 else f"{ratio:.2f}x"
+
+
+def _get(data: dict[str, Any] | None, *path: str) -> Any:
+    value: Any = data
+    for key in path:
+        if not isinstance(value, dict) or key not in value:
+            return None
+        value = value[key]
+    return value
+
+
+def row(metric: str, ours: Any, tutorial: Any = None, *, higher_is_better: bool = False,
+        target: str = "", ok: bool | None = None, judge: bool = True) -> dict[str, Any]:
+    met = ""
+    if target:
+        met = NA if (ok is None or not judge) else ("yes" if ok else "NO")
+    return {"metric": metric, "ours": fmt(ours), "tutorial": fmt(tutorial) if tutorial is not None
+            else "", "ratio": _ratio(ours, tutorial, higher_is_better), "target": target,
+            "met": met, "ours_value": ours, "tutorial_value": tutorial}
+
+
+def _le(value: Any, limit: float) -> bool | None:
+    return None if not isinstance(value, int | float) else value <= limit
+
+
+def build_rows(results: dict[str, Any]) -> list[dict[str, Any]]:
+    """The table, from the results of every section that ran."""
+    judge = not results.get("smoke")
+    rows = []
+    ours = _get(results, "predictor", "ours")
+    tut = _get(results, "predictor", "tutorial")
+    if ours:
+        p50, p99 = ours["single_message"]["p50_ms"], ours["single_message"]["p99_ms"]
+        rows += [
+            row("1 message, text to prediction, p50 ms (tutorial: predict())", p50,
+                _get(tut, "single_message_predict", "p50_ms"), target="<= 0.05",
+                ok=_le(p50, 0.05), judge=judge),
+            row("1 message, text to prediction, p99 ms (tutorial: predict())", p99,
+                _get(tut, "single_message_predict", "p99_ms"), target="<= 0.2",
+                ok=_le(p99, 0.2), judge=judge),
+            row("1 message, p50 ms (tutorial: direct call model(x))", p50,
+                _get(tut, "single_message_direct", "p50_ms")),
+            row("1 message, p99 ms (tutorial: direct call model(x))", p99,
+                _get(tut, "single_message_direct", "p99_ms")),
+            row(f"batch of {ours['batch']['size']} short messages, messages/s",
+                ours["batch"]["per_second"], _get(tut, "batch", "per_second"),
+                higher_is_better=True),
+            row(f"{ours['reviews']['count']:,} reviews, reviews/s",
+                ours["reviews"]["per_second"], _get(tut, "reviews", "per_second"),
+                higher_is_better=True),
+        ]
+    bot = results.get("bot")
+    if bot and "rate" in bot:
+        rate, burst = bot["rate"], bot["burst"]
+        offered = rate["offered_rate"]
+        seconds = rate["runs"][0]["offered_seconds"]
+        sustained_ok = (rate["handled_per_second"] >= 500 and offered >= 500
+                        and rate["lost"] == 0)
+        rows += [
+            row(f"bot, {offered:g}/s for {seconds:g} s: events handled/s",
+                rate["handled_per_second"], target=">= 500", ok=sustained_ok, judge=judge),
+            row("bot, fixed rate: ack p50 ms", rate["ack_p50_ms"]),
+            row("bot, fixed rate: ack p99 ms", rate["ack_p99_ms"], target="<= 50",
+                ok=_le(rate["ack_p99_ms"], 50), judge=judge),
+            row(f"bot, burst of {burst['events_per_rep']:,}: events handled/s",
+                burst["handled_per_second"]),
+            row("bot, burst: ack p50 / p99 ms",
+                f"{fmt(burst['ack_p50_ms'])} / {fmt(burst['ack_p99_ms'])}"),
+            row("bot, all phases: errors / lost / duplicate reactions",
+                f"{rate['errors'] + burst['errors']} / {rate['lost'] + burst['lost']} / "
+                f"{rate['duplicates'] + burst['duplicates']}",
+                target="lost = 0", ok=rate["lost"] + burst["lost"] == 0, judge=True),
+        ]
+    redis_bot = results.get("bot_redis")
+    if redis_bot and "rate" in redis_bot:
+        rows.append(row("bot with REDIS_URL, fixed rate: handled/s, ack p99 ms, lost",
+                        f"{fmt(redis_bot['rate']['handled_per_second'])}, "
+                        f"{fmt(redis_bot['rate']['ack_p99_ms'])}, "
+                        f"{redis_bot['rate']['lost'] + redis_bot['burst']['lost']}"))
+    cold = results.get("cold_start") or {}
+    single, guni, tut_cold = cold.get("python_m_bot"), cold.get("gunicorn"), cold.get("tutorial")
+    if single:
+        rows += [
+            row("cold start to first answered message, python -m bot, s",
+                single["ready_seconds"], _get(tut_cold, "ready_seconds"), target="<= 1.5",
+                ok=_le(single["ready_seconds"], 1.5), judge=judge),
+            row("RSS after warm-up, python -m bot, MB", single["rss_max_process_mb"],
+                _get(tut_cold, "rss_mb"), target="<= 150",
+                ok=_le(single["rss_max_process_mb"], 150), judge=judge),
+        ]
+    if guni:
+        rows += [
+            row(f"cold start, gunicorn ({guni['processes'] - 1} workers), s",
+                guni["ready_seconds"], target="<= 1.5", ok=_le(guni["ready_seconds"], 1.5),
+                judge=judge),
+            row("gunicorn after warm-up: largest process RSS / all processes PSS, MB",
+                f"{fmt(guni['rss_max_process_mb'])} / {fmt(guni['pss_total_mb'])}"),
+        ]
+    install = results.get("install") or {}
+    closure = install.get("closure")
+    if closure:
+        venv = install.get("venv")
+        size = venv["mb"] if venv else closure["mb"]
+        method = "throwaway venv" if venv else "dependency closure"
+        rows += [
+            row(f"serving install size, MB ({method})", size,
+                _get(install, "tutorial_closure", "mb")),
+            row("TensorFlow/Keras in the serving install",
+                "yes" if closure["tensorflow_in_closure"] or (venv and (
+                    venv["tensorflow_installed"] or venv["heavy_modules_imported"])) else "no",
+                target="no", ok=not closure["tensorflow_in_closure"] and not (venv and (
+                    venv["tensorflow_installed"] or venv["heavy_modules_imported"])),
+                judge=True),
+        ]
+    train = results.get("training") or {}
+    recorded = train.get("recorded") or {}
+    retrained = train.get("retrained") or {}
+    rows.append(row("training time, default model, s (tutorial: baseline network)",
+                    retrained.get("default_model_seconds") or recorded.get(
+                        "default_model_seconds"),
+                    retrained.get("baseline_seconds") or recorded.get("baseline_seconds")))
+    return rows
+
+
+def table(rows: list[dict[str, Any]]) -> str:
+    """A plain-text table that reads well in a terminal and in a README code block."""
+    headers = ["metric", "ours", "tutorial", "ratio", "target", "met?"]
+    keys = ["metric", "ours", "tutorial", "ratio", "target", "met"]
+    cells = [[r[k] for k in keys] for r in rows]
+    widths = [max(len(h), *(len(c[i]) for c in cells)) for i, h in enumerate(headers)]
+    lines = ["  ".join(h.ljust(w) for h, w in zip(headers, widths, strict=True)).rstrip(),
+             "  ".join("-" * w for w in widths)]
+    for c in cells:
+        lines.append("  ".join(
+            (v.ljust(w) if i == 0 else v.rjust(w) if i < 4 else v.ljust(w))
+            for i, (v, w) in enumerate(zip(c, widths, strict=True))).rstrip())
+    return "\n".join(lines)
+
+
+def save_json(results: dict[str, Any], path: Path) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(results, indent=2, default=str) + "\n", encoding="utf-8")

@@ -1,0 +1,200 @@
+"""One benchmark run: speed and cost of the predictor, the bot and its install, side by side
+with the Keras tutorial's way.
+
+    python scripts/bench.py                 # full run (a few minutes); or: make bench
+    python scripts/bench.py --smoke         # tiny sizes, for CI: proves it runs, judges nothing
+    python scripts/bench.py --install-size --train   # also build a throwaway venv, re-train
+
+Prints a table (metric, ours, tutorial, ratio, target, met?) and saves every figure, with the
+method and the machine, to --json (default bench-results/bench.json). Everything runs on this
+machine's cores at once (load generator, bot workers, fake Slack), and the output says how many
+there are. Needs the trained artifact (make train) and, for the tutorial comparison, the
+[train] extra (TensorFlow).
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime
+import os
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+FULL = dict(calls=2000, reps=5, warmup=500, batch=256, reviews=None, review_reps=3,
+            min_seconds=1.0, tutorial_predict_calls=1000, tutorial_direct_calls=1000,
+            rate=500.0, seconds=10.0, burst=1000, bot_reps=3, connections=32, bot_warmup=500,
+            cold_reps=3, cold_warmup=300)
+SMOKE = dict(calls=300, reps=1, warmup=50, batch=256, reviews=200, review_reps=1,
+             min_seconds=0.05, tutorial_predict_calls=10, tutorial_direct_calls=20,
+             rate=100.0, seconds=1.0, burst=100, bot_reps=1, connections=16, bot_warmup=50,
+             cold_reps=1, cold_warmup=20)
+SECTIONS = ("training", "install", "coldstart", "bot", "predictor", "tutorial")
+
+
+def parse_args(argv: list[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--smoke", action="store_true", help="tiny sizes (CI); no verdicts")
+    parser.add_argument("--json", default="bench-results/bench.json", help="where to save")
+    parser.add_argument("--model", help="artifact directory (default: MODEL_PATH or shipped)")
+    parser.add_argument("--data", help="IMDB tarball for the 25k test reviews ($IMDB_DATA)")
+    parser.add_argument("--rate", type=float, help="fixed-rate phase, events/s (500)")
+    parser.add_argument("--seconds", type=float, help="fixed-rate phase length (10)")
+    parser.add_argument("--burst", type=int, help="burst size (1000)")
+    parser.add_argument("--reps", type=int, help="repetitions of each bot phase (3)")
+    parser.add_argument("--workers", type=int, default=os.cpu_count() or 2,
+                        help="gunicorn workers (default: one per core)")
+    parser.add_argument("--threads", type=int, default=4, help="gunicorn threads per worker")
+    parser.add_argument("--redis", action="store_true",
+                        help="also run the bot phases with REDIS_URL on a local redis-server")
+    parser.add_argument("--install-size", action="store_true",
+                        help="also measure a throwaway venv with `pip install .`")
+    parser.add_argument("--train", action="store_true",
+                        help="re-run training and time it (minutes) instead of the record")
+    parser.add_argument("--skip", action="append", default=[], choices=SECTIONS,
+                        help="leave a section out (repeatable)")
+    return parser.parse_args(argv)
+
+
+def progress(message: str) -> None:
+    print(f"bench: {message}", file=sys.stderr, flush=True)
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
+    sizes = dict(SMOKE if args.smoke else FULL)
+    for name in ("rate", "seconds", "burst"):
+        if getattr(args, name) is not None:
+            sizes[name] = getattr(args, name)
+    if args.reps is not None:
+        sizes["bot_reps"] = args.reps
+
+    from benchmarks import (
+        bot_bench,
+        coldstart,
+        corpus,
+        install_size,
+        predictor_bench,
+        report,
+        training,
+        tutorial_bench,
+    )
+    from benchmarks.measure import machine
+    from benchmarks.processes import redis_server
+    from model.artifact import artifact_path, check_artifact
+
+    artifact_dir = artifact_path(args.model).resolve()
+    try:
+        check_artifact(artifact_dir)
+    except Exception as err:  # noqa: BLE001 - one line, what to do
+        print(f"error: {err}", file=sys.stderr)
+        return 2
+    model_setting = {"MODEL_PATH": str(artifact_dir)}  # the servers load the same artifact
+    skip = set(args.skip)
+    results: dict = {
+        "command": " ".join(["python scripts/bench.py", *(argv if argv is not None
+                                                           else sys.argv[1:])]),
+        "smoke": args.smoke,
+        "started": datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds"),
+        "machine": machine(),
+        "artifact": str(artifact_dir),
+        "sizes": sizes,
+        "texts": corpus.describe(),
+        "notes": [
+            f"{os.cpu_count()} cores shared by everything in this run: the load generator, "
+            f"{args.workers} gunicorn workers and the fake Slack run at the same time",
+        ],
+    }
+    started = time.perf_counter()
+    progress(f"{os.cpu_count()} cores; artifact {artifact_dir}")
+    predictor = predictor_bench.load(args.model)
+    results["load_messages_confidence"] = predictor_bench.check_load_messages(predictor)
+
+    with tempfile.TemporaryDirectory(prefix="bench-") as tmp:
+        workdir = Path(tmp)
+        if "training" not in skip:
+            progress("training time (recorded in the artifact)" +
+                     ("; re-training now" if args.train else ""))
+            results["training"] = {
+                "recorded": training.recorded(artifact_dir),
+                "retrained": training.retrain(args.data) if args.train else None,
+            }
+        if "install" not in skip:
+            progress("serving install size" + (" (throwaway venv)" if args.install_size else ""))
+            results["install"] = {
+                "closure": install_size.measure_closure(),
+                "tutorial_closure": install_size.tutorial_closure(),
+                "venv": install_size.measure_venv() if args.install_size else None,
+            }
+        if "coldstart" not in skip:
+            cold: dict = {}
+            for kind, key in (("python-m-bot", "python_m_bot"), ("gunicorn", "gunicorn")):
+                progress(f"cold start and memory, {kind} ({sizes['cold_reps']} reps)")
+                settings = {**model_setting, "WEB_CONCURRENCY": str(args.workers),
+                            "GUNICORN_THREADS": str(args.threads)}
+                cold[key] = coldstart.run(kind, workdir, reps=sizes["cold_reps"],
+                                          warmup_events=sizes["cold_warmup"], settings=settings)
+            if "tutorial" not in skip and not tutorial_bench.available(artifact_dir):
+                progress("cold start and memory, the tutorial's Keras process")
+                cold["tutorial"] = coldstart.tutorial(artifact_dir, sizes["cold_reps"])
+            results["cold_start"] = cold
+        if "bot" not in skip:
+            bot_args = dict(rate=sizes["rate"], seconds=sizes["seconds"], burst=sizes["burst"],
+                            reps=sizes["bot_reps"], connections=sizes["connections"],
+                            warmup=sizes["bot_warmup"], workers=args.workers,
+                            threads=args.threads, model_path=model_setting.get("MODEL_PATH"))
+            progress(f"bot end to end: gunicorn {args.workers}x{args.threads}, "
+                     f"{sizes['rate']:g}/s for {sizes['seconds']:g} s and bursts of "
+                     f"{sizes['burst']}, {sizes['bot_reps']} reps")
+            results["bot"] = bot_bench.run(workdir, **bot_args)
+            if args.redis:
+                with redis_server() as url:
+                    if url is None:
+                        results["bot_redis"] = {"skipped": "redis-server is not installed"}
+                    else:
+                        progress("bot end to end again, with REDIS_URL")
+                        results["bot_redis"] = bot_bench.run(workdir, redis_url=url, **bot_args)
+
+    if "predictor" not in skip:
+        progress(f"predictor in process ({sizes['reps']} reps of {sizes['calls']} calls)")
+        batch = corpus.short_messages(sizes["batch"])
+        reviews, source = corpus.reviews(args.data, sizes["reviews"],
+                                         use_dataset=not args.smoke)
+        results["reviews_source"] = source
+        results["predictor"] = {"ours": predictor_bench.run(
+            predictor, calls=sizes["calls"], reps=sizes["reps"], warmup=sizes["warmup"],
+            batch=batch, reviews=reviews, review_reps=sizes["review_reps"],
+            min_seconds=sizes["min_seconds"])}
+        # Last: it imports TensorFlow into this process.
+        why_not = tutorial_bench.available(artifact_dir)
+        if "tutorial" in skip or why_not:
+            results["predictor"]["tutorial"] = {"skipped": why_not or "--skip tutorial"}
+        else:
+            progress("the tutorial's way, in process (imports TensorFlow)")
+            results["predictor"]["tutorial"] = tutorial_bench.run(
+                artifact_dir, predict_calls=sizes["tutorial_predict_calls"],
+                direct_calls=sizes["tutorial_direct_calls"], reps=sizes["reps"],
+                warmup=10, batch=batch, reviews=reviews, review_reps=sizes["review_reps"],
+                min_seconds=sizes["min_seconds"])
+
+    results["seconds"] = time.perf_counter() - started
+    rows = report.build_rows(results)
+    results["table"] = rows
+    out = Path(args.json)
+    report.save_json(results, out)
+    print(f"\n{results['command']}  ({os.cpu_count()} cores: {results['machine']['cpu_model']}"
+          f"{'; SMOKE sizes, no verdicts' if args.smoke else ''})\n")
+    print(report.table(rows))
+    if "reviews_source" in results:
+        print(f"\nreviews: {results['reviews_source']}")
+    for note in results["notes"]:
+        print(f"note: {note}")
+    print(f"\nall figures: {out}  ({results['seconds']:.0f} s)")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
