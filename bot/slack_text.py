@@ -2,14 +2,17 @@
 
 Pure string functions: no Slack SDK, no numpy, so they are cheap to import and to test. Slack
 sends text with its own markup (``<@U123>`` mentions, ``<https://x|label>`` links, ``&amp;``
-escapes, code spans, quotes, ``:emoji:`` codes); none of it is the author's sentiment, and an
-IMDB-trained model would only count it as unknown words.
+escapes, code spans, quotes); none of it is the author's sentiment, and an IMDB-trained model
+would only count it as unknown words. ``:emoji:`` codes are the exception: ``:disappointed:`` or
+``:+1:`` say how the author feels, so they become their words ("disappointed", "thumbs up").
 """
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+
+from model.text import emoji_words
 
 _CODE_BLOCK = re.compile(r"```.*?(?:```|\Z)", re.S)
 _INLINE_CODE = re.compile(r"`[^`\n]*`")
@@ -22,6 +25,7 @@ _EMOJI = re.compile(r":(?:[+-]1|(?=[a-z0-9_+'-]*[a-z])[a-z0-9_+'-]+):(?::skin-to
 # Formatting marks around words: *bold*, _italic_, ~strike~.
 _FORMAT_MARKS = re.compile(r"(?<![\w])[*_~]+|[*_~]+(?![\w])")
 _SPACES = re.compile(r"\s+")
+_HEART = re.compile(r"<3+")  # the typed heart, a word like any emoji
 
 HELP_WORDS = frozenset({"help", "-h", "--help", "?"})
 # macOS and iOS turn "--" into an em or en dash as people type, so accept those too.
@@ -39,13 +43,18 @@ def _angle_replacement(match: re.Match[str]) -> str:
     return f" {label} " if label else " "  # links: keep a human label, drop a bare URL
 
 
+def _emoji_replacement(match: re.Match[str]) -> str:
+    code = match.group(0).split("::")[0]  # drop a skin-tone suffix
+    return f" {emoji_words(code)} "
+
+
 def unescape(text: str) -> str:
     """Undo the three HTML escapes Slack applies; ``&amp;`` last so ``&amp;lt;`` stays ``&lt;``."""
     return text.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
 
 
 def clean(text: str | None) -> str:
-    """Return the words of a Slack message with markup, code, quotes and emoji removed."""
+    """Return the words of a Slack message: markup, code and quotes removed, emoji as words."""
     if not text:
         return ""
     text = _CODE_BLOCK.sub(" ", text)
@@ -53,10 +62,10 @@ def clean(text: str | None) -> str:
     text = _QUOTE_REST.sub(" ", text)
     text = _QUOTE_LINE.sub(" ", text)
     text = _ANGLE.sub(_angle_replacement, text)
-    text = _EMOJI.sub(" ", text)
+    text = _EMOJI.sub(_emoji_replacement, text)
     # The model's tokenizer strips "<...>" spans as HTML tags (IMDB reviews carry <br />), so a
     # literal "<3" would swallow every word up to a later ">": drop the brackets themselves.
-    text = unescape(text).replace("<", " ").replace(">", " ")
+    text = _HEART.sub(" heart ", unescape(text)).replace("<", " ").replace(">", " ")
     text = _FORMAT_MARKS.sub(" ", text)
     return _SPACES.sub(" ", text).strip()
 

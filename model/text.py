@@ -41,12 +41,46 @@ _TOKEN = re.compile(r"[^\W_]+|[!?]")
 PUNCTUATION_TOKENS = frozenset({"!", "?"})
 
 
+# Emoji are words in chat: each pictograph becomes the words of its Unicode name ("DISAPPOINTED
+# FACE" -> "disappointed"), minus the words that only describe the picture.
+_EMOJI = re.compile("[\u2600-\u27bf\u2b50\u2b55\U0001f300-\U0001faff]")
+_EMOJI_FILLER = frozenset(
+    "face with and of sign symbol heavy black white medium small large mark open mouth eyes "
+    "smiling-eyes variation selector hands hand person sign the on in".split())
+_EMOJI_ALIASES = {"+1": "thumbs up", "-1": "thumbs down", "thumbsup": "thumbs up",
+                  "thumbsdown": "thumbs down"}
+
+
+# Typed emoticons, the same idea: ":)" is a smile.
+_EMOTICONS = [
+    (re.compile(r"(?<!\S)[:;=]-?(?:[)\]]+|d+|D+)(?!\S)|(?<!\S)\(-?[:;=](?!\S)"), " smiling "),
+    (re.compile(r"(?<!\S)[:;=]'?-?[(\[]+(?!\S)|(?<!\S)\)-?[:;=](?!\S)"), " frowning "),
+    (re.compile(r"(?<!\S)<3+(?!\S)"), " heart "),
+]
+
+
+def emoji_words(name: str) -> str:
+    """The meaningful words of an emoji's Unicode name or Slack code (``slightly_smiling_face``)."""
+    name = name.strip(":").lower()
+    name = _EMOJI_ALIASES.get(name, name)
+    words = re.split(r"[\s_:-]+", name)
+    return " ".join(w for w in words if w.isalpha() and w not in _EMOJI_FILLER)
+
+
+def _emoji_to_words(match: re.Match[str]) -> str:
+    return f" {emoji_words(unicodedata.name(match.group(0), ''))} "
+
+
 def normalize(text: str) -> str:
     """Lower-case plain text: HTML breaks, tags and entities gone, contractions spelled out."""
     text = text[:MAX_CHARS]
     text = _BR.sub(" ", text)
     text = html.unescape(text)
     text = _TAG.sub(" ", text)
+    text = _EMOJI.sub(_emoji_to_words, text)
+    if ":" in text or "<" in text or "(" in text:
+        for pattern, replacement in _EMOTICONS:
+            text = pattern.sub(replacement, text)
     text = unicodedata.normalize("NFKC", text.translate(_APOSTROPHES))
     text = text.translate(_APOSTROPHES).lower()
     text = _SCORE.sub(r" \1of\2 ", text)

@@ -43,8 +43,11 @@ class TrainConfig:
     max_ngrams: int = 300_000
     # Short text: crops of every training review, weighted below full reviews.
     crops_per_review: int = 2
+    crop_mode: str = "window"
     crop_weight: float = 0.3
-    # The NB-weighted bag (NBSVM-style), trained one epoch with Adam.
+    # The NB-weighted bag (NBSVM-style), trained one epoch with Adam. nb_alpha smooths the
+    # naive-Bayes counts: larger values shrink the say of rare words and phrases.
+    nb_alpha: float = 1.0
     adj: float = 0.4
     scale: float = 0.1
     power: float = 0.0
@@ -162,8 +165,13 @@ def train(out_dir: str | os.PathLike[str], data: str | os.PathLike[str] | None =
                             config.max_n)
     featurize = lambda token_lists: [vectorizer.features_of_tokens(t)[0] for t in token_lists]  # noqa: E731
 
-    crop_tokens, crop_labels = crops.crops(fit_tokens, fit_labels.tolist(),
-                                           config.crops_per_review, config.seed + 1)
+    if config.crop_mode == "verdict":
+        crop_tokens, crop_labels = crops.verdict_crops(
+            [train_texts[i] for i in fit_rows], fit_labels.tolist(), config.crops_per_review,
+            config.seed + 1, tokenize)
+    else:
+        crop_tokens, crop_labels = crops.crops(fit_tokens, fit_labels.tolist(),
+                                               config.crops_per_review, config.seed + 1)
     val_crop_tokens, _ = crops.crops(val_tokens, val_labels.tolist(), 1, config.seed + 2)
     fit_x, crop_x = featurize(fit_tokens), featurize(crop_tokens)
     val_x, val_crop_x = featurize(val_tokens), featurize(val_crop_tokens)
@@ -173,7 +181,7 @@ def train(out_dir: str | os.PathLike[str], data: str | os.PathLike[str] | None =
 
     # The default network.
     fit_started = time.perf_counter()
-    ratios = nb_ratios(fit_x, fit_labels, vectorizer.num_features)
+    ratios = nb_ratios(fit_x, fit_labels, vectorizer.num_features, config.nb_alpha)
     train_model, model = build_nbbag(vectorizer.num_features, ratios, adj=config.adj,
                                      scale=config.scale, power=config.power, k=config.k,
                                      learning_rate=config.learning_rate)

@@ -32,6 +32,8 @@ def parse_overrides(pairs: list[str]) -> dict:
         default = getattr(TrainConfig(), name)
         if isinstance(default, bool):
             out[name] = raw.lower() in ("1", "true", "yes")
+        elif isinstance(default, str):
+            out[name] = raw
         elif raw.lower() == "none":
             out[name] = None
         elif isinstance(default, float):

@@ -21,8 +21,8 @@ from bot.slack_text import clean, mentions_user, parse_command, unescape
         ("<!here> lunch is ready", "lunch is ready"),
         ("<!channel> <!everyone> <!subteam^S1|@devs> ship it", "ship it"),
         ("due <!date^1392734382^{date}|Feb 18, 2014> ok", "due Feb 18, 2014 ok"),
-        ("fish &amp; chips &lt;3 a &gt; b", "fish & chips 3 a b"),  # no "<" for the model
-        ("I &lt;3 this movie, best ever &gt; the rest", "I 3 this movie, best ever the rest"),
+        ("fish &amp; chips &lt;3 a &gt; b", "fish & chips heart a b"),  # no "<" for the model
+        ("I &lt;3 this movie, best ever &gt; the rest", "I heart this movie, best ever the rest"),
         ("&amp;lt; stays", "&lt; stays"),
         ("run `rm -rf /` carefully", "run carefully"),
         ("before ```def f():\n    return 'awful'``` after", "before after"),
@@ -30,7 +30,8 @@ from bot.slack_text import clean, mentions_user, parse_command, unescape
         ("&gt; the build is broken\nno it is fine", "no it is fine"),
         ("> quoted raw\nmine", "mine"),
         ("mine\n&gt;&gt;&gt; everything\nafter is quoted", "mine"),
-        ("so happy :tada: :+1::skin-tone-2: :smile:", "so happy"),
+        ("so happy :tada: :+1::skin-tone-2: :smile:", "so happy tada thumbs up smile"),
+        ("meh :slightly_frowning_face: :-1:", "meh slightly frowning thumbs down"),
         ("standup at 10:30:45", "standup at 10:30:45"),
         ("*bold* _italic_ ~strike~ snake_case", "bold italic strike snake_case"),
         ("  lots\n\tof   space  ", "lots of space"),

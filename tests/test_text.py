@@ -128,7 +128,7 @@ def test_html_examples(text: str, tokens: list[str]) -> None:
     "I &lt;3 this movie, best film ever &gt; all the rest",  # as Slack sends it
 ])
 def test_angle_brackets_that_are_not_tags_keep_their_words(text: str) -> None:
-    assert tokenize(text)[:5] == ["i", "this", "movie", "best", "film"]
+    assert tokenize(text)[:6] == ["i", "heart", "this", "movie", "best", "film"]
 
 
 # Case ---------------------------------------------------------------------------------------
@@ -210,7 +210,8 @@ def test_acute_accent_as_apostrophe() -> None:
 
 
 @pytest.mark.parametrize(("text", "tokens"), [
-    ("10/10 would watch 2 times", ["would", "watch", "times"]),
+    ("10/10 would watch 2 times", ["10of10", "would", "watch", "times"]),
+    ("at 10:30 on 12/10/2020, 3.5 / 5", ["at", "on", "3of5"]),
     ("the 2nd half, in 3D", ["the", "2nd", "half", "in", "3d"]),
     ("Great!!! Really?", ["great", "!", "!", "!", "really", "?"]),
     ("Meh... (sigh) -- ok; fine: #1 @team", ["meh", "sigh", "ok", "fine", "team"]),
@@ -218,7 +219,9 @@ def test_acute_accent_as_apostrophe() -> None:
     ("\u0661\u0662\u0663 \u00b2 \u2460", []),  # digits of any script are numbers too
     ("", []),
     ("   \n\t ", []),
-    ("\U0001f600\U0001f44d", []),
+    ("\U0001f600\U0001f44d", ["grinning", "thumbs", "up"]),
+    ("\u2192 \u00a9", []),
+    ("nice :) sad :( love <3", ["nice", "smiling", "sad", "frowning", "love", "heart"]),
 ])
 def test_numbers_and_punctuation(text: str, tokens: list[str]) -> None:
     assert tokenize(text) == tokens

@@ -1,0 +1,87 @@
+"""Evaluate a model artifact on the official IMDB test split and on short crops of it.
+
+    python scripts/evaluate.py [--model DIR] [--data PATH] [--out reports/]
+
+Prints accuracy, precision, recall, F1, confusion matrix and expected calibration error
+(10 bins); writes reliability.png and scores.png to --out. With the hand-written short texts
+in eval/short_texts/ present, also prints accuracy on each of those files.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+REPO = Path(__file__).resolve().parent.parent
+SHORT_TEXTS = REPO / "eval" / "short_texts"
+
+
+def print_report(name: str, report: dict) -> None:
+    c = report["confusion"]
+    print(f"{name} (n={report['n']})")
+    print(f"  accuracy {report['accuracy']:.4f}  precision {report['precision']:.4f}  "
+          f"recall {report['recall']:.4f}  F1 {report['f1']:.4f}  ECE {report['ece']:.4f}")
+    print("  confusion      predicted neg  predicted pos")
+    print(f"  actually neg   {c['tn']:>13}  {c['fp']:>13}")
+    print(f"  actually pos   {c['fn']:>13}  {c['tp']:>13}")
+
+
+def short_text_accuracy(predictor, folder: Path = SHORT_TEXTS) -> dict[str, float]:
+    """Accuracy on each labelled JSONL file of hand-written short texts."""
+    out = {}
+    for path in sorted(folder.glob("*.jsonl")):
+        rows = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()
+                if line.strip()]
+        rows = [r for r in rows if r["label"] in ("positive", "negative")]
+        if rows:
+            predictions = predictor.predict([r["text"] for r in rows])
+            out[path.stem] = sum(p.label == r["label"] for p, r in
+                                 zip(predictions, rows, strict=True)) / len(rows)
+    return out
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--model", help="artifact directory (default: the shipped model)")
+    parser.add_argument("--data", help="aclImdb_v1.tar.gz or aclImdb/ (default: $IMDB_DATA)")
+    parser.add_argument("--out", default=str(REPO / "reports"), help="folder for the PNG files")
+    args = parser.parse_args(argv)
+
+    from model import load_predictor
+    from model.artifact import ArtifactError
+    from model.data import DataError, load_imdb
+    from model.evaluate import scores_and_labels
+    from model.metrics import classification_report
+
+    try:
+        predictor = load_predictor(args.model)
+        test = load_imdb(args.data, splits=("test",))["test"]
+    except (ArtifactError, DataError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    series = scores_and_labels(predictor, test.texts, test.labels)
+    names = {"test": "official test reviews", "test_short": "3-30-word crops of them"}
+    for key, (scores, labels) in series.items():
+        print_report(names[key], classification_report(scores, labels))
+    short = short_text_accuracy(predictor)
+    if short:
+        print("hand-written short texts: " + ", ".join(f"{k} {v:.3f}" for k, v in short.items())
+              + f"; mean {sum(short.values()) / len(short):.3f}")
+
+    from model.plots import reliability_diagram, score_histogram
+
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    labelled = {names[k]: v for k, v in series.items()}
+    reliability_diagram(labelled, out / "reliability.png")
+    score_histogram(labelled, out / "scores.png")
+    print(f"wrote {out / 'reliability.png'} and {out / 'scores.png'}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
