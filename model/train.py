@@ -43,7 +43,6 @@ class TrainConfig:
     max_ngrams: int = 300_000
     # Short text: crops of every training review, weighted below full reviews.
     crops_per_review: int = 2
-    crop_mode: str = "window"
     crop_weight: float = 0.3
     # The NB-weighted bag (NBSVM-style), trained one epoch with Adam. nb_alpha smooths the
     # naive-Bayes counts: larger values shrink the say of rare words and phrases.
@@ -165,13 +164,8 @@ def train(out_dir: str | os.PathLike[str], data: str | os.PathLike[str] | None =
                             config.max_n)
     featurize = lambda token_lists: [vectorizer.features_of_tokens(t)[0] for t in token_lists]  # noqa: E731
 
-    if config.crop_mode == "verdict":
-        crop_tokens, crop_labels = crops.verdict_crops(
-            [train_texts[i] for i in fit_rows], fit_labels.tolist(), config.crops_per_review,
-            config.seed + 1, tokenize)
-    else:
-        crop_tokens, crop_labels = crops.crops(fit_tokens, fit_labels.tolist(),
-                                               config.crops_per_review, config.seed + 1)
+    crop_tokens, crop_labels = crops.crops(fit_tokens, fit_labels.tolist(),
+                                           config.crops_per_review, config.seed + 1)
     val_crop_tokens, _ = crops.crops(val_tokens, val_labels.tolist(), 1, config.seed + 2)
     fit_x, crop_x = featurize(fit_tokens), featurize(crop_tokens)
     val_x, val_crop_x = featurize(val_tokens), featurize(val_crop_tokens)

@@ -4,7 +4,7 @@
 
 Prints accuracy, precision, recall, F1, confusion matrix and expected calibration error
 (10 bins); writes reliability.png and scores.png to --out. With the hand-written short texts
-in eval/short_texts/ present, also prints accuracy on each of those files.
+in eval/short_texts*/ present, also prints accuracy on each of those files.
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 REPO = Path(__file__).resolve().parent.parent
-SHORT_TEXTS = REPO / "eval" / "short_texts"
+EVAL = REPO / "eval"
 
 
 def print_report(name: str, report: dict) -> None:
@@ -30,10 +30,10 @@ def print_report(name: str, report: dict) -> None:
     print(f"  actually pos   {c['fn']:>13}  {c['tp']:>13}")
 
 
-def short_text_accuracy(predictor, folder: Path = SHORT_TEXTS) -> dict[str, float]:
-    """Accuracy on each labelled JSONL file of hand-written short texts."""
+def short_text_accuracy(predictor, folder: Path = EVAL) -> dict[str, float]:
+    """Accuracy on each labelled JSONL file of hand-written short texts (eval/short_texts*/)."""
     out = {}
-    for path in sorted(folder.glob("*.jsonl")):
+    for path in sorted(folder.glob("short_texts*/*.jsonl")):
         rows = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()
                 if line.strip()]
         rows = [r for r in rows if r["label"] in ("positive", "negative")]
@@ -69,8 +69,10 @@ def main(argv: list[str] | None = None) -> int:
         print_report(names[key], classification_report(scores, labels))
     short = short_text_accuracy(predictor)
     if short:
-        print("hand-written short texts: " + ", ".join(f"{k} {v:.3f}" for k, v in short.items())
-              + f"; mean {sum(short.values()) / len(short):.3f}")
+        print("hand-written short texts (accuracy):")
+        for name, value in short.items():
+            print(f"  {name:32s} {value:.3f}")
+        print(f"  {'mean of the files':32s} {sum(short.values()) / len(short):.3f}")
 
     from model.plots import reliability_diagram, score_histogram
 
