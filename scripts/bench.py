@@ -26,7 +26,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 FULL = dict(calls=2000, reps=5, warmup=500, batch=256, reviews=None, review_reps=3,
             min_seconds=1.0, tutorial_predict_calls=1000, tutorial_direct_calls=1000,
-            rate=500.0, seconds=10.0, burst=1000, bot_reps=3, connections=32, bot_warmup=500,
+            rate=600.0, seconds=10.0, burst=1000, bot_reps=3, connections=32, bot_warmup=500,
             cold_reps=3, cold_warmup=300)
 SMOKE = dict(calls=300, reps=1, warmup=50, batch=256, reviews=200, review_reps=1,
              min_seconds=0.05, tutorial_predict_calls=10, tutorial_direct_calls=20,
@@ -41,7 +41,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--json", default="bench-results/bench.json", help="where to save")
     parser.add_argument("--model", help="artifact directory (default: MODEL_PATH or shipped)")
     parser.add_argument("--data", help="IMDB tarball for the 25k test reviews ($IMDB_DATA)")
-    parser.add_argument("--rate", type=float, help="fixed-rate phase, events/s (500)")
+    parser.add_argument("--rate", type=float, help="fixed-rate phase, events/s (600)")
     parser.add_argument("--seconds", type=float, help="fixed-rate phase length (10)")
     parser.add_argument("--burst", type=int, help="burst size (1000)")
     parser.add_argument("--reps", type=int, help="repetitions of each bot phase (3)")
