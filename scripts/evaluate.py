@@ -39,7 +39,7 @@ def short_text_accuracy(predictor, folder: Path = EVAL) -> dict[str, float]:
         rows = [r for r in rows if r["label"] in ("positive", "negative")]
         if rows:
             predictions = predictor.predict([r["text"] for r in rows])
-            out[path.stem] = sum(p.label == r["label"] for p, r in
+            out[f"{path.parent.name}/{path.stem}"] = sum(p.label == r["label"] for p, r in
                                  zip(predictions, rows, strict=True)) / len(rows)
     return out
 
