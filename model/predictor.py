@@ -40,8 +40,8 @@ class SentimentPredictor:
         self.calibration = (float(calibration[0]), float(calibration[1]))
         self.info = info or {}
 
-    def logit(self, ids: list[int]) -> float:
-        """Uncalibrated logit of a feature list, as the Keras NBBag layer computes it."""
+    def logit(self, ids) -> float:
+        """Uncalibrated logit of a collection of distinct feature ids, as NBBag computes it."""
         w = self._w
         total = sum([w[i] for i in ids])
         if self.power:
@@ -61,13 +61,14 @@ class SentimentPredictor:
         if not isinstance(text, str):
             raise TypeError(f"predict takes strings, got {type(text).__name__}")
         tokens = tokenize(text)
-        ids, known = self.vectorizer.features_of_tokens(tokens)
+        spans, known = self.vectorizer.analyze(tokens)
         words = sum(1 for t in tokens if t not in PUNCTUATION_TOKENS)
-        score = self.calibrate(self.logit(ids), len(ids))
-        label = POSITIVE if score >= 0.5 else NEGATIVE
-        confidence = score if score >= 0.5 else 1.0 - score
-        return Prediction(label=label, confidence=confidence, score=score, known_words=known,
-                          words=words, key_words=self.key_words(tokens, label == POSITIVE))
+        score = self.calibrate(self.logit(spans), len(spans))
+        positive = score >= 0.5
+        return Prediction(label=POSITIVE if positive else NEGATIVE,
+                          confidence=score if positive else 1.0 - score, score=score,
+                          known_words=known, words=words,
+                          key_words=self.key_words(tokens, spans, positive))
 
     def predict(self, texts: list[str]) -> list[Prediction]:
         """One prediction per text, in order."""
@@ -81,38 +82,30 @@ class SentimentPredictor:
             out[row] = self.calibrate(self.logit(ids), len(ids))
         return out
 
-    def key_words(self, tokens: list[str], positive: bool, limit: int = KEY_WORDS) -> list[str]:
+    def key_words(self, tokens: list[str], spans: dict[int, tuple[int, int]], positive: bool,
+                  limit: int = KEY_WORDS) -> list[str]:
         """The words or phrases that pushed hardest towards the decided label, strongest first.
 
-        Phrases are picked greedily so that no word of the text is shown twice.
+        Phrases are picked greedily so that no word of the text is shown twice, and only those
+        with at least a quarter of the strongest one's weight.
         """
-        vectorizer, w = self.vectorizer, self._w
+        w = self._w
         sign = 1.0 if positive else -1.0
-        candidates: list[tuple[float, int, int, str]] = []
-        seen: set[int] = set()
-        for n in range(1, vectorizer.max_n + 1):
-            for start in range(len(tokens) - n + 1):
-                span = tokens[start: start + n]
-                if all(t in PUNCTUATION_TOKENS for t in span):
-                    continue
-                term = " ".join(span)
-                index = vectorizer.feature_id(term)
-                if index is None or index in seen:
-                    continue
-                seen.add(index)
-                strength = sign * w[index]
-                if strength > 0:
-                    candidates.append((strength, start, start + n, term))
-        candidates.sort(key=lambda c: (-c[0], c[1]))
+        candidates = sorted(
+            ((sign * w[index], start, n) for index, (start, n) in spans.items()
+             if sign * w[index] > 0),
+            key=lambda c: (-c[0], c[1]))
         chosen: list[str] = []
-        used: set[int] = set()
-        for _, start, end, term in candidates:
-            if used.intersection(range(start, end)):
-                continue
-            chosen.append(term)
-            used.update(range(start, end))
-            if len(chosen) == limit:
+        used = 0  # bit i set: token i already shown
+        for strength, start, n in candidates:
+            if strength < 0.25 * candidates[0][0] or len(chosen) == limit:
                 break
+            mask = ((1 << n) - 1) << start
+            span = tokens[start: start + n]
+            if used & mask or all(t in PUNCTUATION_TOKENS for t in span):
+                continue
+            chosen.append(" ".join(span))
+            used |= mask
         return chosen
 
 

@@ -123,23 +123,33 @@ class Vectorizer:
 
     def features_of_tokens(self, tokens: Sequence[str]) -> tuple[list[int], int]:
         """(sorted unique feature ids, number of known word tokens, punctuation not counted)."""
+        spans, known = self.analyze(tokens)
+        return sorted(spans), known
+
+    def analyze(self, tokens: Sequence[str]) -> tuple[dict[int, tuple[int, int]], int]:
+        """Every feature of the tokens with where it first occurs, and the known-word count.
+
+        Returns ``({feature id: (start token, n)}, known words)``; the positions let the
+        predictor show which words drove a decision without a second pass over the text.
+        """
         word_ids = self._word_ids
-        found: set[int] = set()
+        spans: dict[int, tuple[int, int]] = {}
         known = 0
-        for token in tokens:
+        for position, token in enumerate(tokens):
             index = word_ids.get(token)
             if index is not None:
-                found.add(index)
+                if index not in spans:
+                    spans[index] = (position, 1)
                 if token not in PUNCTUATION_TOKENS:
                     known += 1
         if self.max_n > 1:
             ngram_ids = self.ngram_ids
             for n in range(2, self.max_n + 1):
-                for gram in ngrams(tokens, n):
+                for position, gram in enumerate(ngrams(tokens, n)):
                     index = ngram_ids.get(gram)
-                    if index is not None:
-                        found.add(index)
-        return sorted(found), known
+                    if index is not None and index not in spans:
+                        spans[index] = (position, n)
+        return spans, known
 
     def features(self, text: str) -> tuple[list[int], int, int]:
         """(feature ids, known word tokens, all word tokens) of one raw text."""
