@@ -11,10 +11,12 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
 REPO = Path(__file__).resolve().parent.parent
 EVAL = REPO / "eval"
@@ -44,17 +46,42 @@ def short_text_accuracy(predictor, folder: Path = EVAL) -> dict[str, float]:
     return out
 
 
+def reaction_rule(predictor, folder: Path = EVAL) -> dict[str, int]:
+    """What the bot's default reaction rule does on the short texts: how often, how right.
+
+    Texts go through the bot's own Slack cleaning and its own ``is_confident`` decision, with
+    the default settings.
+    """
+    from bot.replies import is_confident
+    from bot.settings import Settings
+    from bot.slack_text import clean
+
+    settings = Settings()
+    rows = [json.loads(line) for path in sorted(folder.glob("short_texts*/*.jsonl"))
+            for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+    predictions = predictor.predict([clean(r["text"]) for r in rows])
+    labelled = [(p, r) for p, r in zip(predictions, rows, strict=True) if r["label"] != "neutral"]
+    neutral = [p for p, r in zip(predictions, rows, strict=True) if r["label"] == "neutral"]
+    reacted = [(p, r) for p, r in labelled if is_confident(p, settings)]
+    return {"labelled": len(labelled), "reacted": len(reacted),
+            "reacted_right": sum(p.label == r["label"] for p, r in reacted),
+            "neutral": len(neutral),
+            "neutral_reacted": sum(is_confident(p, settings) for p in neutral)}
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--model", help="artifact directory (default: the shipped model)")
     parser.add_argument("--data", help="aclImdb_v1.tar.gz or aclImdb/ (default: $IMDB_DATA)")
     parser.add_argument("--out", default=str(REPO / "reports"), help="folder for the PNG files")
+    parser.add_argument("--baseline", action="store_true",
+                        help="also measure the artifact's tutorial baseline (needs TensorFlow)")
     args = parser.parse_args(argv)
 
     from model import load_predictor
     from model.artifact import ArtifactError
     from model.data import DataError, load_imdb
-    from model.evaluate import scores_and_labels
+    from model.evaluate import scores_and_labels, short_crops
     from model.metrics import classification_report
 
     try:
@@ -70,6 +97,24 @@ def main(argv: list[str] | None = None) -> int:
     short = short_text_accuracy(predictor)
     if short:
         print("hand-written short texts (accuracy):")
+        for name, value in short.items():
+            print(f"  {name:32s} {value:.3f}")
+        print(f"  {'mean of the files':32s} {sum(short.values()) / len(short):.3f}")
+        rule = reaction_rule(predictor)
+        print(f"bot's default reaction rule: reacts to {rule['reacted']} of {rule['labelled']} "
+              f"labelled short texts, {rule['reacted_right']} of them correctly; reacts to "
+              f"{rule['neutral_reacted']} of {rule['neutral']} neutral chat messages")
+
+    if args.baseline:
+        from model.baseline import BaselinePredictor
+
+        baseline = BaselinePredictor(args.model)
+        for key, (_, labels) in series.items():
+            texts = test.texts if key == "test" else short_crops(test.texts, test.labels)[0]
+            print_report(f"tutorial baseline, {names[key]}",
+                         classification_report(baseline.scores(texts), labels))
+        short = short_text_accuracy(baseline)
+        print("tutorial baseline, hand-written short texts (accuracy):")
         for name, value in short.items():
             print(f"  {name:32s} {value:.3f}")
         print(f"  {'mean of the files':32s} {sum(short.values()) / len(short):.3f}")

@@ -63,3 +63,33 @@ def test_training_is_reproducible(trained, tmp_path):
     for section in ("validation", "test", "test_short"):
         assert again[section] == metrics[section]
     assert (tmp_path / "again" / "weights.npy").read_bytes() == (out / "weights.npy").read_bytes()
+
+
+def test_evaluate_script_prints_figures_and_writes_plots(trained, tmp_path):
+    import subprocess
+    import sys
+
+    out, _, data = trained
+    result = subprocess.run(
+        [sys.executable, "scripts/evaluate.py", "--model", str(out), "--data", str(data),
+         "--out", str(tmp_path), "--baseline"], capture_output=True, text=True, check=False)
+    assert result.returncode == 0, result.stderr
+    text = result.stdout
+    for needle in ("official test reviews (n=80)", "3-30-word crops of them (n=80)", "ECE",
+                   "actually neg", "tutorial baseline, official test reviews (n=80)",
+                   "bot's default reaction rule"):
+        assert needle in text
+    for name in ("reliability.png", "scores.png"):
+        assert (tmp_path / name).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_evaluate_script_reports_missing_data_in_one_line(trained, tmp_path):
+    import subprocess
+    import sys
+
+    out, _, _ = trained
+    result = subprocess.run(
+        [sys.executable, "scripts/evaluate.py", "--model", str(out), "--data",
+         str(tmp_path / "nope.tar.gz")], capture_output=True, text=True, check=False)
+    assert result.returncode == 2
+    assert result.stderr.count("\n") == 1 and "download_data.py" in result.stderr
