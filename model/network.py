@@ -13,7 +13,7 @@ from keras import ops
 BASELINE_WORDS = 10_000
 
 
-def build_baseline(num_words: int = BASELINE_WORDS) -> keras.Model:
+def build_baseline(num_words: int = BASELINE_WORDS, compile: bool = True) -> keras.Model:
     """The classic Keras IMDB tutorial network, exactly: our yardstick."""
     inputs = keras.Input(shape=(num_words,), dtype="float32", name="multi_hot")
     x = keras.layers.Dense(50, activation="relu")(inputs)
@@ -23,7 +23,8 @@ def build_baseline(num_words: int = BASELINE_WORDS) -> keras.Model:
     x = keras.layers.Dense(50, activation="relu")(x)
     outputs = keras.layers.Dense(1, activation="sigmoid")(x)
     model = keras.Model(inputs, outputs, name="tutorial_baseline")
-    model.compile(optimizer="adam", loss="binary_crossentropy", metrics=["accuracy"])
+    if compile:
+        model.compile(optimizer="adam", loss="binary_crossentropy", metrics=["accuracy"])
     return model
 
 

@@ -109,11 +109,8 @@ def _logits(logit_model, features: list[list[int]]) -> np.ndarray:
     return out
 
 
-def _save_without_optimizer(trained, path: Path) -> None:
+def _save_without_optimizer(trained, bare, path: Path) -> None:
     """Save only the network and its weights: the optimizer state would triple the file."""
-    import keras
-
-    bare = keras.models.clone_model(trained)
     bare.set_weights(trained.get_weights())
     bare.save(path)
 
@@ -241,7 +238,8 @@ def train(out_dir: str | os.PathLike[str], data: str | os.PathLike[str] | None =
                      batch_size=config.baseline_batch_size, epochs=config.baseline_epochs,
                      shuffle=True, verbose=0)
         baseline_seconds = time.perf_counter() - base_started
-        _save_without_optimizer(baseline, out / artifact.BASELINE_FILE)
+        _save_without_optimizer(baseline, build_baseline(config.baseline_words, compile=False),
+                                out / artifact.BASELINE_FILE)
         metrics["baseline"] = {
             "test": classification_report(
                 baseline.predict(encode(test_token_lists), batch_size=1024, verbose=0)[:, 0],
