@@ -25,6 +25,7 @@ from benchmarks.processes import (
     BotServer,
     FakeSlackProcess,
     cpu_seconds,
+    machine_cpu_seconds,
     start_server,
 )
 
@@ -52,6 +53,7 @@ def phase(fake: FakeSlackProcess, server: BotServer, **args: Any) -> dict[str, A
     before_ok, before_calls = before.get("ok", 0), before.get("calls", 0)
     server_pids = server.pids()
     cpu_before = (cpu_seconds(server_pids), cpu_seconds([fake.proc.pid]), _children_cpu())
+    machine_before, wall_before = machine_cpu_seconds()[0], time.monotonic()
     result = _loadgen(server, **args)
     expected = result["sent"]
     deadline = time.monotonic() + SETTLE_SECONDS
@@ -67,7 +69,14 @@ def phase(fake: FakeSlackProcess, server: BotServer, **args: Any) -> dict[str, A
             break
         time.sleep(0.05)
     cpu_after = (cpu_seconds(server_pids), cpu_seconds([fake.proc.pid]), _children_cpu())
+    wall = time.monotonic() - wall_before
+    machine_busy = machine_cpu_seconds()[0] - machine_before
     per_event = 1000 / max(1, expected)
+    ours = sum(after - before for before, after in zip(cpu_before, cpu_after, strict=True))
+    # Over the whole phase (sending and settling): how busy the machine was, and how much of
+    # that was not this benchmark (another job on the same cores skews every figure).
+    result["machine_busy_cores"] = machine_busy / wall
+    result["other_processes_cores"] = max(0.0, machine_busy - ours) / wall
     result["cpu_ms_per_event"] = {
         name: (after - before) * per_event
         for name, before, after in zip(("bot", "fake_slack", "loadgen"), cpu_before, cpu_after,
@@ -120,6 +129,8 @@ def summarize(runs: list[dict[str, Any]]) -> dict[str, Any]:
         "reactions_recorded": sum(run["reactions_recorded"] for run in runs),
         "lost": sum(run["lost"] for run in runs),
         "duplicates": sum(run["duplicates"] for run in runs),
+        "machine_busy_cores": _median(runs, "machine_busy_cores"),
+        "other_processes_cores": _median(runs, "other_processes_cores"),
         "cpu_ms_per_event": {
             name: statistics.median(run["cpu_ms_per_event"][name] for run in runs)
             for name in runs[0]["cpu_ms_per_event"]

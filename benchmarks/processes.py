@@ -265,3 +265,15 @@ def redis_server() -> Iterator[str | None]:
     finally:
         proc.terminate()
         proc.wait(timeout=10)
+
+
+def machine_cpu_seconds() -> tuple[float, float]:
+    """(busy, total) CPU seconds of the whole machine so far, from /proc/stat.
+
+    Compared with the benchmark's own processes over the same stretch, it shows how much CPU
+    anything else on the machine took while a figure was measured.
+    """
+    fields = [int(x) for x in Path("/proc/stat").read_text().splitlines()[0].split()[1:]]
+    idle = fields[3] + (fields[4] if len(fields) > 4 else 0)  # idle + iowait
+    ticks = os.sysconf("SC_CLK_TCK")
+    return (sum(fields[:8]) - idle) / ticks, sum(fields[:8]) / ticks

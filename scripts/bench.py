@@ -150,6 +150,10 @@ def main(argv: list[str] | None = None) -> int:
                      f"{sizes['rate']:g}/s for {sizes['seconds']:g} s and bursts of "
                      f"{sizes['burst']}, {sizes['bot_reps']} reps")
             results["bot"] = bot_bench.run(workdir, **bot_args)
+            others = max(results["bot"][ph]["other_processes_cores"] for ph in ("rate", "burst"))
+            results["notes"].append(
+                f"during the bot phases other processes on this machine used up to {others:.2f} "
+                "cores (median per phase; 0 = the benchmark had the machine to itself)")
             if args.redis:
                 with redis_server() as url:
                     if url is None:
@@ -181,6 +185,7 @@ def main(argv: list[str] | None = None) -> int:
                 min_seconds=sizes["min_seconds"])
 
     results["seconds"] = time.perf_counter() - started
+    results["machine"]["loadavg_at_end"] = [round(x, 2) for x in os.getloadavg()]
     rows = report.build_rows(results)
     results["table"] = rows
     out = Path(args.json)
