@@ -134,6 +134,8 @@ def measure_venv(keep: bool = False) -> dict[str, Any]:
     """``pip install .`` into a throwaway venv; its size and a TensorFlow-free model load."""
     workdir = Path(tempfile.mkdtemp(prefix="bench-venv-"))
     venv = workdir / "venv"
+    build_dir = REPO / "build"
+    had_build_dir = build_dir.exists()  # setuptools builds in-tree; leave no trace behind
     started = time.perf_counter()
     try:
         subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(venv)], check=True)
@@ -165,3 +167,5 @@ def measure_venv(keep: bool = False) -> dict[str, Any]:
     finally:
         if not keep:
             shutil.rmtree(workdir, ignore_errors=True)
+        if not had_build_dir:
+            shutil.rmtree(build_dir, ignore_errors=True)
