@@ -30,10 +30,14 @@ log = logging.getLogger(__name__)
 VERSION = "imdb-sentiment-v1"
 
 
+ARCHITECTURES = ("nbbag", "baseline")
+
+
 @dataclass(frozen=True)
 class TrainConfig:
     """Hyper-parameters. The defaults are the shipped model's, chosen on the validation split."""
 
+    arch: str = "nbbag"
     seed: int = 1234
     validation_fraction: float = 0.1
     # Vectorizer: words by frequency, then 2- and 3-grams seen in at least min_df reviews.
@@ -123,21 +127,28 @@ def _versions() -> dict[str, str]:
             "tensorflow": tf.__version__, "keras": keras.__version__}
 
 
-def train(out_dir: str | os.PathLike[str], data: str | os.PathLike[str] | None = None,
-          config: TrainConfig | None = None) -> dict:
-    """Train, evaluate and write the artifact to ``out_dir``; return its metrics."""
-    config = config or TrainConfig()
-    started = time.perf_counter()
-    _seed_everything(config.seed)
-    import keras
+@dataclass
+class _Prepared:
+    """The data every network of a run is trained and measured on."""
 
-    from model.network import (
-        build_baseline,
-        build_nbbag,
-        multi_hot,
-        nb_ratios,
-    )
+    source: Path
+    train_texts: list[str]
+    test_texts: list[str]
+    test_labels: list[int]
+    full_index: WordIndex
+    vectorizer: Vectorizer
+    fit_tokens: list[list[str]]
+    fit_labels: np.ndarray
+    val_labels: np.ndarray
+    fit_x: list[list[int]]
+    crop_x: list[list[int]]
+    crop_labels: list[int]
+    val_x: list[list[int]]
+    val_crop_x: list[list[int]]
 
+
+def _prepare(data, config: TrainConfig) -> _Prepared:
+    """Read, split (fit / validation, seeded), build the vocabulary, vectorize, crop."""
     source = data_path(data)
     splits = load_imdb(source)
     train_texts, train_labels = _limit(splits["train"], config.limit_per_class)
@@ -146,8 +157,7 @@ def train(out_dir: str | os.PathLike[str], data: str | os.PathLike[str] | None =
 
     tokens = [tokenize(t) for t in train_texts]
     labels = np.array(train_labels, dtype="int64")
-    rng = np.random.default_rng(config.seed)
-    order = rng.permutation(len(tokens))
+    order = np.random.default_rng(config.seed).permutation(len(tokens))
     n_val = int(round(len(tokens) * config.validation_fraction))
     val_rows, fit_rows = np.sort(order[:n_val]), np.sort(order[n_val:])
     fit_tokens = [tokens[i] for i in fit_rows]
@@ -162,28 +172,43 @@ def train(out_dir: str | os.PathLike[str], data: str | os.PathLike[str] | None =
     grams = sorted((g for g, c in df.items() if c >= config.min_df), key=lambda g: (-df[g], g))
     vectorizer = Vectorizer(word_index, config.max_words, grams[: config.max_ngrams],
                             config.max_n)
-    featurize = lambda token_lists: [vectorizer.features_of_tokens(t)[0] for t in token_lists]  # noqa: E731
+
+    def featurize(token_lists):
+        return [vectorizer.features_of_tokens(t)[0] for t in token_lists]
 
     crop_tokens, crop_labels = crops.crops(fit_tokens, fit_labels.tolist(),
                                            config.crops_per_review, config.seed + 1)
     val_crop_tokens, _ = crops.crops(val_tokens, val_labels.tolist(), 1, config.seed + 2)
-    fit_x, crop_x = featurize(fit_tokens), featurize(crop_tokens)
-    val_x, val_crop_x = featurize(val_tokens), featurize(val_crop_tokens)
-    prep_seconds = time.perf_counter() - started
-    log.info("%d features (%d words, %d n-grams); prepared in %.1fs", vectorizer.num_features,
-             vectorizer.num_words, len(vectorizer.ngram_terms), prep_seconds)
+    log.info("%d features (%d words, %d n-grams)", vectorizer.num_features,
+             vectorizer.num_words, len(vectorizer.ngram_terms))
+    return _Prepared(Path(source), train_texts, test_texts, test_labels, full_index, vectorizer,
+                     fit_tokens, fit_labels, val_labels, featurize(fit_tokens),
+                     featurize(crop_tokens), crop_labels, featurize(val_tokens),
+                     featurize(val_crop_tokens))
 
-    # The default network.
-    fit_started = time.perf_counter()
-    ratios = nb_ratios(fit_x, fit_labels, vectorizer.num_features, config.nb_alpha)
+
+def _train_nbbag(prep: _Prepared, config: TrainConfig,
+                 out: Path) -> tuple[dict, dict, list, float]:
+    """Fit, calibrate and save the default network.
+
+    Returns (metrics, serving settings, loss per epoch, seconds spent fitting and calibrating).
+    """
+    import keras
+
+    from model.network import build_nbbag, nb_ratios
+    from model.predictor import SentimentPredictor
+
+    vectorizer = prep.vectorizer
+    ratios = nb_ratios(prep.fit_x, prep.fit_labels, vectorizer.num_features, config.nb_alpha)
     train_model, model = build_nbbag(vectorizer.num_features, ratios, adj=config.adj,
                                      scale=config.scale, power=config.power, k=config.k,
                                      learning_rate=config.learning_rate)
-    x_all = fit_x + crop_x
-    y_all = np.concatenate([fit_labels, np.array(crop_labels)]).astype("float32")
-    w_all = np.concatenate([np.ones(len(fit_x)),
-                            np.full(len(crop_x), config.crop_weight)]).astype("float32")
+    x_all = prep.fit_x + prep.crop_x
+    y_all = np.concatenate([prep.fit_labels, np.array(prep.crop_labels)]).astype("float32")
+    w_all = np.concatenate([np.ones(len(prep.fit_x)),
+                            np.full(len(prep.crop_x), config.crop_weight)]).astype("float32")
     batch_rng = np.random.default_rng(config.seed + 3)
+    fit_started = time.perf_counter()
     history = []
     for epoch in range(config.epochs):
         losses = [train_model.train_on_batch(xb, yb, sample_weight=wb)[0]
@@ -192,81 +217,113 @@ def train(out_dir: str | os.PathLike[str], data: str | os.PathLike[str] | None =
         log.info("epoch %d: loss %.4f", epoch + 1, history[-1])
     bag = train_model.get_layer("nb_bag")
     logit_model = keras.Model(train_model.input, bag.output)
-    cal_x = val_x + val_crop_x
+    cal_x = prep.val_x + prep.val_crop_x
     cal_logits = _logits(logit_model, cal_x)
     cal_counts = np.array([len(f) for f in cal_x])
-    c0, c1 = calibration.fit(cal_logits, cal_counts, np.concatenate([val_labels, val_labels]))
+    cal_labels = np.concatenate([prep.val_labels, prep.val_labels])
+    c0, c1 = calibration.fit(cal_logits, cal_counts, cal_labels)
     model.get_layer("calibration").c.assign(np.array([c0, c1], dtype="float32"))
     fit_seconds = time.perf_counter() - fit_started
-    default_seconds = time.perf_counter() - started
 
-    out = Path(out_dir)
-    out.mkdir(parents=True, exist_ok=True)
     model.save(out / artifact.MODEL_FILE)
-    word_index.save(out / artifact.WORD_INDEX_FILE)
+    vectorizer.word_index.save(out / artifact.WORD_INDEX_FILE)
     artifact.write_json(out / artifact.NGRAMS_FILE, vectorizer.ngram_terms)
     np.save(out / artifact.WEIGHTS_FILE, bag.effective_weights(), allow_pickle=False)
     serving = {"bias": float(bag.b.numpy()), "power": config.power, "k": config.k,
                "calibration": [c0, c1]}
 
     # Measure through the serving path, exactly as the bot will run it.
-    from model.predictor import SentimentPredictor
-
     predictor = SentimentPredictor(vectorizer, bag.effective_weights(), serving["bias"],
                                    power=config.power, k=config.k, calibration=(c0, c1))
-    metrics: dict = {"version": VERSION}
     val_scores = calibration.apply(cal_logits, cal_counts, c0, c1)
-    metrics["validation"] = classification_report(val_scores[: len(val_x)], val_labels)
-    metrics["validation_short"] = classification_report(val_scores[len(val_x):], val_labels)
-    metrics.update(evaluate(predictor, test_texts, test_labels, config.eval_crop_seed))
+    n_val = len(prep.val_x)
+    metrics = {"validation": classification_report(val_scores[:n_val], prep.val_labels),
+               "validation_short": classification_report(val_scores[n_val:], prep.val_labels)}
+    metrics.update(evaluate(predictor, prep.test_texts, prep.test_labels, config.eval_crop_seed))
     log.info("default model: test accuracy %.4f, ECE %.4f; short crops accuracy %.4f",
              metrics["test"]["accuracy"], metrics["test"]["ece"],
              metrics["test_short"]["accuracy"])
+    return metrics, serving, history, fit_seconds
 
-    baseline_seconds = None
-    if config.baseline:
+
+def _train_baseline(prep: _Prepared, config: TrainConfig, out: Path) -> dict:
+    """Fit and save the tutorial network on the same reviews; its test figures."""
+    import keras
+
+    from model.network import build_baseline, multi_hot
+
+    keras.utils.set_random_seed(config.seed)
+    baseline = build_baseline(config.baseline_words)
+
+    def encode(token_lists):
+        return multi_hot([prep.full_index.encode(t, config.baseline_words) for t in token_lists],
+                         config.baseline_words)
+
+    baseline.fit(encode(prep.fit_tokens), prep.fit_labels.astype("float32"),
+                 batch_size=config.baseline_batch_size, epochs=config.baseline_epochs,
+                 shuffle=True, verbose=0)
+    _save_without_optimizer(baseline, build_baseline(config.baseline_words, compile=False),
+                            out / artifact.BASELINE_FILE)
+    short_texts, short_labels = short_crops(prep.test_texts, prep.test_labels,
+                                            config.eval_crop_seed)
+    return {
+        name: classification_report(
+            baseline.predict(encode([tokenize(t) for t in texts]), batch_size=1024,
+                             verbose=0)[:, 0], np.array(labels))
+        for name, texts, labels in (("test", prep.test_texts, prep.test_labels),
+                                    ("test_short", short_texts, short_labels))
+    }
+
+
+def train(out_dir: str | os.PathLike[str], data: str | os.PathLike[str] | None = None,
+          config: TrainConfig | None = None) -> dict:
+    """Train, evaluate and write the artifact to ``out_dir``; return its metrics.
+
+    ``config.arch`` "nbbag" (the default) trains the default network and, unless
+    ``config.baseline`` is off, the tutorial network beside it as a yardstick; "baseline" trains
+    only the tutorial network, whose figures then stand under ``test`` as well.
+    """
+    config = config or TrainConfig()
+    if config.arch not in ARCHITECTURES:
+        raise ValueError(f"unknown arch {config.arch!r}: choose from {', '.join(ARCHITECTURES)}")
+    started = time.perf_counter()
+    _seed_everything(config.seed)
+    prep = _prepare(data, config)
+    prep_seconds = time.perf_counter() - started
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    metrics: dict = {"version": VERSION, "architecture": config.arch}
+    seconds: dict[str, float | None] = {"default_model": None, "baseline": None}
+    serving, history = None, []
+    if config.arch == "nbbag":
+        part, serving, history, fit_seconds = _train_nbbag(prep, config, out)
+        metrics.update(part)
+        # Reading, vocabulary, vectorizing, fitting and calibrating; not saving or testing.
+        seconds["default_model"] = round(prep_seconds + fit_seconds, 1)
+        seconds["default_fit"] = round(fit_seconds, 1)
+    if config.arch == "baseline" or config.baseline:
         base_started = time.perf_counter()
-        keras.utils.set_random_seed(config.seed)
-        baseline = build_baseline(config.baseline_words)
-        encode = lambda token_lists: multi_hot(  # noqa: E731
-            [full_index.encode(t, config.baseline_words) for t in token_lists],
-            config.baseline_words)
-        test_token_lists = [tokenize(t) for t in test_texts]
-        short_texts, short_labels = short_crops(test_texts, test_labels, config.eval_crop_seed)
-        short_tokens = [tokenize(t) for t in short_texts]
-        baseline.fit(encode(fit_tokens), fit_labels.astype("float32"),
-                     batch_size=config.baseline_batch_size, epochs=config.baseline_epochs,
-                     shuffle=True, verbose=0)
-        baseline_seconds = time.perf_counter() - base_started
-        _save_without_optimizer(baseline, build_baseline(config.baseline_words, compile=False),
-                                out / artifact.BASELINE_FILE)
-        metrics["baseline"] = {
-            "test": classification_report(
-                baseline.predict(encode(test_token_lists), batch_size=1024, verbose=0)[:, 0],
-                np.array(test_labels)),
-            "test_short": classification_report(
-                baseline.predict(encode(short_tokens), batch_size=1024, verbose=0)[:, 0],
-                np.array(short_labels)),
-        }
-
-    metrics["training_seconds"] = {"default_model": round(default_seconds, 1),
-                                   "default_fit": round(fit_seconds, 1),
-                                   "baseline": round(baseline_seconds, 1)
-                                   if baseline_seconds is not None else None,
-                                   "total": round(time.perf_counter() - started, 1)}
+        metrics["baseline"] = _train_baseline(prep, config, out)
+        seconds["baseline"] = round(time.perf_counter() - base_started, 1)
+        if config.arch == "baseline":
+            prep.vectorizer.word_index.save(out / artifact.WORD_INDEX_FILE)
+            metrics.update(metrics["baseline"])
+    seconds["total"] = round(time.perf_counter() - started, 1)
+    metrics["training_seconds"] = seconds
     record = {
         "version": VERSION,
-        "architecture": "nbbag",
-        "vectorizer": vectorizer.config(),
+        "architecture": config.arch,
+        "vectorizer": prep.vectorizer.config(),
         "serving": serving,
         "hyperparameters": asdict(config),
-        "data": {"path_name": Path(source).name, "sha256": fingerprint(source),
-                 "train_reviews": len(train_texts), "fit_reviews": len(fit_tokens),
-                 "validation_reviews": len(val_tokens), "test_reviews": len(test_texts)},
+        "data": {"path_name": prep.source.name, "sha256": fingerprint(prep.source),
+                 "train_reviews": len(prep.train_texts), "fit_reviews": len(prep.fit_tokens),
+                 "validation_reviews": len(prep.val_labels),
+                 "test_reviews": len(prep.test_texts)},
         "history": {"loss": history},
         "libraries": _versions(),
         "machine": {"cpus": os.cpu_count(), "platform": platform.platform()},
-        "training_seconds": metrics["training_seconds"],
+        "training_seconds": seconds,
     }
     artifact.write_json(out / artifact.CONFIG_FILE, record)
     artifact.write_json(out / artifact.METRICS_FILE, metrics)

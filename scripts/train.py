@@ -1,6 +1,6 @@
 """Train the sentiment model and write a versioned artifact.
 
-    python scripts/train.py [--data PATH] [--out DIR] [--set name=value ...]
+    python scripts/train.py [--data PATH] [--out DIR] [--arch nbbag|baseline] [--set name=value ...]
 
 Defaults: the dataset named by IMDB_DATA, the shipped artifact directory, the shipped
 hyper-parameters (model.train.TrainConfig). Prints the measured metrics.
@@ -46,10 +46,14 @@ def parse_overrides(pairs: list[str]) -> dict:
 def main(argv: list[str] | None = None) -> int:
     from model.artifact import DEFAULT_ARTIFACT
     from model.data import DataError
+    from model.train import ARCHITECTURES
 
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--data", help="aclImdb_v1.tar.gz or aclImdb/ (default: $IMDB_DATA)")
     parser.add_argument("--out", default=str(DEFAULT_ARTIFACT), help="artifact directory")
+    parser.add_argument("--arch", choices=ARCHITECTURES, default="nbbag",
+                        help="nbbag: the default network (with the tutorial baseline beside it); "
+                             "baseline: only the Keras tutorial network")
     parser.add_argument("--set", action="append", default=[], metavar="NAME=VALUE",
                         help="override a hyper-parameter, e.g. --set epochs=2")
     parser.add_argument("--quiet", action="store_true")
@@ -58,7 +62,7 @@ def main(argv: list[str] | None = None) -> int:
                         format="%(asctime)s %(message)s")
     from model.train import TrainConfig, train
 
-    config = TrainConfig(**parse_overrides(args.set))
+    config = TrainConfig(**{"arch": args.arch, **parse_overrides(args.set)})
     try:
         metrics = train(args.out, args.data, config)
     except DataError as exc:

@@ -93,3 +93,32 @@ def test_evaluate_script_reports_missing_data_in_one_line(trained, tmp_path):
          str(tmp_path / "nope.tar.gz")], capture_output=True, text=True, check=False)
     assert result.returncode == 2
     assert result.stderr.count("\n") == 1 and "download_data.py" in result.stderr
+
+
+def test_arch_baseline_trains_only_the_tutorial_network(trained, tmp_path):
+    import subprocess
+    import sys
+
+    _, _, data = trained
+    out = tmp_path / "baseline-only"
+    result = subprocess.run(
+        [sys.executable, "scripts/train.py", "--arch", "baseline", "--data", str(data),
+         "--out", str(out), "--quiet", "--set", "max_words=200", "--set", "min_df=1",
+         "--set", "baseline_words=200"], capture_output=True, text=True, check=False)
+    assert result.returncode == 0, result.stderr
+    names = {p.name for p in out.iterdir()}
+    assert {"baseline.keras", "word_index.json", "config.json", "metrics.json"} <= names
+    assert "model.keras" not in names and "weights.npy" not in names
+    metrics = read_json(out / "metrics.json")
+    assert metrics["architecture"] == "baseline"
+    assert metrics["test"] == metrics["baseline"]["test"]
+    assert read_json(out / "config.json")["architecture"] == "baseline"
+
+
+def test_train_script_rejects_unknown_settings(tmp_path):
+    import subprocess
+    import sys
+
+    result = subprocess.run([sys.executable, "scripts/train.py", "--set", "nope=1"],
+                            capture_output=True, text=True, check=False)
+    assert result.returncode != 0 and "unknown setting 'nope'" in result.stderr
