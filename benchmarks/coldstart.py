@@ -15,7 +15,6 @@ The tutorial's equivalent, for comparison: a process that imports Keras, loads
 from __future__ import annotations
 
 import json
-import statistics
 import subprocess
 import sys
 import time
@@ -26,6 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from benchmarks import corpus
+from benchmarks.measure import medians
 from benchmarks.processes import REPO, SECRET, clean_env, pss_mb, rss_mb, start_server
 from bot import slack_payloads as payloads
 from bot.fake_slack import FakeSlack
@@ -110,11 +110,8 @@ def run(kind: str, workdir: Path, *, reps: int, warmup_events: int,
         "server": kind,
         "reps": reps,
         "warmup_events": warmup_events,
-        "ready_seconds": statistics.median(r["ready_seconds"] for r in runs),
-        "first_ack_seconds": statistics.median(r["first_ack_seconds"] for r in runs),
-        "rss_max_process_mb": statistics.median(r["rss_max_process_mb"] for r in runs),
-        "rss_total_mb": statistics.median(r["rss_total_mb"] for r in runs),
-        "pss_total_mb": statistics.median(r["pss_total_mb"] for r in runs),
+        **medians(runs, ("ready_seconds", "first_ack_seconds", "rss_max_process_mb",
+                         "rss_total_mb", "pss_total_mb")),
         "processes": runs[0]["processes"],
         "runs": runs,
     }
@@ -156,7 +153,6 @@ def tutorial(artifact_dir: Path, reps: int) -> dict[str, Any]:
     return {
         "what": "python: import keras, load baseline.keras, predict one message",
         "reps": reps,
-        "ready_seconds": statistics.median(r["ready_seconds"] for r in runs),
-        "rss_mb": statistics.median(r["rss_mb"] for r in runs),
+        **medians(runs, ("ready_seconds", "rss_mb")),
         "runs": runs,
     }

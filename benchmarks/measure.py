@@ -54,6 +54,11 @@ def time_each(fn: Callable[[], Any], calls: int, warmup: int = 0) -> list[float]
     return out
 
 
+def medians(runs: list[dict[str, Any]], keys: tuple[str, ...]) -> dict[str, float]:
+    """The median over repetitions of each of ``keys``: how every figure here is reported."""
+    return {key: statistics.median(r[key] for r in runs) for key in keys}
+
+
 def repeated_latency(fn: Callable[[], Any], calls: int, reps: int, warmup: int) -> dict[str, Any]:
     """Per-call latency in ``reps`` repetitions; the medians of each repetition's p50 and p99."""
     runs = [latency_summary(time_each(fn, calls, warmup if rep == 0 else 0)) for rep in range(reps)]
@@ -61,9 +66,7 @@ def repeated_latency(fn: Callable[[], Any], calls: int, reps: int, warmup: int) 
         "calls_per_rep": calls,
         "reps": reps,
         "warmup_calls": warmup,
-        "p50_ms": statistics.median(r["p50_ms"] for r in runs),
-        "p99_ms": statistics.median(r["p99_ms"] for r in runs),
-        "mean_ms": statistics.median(r["mean_ms"] for r in runs),
+        **medians(runs, ("p50_ms", "p99_ms", "mean_ms")),
         "runs": runs,
     }
 
