@@ -32,17 +32,30 @@ def print_report(name: str, report: dict) -> None:
     print(f"  actually pos   {c['fn']:>13}  {c['tp']:>13}")
 
 
-def short_text_accuracy(predictor, folder: Path = EVAL) -> dict[str, float]:
-    """Accuracy on each labelled JSONL file of hand-written short texts (eval/short_texts*/)."""
-    out = {}
-    for path in sorted(folder.glob("short_texts*/*.jsonl")):
-        rows = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()
+def print_short_texts(title: str, accuracy: dict[str, float]) -> None:
+    print(title)
+    for name, value in accuracy.items():
+        print(f"  {name:32s} {value:.3f}")
+    print(f"  {'mean of the files':32s} {sum(accuracy.values()) / len(accuracy):.3f}")
+
+
+def short_text_files(folder: Path = EVAL) -> dict[str, list[dict]]:
+    """The hand-written short texts (eval/short_texts*/*.jsonl), by "folder/file" name."""
+    return {f"{path.parent.name}/{path.stem}": [
+                json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()
                 if line.strip()]
+            for path in sorted(folder.glob("short_texts*/*.jsonl"))}
+
+
+def short_text_accuracy(predictor, folder: Path = EVAL) -> dict[str, float]:
+    """Accuracy on each file of labelled (positive/negative) short texts."""
+    out = {}
+    for name, rows in short_text_files(folder).items():
         rows = [r for r in rows if r["label"] in ("positive", "negative")]
         if rows:
             predictions = predictor.predict([r["text"] for r in rows])
-            out[f"{path.parent.name}/{path.stem}"] = sum(p.label == r["label"] for p, r in
-                                 zip(predictions, rows, strict=True)) / len(rows)
+            out[name] = sum(p.label == r["label"]
+                            for p, r in zip(predictions, rows, strict=True)) / len(rows)
     return out
 
 
@@ -57,8 +70,7 @@ def reaction_rule(predictor, folder: Path = EVAL) -> dict[str, int]:
     from bot.slack_text import clean
 
     settings = Settings()
-    rows = [json.loads(line) for path in sorted(folder.glob("short_texts*/*.jsonl"))
-            for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+    rows = [row for rows in short_text_files(folder).values() for row in rows]
     predictions = predictor.predict([clean(r["text"]) for r in rows])
     labelled = [(p, r) for p, r in zip(predictions, rows, strict=True) if r["label"] != "neutral"]
     neutral = [p for p, r in zip(predictions, rows, strict=True) if r["label"] == "neutral"]
@@ -96,10 +108,7 @@ def main(argv: list[str] | None = None) -> int:
         print_report(names[key], classification_report(scores, labels))
     short = short_text_accuracy(predictor)
     if short:
-        print("hand-written short texts (accuracy):")
-        for name, value in short.items():
-            print(f"  {name:32s} {value:.3f}")
-        print(f"  {'mean of the files':32s} {sum(short.values()) / len(short):.3f}")
+        print_short_texts("hand-written short texts (accuracy):", short)
         rule = reaction_rule(predictor)
         print(f"bot's default reaction rule: reacts to {rule['reacted']} of {rule['labelled']} "
               f"labelled short texts, {rule['reacted_right']} of them correctly; reacts to "
@@ -114,10 +123,7 @@ def main(argv: list[str] | None = None) -> int:
             print_report(f"tutorial baseline, {names[key]}",
                          classification_report(baseline.scores(texts), labels))
         short = short_text_accuracy(baseline)
-        print("tutorial baseline, hand-written short texts (accuracy):")
-        for name, value in short.items():
-            print(f"  {name:32s} {value:.3f}")
-        print(f"  {'mean of the files':32s} {sum(short.values()) / len(short):.3f}")
+        print_short_texts("tutorial baseline, hand-written short texts (accuracy):", short)
 
     from model.plots import reliability_diagram, score_histogram
 
