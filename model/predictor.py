@@ -16,7 +16,7 @@ import numpy as np
 
 from model import artifact
 from model.prediction import NEGATIVE, POSITIVE, Prediction
-from model.text import PUNCTUATION_TOKENS, tokenize
+from model.text import PUNCTUATION_TOKENS, tokenize, word_count
 from model.vectorize import Vectorizer, WordIndex
 
 KEY_WORDS = 3
@@ -62,12 +62,11 @@ class SentimentPredictor:
             raise TypeError(f"predict takes strings, got {type(text).__name__}")
         tokens = tokenize(text)
         spans, known = self.vectorizer.analyze(tokens)
-        words = sum(1 for t in tokens if t not in PUNCTUATION_TOKENS)
         score = self.calibrate(self.logit(spans), len(spans))
         positive = score >= 0.5
         return Prediction(label=POSITIVE if positive else NEGATIVE,
                           confidence=score if positive else 1.0 - score, score=score,
-                          known_words=known, words=words,
+                          known_words=known, words=word_count(tokens),
                           key_words=self.key_words(tokens, spans, positive))
 
     def predict(self, texts: list[str]) -> list[Prediction]:

@@ -109,3 +109,8 @@ def tokenize(text: str) -> list[str]:
     Bare numbers are dropped: in reviews "10" is a rating, in chat it is a time or a count.
     """
     return [token for token in _TOKEN.findall(normalize(text)) if not token.isdigit()]
+
+
+def word_count(tokens: list[str]) -> int:
+    """How many of the tokens are words (not "!" or "?")."""
+    return sum(1 for token in tokens if token not in PUNCTUATION_TOKENS)

@@ -13,7 +13,7 @@ from collections import Counter
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 
-from model.text import PUNCTUATION_TOKENS, tokenize
+from model.text import PUNCTUATION_TOKENS, tokenize, word_count
 
 PAD, START, OOV = 0, 1, 2
 INDEX_FROM = 3
@@ -155,7 +155,7 @@ class Vectorizer:
         """(feature ids, known word tokens, all word tokens) of one raw text."""
         tokens = tokenize(text)
         ids, known = self.features_of_tokens(tokens)
-        return ids, known, sum(1 for token in tokens if token not in PUNCTUATION_TOKENS)
+        return ids, known, word_count(tokens)
 
     def config(self) -> dict[str, int]:
         return {"num_words": self.num_words, "max_n": self.max_n,
