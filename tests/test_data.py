@@ -228,21 +228,12 @@ CORRUPT = [
 
 
 @pytest.mark.parametrize("content", CORRUPT)
-def test_corrupt_archive_is_a_data_error(tmp_path: Path, content: bytes) -> None:
+def test_corrupt_archive_is_a_one_line_data_error(tmp_path: Path, content: bytes) -> None:
     bad = tmp_path / "aclImdb_v1.tar.gz"
     bad.write_bytes(content)
     with pytest.raises(DataError) as error:
         load_imdb(bad)
-    assert str(bad) in str(error.value) and "truncated or corrupt" in str(error.value)
-
-
-@pytest.mark.parametrize("content", CORRUPT)
-def test_corrupt_archive_message_is_one_line(tmp_path: Path, content: bytes) -> None:
-    bad = tmp_path / "aclImdb_v1.tar.gz"
-    bad.write_bytes(content)
-    with pytest.raises(DataError) as error:
-        load_imdb(bad)
-    assert_actionable(error, bad)
+    assert "truncated or corrupt" in assert_actionable(error, bad)
 
 
 @pytest.mark.parametrize("top", ["imdb", "", "aclImdb_v1"])
