@@ -61,5 +61,6 @@ def worker_exit(server, worker) -> None:
     busy = wsgi.pending()
     finished = wsgi.drain(timeout=max(1.0, graceful_timeout - 1.0))
     if busy:
-        server.log.info("worker %s drained listener work: %s", worker.pid,
-                        "done" if finished else "timed out")
+        server.log.info(
+            "worker %s drained listener work: %s", worker.pid, "done" if finished else "timed out"
+        )

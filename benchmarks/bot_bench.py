@@ -31,17 +31,29 @@ from benchmarks.processes import (
 
 SETTLE_SECONDS = 30.0  # after the last request, how long reactions may keep arriving
 STALL_SECONDS = 5.0  # ...but give up early once nothing new arrived for this long
-ERROR_MARKERS = ("handler_failed", "slack_call_failed", "unhandled_error", "Traceback",
-                 "dedupe_store_unavailable", "WORKER TIMEOUT")
+ERROR_MARKERS = (
+    "handler_failed",
+    "slack_call_failed",
+    "unhandled_error",
+    "Traceback",
+    "dedupe_store_unavailable",
+    "WORKER TIMEOUT",
+)
 
 
 def _loadgen(server: BotServer, **args: Any) -> dict[str, Any]:
-    argv = [sys.executable, "-m", "benchmarks.loadgen", "--url", server.events_url,
-            "--secret", SECRET]
+    argv = [
+        sys.executable,
+        "-m",
+        "benchmarks.loadgen",
+        "--url",
+        server.events_url,
+        "--secret",
+        SECRET,
+    ]
     for name, value in args.items():
         argv += [f"--{name}", str(value)]
-    done = subprocess.run(argv, cwd=REPO, capture_output=True, text=True, check=False,
-                          timeout=600)
+    done = subprocess.run(argv, cwd=REPO, capture_output=True, text=True, check=False, timeout=600)
     if done.returncode != 0:
         raise RuntimeError(f"the load generator failed: {done.stderr[-2000:]}")
     return json.loads(done.stdout)
@@ -79,8 +91,9 @@ def phase(fake: FakeSlackProcess, server: BotServer, **args: Any) -> dict[str, A
     result["other_processes_cores"] = max(0.0, machine_busy - ours) / wall
     result["cpu_ms_per_event"] = {
         name: (after - before) * per_event
-        for name, before, after in zip(("bot", "fake_slack", "loadgen"), cpu_before, cpu_after,
-                                       strict=True)
+        for name, before, after in zip(
+            ("bot", "fake_slack", "loadgen"), cpu_before, cpu_after, strict=True
+        )
     }
     last_at = stats.get("last_at") or result["started_at"]
     span = max(1e-9, last_at - result["started_at"])
@@ -139,12 +152,27 @@ def summarize(runs: list[dict[str, Any]]) -> dict[str, Any]:
     }
 
 
-def run(workdir: Path, *, rate: float, seconds: float, burst: int, reps: int,
-        connections: int, warmup: int, workers: int, threads: int,
-        model_path: str | None = None, redis_url: str | None = None) -> dict[str, Any]:
+def run(
+    workdir: Path,
+    *,
+    rate: float,
+    seconds: float,
+    burst: int,
+    reps: int,
+    connections: int,
+    warmup: int,
+    workers: int,
+    threads: int,
+    model_path: str | None = None,
+    redis_url: str | None = None,
+) -> dict[str, Any]:
     """Warm-up, then ``reps`` fixed-rate phases and ``reps`` bursts against one server."""
-    settings = {"WEB_CONCURRENCY": str(workers), "GUNICORN_THREADS": str(threads),
-                "LOG_LEVEL": "INFO", "GRACEFUL_TIMEOUT": "30"}
+    settings = {
+        "WEB_CONCURRENCY": str(workers),
+        "GUNICORN_THREADS": str(threads),
+        "LOG_LEVEL": "INFO",
+        "GRACEFUL_TIMEOUT": "30",
+    }
     if model_path:
         settings["MODEL_PATH"] = str(model_path)
     if redis_url:
@@ -153,25 +181,55 @@ def run(workdir: Path, *, rate: float, seconds: float, burst: int, reps: int,
     with FakeSlackProcess() as fake:
         server = start_server("gunicorn", fake.base_url, workdir, **settings)
         try:
-            warm = phase(fake, server, mode="burst", count=warmup, connections=connections,
-                         phase=next(counter))
-            rate_runs = [phase(fake, server, mode="rate", rate=rate, seconds=seconds,
-                               connections=connections, phase=next(counter))
-                         for _ in range(reps)]
-            burst_runs = [phase(fake, server, mode="burst", count=burst,
-                                connections=connections, phase=next(counter))
-                          for _ in range(reps)]
+            warm = phase(
+                fake,
+                server,
+                mode="burst",
+                count=warmup,
+                connections=connections,
+                phase=next(counter),
+            )
+            rate_runs = [
+                phase(
+                    fake,
+                    server,
+                    mode="rate",
+                    rate=rate,
+                    seconds=seconds,
+                    connections=connections,
+                    phase=next(counter),
+                )
+                for _ in range(reps)
+            ]
+            burst_runs = [
+                phase(
+                    fake,
+                    server,
+                    mode="burst",
+                    count=burst,
+                    connections=connections,
+                    phase=next(counter),
+                )
+                for _ in range(reps)
+            ]
         finally:
             stopped = server.stop()
         log = server.log_text()
     problems = {marker: log.count(marker) for marker in ERROR_MARKERS if marker in log}
     return {
-        "server": {"kind": "gunicorn -c gunicorn.conf.py", "worker_class": "gthread",
-                   "workers": workers, "threads": threads, "redis": bool(redis_url),
-                   "shutdown": stopped},
-        "load": {"generator": "benchmarks.loadgen (asyncio, keep-alive HTTP/1.1, own process)",
-                 "connections": connections,
-                 "fake_slack": "python -m bot.fake_slack (own process)"},
+        "server": {
+            "kind": "gunicorn -c gunicorn.conf.py",
+            "worker_class": "gthread",
+            "workers": workers,
+            "threads": threads,
+            "redis": bool(redis_url),
+            "shutdown": stopped,
+        },
+        "load": {
+            "generator": "benchmarks.loadgen (asyncio, keep-alive HTTP/1.1, own process)",
+            "connections": connections,
+            "fake_slack": "python -m bot.fake_slack (own process)",
+        },
         "warmup": {"events": warm["sent"], "lost": warm["lost"]},
         "rate": summarize(rate_runs),
         "burst": summarize(burst_runs),

@@ -47,12 +47,19 @@ def _warm_up(url: str, fake: FakeSlack, events: int) -> None:
     bodies = []
     for n in range(events):
         text = corpus.LOAD_POSITIVE if n % 2 else corpus.LOAD_NEGATIVE
-        bodies.append((payloads.json_body(payloads.event_callback(
-            payloads.message_event(text, channel="CWARM"))), "application/json"))
+        bodies.append(
+            (
+                payloads.json_body(
+                    payloads.event_callback(payloads.message_event(text, channel="CWARM"))
+                ),
+                "application/json",
+            )
+        )
         if n % 15 == 0:
             mention = payloads.app_mention_event(f"<@{fake.bot_user_id}> {text}")
-            bodies.append((payloads.json_body(payloads.event_callback(mention)),
-                           "application/json"))
+            bodies.append(
+                (payloads.json_body(payloads.event_callback(mention)), "application/json")
+            )
             command = payloads.slash_command(text, response_url=fake.response_url())
             bodies.append((payloads.form_body(command), "application/x-www-form-urlencoded"))
     with ThreadPoolExecutor(max_workers=4) as pool:
@@ -62,15 +69,19 @@ def _warm_up(url: str, fake: FakeSlack, events: int) -> None:
     fake.wait_for("reactions.add", count=events + 1, timeout=60)
 
 
-def measure_once(kind: str, workdir: Path, *, warmup_events: int,
-                 settings: dict[str, str]) -> dict[str, Any]:
+def measure_once(
+    kind: str, workdir: Path, *, warmup_events: int, settings: dict[str, str]
+) -> dict[str, Any]:
     """One cold start of ``kind`` (``python-m-bot`` or ``gunicorn``) and its memory after."""
     with FakeSlack() as fake:
         server = start_server(kind, fake.base_url, workdir, wait=False, **settings)
         try:
-            first = payloads.json_body(payloads.event_callback(
-                payloads.message_event(corpus.SINGLE_MESSAGE, channel="CCOLD"),
-                event_id="EvCOLDSTART1"))
+            first = payloads.json_body(
+                payloads.event_callback(
+                    payloads.message_event(corpus.SINGLE_MESSAGE, channel="CCOLD"),
+                    event_id="EvCOLDSTART1",
+                )
+            )
             while True:
                 if server.proc.poll() is not None:
                     raise RuntimeError(f"{kind} exited: {server.log_text()[-2000:]}")
@@ -101,17 +112,28 @@ def measure_once(kind: str, workdir: Path, *, warmup_events: int,
     }
 
 
-def run(kind: str, workdir: Path, *, reps: int, warmup_events: int,
-        settings: dict[str, str]) -> dict[str, Any]:
+def run(
+    kind: str, workdir: Path, *, reps: int, warmup_events: int, settings: dict[str, str]
+) -> dict[str, Any]:
     """Median over ``reps`` cold starts."""
-    runs = [measure_once(kind, workdir, warmup_events=warmup_events, settings=settings)
-            for _ in range(reps)]
+    runs = [
+        measure_once(kind, workdir, warmup_events=warmup_events, settings=settings)
+        for _ in range(reps)
+    ]
     return {
         "server": kind,
         "reps": reps,
         "warmup_events": warmup_events,
-        **medians(runs, ("ready_seconds", "first_ack_seconds", "rss_max_process_mb",
-                         "rss_total_mb", "pss_total_mb")),
+        **medians(
+            runs,
+            (
+                "ready_seconds",
+                "first_ack_seconds",
+                "rss_max_process_mb",
+                "rss_total_mb",
+                "pss_total_mb",
+            ),
+        ),
         "processes": runs[0]["processes"],
         "runs": runs,
     }
@@ -145,7 +167,13 @@ def tutorial(artifact_dir: Path, reps: int) -> dict[str, Any]:
         started = time.time()
         done = subprocess.run(
             [sys.executable, "-c", _TUTORIAL, str(artifact_dir), corpus.SINGLE_MESSAGE],
-            cwd=REPO, env=clean_env(), capture_output=True, text=True, timeout=300, check=False)
+            cwd=REPO,
+            env=clean_env(),
+            capture_output=True,
+            text=True,
+            timeout=300,
+            check=False,
+        )
         if done.returncode != 0:
             raise RuntimeError(f"tutorial cold start failed: {done.stderr[-2000:]}")
         out = json.loads(done.stdout.strip().splitlines()[-1])

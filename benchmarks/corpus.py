@@ -19,25 +19,47 @@ LOAD_POSITIVE = SINGLE_MESSAGE
 LOAD_NEGATIVE = "This is terrible, I hate how broken it is."
 
 _OPENERS = ["honestly", "wow", "ok so", "fyi", "well", "hey team", "ugh", "yay", "hmm", "so"]
-_SUBJECTS = ["the demo", "this release", "the new build", "today's standup", "the launch",
-             "the redesign", "the test suite", "the deploy", "our sprint", "the customer call",
-             "the onboarding flow", "this movie"]
-_VERDICTS = ["was great", "went really well", "is broken again", "was a total mess",
-             "looks amazing", "was boring", "is so slow", "works perfectly", "was awful",
-             "made my day", "is the worst", "was fine i guess"]
+_SUBJECTS = [
+    "the demo",
+    "this release",
+    "the new build",
+    "today's standup",
+    "the launch",
+    "the redesign",
+    "the test suite",
+    "the deploy",
+    "our sprint",
+    "the customer call",
+    "the onboarding flow",
+    "this movie",
+]
+_VERDICTS = [
+    "was great",
+    "went really well",
+    "is broken again",
+    "was a total mess",
+    "looks amazing",
+    "was boring",
+    "is so slow",
+    "works perfectly",
+    "was awful",
+    "made my day",
+    "is the worst",
+    "was fine i guess",
+]
 
 
 def short_messages(count: int = 256, seed: int = 7) -> list[str]:
     """``count`` different short chat messages (they repeat only past 1,440)."""
     combos = list(itertools.product(_OPENERS, _SUBJECTS, _VERDICTS))
     random.Random(seed).shuffle(combos)
-    out = [f"{o} {s} {v}!" if n % 3 == 0 else f"{o}, {s} {v}"
-           for n, (o, s, v) in enumerate(combos)]
+    out = [f"{o} {s} {v}!" if n % 3 == 0 else f"{o}, {s} {v}" for n, (o, s, v) in enumerate(combos)]
     return [out[n % len(out)] for n in range(count)]
 
 
-def reviews(data: str | Path | None, limit: int | None,
-            use_dataset: bool = True) -> tuple[list[str], str]:
+def reviews(
+    data: str | Path | None, limit: int | None, use_dataset: bool = True
+) -> tuple[list[str], str]:
     """The official test reviews (the first ``limit``), or synthetic ones without the dataset.
 
     Returns the texts and a line saying where they came from.

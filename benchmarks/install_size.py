@@ -84,8 +84,11 @@ def _project_bytes() -> int:
     total = 0
     for package in ("bot", "model"):
         for path in (REPO / package).rglob("*"):
-            if path.is_file() and "__pycache__" not in path.parts and (
-                    path.suffix == ".py" or "artifacts" in path.parts):
+            if (
+                path.is_file()
+                and "__pycache__" not in path.parts
+                and (path.suffix == ".py" or "artifacts" in path.parts)
+            ):
                 total += path.stat().st_size
     return total
 
@@ -98,9 +101,11 @@ def tutorial_closure() -> dict[str, Any] | None:
         except metadata.PackageNotFoundError:
             continue
         dists = closure([name])
-        return {"method": f"closure of {name} in this venv (what serving with Keras needs)",
-                "mb": sum(_dist_bytes(d) for d in dists.values()) / 2**20,
-                "distributions": len(dists)}
+        return {
+            "method": f"closure of {name} in this venv (what serving with Keras needs)",
+            "mb": sum(_dist_bytes(d) for d in dists.values()) / 2**20,
+            "distributions": len(dists),
+        }
     return None
 
 
@@ -112,11 +117,13 @@ def measure_closure() -> dict[str, Any]:
     total = sum(sizes.values()) + project
     return {
         "method": "closure: installed files of the serving dependency closure (pyproject "
-                  "dependencies, no extras) in this venv + the project's packages and artifact",
+        "dependencies, no extras) in this venv + the project's packages and artifact",
         "mb": total / 2**20,
         "project_mb": project / 2**20,
-        "distributions": {name: round(size / 2**20, 2)
-                          for name, size in sorted(sizes.items(), key=lambda kv: -kv[1])},
+        "distributions": {
+            name: round(size / 2**20, 2)
+            for name, size in sorted(sizes.items(), key=lambda kv: -kv[1])
+        },
         "heavy_in_closure": sorted(name for name in dists if name in HEAVY),
         "tensorflow_in_closure": any(name in dists for name in HEAVY[:3]),
     }
@@ -141,25 +148,44 @@ def measure_venv(keep: bool = False) -> dict[str, Any]:
         subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(venv)], check=True)
         python = venv / "bin" / "python"
         subprocess.run(
-            [sys.executable, "-m", "pip", "--python", str(python), "install", "--quiet",
-             "--disable-pip-version-check", str(REPO)],
-            check=True, capture_output=True, text=True)
+            [
+                sys.executable,
+                "-m",
+                "pip",
+                "--python",
+                str(python),
+                "install",
+                "--quiet",
+                "--disable-pip-version-check",
+                str(REPO),
+            ],
+            check=True,
+            capture_output=True,
+            text=True,
+        )
         seconds = time.perf_counter() - started
         size = sum(p.stat().st_size for p in venv.rglob("*") if p.is_file() and not p.is_symlink())
         site = next(venv.glob("lib/python*/site-packages"))
         installed = sorted(p.name.split("-")[0].lower() for p in site.glob("*.dist-info"))
         env = {k: v for k, v in os.environ.items() if k not in {"PYTHONPATH", "MODEL_PATH"}}
-        probe = subprocess.run([str(python), "-c", _PROBE], cwd=workdir, env=env,
-                               capture_output=True, text=True, check=False)
+        probe = subprocess.run(
+            [str(python), "-c", _PROBE],
+            cwd=workdir,
+            env=env,
+            capture_output=True,
+            text=True,
+            check=False,
+        )
         imported = json.loads(probe.stdout) if probe.returncode == 0 else None
         return {
             "method": "venv: python -m venv --without-pip + pip install . (no extras), whole "
-                      "directory measured",
+            "directory measured",
             "mb": size / 2**20,
             "install_seconds": seconds,
             "distributions": installed,
-            "tensorflow_installed": any(n in installed for n in ("tensorflow", "tensorflow_cpu",
-                                                                  "keras")),
+            "tensorflow_installed": any(
+                n in installed for n in ("tensorflow", "tensorflow_cpu", "keras")
+            ),
             "model_loads_and_predicts": probe.returncode == 0,
             "heavy_modules_imported": imported,
             "probe_error": probe.stderr[-500:] if probe.returncode else None,

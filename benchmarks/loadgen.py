@@ -103,8 +103,9 @@ class Connection:
         self.reader = self.writer = None
 
 
-async def send_all(url: str, requests: list[bytes], due: list[float],
-                   connections: int) -> dict[str, Any]:
+async def send_all(
+    url: str, requests: list[bytes], due: list[float], connections: int
+) -> dict[str, Any]:
     """Send ``requests[i]`` at ``start + due[i]`` seconds over ``connections`` connections."""
     parts = urlsplit(url)
     loop = asyncio.get_running_loop()
@@ -166,8 +167,17 @@ async def send_all(url: str, requests: list[bytes], due: list[float],
     }
 
 
-def run(url: str, secret: str, *, mode: str, phase: int, rate: float = 0.0,
-        seconds: float = 0.0, count: int = 0, connections: int = 32) -> dict[str, Any]:
+def run(
+    url: str,
+    secret: str,
+    *,
+    mode: str,
+    phase: int,
+    rate: float = 0.0,
+    seconds: float = 0.0,
+    count: int = 0,
+    connections: int = 32,
+) -> dict[str, Any]:
     """One fixed-rate or burst run; the result also names the channel it reacted in."""
     if mode == "rate":
         total = max(1, round(rate * seconds))
@@ -177,9 +187,13 @@ def run(url: str, secret: str, *, mode: str, phase: int, rate: float = 0.0,
         due = [0.0] * total
     requests = build_requests(url, secret, total, phase)
     result = asyncio.run(send_all(url, requests, due, connections))
-    result.update(mode=mode, phase=phase, channel=channel_for(phase),
-                  offered_rate=rate if mode == "rate" else None,
-                  offered_seconds=seconds if mode == "rate" else None)
+    result.update(
+        mode=mode,
+        phase=phase,
+        channel=channel_for(phase),
+        offered_rate=rate if mode == "rate" else None,
+        offered_seconds=seconds if mode == "rate" else None,
+    )
     return result
 
 
@@ -194,8 +208,16 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--count", type=int, default=1000, help="burst size")
     parser.add_argument("--connections", type=int, default=32)
     args = parser.parse_args(argv)
-    result = run(args.url, args.secret, mode=args.mode, phase=args.phase, rate=args.rate,
-                 seconds=args.seconds, count=args.count, connections=args.connections)
+    result = run(
+        args.url,
+        args.secret,
+        mode=args.mode,
+        phase=args.phase,
+        rate=args.rate,
+        seconds=args.seconds,
+        count=args.count,
+        connections=args.connections,
+    )
     json.dump(result, sys.stdout)
     sys.stdout.write("\n")
     return 0

@@ -30,8 +30,13 @@ def percentile(values: Sequence[float], q: float) -> float:
 def latency_summary(samples_ms: Sequence[float]) -> dict[str, float]:
     """p50, p99, mean and max of latencies in milliseconds."""
     if not samples_ms:
-        return {"n": 0, "p50_ms": math.nan, "p99_ms": math.nan, "mean_ms": math.nan,
-                "max_ms": math.nan}
+        return {
+            "n": 0,
+            "p50_ms": math.nan,
+            "p99_ms": math.nan,
+            "mean_ms": math.nan,
+            "max_ms": math.nan,
+        }
     return {
         "n": len(samples_ms),
         "p50_ms": percentile(samples_ms, 50),
@@ -71,8 +76,9 @@ def repeated_latency(fn: Callable[[], Any], calls: int, reps: int, warmup: int) 
     }
 
 
-def repeated_throughput(fn: Callable[[], Any], items: int, reps: int,
-                        min_seconds: float = 0.0) -> dict[str, Any]:
+def repeated_throughput(
+    fn: Callable[[], Any], items: int, reps: int, min_seconds: float = 0.0
+) -> dict[str, Any]:
     """Items per second of ``fn`` (which handles ``items`` items), median over ``reps``.
 
     Each repetition calls ``fn`` until ``min_seconds`` have passed (at least once), so a batch
@@ -89,8 +95,12 @@ def repeated_throughput(fn: Callable[[], Any], items: int, reps: int,
             if elapsed >= min_seconds:
                 break
         rates.append(done / elapsed)
-    return {"items": items, "reps": reps, "per_second": statistics.median(rates),
-            "runs_per_second": rates}
+    return {
+        "items": items,
+        "reps": reps,
+        "per_second": statistics.median(rates),
+        "runs_per_second": rates,
+    }
 
 
 def machine() -> dict[str, Any]:

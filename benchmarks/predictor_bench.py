@@ -31,7 +31,8 @@ def check_load_messages(predictor: Any) -> dict[str, Any]:
     for text in (corpus.LOAD_POSITIVE, corpus.LOAD_NEGATIVE):
         prediction = predictor.predict_one(text)
         reacts = replies.knows_enough(prediction, settings) and replies.is_confident(
-            prediction, settings)
+            prediction, settings
+        )
         if not reacts:
             raise SystemExit(
                 f"error: the model is not confident enough about the load message {text!r} "
@@ -43,15 +44,24 @@ def check_load_messages(predictor: Any) -> dict[str, Any]:
     return out
 
 
-def run(predictor: Any, *, calls: int, reps: int, warmup: int, batch: list[str],
-        reviews: list[str], review_reps: int, min_seconds: float) -> dict[str, Any]:
+def run(
+    predictor: Any,
+    *,
+    calls: int,
+    reps: int,
+    warmup: int,
+    batch: list[str],
+    reviews: list[str],
+    review_reps: int,
+    min_seconds: float,
+) -> dict[str, Any]:
     """Latency of one message and throughput of a batch and of the reviews."""
     message = corpus.SINGLE_MESSAGE
     single = repeated_latency(lambda: predictor.predict_one(message), calls, reps, warmup)
-    batch_rate = repeated_throughput(lambda: predictor.scores(batch), len(batch), reps,
-                                     min_seconds=min_seconds)
-    review_rate = repeated_throughput(lambda: predictor.scores(reviews), len(reviews),
-                                      review_reps)
+    batch_rate = repeated_throughput(
+        lambda: predictor.scores(batch), len(batch), reps, min_seconds=min_seconds
+    )
+    review_rate = repeated_throughput(lambda: predictor.scores(reviews), len(reviews), review_reps)
     return {
         "what": "model.load_predictor().predict_one(text); throughput: .scores(texts)",
         "single_message": single,

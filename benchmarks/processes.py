@@ -34,8 +34,17 @@ def free_port() -> int:
 
 def clean_env(**values: str) -> dict[str, str]:
     """This environment without any bot setting (no real tokens leak in), plus ``values``."""
-    drop = ("SLACK_", "MODEL_", "REDIS_", "PROCESS_SLACK", "WEB_CONCURRENCY", "GUNICORN_",
-            "PORT", "HOST", "LOG_LEVEL")
+    drop = (
+        "SLACK_",
+        "MODEL_",
+        "REDIS_",
+        "PROCESS_SLACK",
+        "WEB_CONCURRENCY",
+        "GUNICORN_",
+        "PORT",
+        "HOST",
+        "LOG_LEVEL",
+    )
     env = {k: v for k, v in os.environ.items() if not k.startswith(drop)}
     env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(REPO), env.get("PYTHONPATH")]))
     env.update(values)
@@ -47,8 +56,12 @@ class FakeSlackProcess:
 
     def __init__(self) -> None:
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "bot.fake_slack"], env=clean_env(), cwd=REPO,
-            stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True,
+            [sys.executable, "-m", "bot.fake_slack"],
+            env=clean_env(),
+            cwd=REPO,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.DEVNULL,
+            text=True,
         )
         assert self.proc.stdout is not None
         self.base_url = self.proc.stdout.readline().strip()
@@ -111,8 +124,7 @@ class BotServer:
                 self.proc.wait()
         if self._log is not None:
             self._log.close()
-        return {"exit_code": self.proc.returncode,
-                "stop_seconds": time.perf_counter() - started}
+        return {"exit_code": self.proc.returncode, "stop_seconds": time.perf_counter() - started}
 
     def log_text(self) -> str:
         return self.log_path.read_text(encoding="utf-8", errors="replace")
@@ -126,8 +138,9 @@ def server_argv(kind: str) -> list[str]:
     raise ValueError(f"unknown server kind {kind!r}")
 
 
-def start_server(kind: str, fake_url: str, workdir: Path, *, wait: bool = True,
-                 **settings: str) -> BotServer:
+def start_server(
+    kind: str, fake_url: str, workdir: Path, *, wait: bool = True, **settings: str
+) -> BotServer:
     """Start the bot in HTTP mode on a free port (cwd ``workdir``: no stray ``.env``)."""
     port = free_port()
     env = clean_env(
@@ -141,8 +154,9 @@ def start_server(kind: str, fake_url: str, workdir: Path, *, wait: bool = True,
     log_path = workdir / f"{kind}-{port}.log"
     log = open(log_path, "w", encoding="utf-8")  # noqa: SIM115 - closed by BotServer.stop
     started = time.time()
-    proc = subprocess.Popen(server_argv(kind), env=env, cwd=workdir, stdout=log,
-                            stderr=subprocess.STDOUT)
+    proc = subprocess.Popen(
+        server_argv(kind), env=env, cwd=workdir, stdout=log, stderr=subprocess.STDOUT
+    )
     server = BotServer(kind, proc, f"http://127.0.0.1:{port}", log_path, started, log)
     if wait:
         wait_healthy(server)
@@ -167,8 +181,7 @@ def wait_healthy(server: BotServer, timeout: float = 60.0) -> float:
 
 
 @contextmanager
-def running_server(kind: str, fake_url: str, workdir: Path,
-                   **settings: str) -> Iterator[BotServer]:
+def running_server(kind: str, fake_url: str, workdir: Path, **settings: str) -> Iterator[BotServer]:
     server = start_server(kind, fake_url, workdir, **settings)
     try:
         yield server
@@ -190,7 +203,7 @@ def children(pid: int) -> list[int]:
         except OSError:
             continue
         # The command name (field 2) can hold spaces; the parent pid follows its ')'.
-        fields = stat[stat.rindex(")") + 2:].split()
+        fields = stat[stat.rindex(")") + 2 :].split()
         if int(fields[1]) == pid:
             out.append(int(entry.name))
     return sorted(out)
@@ -231,7 +244,7 @@ def cpu_seconds(pids: list[int]) -> float:
             stat = Path(f"/proc/{pid}/stat").read_text()
         except OSError:
             continue
-        fields = stat[stat.rindex(")") + 2:].split()
+        fields = stat[stat.rindex(")") + 2 :].split()
         total += int(fields[11]) + int(fields[12])  # utime, stime (fields 14 and 15)
     return total / ticks
 
@@ -246,9 +259,11 @@ def redis_server() -> Iterator[str | None]:
         yield None
         return
     port = free_port()
-    proc = subprocess.Popen([binary, "--port", str(port), "--bind", "127.0.0.1", "--save", "",
-                             "--appendonly", "no"], stdout=subprocess.DEVNULL,
-                            stderr=subprocess.DEVNULL)
+    proc = subprocess.Popen(
+        [binary, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     try:
         deadline = time.monotonic() + 10
         while True:

@@ -57,14 +57,29 @@ def _get(data: dict[str, Any] | None, *path: str) -> Any:
     return value
 
 
-def row(metric: str, ours: Any, tutorial: Any = None, *, higher_is_better: bool = False,
-        target: str = "", ok: bool | None = None, judge: bool = True) -> dict[str, Any]:
+def row(
+    metric: str,
+    ours: Any,
+    tutorial: Any = None,
+    *,
+    higher_is_better: bool = False,
+    target: str = "",
+    ok: bool | None = None,
+    judge: bool = True,
+) -> dict[str, Any]:
     met = ""
     if target:
         met = NA if (ok is None or not judge) else ("yes" if ok else "NO")
-    return {"metric": metric, "ours": fmt(ours), "tutorial": fmt(tutorial) if tutorial is not None
-            else "", "ratio": _ratio(ours, tutorial, higher_is_better), "target": target,
-            "met": met, "ours_value": ours, "tutorial_value": tutorial}
+    return {
+        "metric": metric,
+        "ours": fmt(ours),
+        "tutorial": fmt(tutorial) if tutorial is not None else "",
+        "ratio": _ratio(ours, tutorial, higher_is_better),
+        "target": target,
+        "met": met,
+        "ours_value": ours,
+        "tutorial_value": tutorial,
+    }
 
 
 def _le(value: Any, limit: float) -> bool | None:
@@ -80,69 +95,128 @@ def build_rows(results: dict[str, Any]) -> list[dict[str, Any]]:
     if ours:
         p50, p99 = ours["single_message"]["p50_ms"], ours["single_message"]["p99_ms"]
         rows += [
-            row("1 message, text to prediction, p50 ms (tutorial: predict())", p50,
-                _get(tut, "single_message_predict", "p50_ms"), target="<= 0.05",
-                ok=_le(p50, 0.05), judge=judge),
-            row("1 message, text to prediction, p99 ms (tutorial: predict())", p99,
-                _get(tut, "single_message_predict", "p99_ms"), target="<= 0.2",
-                ok=_le(p99, 0.2), judge=judge),
-            row("1 message, p50 ms (tutorial: direct call model(x))", p50,
-                _get(tut, "single_message_direct", "p50_ms")),
-            row("1 message, p99 ms (tutorial: direct call model(x))", p99,
-                _get(tut, "single_message_direct", "p99_ms")),
-            row(f"batch of {ours['batch']['size']} short messages, messages/s",
-                ours["batch"]["per_second"], _get(tut, "batch", "per_second"),
-                higher_is_better=True),
-            row(f"{ours['reviews']['count']:,} reviews, reviews/s",
-                ours["reviews"]["per_second"], _get(tut, "reviews", "per_second"),
-                higher_is_better=True),
+            row(
+                "1 message, text to prediction, p50 ms (tutorial: predict())",
+                p50,
+                _get(tut, "single_message_predict", "p50_ms"),
+                target="<= 0.05",
+                ok=_le(p50, 0.05),
+                judge=judge,
+            ),
+            row(
+                "1 message, text to prediction, p99 ms (tutorial: predict())",
+                p99,
+                _get(tut, "single_message_predict", "p99_ms"),
+                target="<= 0.2",
+                ok=_le(p99, 0.2),
+                judge=judge,
+            ),
+            row(
+                "1 message, p50 ms (tutorial: direct call model(x))",
+                p50,
+                _get(tut, "single_message_direct", "p50_ms"),
+            ),
+            row(
+                "1 message, p99 ms (tutorial: direct call model(x))",
+                p99,
+                _get(tut, "single_message_direct", "p99_ms"),
+            ),
+            row(
+                f"batch of {ours['batch']['size']} short messages, messages/s",
+                ours["batch"]["per_second"],
+                _get(tut, "batch", "per_second"),
+                higher_is_better=True,
+            ),
+            row(
+                f"{ours['reviews']['count']:,} reviews, reviews/s",
+                ours["reviews"]["per_second"],
+                _get(tut, "reviews", "per_second"),
+                higher_is_better=True,
+            ),
         ]
     bot = results.get("bot")
     if bot and "rate" in bot:
         rate, burst = bot["rate"], bot["burst"]
         offered = rate["offered_rate"]
         seconds = rate["runs"][0]["offered_seconds"]
-        sustained_ok = (rate["handled_per_second"] >= 500 and offered >= 500
-                        and rate["lost"] == 0)
+        sustained_ok = rate["handled_per_second"] >= 500 and offered >= 500 and rate["lost"] == 0
         rows += [
-            row(f"bot, {offered:g}/s for {seconds:g} s: events handled/s",
-                rate["handled_per_second"], target=">= 500", ok=sustained_ok, judge=judge),
+            row(
+                f"bot, {offered:g}/s for {seconds:g} s: events handled/s",
+                rate["handled_per_second"],
+                target=">= 500",
+                ok=sustained_ok,
+                judge=judge,
+            ),
             row("bot, fixed rate: ack p50 ms", rate["ack_p50_ms"]),
-            row("bot, fixed rate: ack p99 ms", rate["ack_p99_ms"], target="<= 50",
-                ok=_le(rate["ack_p99_ms"], 50), judge=judge),
-            row(f"bot, burst of {burst['events_per_rep']:,}: events handled/s",
-                burst["handled_per_second"]),
-            row("bot, burst: ack p50 / p99 ms",
-                f"{fmt(burst['ack_p50_ms'])} / {fmt(burst['ack_p99_ms'])}"),
-            row("bot, all phases: errors / lost / duplicate reactions",
+            row(
+                "bot, fixed rate: ack p99 ms",
+                rate["ack_p99_ms"],
+                target="<= 50",
+                ok=_le(rate["ack_p99_ms"], 50),
+                judge=judge,
+            ),
+            row(
+                f"bot, burst of {burst['events_per_rep']:,}: events handled/s",
+                burst["handled_per_second"],
+            ),
+            row(
+                "bot, burst: ack p50 / p99 ms",
+                f"{fmt(burst['ack_p50_ms'])} / {fmt(burst['ack_p99_ms'])}",
+            ),
+            row(
+                "bot, all phases: errors / lost / duplicate reactions",
                 f"{rate['errors'] + burst['errors']} / {rate['lost'] + burst['lost']} / "
                 f"{rate['duplicates'] + burst['duplicates']}",
-                target="lost = 0", ok=rate["lost"] + burst["lost"] == 0, judge=True),
+                target="lost = 0",
+                ok=rate["lost"] + burst["lost"] == 0,
+                judge=True,
+            ),
         ]
     redis_bot = results.get("bot_redis")
     if redis_bot and "rate" in redis_bot:
-        rows.append(row("bot with REDIS_URL, fixed rate: handled/s, ack p99 ms, lost",
-                        f"{fmt(redis_bot['rate']['handled_per_second'])}, "
-                        f"{fmt(redis_bot['rate']['ack_p99_ms'])}, "
-                        f"{redis_bot['rate']['lost'] + redis_bot['burst']['lost']}"))
+        rows.append(
+            row(
+                "bot with REDIS_URL, fixed rate: handled/s, ack p99 ms, lost",
+                f"{fmt(redis_bot['rate']['handled_per_second'])}, "
+                f"{fmt(redis_bot['rate']['ack_p99_ms'])}, "
+                f"{redis_bot['rate']['lost'] + redis_bot['burst']['lost']}",
+            )
+        )
     cold = results.get("cold_start") or {}
     single, guni, tut_cold = cold.get("python_m_bot"), cold.get("gunicorn"), cold.get("tutorial")
     if single:
         rows += [
-            row("cold start to first answered message, python -m bot, s",
-                single["ready_seconds"], _get(tut_cold, "ready_seconds"), target="<= 1.5",
-                ok=_le(single["ready_seconds"], 1.5), judge=judge),
-            row("RSS after warm-up, python -m bot, MB", single["rss_max_process_mb"],
-                _get(tut_cold, "rss_mb"), target="<= 150",
-                ok=_le(single["rss_max_process_mb"], 150), judge=judge),
+            row(
+                "cold start to first answered message, python -m bot, s",
+                single["ready_seconds"],
+                _get(tut_cold, "ready_seconds"),
+                target="<= 1.5",
+                ok=_le(single["ready_seconds"], 1.5),
+                judge=judge,
+            ),
+            row(
+                "RSS after warm-up, python -m bot, MB",
+                single["rss_max_process_mb"],
+                _get(tut_cold, "rss_mb"),
+                target="<= 150",
+                ok=_le(single["rss_max_process_mb"], 150),
+                judge=judge,
+            ),
         ]
     if guni:
         rows += [
-            row(f"cold start, gunicorn ({guni['processes'] - 1} workers), s",
-                guni["ready_seconds"], target="<= 1.5", ok=_le(guni["ready_seconds"], 1.5),
-                judge=judge),
-            row("gunicorn after warm-up: largest process RSS / all processes PSS, MB",
-                f"{fmt(guni['rss_max_process_mb'])} / {fmt(guni['pss_total_mb'])}"),
+            row(
+                f"cold start, gunicorn ({guni['processes'] - 1} workers), s",
+                guni["ready_seconds"],
+                target="<= 1.5",
+                ok=_le(guni["ready_seconds"], 1.5),
+                judge=judge,
+            ),
+            row(
+                "gunicorn after warm-up: largest process RSS / all processes PSS, MB",
+                f"{fmt(guni['rss_max_process_mb'])} / {fmt(guni['pss_total_mb'])}",
+            ),
         ]
     install = results.get("install") or {}
     closure = install.get("closure")
@@ -151,22 +225,33 @@ def build_rows(results: dict[str, Any]) -> list[dict[str, Any]]:
         size = venv["mb"] if venv else closure["mb"]
         method = "throwaway venv" if venv else "dependency closure"
         rows += [
-            row(f"serving install size, MB ({method})", size,
-                _get(install, "tutorial_closure", "mb")),
-            row("TensorFlow/Keras in the serving install",
-                "yes" if closure["tensorflow_in_closure"] or (venv and (
-                    venv["tensorflow_installed"] or venv["heavy_modules_imported"])) else "no",
-                target="no", ok=not closure["tensorflow_in_closure"] and not (venv and (
-                    venv["tensorflow_installed"] or venv["heavy_modules_imported"])),
-                judge=True),
+            row(
+                f"serving install size, MB ({method})",
+                size,
+                _get(install, "tutorial_closure", "mb"),
+            ),
+            row(
+                "TensorFlow/Keras in the serving install",
+                "yes"
+                if closure["tensorflow_in_closure"]
+                or (venv and (venv["tensorflow_installed"] or venv["heavy_modules_imported"]))
+                else "no",
+                target="no",
+                ok=not closure["tensorflow_in_closure"]
+                and not (venv and (venv["tensorflow_installed"] or venv["heavy_modules_imported"])),
+                judge=True,
+            ),
         ]
     train = results.get("training") or {}
     recorded = train.get("recorded") or {}
     retrained = train.get("retrained") or {}
-    rows.append(row("training time, default model, s (tutorial: baseline network)",
-                    retrained.get("default_model_seconds") or recorded.get(
-                        "default_model_seconds"),
-                    retrained.get("baseline_seconds") or recorded.get("baseline_seconds")))
+    rows.append(
+        row(
+            "training time, default model, s (tutorial: baseline network)",
+            retrained.get("default_model_seconds") or recorded.get("default_model_seconds"),
+            retrained.get("baseline_seconds") or recorded.get("baseline_seconds"),
+        )
+    )
     return rows
 
 
@@ -176,12 +261,17 @@ def table(rows: list[dict[str, Any]]) -> str:
     keys = ["metric", "ours", "tutorial", "ratio", "target", "met"]
     cells = [[r[k] for k in keys] for r in rows]
     widths = [max(len(h), *(len(c[i]) for c in cells)) for i, h in enumerate(headers)]
-    lines = ["  ".join(h.ljust(w) for h, w in zip(headers, widths, strict=True)).rstrip(),
-             "  ".join("-" * w for w in widths)]
+    lines = [
+        "  ".join(h.ljust(w) for h, w in zip(headers, widths, strict=True)).rstrip(),
+        "  ".join("-" * w for w in widths),
+    ]
     for c in cells:
-        lines.append("  ".join(
-            (v.ljust(w) if i == 0 else v.rjust(w) if i < 4 else v.ljust(w))
-            for i, (v, w) in enumerate(zip(c, widths, strict=True))).rstrip())
+        lines.append(
+            "  ".join(
+                (v.ljust(w) if i == 0 else v.rjust(w) if i < 4 else v.ljust(w))
+                for i, (v, w) in enumerate(zip(c, widths, strict=True))
+            ).rstrip()
+        )
     return "\n".join(lines)
 
 

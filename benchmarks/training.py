@@ -73,10 +73,18 @@ def retrain(data: str | None) -> dict[str, Any]:
         if data:
             argv += ["--data", data]
         started = time.perf_counter()
-        done = subprocess.run(argv, cwd=REPO, capture_output=True, text=True, check=False,
-                              env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "2"})
+        done = subprocess.run(
+            argv,
+            cwd=REPO,
+            capture_output=True,
+            text=True,
+            check=False,
+            env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "2"},
+        )
         wall = time.perf_counter() - started
         if done.returncode != 0:
-            return {"error": done.stderr.strip().splitlines()[-1:] or ["failed"],
-                    "wall_seconds": wall}
+            return {
+                "error": done.stderr.strip().splitlines()[-1:] or ["failed"],
+                "wall_seconds": wall,
+            }
         return {"wall_seconds": wall, **recorded(Path(out))}

@@ -34,9 +34,18 @@ def available(artifact_dir: Path) -> str | None:
     return None
 
 
-def run(artifact_dir: Path, *, predict_calls: int, direct_calls: int, reps: int, warmup: int,
-        batch: list[str], reviews: list[str], review_reps: int,
-        min_seconds: float) -> dict[str, Any]:
+def run(
+    artifact_dir: Path,
+    *,
+    predict_calls: int,
+    direct_calls: int,
+    reps: int,
+    warmup: int,
+    batch: list[str],
+    reviews: list[str],
+    review_reps: int,
+    min_seconds: float,
+) -> dict[str, Any]:
     """Latency per message (predict() and direct call) and throughput, as for ours."""
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
     import keras
@@ -50,8 +59,7 @@ def run(artifact_dir: Path, *, predict_calls: int, direct_calls: int, reps: int,
     index = WordIndex.load(artifact_dir / "word_index.json")
 
     def vectorize(texts: list[str]) -> np.ndarray:
-        return multi_hot([index.encode(tokenize(t), num_words=NUM_WORDS) for t in texts],
-                         NUM_WORDS)
+        return multi_hot([index.encode(tokenize(t), num_words=NUM_WORDS) for t in texts], NUM_WORDS)
 
     message = corpus.SINGLE_MESSAGE
 
@@ -63,17 +71,23 @@ def run(artifact_dir: Path, *, predict_calls: int, direct_calls: int, reps: int,
 
     def reviews_predict() -> None:
         for start in range(0, len(reviews), CHUNK):
-            network.predict(vectorize(reviews[start:start + CHUNK]), verbose=0)
+            network.predict(vectorize(reviews[start : start + CHUNK]), verbose=0)
 
     predict_latency = repeated_latency(via_predict, predict_calls, 1, warmup)
     direct_latency = repeated_latency(via_call, direct_calls, reps, warmup)
-    batch_rate = repeated_throughput(lambda: network.predict(vectorize(batch), verbose=0),
-                                     len(batch), reps, min_seconds=min_seconds)
+    batch_rate = repeated_throughput(
+        lambda: network.predict(vectorize(batch), verbose=0),
+        len(batch),
+        reps,
+        min_seconds=min_seconds,
+    )
     review_rate = repeated_throughput(reviews_predict, len(reviews), review_reps)
     return {
-        "what": ("baseline.keras (tutorial network): tokenize, WordIndex.encode(num_words="
-                 "10000), multi_hot, model.predict(x) (Keras default batch_size=32); "
-                 "direct: model(x)"),
+        "what": (
+            "baseline.keras (tutorial network): tokenize, WordIndex.encode(num_words="
+            "10000), multi_hot, model.predict(x) (Keras default batch_size=32); "
+            "direct: model(x)"
+        ),
         "keras": keras.__version__,
         "single_message_predict": predict_latency,
         "single_message_direct": direct_latency,

@@ -34,20 +34,31 @@ class BaselinePredictor:
 
         out = np.zeros(len(texts))
         for start in range(0, len(texts), 2048):
-            chunk = [self.word_index.encode(tokenize(t), self.num_words)
-                     for t in texts[start: start + 2048]]
-            out[start: start + 2048] = self.model.predict_on_batch(
-                multi_hot(chunk, self.num_words))[:, 0]
+            chunk = [
+                self.word_index.encode(tokenize(t), self.num_words)
+                for t in texts[start : start + 2048]
+            ]
+            out[start : start + 2048] = self.model.predict_on_batch(
+                multi_hot(chunk, self.num_words)
+            )[:, 0]
         return out
 
     def predict(self, texts: list[str]) -> list[Prediction]:
         out = []
         for text, score in zip(texts, self.scores(texts), strict=True):
             tokens = [t for t in tokenize(text) if t not in PUNCTUATION_TOKENS]
-            known = sum(1 for t in tokens
-                        if INDEX_FROM <= self.word_index.ids.get(t, 0) < self.num_words)
+            known = sum(
+                1 for t in tokens if INDEX_FROM <= self.word_index.ids.get(t, 0) < self.num_words
+            )
             positive = bool(score >= 0.5)
-            out.append(Prediction(POSITIVE if positive else NEGATIVE,
-                                  float(score if positive else 1 - score), float(score), known,
-                                  len(tokens), []))
+            out.append(
+                Prediction(
+                    POSITIVE if positive else NEGATIVE,
+                    float(score if positive else 1 - score),
+                    float(score),
+                    known,
+                    len(tokens),
+                    [],
+                )
+            )
         return out

@@ -13,18 +13,23 @@ MIN_WORDS = 3
 MAX_WORDS = 30
 
 
-def crop(tokens: Sequence[str], rng: random.Random, min_words: int = MIN_WORDS,
-         max_words: int = MAX_WORDS) -> list[str]:
+def crop(
+    tokens: Sequence[str],
+    rng: random.Random,
+    min_words: int = MIN_WORDS,
+    max_words: int = MAX_WORDS,
+) -> list[str]:
     """A random window of ``min_words`` to ``max_words`` consecutive tokens."""
     size = rng.randint(min_words, max_words)
     if len(tokens) <= size:
         return list(tokens)
     start = rng.randint(0, len(tokens) - size)
-    return list(tokens[start: start + size])
+    return list(tokens[start : start + size])
 
 
-def crops(token_lists: Sequence[Sequence[str]], labels: Sequence[int], per_review: int,
-          seed: int) -> tuple[list[list[str]], list[int]]:
+def crops(
+    token_lists: Sequence[Sequence[str]], labels: Sequence[int], per_review: int, seed: int
+) -> tuple[list[list[str]], list[int]]:
     """``per_review`` crops of every review, with their review's label."""
     rng = random.Random(seed)
     out_tokens: list[list[str]] = []
@@ -34,4 +39,3 @@ def crops(token_lists: Sequence[Sequence[str]], labels: Sequence[int], per_revie
             out_tokens.append(crop(tokens, rng))
             out_labels.append(label)
     return out_tokens, out_labels
-

@@ -45,8 +45,9 @@ def data_path(path: str | os.PathLike[str] | None = None) -> Path:
     return Path(path).expanduser()
 
 
-def load_imdb(path: str | os.PathLike[str] | None = None,
-              splits: tuple[str, ...] = SPLITS) -> dict[str, Split]:
+def load_imdb(
+    path: str | os.PathLike[str] | None = None, splits: tuple[str, ...] = SPLITS
+) -> dict[str, Split]:
     """Read the labelled reviews of ``splits`` in one pass over the archive or folder."""
     for split in splits:
         if split not in SPLITS:

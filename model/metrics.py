@@ -12,8 +12,9 @@ def confidence(scores: np.ndarray) -> np.ndarray:
     return np.maximum(scores, 1.0 - scores)
 
 
-def expected_calibration_error(scores: np.ndarray, labels: np.ndarray,
-                               bins: int = ECE_BINS) -> float:
+def expected_calibration_error(
+    scores: np.ndarray, labels: np.ndarray, bins: int = ECE_BINS
+) -> float:
     """ECE over ``bins`` equal-width bins of confidence on [0.5, 1].
 
     The gap between how sure the model says it is and how often it is right, weighted by how
@@ -42,10 +43,15 @@ def reliability(scores: np.ndarray, labels: np.ndarray, bins: int = ECE_BINS) ->
     rows = []
     for b in range(bins):
         mask = which == b
-        rows.append({"low": float(edges[b]), "high": float(edges[b + 1]),
-                     "count": int(mask.sum()),
-                     "confidence": float(conf[mask].mean()) if mask.any() else None,
-                     "accuracy": float(correct[mask].mean()) if mask.any() else None})
+        rows.append(
+            {
+                "low": float(edges[b]),
+                "high": float(edges[b + 1]),
+                "count": int(mask.sum()),
+                "confidence": float(conf[mask].mean()) if mask.any() else None,
+                "accuracy": float(correct[mask].mean()) if mask.any() else None,
+            }
+        )
     return rows
 
 

@@ -47,8 +47,15 @@ class NBBag(keras.layers.Layer):
     the very shortest texts. Id 0 is padding.
     """
 
-    def __init__(self, num_features: int, adj: float = 0.4, scale: float = 0.1,
-                 power: float = 0.0, k: float = 0.0, **kwargs):
+    def __init__(
+        self,
+        num_features: int,
+        adj: float = 0.4,
+        scale: float = 0.1,
+        power: float = 0.0,
+        k: float = 0.0,
+        **kwargs,
+    ):
         super().__init__(**kwargs)
         self.num_features = num_features
         self.adj = adj
@@ -58,10 +65,13 @@ class NBBag(keras.layers.Layer):
 
     def build(self, input_shape) -> None:
         self.w = self.add_weight(
-            shape=(self.num_features,), name="w",
-            initializer=keras.initializers.RandomUniform(-0.1, 0.1, seed=1))
-        self.r = self.add_weight(shape=(self.num_features,), name="r", initializer="zeros",
-                                 trainable=False)
+            shape=(self.num_features,),
+            name="w",
+            initializer=keras.initializers.RandomUniform(-0.1, 0.1, seed=1),
+        )
+        self.r = self.add_weight(
+            shape=(self.num_features,), name="r", initializer="zeros", trainable=False
+        )
         self.b = self.add_weight(shape=(), name="b", initializer="zeros")
 
     def call(self, ids):
@@ -81,8 +91,13 @@ class NBBag(keras.layers.Layer):
 
     def get_config(self) -> dict:
         config = super().get_config()
-        config.update(num_features=self.num_features, adj=self.adj, scale=self.scale,
-                      power=self.power, k=self.k)
+        config.update(
+            num_features=self.num_features,
+            adj=self.adj,
+            scale=self.scale,
+            power=self.power,
+            k=self.k,
+        )
         return config
 
 
@@ -103,22 +118,34 @@ class Calibration(keras.layers.Layer):
         return ops.sigmoid(logits * ops.exp(self.c[0] + self.c[1] * ops.log1p(n)))
 
 
-def build_nbbag(num_features: int, nb_ratios: np.ndarray, *, adj: float, scale: float,
-                power: float, k: float, learning_rate: float) -> tuple[keras.Model, keras.Model]:
+def build_nbbag(
+    num_features: int,
+    nb_ratios: np.ndarray,
+    *,
+    adj: float,
+    scale: float,
+    power: float,
+    k: float,
+    learning_rate: float,
+) -> tuple[keras.Model, keras.Model]:
     """(trainable model on logits, calibrated model that outputs probabilities) sharing weights."""
     ids = keras.Input(shape=(None,), dtype="int32", name="feature_ids")
     bag = NBBag(num_features, adj=adj, scale=scale, power=power, k=k, name="nb_bag")
     logits = bag(ids)
     bag.r.assign(nb_ratios.astype("float32"))
     train_model = keras.Model(ids, keras.layers.Activation("sigmoid")(logits), name="nbbag_train")
-    train_model.compile(optimizer=keras.optimizers.Adam(learning_rate),
-                        loss="binary_crossentropy", metrics=["accuracy"])
+    train_model.compile(
+        optimizer=keras.optimizers.Adam(learning_rate),
+        loss="binary_crossentropy",
+        metrics=["accuracy"],
+    )
     calibrated = keras.Model(ids, Calibration(name="calibration")([logits, ids]), name="nbbag")
     return train_model, calibrated
 
 
-def nb_ratios(feature_lists: list[list[int]], labels: np.ndarray, num_features: int,
-              alpha: float = 1.0) -> np.ndarray:
+def nb_ratios(
+    feature_lists: list[list[int]], labels: np.ndarray, num_features: int, alpha: float = 1.0
+) -> np.ndarray:
     """Naive-Bayes log-count ratios of binarized features, with add-``alpha`` smoothing."""
     positive = np.full(num_features, alpha)
     negative = np.full(num_features, alpha)

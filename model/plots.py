@@ -25,8 +25,9 @@ def reliability_diagram(series: dict[str, tuple[np.ndarray, np.ndarray]], path: 
     ax.plot([0.5, 1.0], [0.5, 1.0], color="grey", linestyle="--", label="perfectly calibrated")
     for name, (scores, labels) in series.items():
         rows = [r for r in reliability(scores, labels) if r["count"]]
-        ax.plot([r["confidence"] for r in rows], [r["accuracy"] for r in rows], marker="o",
-                label=name)
+        ax.plot(
+            [r["confidence"] for r in rows], [r["accuracy"] for r in rows], marker="o", label=name
+        )
     ax.set_xlabel("confidence (probability of the predicted label)")
     ax.set_ylabel("accuracy")
     ax.set_xlim(0.5, 1.0)

@@ -25,12 +25,22 @@ KEY_WORDS = 3
 class SentimentPredictor:
     """Texts in, calibrated predictions out; thread-safe (it holds no mutable state)."""
 
-    def __init__(self, vectorizer: Vectorizer, weights: np.ndarray, bias: float, *,
-                 power: float, k: float, calibration: tuple[float, float],
-                 info: dict | None = None):
+    def __init__(
+        self,
+        vectorizer: Vectorizer,
+        weights: np.ndarray,
+        bias: float,
+        *,
+        power: float,
+        k: float,
+        calibration: tuple[float, float],
+        info: dict | None = None,
+    ):
         if weights.shape != (vectorizer.num_features,):
-            raise ValueError(f"weights have shape {weights.shape}, "
-                             f"vectorizer has {vectorizer.num_features} features")
+            raise ValueError(
+                f"weights have shape {weights.shape}, "
+                f"vectorizer has {vectorizer.num_features} features"
+            )
         self.vectorizer = vectorizer
         self.weights = weights.astype("float32")
         self._w = self.weights.tolist()  # Python floats: faster than numpy for a few ids
@@ -64,10 +74,14 @@ class SentimentPredictor:
         spans, known = self.vectorizer.analyze(tokens)
         score = self.calibrate(self.logit(spans), len(spans))
         positive = score >= 0.5
-        return Prediction(label=POSITIVE if positive else NEGATIVE,
-                          confidence=score if positive else 1.0 - score, score=score,
-                          known_words=known, words=word_count(tokens),
-                          key_words=self.key_words(tokens, spans, positive))
+        return Prediction(
+            label=POSITIVE if positive else NEGATIVE,
+            confidence=score if positive else 1.0 - score,
+            score=score,
+            known_words=known,
+            words=word_count(tokens),
+            key_words=self.key_words(tokens, spans, positive),
+        )
 
     def predict(self, texts: list[str]) -> list[Prediction]:
         """One prediction per text, in order."""
@@ -81,8 +95,13 @@ class SentimentPredictor:
             out[row] = self.calibrate(self.logit(ids), len(ids))
         return out
 
-    def key_words(self, tokens: list[str], spans: dict[int, tuple[int, int]], positive: bool,
-                  limit: int = KEY_WORDS) -> list[str]:
+    def key_words(
+        self,
+        tokens: list[str],
+        spans: dict[int, tuple[int, int]],
+        positive: bool,
+        limit: int = KEY_WORDS,
+    ) -> list[str]:
         """The words or phrases that pushed hardest towards the decided label, strongest first.
 
         Phrases are picked greedily so that no word of the text is shown twice, and only those
@@ -91,16 +110,20 @@ class SentimentPredictor:
         w = self._w
         sign = 1.0 if positive else -1.0
         candidates = sorted(
-            ((sign * w[index], start, n) for index, (start, n) in spans.items()
-             if sign * w[index] > 0),
-            key=lambda c: (-c[0], c[1]))
+            (
+                (sign * w[index], start, n)
+                for index, (start, n) in spans.items()
+                if sign * w[index] > 0
+            ),
+            key=lambda c: (-c[0], c[1]),
+        )
         chosen: list[str] = []
         used = 0  # bit i set: token i already shown
         for strength, start, n in candidates:
             if strength < 0.25 * candidates[0][0] or len(chosen) == limit:
                 break
             mask = ((1 << n) - 1) << start
-            span = tokens[start: start + n]
+            span = tokens[start : start + n]
             if used & mask or all(t in PUNCTUATION_TOKENS for t in span):
                 continue
             chosen.append(" ".join(span))
@@ -132,6 +155,12 @@ def _load(where: Path) -> SentimentPredictor:
     serving = config["serving"]
     weights = np.load(where / artifact.WEIGHTS_FILE, allow_pickle=False)
     info = {"name": where.name, "path": str(where), "version": config.get("version")}
-    return SentimentPredictor(vectorizer, weights, serving["bias"], power=serving["power"],
-                              k=serving["k"], calibration=tuple(serving["calibration"]),
-                              info=info)
+    return SentimentPredictor(
+        vectorizer,
+        weights,
+        serving["bias"],
+        power=serving["power"],
+        k=serving["k"],
+        calibration=tuple(serving["calibration"]),
+        info=info,
+    )

@@ -24,7 +24,8 @@ _SCORE = re.compile(r"(?<![\d./])(\d{1,2})(?:\.\d+)?\s*/\s*(10|5)(?!\d|\.\d|\s*/
 # "won't" -> "will not", "n't" -> " not", "'re" -> " are", ..., possessive "'s" dropped.
 _CONTRACTION = re.compile(
     r"\b(?:(can|won|shan|ain)'?t|(do|does|did|is|are|was|were|has|have|had|could|would|should"
-    r"|must|need|might)n'?t|(i)'m)\b|n't\b|'(re|ve|ll|d|s)\b")
+    r"|must|need|might)n'?t|(i)'m)\b|n't\b|'(re|ve|ll|d|s)\b"
+)
 _NOT_BASE = {"can": "can", "won": "will", "shan": "shall", "ain": "is"}
 _SUFFIXES = {"re": " are", "ve": " have", "ll": " will", "d": " would", "s": ""}
 
@@ -40,6 +41,8 @@ def _expand(match: re.Match[str]) -> str:
     if suffix:
         return _SUFFIXES[suffix]
     return " not"
+
+
 # Words (letters or digits of any script), plus "!" and "?" which carry tone in short text.
 _TOKEN = re.compile(r"[^\W_]+|[!?]")
 # Tokens that count as punctuation, not words, when a caller asks how many words a text has.
@@ -51,9 +54,14 @@ PUNCTUATION_TOKENS = frozenset({"!", "?"})
 _EMOJI = re.compile("[\u2600-\u27bf\u2b50\u2b55\U0001f300-\U0001faff]")
 _EMOJI_FILLER = frozenset(
     "face with and of sign symbol heavy black white medium small large mark open mouth eyes "
-    "smiling-eyes variation selector hands hand person sign the on in".split())
-_EMOJI_ALIASES = {"+1": "thumbs up", "-1": "thumbs down", "thumbsup": "thumbs up",
-                  "thumbsdown": "thumbs down"}
+    "smiling-eyes variation selector hands hand person sign the on in".split()
+)
+_EMOJI_ALIASES = {
+    "+1": "thumbs up",
+    "-1": "thumbs down",
+    "thumbsup": "thumbs up",
+    "thumbsdown": "thumbs down",
+}
 
 
 # Typed emoticons, the same idea: ":)" is a smile.

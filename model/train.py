@@ -97,7 +97,7 @@ def _batches(features, labels, weights, batch_size, rng):
 
     order = rng.permutation(len(features))
     for start in range(0, len(order), batch_size):
-        rows = order[start: start + batch_size]
+        rows = order[start : start + batch_size]
         yield pad([features[i] for i in rows]), labels[rows], weights[rows]
 
 
@@ -108,7 +108,7 @@ def _logits(logit_model, features: list[list[int]]) -> np.ndarray:
     out = np.zeros(len(features), dtype="float64")
     order = np.argsort([len(f) for f in features], kind="stable")
     for start in range(0, len(order), 1024):
-        rows = order[start: start + 1024]
+        rows = order[start : start + 1024]
         out[rows] = logit_model.predict_on_batch(pad([features[i] for i in rows]))[:, 0]
     return out
 
@@ -123,8 +123,12 @@ def _versions() -> dict[str, str]:
     import keras
     import tensorflow as tf
 
-    return {"python": platform.python_version(), "numpy": np.__version__,
-            "tensorflow": tf.__version__, "keras": keras.__version__}
+    return {
+        "python": platform.python_version(),
+        "numpy": np.__version__,
+        "tensorflow": tf.__version__,
+        "keras": keras.__version__,
+    }
 
 
 @dataclass
@@ -170,25 +174,40 @@ def _prepare(data, config: TrainConfig) -> _Prepared:
     word_index = WordIndex(full_index.words[: max(0, config.max_words - 3)])
     df = count_ngrams(fit_tokens, config.max_n) if config.max_n > 1 else {}
     grams = sorted((g for g, c in df.items() if c >= config.min_df), key=lambda g: (-df[g], g))
-    vectorizer = Vectorizer(word_index, config.max_words, grams[: config.max_ngrams],
-                            config.max_n)
+    vectorizer = Vectorizer(word_index, config.max_words, grams[: config.max_ngrams], config.max_n)
 
     def featurize(token_lists):
         return [vectorizer.features_of_tokens(t)[0] for t in token_lists]
 
-    crop_tokens, crop_labels = crops.crops(fit_tokens, fit_labels.tolist(),
-                                           config.crops_per_review, config.seed + 1)
+    crop_tokens, crop_labels = crops.crops(
+        fit_tokens, fit_labels.tolist(), config.crops_per_review, config.seed + 1
+    )
     val_crop_tokens, _ = crops.crops(val_tokens, val_labels.tolist(), 1, config.seed + 2)
-    log.info("%d features (%d words, %d n-grams)", vectorizer.num_features,
-             vectorizer.num_words, len(vectorizer.ngram_terms))
-    return _Prepared(Path(source), train_texts, test_texts, test_labels, full_index, vectorizer,
-                     fit_tokens, fit_labels, val_labels, featurize(fit_tokens),
-                     featurize(crop_tokens), crop_labels, featurize(val_tokens),
-                     featurize(val_crop_tokens))
+    log.info(
+        "%d features (%d words, %d n-grams)",
+        vectorizer.num_features,
+        vectorizer.num_words,
+        len(vectorizer.ngram_terms),
+    )
+    return _Prepared(
+        Path(source),
+        train_texts,
+        test_texts,
+        test_labels,
+        full_index,
+        vectorizer,
+        fit_tokens,
+        fit_labels,
+        val_labels,
+        featurize(fit_tokens),
+        featurize(crop_tokens),
+        crop_labels,
+        featurize(val_tokens),
+        featurize(val_crop_tokens),
+    )
 
 
-def _train_nbbag(prep: _Prepared, config: TrainConfig,
-                 out: Path) -> tuple[dict, dict, list, float]:
+def _train_nbbag(prep: _Prepared, config: TrainConfig, out: Path) -> tuple[dict, dict, list, float]:
     """Fit, calibrate and save the default network.
 
     Returns (metrics, serving settings, loss per epoch, seconds spent fitting and calibrating).
@@ -200,19 +219,28 @@ def _train_nbbag(prep: _Prepared, config: TrainConfig,
 
     vectorizer = prep.vectorizer
     ratios = nb_ratios(prep.fit_x, prep.fit_labels, vectorizer.num_features, config.nb_alpha)
-    train_model, model = build_nbbag(vectorizer.num_features, ratios, adj=config.adj,
-                                     scale=config.scale, power=config.power, k=config.k,
-                                     learning_rate=config.learning_rate)
+    train_model, model = build_nbbag(
+        vectorizer.num_features,
+        ratios,
+        adj=config.adj,
+        scale=config.scale,
+        power=config.power,
+        k=config.k,
+        learning_rate=config.learning_rate,
+    )
     x_all = prep.fit_x + prep.crop_x
     y_all = np.concatenate([prep.fit_labels, np.array(prep.crop_labels)]).astype("float32")
-    w_all = np.concatenate([np.ones(len(prep.fit_x)),
-                            np.full(len(prep.crop_x), config.crop_weight)]).astype("float32")
+    w_all = np.concatenate(
+        [np.ones(len(prep.fit_x)), np.full(len(prep.crop_x), config.crop_weight)]
+    ).astype("float32")
     batch_rng = np.random.default_rng(config.seed + 3)
     fit_started = time.perf_counter()
     history = []
     for epoch in range(config.epochs):
-        losses = [train_model.train_on_batch(xb, yb, sample_weight=wb)[0]
-                  for xb, yb, wb in _batches(x_all, y_all, w_all, config.batch_size, batch_rng)]
+        losses = [
+            train_model.train_on_batch(xb, yb, sample_weight=wb)[0]
+            for xb, yb, wb in _batches(x_all, y_all, w_all, config.batch_size, batch_rng)
+        ]
         history.append(float(np.mean(losses)))
         log.info("epoch %d: loss %.4f", epoch + 1, history[-1])
     bag = train_model.get_layer("nb_bag")
@@ -229,20 +257,35 @@ def _train_nbbag(prep: _Prepared, config: TrainConfig,
     vectorizer.word_index.save(out / artifact.WORD_INDEX_FILE)
     artifact.write_json(out / artifact.NGRAMS_FILE, vectorizer.ngram_terms)
     np.save(out / artifact.WEIGHTS_FILE, bag.effective_weights(), allow_pickle=False)
-    serving = {"bias": float(bag.b.numpy()), "power": config.power, "k": config.k,
-               "calibration": [c0, c1]}
+    serving = {
+        "bias": float(bag.b.numpy()),
+        "power": config.power,
+        "k": config.k,
+        "calibration": [c0, c1],
+    }
 
     # Measure through the serving path, exactly as the bot will run it.
-    predictor = SentimentPredictor(vectorizer, bag.effective_weights(), serving["bias"],
-                                   power=config.power, k=config.k, calibration=(c0, c1))
+    predictor = SentimentPredictor(
+        vectorizer,
+        bag.effective_weights(),
+        serving["bias"],
+        power=config.power,
+        k=config.k,
+        calibration=(c0, c1),
+    )
     val_scores = calibration.apply(cal_logits, cal_counts, c0, c1)
     n_val = len(prep.val_x)
-    metrics = {"validation": classification_report(val_scores[:n_val], prep.val_labels),
-               "validation_short": classification_report(val_scores[n_val:], prep.val_labels)}
+    metrics = {
+        "validation": classification_report(val_scores[:n_val], prep.val_labels),
+        "validation_short": classification_report(val_scores[n_val:], prep.val_labels),
+    }
     metrics.update(evaluate(predictor, prep.test_texts, prep.test_labels, config.eval_crop_seed))
-    log.info("default model: test accuracy %.4f, ECE %.4f; short crops accuracy %.4f",
-             metrics["test"]["accuracy"], metrics["test"]["ece"],
-             metrics["test_short"]["accuracy"])
+    log.info(
+        "default model: test accuracy %.4f, ECE %.4f; short crops accuracy %.4f",
+        metrics["test"]["accuracy"],
+        metrics["test"]["ece"],
+        metrics["test_short"]["accuracy"],
+    )
     return metrics, serving, history, fit_seconds
 
 
@@ -256,27 +299,44 @@ def _train_baseline(prep: _Prepared, config: TrainConfig, out: Path) -> dict:
     baseline = build_baseline(config.baseline_words)
 
     def encode(token_lists):
-        return multi_hot([prep.full_index.encode(t, config.baseline_words) for t in token_lists],
-                         config.baseline_words)
+        return multi_hot(
+            [prep.full_index.encode(t, config.baseline_words) for t in token_lists],
+            config.baseline_words,
+        )
 
-    baseline.fit(encode(prep.fit_tokens), prep.fit_labels.astype("float32"),
-                 batch_size=config.baseline_batch_size, epochs=config.baseline_epochs,
-                 shuffle=True, verbose=0)
-    _save_without_optimizer(baseline, build_baseline(config.baseline_words, compile=False),
-                            out / artifact.BASELINE_FILE)
-    short_texts, short_labels = short_crops(prep.test_texts, prep.test_labels,
-                                            config.eval_crop_seed)
+    baseline.fit(
+        encode(prep.fit_tokens),
+        prep.fit_labels.astype("float32"),
+        batch_size=config.baseline_batch_size,
+        epochs=config.baseline_epochs,
+        shuffle=True,
+        verbose=0,
+    )
+    _save_without_optimizer(
+        baseline, build_baseline(config.baseline_words, compile=False), out / artifact.BASELINE_FILE
+    )
+    short_texts, short_labels = short_crops(
+        prep.test_texts, prep.test_labels, config.eval_crop_seed
+    )
     return {
         name: classification_report(
-            baseline.predict(encode([tokenize(t) for t in texts]), batch_size=1024,
-                             verbose=0)[:, 0], np.array(labels))
-        for name, texts, labels in (("test", prep.test_texts, prep.test_labels),
-                                    ("test_short", short_texts, short_labels))
+            baseline.predict(encode([tokenize(t) for t in texts]), batch_size=1024, verbose=0)[
+                :, 0
+            ],
+            np.array(labels),
+        )
+        for name, texts, labels in (
+            ("test", prep.test_texts, prep.test_labels),
+            ("test_short", short_texts, short_labels),
+        )
     }
 
 
-def train(out_dir: str | os.PathLike[str], data: str | os.PathLike[str] | None = None,
-          config: TrainConfig | None = None) -> dict:
+def train(
+    out_dir: str | os.PathLike[str],
+    data: str | os.PathLike[str] | None = None,
+    config: TrainConfig | None = None,
+) -> dict:
     """Train, evaluate and write the artifact to ``out_dir``; return its metrics.
 
     ``config.arch`` "nbbag" (the default) trains the default network and, unless
@@ -316,10 +376,14 @@ def train(out_dir: str | os.PathLike[str], data: str | os.PathLike[str] | None =
         "vectorizer": prep.vectorizer.config(),
         "serving": serving,
         "hyperparameters": asdict(config),
-        "data": {"path_name": prep.source.name, "sha256": fingerprint(prep.source),
-                 "train_reviews": len(prep.train_texts), "fit_reviews": len(prep.fit_tokens),
-                 "validation_reviews": len(prep.val_labels),
-                 "test_reviews": len(prep.test_texts)},
+        "data": {
+            "path_name": prep.source.name,
+            "sha256": fingerprint(prep.source),
+            "train_reviews": len(prep.train_texts),
+            "fit_reviews": len(prep.fit_tokens),
+            "validation_reviews": len(prep.val_labels),
+            "test_reviews": len(prep.test_texts),
+        },
         "history": {"loss": history},
         "libraries": _versions(),
         "machine": {"cpus": os.cpu_count(), "platform": platform.platform()},

@@ -31,14 +31,16 @@ class WordIndex:
         return len(self.words)
 
     @classmethod
-    def build(cls, token_lists: Iterable[Sequence[str]], max_words: int | None = None,
-              min_count: int = 1) -> WordIndex:
+    def build(
+        cls, token_lists: Iterable[Sequence[str]], max_words: int | None = None, min_count: int = 1
+    ) -> WordIndex:
         """Rank the training corpus's words by count; ties break alphabetically, so it is stable."""
         counts: Counter[str] = Counter()
         for tokens in token_lists:
             counts.update(tokens)
-        ranked = sorted((w for w, c in counts.items() if c >= min_count),
-                        key=lambda w: (-counts[w], w))
+        ranked = sorted(
+            (w for w, c in counts.items() if c >= min_count), key=lambda w: (-counts[w], w)
+        )
         if max_words is not None:
             ranked = ranked[: max(0, max_words - INDEX_FROM)]
         return cls(ranked)
@@ -65,8 +67,9 @@ class WordIndex:
         return cls([w for _, w in ranked])
 
     def save(self, path: Path) -> None:
-        path.write_text(json.dumps(self.to_json(), ensure_ascii=False, separators=(",", ":")),
-                        encoding="utf-8")
+        path.write_text(
+            json.dumps(self.to_json(), ensure_ascii=False, separators=(",", ":")), encoding="utf-8"
+        )
 
     @classmethod
     def load(cls, path: Path) -> WordIndex:
@@ -75,7 +78,7 @@ class WordIndex:
 
 def ngrams(tokens: Sequence[str], n: int) -> list[str]:
     """Space-joined runs of ``n`` consecutive tokens."""
-    return [" ".join(tokens[i: i + n]) for i in range(len(tokens) - n + 1)]
+    return [" ".join(tokens[i : i + n]) for i in range(len(tokens) - n + 1)]
 
 
 def count_ngrams(token_lists: Iterable[Sequence[str]], max_n: int) -> Counter[str]:
@@ -96,14 +99,14 @@ class Vectorizer:
     follow from ``num_words`` on, in the order of ``ngram_terms``.
     """
 
-    def __init__(self, word_index: WordIndex, num_words: int, ngram_terms: Sequence[str] = (),
-                 max_n: int = 1):
+    def __init__(
+        self, word_index: WordIndex, num_words: int, ngram_terms: Sequence[str] = (), max_n: int = 1
+    ):
         self.word_index = word_index
         self.num_words = min(num_words, len(word_index) + INDEX_FROM)
         self.max_n = max_n
         self.ngram_terms = list(ngram_terms)
-        self.ngram_ids = {term: self.num_words + rank
-                          for rank, term in enumerate(self.ngram_terms)}
+        self.ngram_ids = {term: self.num_words + rank for rank, term in enumerate(self.ngram_terms)}
         self.num_features = self.num_words + len(self.ngram_terms)
         self._word_ids = {w: i for w, i in word_index.ids.items() if i < self.num_words}
 
@@ -158,5 +161,8 @@ class Vectorizer:
         return ids, known, word_count(tokens)
 
     def config(self) -> dict[str, int]:
-        return {"num_words": self.num_words, "max_n": self.max_n,
-                "num_ngrams": len(self.ngram_terms)}
+        return {
+            "num_words": self.num_words,
+            "max_n": self.max_n,
+            "num_ngrams": len(self.ngram_terms),
+        }

@@ -24,14 +24,44 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-FULL = dict(calls=2000, reps=5, warmup=500, batch=256, reviews=None, review_reps=3,
-            min_seconds=1.0, tutorial_predict_calls=1000, tutorial_direct_calls=1000,
-            rate=600.0, seconds=10.0, burst=1000, bot_reps=3, connections=32, bot_warmup=500,
-            cold_reps=3, cold_warmup=300)
-SMOKE = dict(calls=300, reps=1, warmup=50, batch=256, reviews=200, review_reps=1,
-             min_seconds=0.05, tutorial_predict_calls=10, tutorial_direct_calls=20,
-             rate=100.0, seconds=1.0, burst=100, bot_reps=1, connections=16, bot_warmup=50,
-             cold_reps=1, cold_warmup=20)
+FULL = dict(
+    calls=2000,
+    reps=5,
+    warmup=500,
+    batch=256,
+    reviews=None,
+    review_reps=3,
+    min_seconds=1.0,
+    tutorial_predict_calls=1000,
+    tutorial_direct_calls=1000,
+    rate=600.0,
+    seconds=10.0,
+    burst=1000,
+    bot_reps=3,
+    connections=32,
+    bot_warmup=500,
+    cold_reps=3,
+    cold_warmup=300,
+)
+SMOKE = dict(
+    calls=300,
+    reps=1,
+    warmup=50,
+    batch=256,
+    reviews=200,
+    review_reps=1,
+    min_seconds=0.05,
+    tutorial_predict_calls=10,
+    tutorial_direct_calls=20,
+    rate=100.0,
+    seconds=1.0,
+    burst=100,
+    bot_reps=1,
+    connections=16,
+    bot_warmup=50,
+    cold_reps=1,
+    cold_warmup=20,
+)
 SECTIONS = ("training", "install", "coldstart", "bot", "predictor", "tutorial")
 
 
@@ -45,17 +75,35 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--seconds", type=float, help="fixed-rate phase length (10)")
     parser.add_argument("--burst", type=int, help="burst size (1000)")
     parser.add_argument("--reps", type=int, help="repetitions of each bot phase (3)")
-    parser.add_argument("--workers", type=int, default=os.cpu_count() or 2,
-                        help="gunicorn workers (default: one per core)")
+    parser.add_argument(
+        "--workers",
+        type=int,
+        default=os.cpu_count() or 2,
+        help="gunicorn workers (default: one per core)",
+    )
     parser.add_argument("--threads", type=int, default=4, help="gunicorn threads per worker")
-    parser.add_argument("--redis", action="store_true",
-                        help="also run the bot phases with REDIS_URL on a local redis-server")
-    parser.add_argument("--install-size", action="store_true",
-                        help="also measure a throwaway venv with `pip install .`")
-    parser.add_argument("--train", action="store_true",
-                        help="re-run training and time it (minutes) instead of the record")
-    parser.add_argument("--skip", action="append", default=[], choices=SECTIONS,
-                        help="leave a section out (repeatable)")
+    parser.add_argument(
+        "--redis",
+        action="store_true",
+        help="also run the bot phases with REDIS_URL on a local redis-server",
+    )
+    parser.add_argument(
+        "--install-size",
+        action="store_true",
+        help="also measure a throwaway venv with `pip install .`",
+    )
+    parser.add_argument(
+        "--train",
+        action="store_true",
+        help="re-run training and time it (minutes) instead of the record",
+    )
+    parser.add_argument(
+        "--skip",
+        action="append",
+        default=[],
+        choices=SECTIONS,
+        help="leave a section out (repeatable)",
+    )
     return parser.parse_args(argv)
 
 
@@ -95,8 +143,9 @@ def main(argv: list[str] | None = None) -> int:
     model_setting = {"MODEL_PATH": str(artifact_dir)}  # the servers load the same artifact
     skip = set(args.skip)
     results: dict = {
-        "command": " ".join(["python scripts/bench.py", *(argv if argv is not None
-                                                           else sys.argv[1:])]),
+        "command": " ".join(
+            ["python scripts/bench.py", *(argv if argv is not None else sys.argv[1:])]
+        ),
         "smoke": args.smoke,
         "started": datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds"),
         "machine": machine(),
@@ -116,8 +165,10 @@ def main(argv: list[str] | None = None) -> int:
     with tempfile.TemporaryDirectory(prefix="bench-") as tmp:
         workdir = Path(tmp)
         if "training" not in skip:
-            progress("training time (recorded in the artifact)" +
-                     ("; re-training now" if args.train else ""))
+            progress(
+                "training time (recorded in the artifact)"
+                + ("; re-training now" if args.train else "")
+            )
             results["training"] = {
                 "recorded": training.recorded(artifact_dir),
                 "retrained": training.retrain(args.data) if args.train else None,
@@ -133,27 +184,45 @@ def main(argv: list[str] | None = None) -> int:
             cold: dict = {}
             for kind, key in (("python-m-bot", "python_m_bot"), ("gunicorn", "gunicorn")):
                 progress(f"cold start and memory, {kind} ({sizes['cold_reps']} reps)")
-                settings = {**model_setting, "WEB_CONCURRENCY": str(args.workers),
-                            "GUNICORN_THREADS": str(args.threads)}
-                cold[key] = coldstart.run(kind, workdir, reps=sizes["cold_reps"],
-                                          warmup_events=sizes["cold_warmup"], settings=settings)
+                settings = {
+                    **model_setting,
+                    "WEB_CONCURRENCY": str(args.workers),
+                    "GUNICORN_THREADS": str(args.threads),
+                }
+                cold[key] = coldstart.run(
+                    kind,
+                    workdir,
+                    reps=sizes["cold_reps"],
+                    warmup_events=sizes["cold_warmup"],
+                    settings=settings,
+                )
             if "tutorial" not in skip and not tutorial_bench.available(artifact_dir):
                 progress("cold start and memory, the tutorial's Keras process")
                 cold["tutorial"] = coldstart.tutorial(artifact_dir, sizes["cold_reps"])
             results["cold_start"] = cold
         if "bot" not in skip:
-            bot_args = dict(rate=sizes["rate"], seconds=sizes["seconds"], burst=sizes["burst"],
-                            reps=sizes["bot_reps"], connections=sizes["connections"],
-                            warmup=sizes["bot_warmup"], workers=args.workers,
-                            threads=args.threads, model_path=model_setting.get("MODEL_PATH"))
-            progress(f"bot end to end: gunicorn {args.workers}x{args.threads}, "
-                     f"{sizes['rate']:g}/s for {sizes['seconds']:g} s and bursts of "
-                     f"{sizes['burst']}, {sizes['bot_reps']} reps")
+            bot_args = dict(
+                rate=sizes["rate"],
+                seconds=sizes["seconds"],
+                burst=sizes["burst"],
+                reps=sizes["bot_reps"],
+                connections=sizes["connections"],
+                warmup=sizes["bot_warmup"],
+                workers=args.workers,
+                threads=args.threads,
+                model_path=model_setting.get("MODEL_PATH"),
+            )
+            progress(
+                f"bot end to end: gunicorn {args.workers}x{args.threads}, "
+                f"{sizes['rate']:g}/s for {sizes['seconds']:g} s and bursts of "
+                f"{sizes['burst']}, {sizes['bot_reps']} reps"
+            )
             results["bot"] = bot_bench.run(workdir, **bot_args)
             others = max(results["bot"][ph]["other_processes_cores"] for ph in ("rate", "burst"))
             results["notes"].append(
                 f"during the bot phases other processes on this machine used up to {others:.2f} "
-                "cores (median per phase; 0 = the benchmark had the machine to itself)")
+                "cores (median per phase; 0 = the benchmark had the machine to itself)"
+            )
             if args.redis:
                 with redis_server() as url:
                     if url is None:
@@ -165,13 +234,20 @@ def main(argv: list[str] | None = None) -> int:
     if "predictor" not in skip:
         progress(f"predictor in process ({sizes['reps']} reps of {sizes['calls']} calls)")
         batch = corpus.short_messages(sizes["batch"])
-        reviews, source = corpus.reviews(args.data, sizes["reviews"],
-                                         use_dataset=not args.smoke)
+        reviews, source = corpus.reviews(args.data, sizes["reviews"], use_dataset=not args.smoke)
         results["reviews_source"] = source
-        results["predictor"] = {"ours": predictor_bench.run(
-            predictor, calls=sizes["calls"], reps=sizes["reps"], warmup=sizes["warmup"],
-            batch=batch, reviews=reviews, review_reps=sizes["review_reps"],
-            min_seconds=sizes["min_seconds"])}
+        results["predictor"] = {
+            "ours": predictor_bench.run(
+                predictor,
+                calls=sizes["calls"],
+                reps=sizes["reps"],
+                warmup=sizes["warmup"],
+                batch=batch,
+                reviews=reviews,
+                review_reps=sizes["review_reps"],
+                min_seconds=sizes["min_seconds"],
+            )
+        }
         # Last: it imports TensorFlow into this process.
         why_not = tutorial_bench.available(artifact_dir)
         if "tutorial" in skip or why_not:
@@ -179,10 +255,16 @@ def main(argv: list[str] | None = None) -> int:
         else:
             progress("the tutorial's way, in process (imports TensorFlow)")
             results["predictor"]["tutorial"] = tutorial_bench.run(
-                artifact_dir, predict_calls=sizes["tutorial_predict_calls"],
-                direct_calls=sizes["tutorial_direct_calls"], reps=sizes["reps"],
-                warmup=10, batch=batch, reviews=reviews, review_reps=sizes["review_reps"],
-                min_seconds=sizes["min_seconds"])
+                artifact_dir,
+                predict_calls=sizes["tutorial_predict_calls"],
+                direct_calls=sizes["tutorial_direct_calls"],
+                reps=sizes["reps"],
+                warmup=10,
+                batch=batch,
+                reviews=reviews,
+                review_reps=sizes["review_reps"],
+                min_seconds=sizes["min_seconds"],
+            )
 
     results["seconds"] = time.perf_counter() - started
     results["machine"]["loadavg_at_end"] = [round(x, 2) for x in os.getloadavg()]
@@ -190,8 +272,10 @@ def main(argv: list[str] | None = None) -> int:
     results["table"] = rows
     out = Path(args.json)
     report.save_json(results, out)
-    print(f"\n{results['command']}  ({os.cpu_count()} cores: {results['machine']['cpu_model']}"
-          f"{'; SMOKE sizes, no verdicts' if args.smoke else ''})\n")
+    print(
+        f"\n{results['command']}  ({os.cpu_count()} cores: {results['machine']['cpu_model']}"
+        f"{'; SMOKE sizes, no verdicts' if args.smoke else ''})\n"
+    )
     print(report.table(rows))
     if "reviews_source" in results:
         print(f"\nreviews: {results['reviews_source']}")

@@ -40,8 +40,10 @@ class DownloadError(Exception):
 
 def _manual_hint(url: str) -> str:
     name = url.rstrip("/").rsplit("/", 1)[-1] or "the file"
-    return (f"download {name} another way (e.g. in a browser) and set {ENV_VAR}=/path/to/"
-            "aclImdb_v1.tar.gz")
+    return (
+        f"download {name} another way (e.g. in a browser) and set {ENV_VAR}=/path/to/"
+        "aclImdb_v1.tar.gz"
+    )
 
 
 class Progress:
@@ -84,8 +86,10 @@ class Progress:
         if self.total:
             width = 30
             filled = min(width, done * width // self.total)
-            return (f"[{'#' * filled}{'.' * (width - filled)}] {done * 100 // self.total:3d}% "
-                    f"{done / 1e6:.1f}/{self.total / 1e6:.1f} MB {rate:.1f} MB/s")
+            return (
+                f"[{'#' * filled}{'.' * (width - filled)}] {done * 100 // self.total:3d}% "
+                f"{done / 1e6:.1f}/{self.total / 1e6:.1f} MB {rate:.1f} MB/s"
+            )
         return f"{done / 1e6:.1f} MB {rate:.1f} MB/s"
 
 
@@ -97,8 +101,9 @@ def sha256_of(path: Path) -> str:
     return digest.hexdigest()
 
 
-def _copy(response: BinaryIO, out: BinaryIO, total: int | None,
-          on_progress: Callable[[int], None]) -> tuple[int, str]:
+def _copy(
+    response: BinaryIO, out: BinaryIO, total: int | None, on_progress: Callable[[int], None]
+) -> tuple[int, str]:
     digest = hashlib.sha256()
     done = 0
     while True:
@@ -112,9 +117,16 @@ def _copy(response: BinaryIO, out: BinaryIO, total: int | None,
     return done, digest.hexdigest()
 
 
-def download(url: str = OFFICIAL_URL, dest: str | os.PathLike[str] = DEFAULT_PATH, *,
-             sha256: str | None = None, force: bool = False, progress: bool = True,
-             timeout: float = TIMEOUT, stream: TextIO | None = None) -> Path:
+def download(
+    url: str = OFFICIAL_URL,
+    dest: str | os.PathLike[str] = DEFAULT_PATH,
+    *,
+    sha256: str | None = None,
+    force: bool = False,
+    progress: bool = True,
+    timeout: float = TIMEOUT,
+    stream: TextIO | None = None,
+) -> Path:
     """Fetch ``url`` to ``dest`` atomically; returns ``dest``.
 
     Skips the download when ``dest`` exists (checking it against ``sha256`` if given) unless
@@ -128,17 +140,21 @@ def download(url: str = OFFICIAL_URL, dest: str | os.PathLike[str] = DEFAULT_PAT
         raise DownloadError(f"{dest} is a folder: pass the archive's file path with --dest")
     if dest.exists() and not force:
         if expected and sha256_of(dest) != expected:
-            raise DownloadError(f"{dest} exists but its sha256 is not {expected}: "
-                                "re-run with --force to download it again")
+            raise DownloadError(
+                f"{dest} exists but its sha256 is not {expected}: "
+                "re-run with --force to download it again"
+            )
         log.write(f"{dest} already exists, not downloading (use --force to replace it)\n")
         return dest
     try:
         dest.parent.mkdir(parents=True, exist_ok=True)
-        handle = tempfile.NamedTemporaryFile(dir=dest.parent, prefix=f".{dest.name}.",
-                                             suffix=".part", delete=False)
+        handle = tempfile.NamedTemporaryFile(
+            dir=dest.parent, prefix=f".{dest.name}.", suffix=".part", delete=False
+        )
     except OSError as exc:
-        raise DownloadError(f"cannot write to {dest.parent} ({exc.strerror or exc}): "
-                            "choose another --dest") from exc
+        raise DownloadError(
+            f"cannot write to {dest.parent} ({exc.strerror or exc}): choose another --dest"
+        ) from exc
     temp = Path(handle.name)
     bar = None
     try:
@@ -148,29 +164,38 @@ def download(url: str = OFFICIAL_URL, dest: str | os.PathLike[str] = DEFAULT_PAT
                     length = response.headers.get("Content-Length")
                     total = int(length) if length and length.isdigit() else None
                     bar = Progress(total, log)
-                    done, actual = _copy(response, handle, total,
-                                         bar.update if progress else lambda _: None)
+                    done, actual = _copy(
+                        response, handle, total, bar.update if progress else lambda _: None
+                    )
             except urllib.error.HTTPError as exc:
-                raise DownloadError(f"download of {url} failed: HTTP {exc.code} {exc.reason}; "
-                                    f"{_manual_hint(url)}") from exc
+                raise DownloadError(
+                    f"download of {url} failed: HTTP {exc.code} {exc.reason}; {_manual_hint(url)}"
+                ) from exc
             except urllib.error.URLError as exc:
                 reason = exc.reason if exc.reason else exc
-                raise DownloadError(f"download of {url} failed: {_one_line(reason)}; check the "
-                                    f"network or the URL, or {_manual_hint(url)}") from exc
+                raise DownloadError(
+                    f"download of {url} failed: {_one_line(reason)}; check the "
+                    f"network or the URL, or {_manual_hint(url)}"
+                ) from exc
             # Timeouts, resets, a server closing early, an unknown URL scheme.
             except (OSError, ValueError, http.client.HTTPException) as exc:
-                raise DownloadError(f"download of {url} failed: {_one_line(exc)}; "
-                                    f"{_manual_hint(url)}") from exc
+                raise DownloadError(
+                    f"download of {url} failed: {_one_line(exc)}; {_manual_hint(url)}"
+                ) from exc
         if progress:
             bar.finish(done)
             bar = None
         if total is not None and done != total:
-            raise DownloadError(f"download of {url} stopped at {done} of {total} bytes; "
-                                f"run it again, or {_manual_hint(url)}")
+            raise DownloadError(
+                f"download of {url} stopped at {done} of {total} bytes; "
+                f"run it again, or {_manual_hint(url)}"
+            )
         if expected and actual != expected:
-            raise DownloadError(f"{url} has sha256 {actual}, expected {expected}: the download is "
-                                f"damaged or not the right file; run it again, or "
-                                f"{_manual_hint(url)}")
+            raise DownloadError(
+                f"{url} has sha256 {actual}, expected {expected}: the download is "
+                f"damaged or not the right file; run it again, or "
+                f"{_manual_hint(url)}"
+            )
         os.replace(temp, dest)
     except BaseException:
         temp.unlink(missing_ok=True)
@@ -187,25 +212,38 @@ def _one_line(value: object) -> str:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
-        description="Download the IMDB Large Movie Review Dataset (aclImdb_v1.tar.gz).")
-    parser.add_argument("--url", default=OFFICIAL_URL, help="where to fetch it from "
-                        "(default: the official Stanford URL; file:// works too)")
-    parser.add_argument("--dest", type=Path, default=DEFAULT_PATH,
-                        help=f"where to save it (default: {DEFAULT_PATH}); point {ENV_VAR} at it "
-                        "if you change this")
-    parser.add_argument("--sha256", default=None,
-                        help="expected sha256 of the file (default: the published checksum when "
-                        "--url is the official URL, otherwise no check; '' disables it)")
-    parser.add_argument("--force", action="store_true",
-                        help="download again even if the destination exists")
+        description="Download the IMDB Large Movie Review Dataset (aclImdb_v1.tar.gz)."
+    )
+    parser.add_argument(
+        "--url",
+        default=OFFICIAL_URL,
+        help="where to fetch it from (default: the official Stanford URL; file:// works too)",
+    )
+    parser.add_argument(
+        "--dest",
+        type=Path,
+        default=DEFAULT_PATH,
+        help=f"where to save it (default: {DEFAULT_PATH}); point {ENV_VAR} at it "
+        "if you change this",
+    )
+    parser.add_argument(
+        "--sha256",
+        default=None,
+        help="expected sha256 of the file (default: the published checksum when "
+        "--url is the official URL, otherwise no check; '' disables it)",
+    )
+    parser.add_argument(
+        "--force", action="store_true", help="download again even if the destination exists"
+    )
     parser.add_argument("--quiet", action="store_true", help="no progress bar")
     args = parser.parse_args(argv)
     sha256 = args.sha256
     if sha256 is None and args.url == OFFICIAL_URL:
         sha256 = OFFICIAL_SHA256
     try:
-        path = download(args.url, args.dest, sha256=sha256 or None, force=args.force,
-                        progress=not args.quiet)
+        path = download(
+            args.url, args.dest, sha256=sha256 or None, force=args.force, progress=not args.quiet
+        )
     except DownloadError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1

@@ -25,8 +25,10 @@ EVAL = REPO / "eval"
 def print_report(name: str, report: dict) -> None:
     c = report["confusion"]
     print(f"{name} (n={report['n']})")
-    print(f"  accuracy {report['accuracy']:.4f}  precision {report['precision']:.4f}  "
-          f"recall {report['recall']:.4f}  F1 {report['f1']:.4f}  ECE {report['ece']:.4f}")
+    print(
+        f"  accuracy {report['accuracy']:.4f}  precision {report['precision']:.4f}  "
+        f"recall {report['recall']:.4f}  F1 {report['f1']:.4f}  ECE {report['ece']:.4f}"
+    )
     print("  confusion      predicted neg  predicted pos")
     print(f"  actually neg   {c['tn']:>13}  {c['fp']:>13}")
     print(f"  actually pos   {c['fn']:>13}  {c['tp']:>13}")
@@ -41,10 +43,14 @@ def print_short_texts(title: str, accuracy: dict[str, float]) -> None:
 
 def short_text_files(folder: Path = EVAL) -> dict[str, list[dict]]:
     """The hand-written short texts (eval/short_texts*/*.jsonl), by "folder/file" name."""
-    return {f"{path.parent.name}/{path.stem}": [
-                json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()
-                if line.strip()]
-            for path in sorted(folder.glob("short_texts*/*.jsonl"))}
+    return {
+        f"{path.parent.name}/{path.stem}": [
+            json.loads(line)
+            for line in path.read_text(encoding="utf-8").splitlines()
+            if line.strip()
+        ]
+        for path in sorted(folder.glob("short_texts*/*.jsonl"))
+    }
 
 
 def short_text_accuracy(predictor, folder: Path = EVAL) -> dict[str, float]:
@@ -54,8 +60,9 @@ def short_text_accuracy(predictor, folder: Path = EVAL) -> dict[str, float]:
         rows = [r for r in rows if r["label"] in ("positive", "negative")]
         if rows:
             predictions = predictor.predict([r["text"] for r in rows])
-            out[name] = sum(p.label == r["label"]
-                            for p, r in zip(predictions, rows, strict=True)) / len(rows)
+            out[name] = sum(
+                p.label == r["label"] for p, r in zip(predictions, rows, strict=True)
+            ) / len(rows)
     return out
 
 
@@ -75,10 +82,13 @@ def reaction_rule(predictor, folder: Path = EVAL) -> dict[str, int]:
     labelled = [(p, r) for p, r in zip(predictions, rows, strict=True) if r["label"] != "neutral"]
     neutral = [p for p, r in zip(predictions, rows, strict=True) if r["label"] == "neutral"]
     reacted = [(p, r) for p, r in labelled if is_confident(p, settings)]
-    return {"labelled": len(labelled), "reacted": len(reacted),
-            "reacted_right": sum(p.label == r["label"] for p, r in reacted),
-            "neutral": len(neutral),
-            "neutral_reacted": sum(is_confident(p, settings) for p in neutral)}
+    return {
+        "labelled": len(labelled),
+        "reacted": len(reacted),
+        "reacted_right": sum(p.label == r["label"] for p, r in reacted),
+        "neutral": len(neutral),
+        "neutral_reacted": sum(is_confident(p, settings) for p in neutral),
+    }
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -86,8 +96,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--model", help="artifact directory (default: the shipped model)")
     parser.add_argument("--data", help="aclImdb_v1.tar.gz or aclImdb/ (default: $IMDB_DATA)")
     parser.add_argument("--out", default=str(REPO / "reports"), help="folder for the PNG files")
-    parser.add_argument("--baseline", action="store_true",
-                        help="also measure the artifact's tutorial baseline (needs TensorFlow)")
+    parser.add_argument(
+        "--baseline",
+        action="store_true",
+        help="also measure the artifact's tutorial baseline (needs TensorFlow)",
+    )
     args = parser.parse_args(argv)
 
     from model import load_predictor
@@ -110,9 +123,11 @@ def main(argv: list[str] | None = None) -> int:
     if short:
         print_short_texts("hand-written short texts (accuracy):", short)
         rule = reaction_rule(predictor)
-        print(f"bot's default reaction rule: reacts to {rule['reacted']} of {rule['labelled']} "
-              f"labelled short texts, {rule['reacted_right']} of them correctly; reacts to "
-              f"{rule['neutral_reacted']} of {rule['neutral']} neutral chat messages")
+        print(
+            f"bot's default reaction rule: reacts to {rule['reacted']} of {rule['labelled']} "
+            f"labelled short texts, {rule['reacted_right']} of them correctly; reacts to "
+            f"{rule['neutral_reacted']} of {rule['neutral']} neutral chat messages"
+        )
 
     if args.baseline:
         from model.baseline import BaselinePredictor
@@ -120,8 +135,10 @@ def main(argv: list[str] | None = None) -> int:
         baseline = BaselinePredictor(args.model)
         for key, (_, labels) in series.items():
             texts = test.texts if key == "test" else short_crops(test.texts, test.labels)[0]
-            print_report(f"tutorial baseline, {names[key]}",
-                         classification_report(baseline.scores(texts), labels))
+            print_report(
+                f"tutorial baseline, {names[key]}",
+                classification_report(baseline.scores(texts), labels),
+            )
         short = short_text_accuracy(baseline)
         print_short_texts("tutorial baseline, hand-written short texts (accuracy):", short)
 

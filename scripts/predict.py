@@ -29,8 +29,11 @@ def format_line(prediction, text: str) -> str:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description="Sentiment of texts, one line per text.")
     parser.add_argument("texts", nargs="*", help="texts to classify")
-    parser.add_argument("--jsonl", action="store_true",
-                        help="read one text per stdin line, print one JSON object per line")
+    parser.add_argument(
+        "--jsonl",
+        action="store_true",
+        help="read one text per stdin line, print one JSON object per line",
+    )
     parser.add_argument("--model", help="artifact directory (default: the shipped model)")
     args = parser.parse_args(argv)
     if not args.jsonl and not args.texts:

@@ -51,15 +51,25 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--data", help="aclImdb_v1.tar.gz or aclImdb/ (default: $IMDB_DATA)")
     parser.add_argument("--out", default=str(DEFAULT_ARTIFACT), help="artifact directory")
-    parser.add_argument("--arch", choices=ARCHITECTURES, default="nbbag",
-                        help="nbbag: the default network (with the tutorial baseline beside it); "
-                             "baseline: only the Keras tutorial network")
-    parser.add_argument("--set", action="append", default=[], metavar="NAME=VALUE",
-                        help="override a hyper-parameter, e.g. --set epochs=2")
+    parser.add_argument(
+        "--arch",
+        choices=ARCHITECTURES,
+        default="nbbag",
+        help="nbbag: the default network (with the tutorial baseline beside it); "
+        "baseline: only the Keras tutorial network",
+    )
+    parser.add_argument(
+        "--set",
+        action="append",
+        default=[],
+        metavar="NAME=VALUE",
+        help="override a hyper-parameter, e.g. --set epochs=2",
+    )
     parser.add_argument("--quiet", action="store_true")
     args = parser.parse_args(argv)
-    logging.basicConfig(level=logging.WARNING if args.quiet else logging.INFO,
-                        format="%(asctime)s %(message)s")
+    logging.basicConfig(
+        level=logging.WARNING if args.quiet else logging.INFO, format="%(asctime)s %(message)s"
+    )
     from model.train import TrainConfig, train
 
     config = TrainConfig(**{"arch": args.arch, **parse_overrides(args.set)})

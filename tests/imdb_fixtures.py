@@ -32,16 +32,55 @@ Review = str | tuple[int, int, str]
 Reviews = Mapping[str, Mapping[str, Sequence[Review]]]
 
 POSITIVE_WORDS = (
-    "wonderful", "superb", "brilliant", "delightful", "excellent", "moving", "beautiful",
-    "masterpiece", "charming", "great", "loved", "enjoyed", "fantastic", "touching", "best",
+    "wonderful",
+    "superb",
+    "brilliant",
+    "delightful",
+    "excellent",
+    "moving",
+    "beautiful",
+    "masterpiece",
+    "charming",
+    "great",
+    "loved",
+    "enjoyed",
+    "fantastic",
+    "touching",
+    "best",
 )
 NEGATIVE_WORDS = (
-    "awful", "boring", "terrible", "dreadful", "waste", "dull", "horrible", "worst",
-    "pointless", "bad", "hated", "stupid", "mess", "annoying", "lame",
+    "awful",
+    "boring",
+    "terrible",
+    "dreadful",
+    "waste",
+    "dull",
+    "horrible",
+    "worst",
+    "pointless",
+    "bad",
+    "hated",
+    "stupid",
+    "mess",
+    "annoying",
+    "lame",
 )
 NEUTRAL_WORDS = (
-    "the", "movie", "film", "plot", "actors", "story", "director", "scenes", "ending", "music",
-    "cast", "script", "camera", "characters", "dialogue",
+    "the",
+    "movie",
+    "film",
+    "plot",
+    "actors",
+    "story",
+    "director",
+    "scenes",
+    "ending",
+    "music",
+    "cast",
+    "script",
+    "camera",
+    "characters",
+    "dialogue",
 )
 _TEMPLATES = (
     "This {noun} was {a} and {b}.",
@@ -64,13 +103,17 @@ def synthetic_review(label: str, rng: random.Random) -> str:
     return " ".join(sentences)
 
 
-def synthetic_reviews(n_per_class: int = 40, seed: int = 0,
-                      splits: Iterable[str] = SPLITS) -> dict[str, dict[str, list[str]]]:
+def synthetic_reviews(
+    n_per_class: int = 40, seed: int = 0, splits: Iterable[str] = SPLITS
+) -> dict[str, dict[str, list[str]]]:
     """``n_per_class`` synthetic reviews per label per split."""
     rng = random.Random(seed)
-    return {split: {label: [synthetic_review(label, rng) for _ in range(n_per_class)]
-                    for label in LABELS}
-            for split in splits}
+    return {
+        split: {
+            label: [synthetic_review(label, rng) for _ in range(n_per_class)] for label in LABELS
+        }
+        for split in splits
+    }
 
 
 def _rating(label: str, review_id: int) -> int:
@@ -110,8 +153,14 @@ def _directories(paths: Iterable[str]) -> list[str]:
     return sorted(found)
 
 
-def write_tarball(path: Path, files: Mapping[str, bytes], *, top: str = "aclImdb",
-                  shuffle_seed: int | None = None, compress: bool = True) -> Path:
+def write_tarball(
+    path: Path,
+    files: Mapping[str, bytes],
+    *,
+    top: str = "aclImdb",
+    shuffle_seed: int | None = None,
+    compress: bool = True,
+) -> Path:
     """A (gzip) tarball of ``files``; ``top`` renames the leading ``aclImdb`` folder.
 
     Members are written directories first, then files in sorted order, or in a shuffled order when
@@ -135,8 +184,10 @@ def write_tarball(path: Path, files: Mapping[str, bytes], *, top: str = "aclImdb
             archive.addfile(info, io.BytesIO(renamed[name]))
     raw = buffer.getvalue()
     if compress:
-        with open(path, "wb") as handle, gzip.GzipFile(fileobj=handle, mode="wb", mtime=0,
-                                                       filename="") as gz:
+        with (
+            open(path, "wb") as handle,
+            gzip.GzipFile(fileobj=handle, mode="wb", mtime=0, filename="") as gz,
+        ):
             gz.write(raw)
     else:
         path.write_bytes(raw)
@@ -159,8 +210,14 @@ def write_folder(root: Path, files: Mapping[str, bytes]) -> Path:
     return root / "aclImdb"
 
 
-def write_imdb_tarball(path: Path, reviews: Reviews, unsup: Sequence[str] = (), *,
-                       top: str = "aclImdb", shuffle_seed: int | None = None) -> Path:
+def write_imdb_tarball(
+    path: Path,
+    reviews: Reviews,
+    unsup: Sequence[str] = (),
+    *,
+    top: str = "aclImdb",
+    shuffle_seed: int | None = None,
+) -> Path:
     """An ``aclImdb_v1.tar.gz`` look-alike holding ``reviews``; returns ``path``."""
     return write_tarball(path, review_files(reviews, unsup), top=top, shuffle_seed=shuffle_seed)
 
@@ -170,8 +227,9 @@ def write_imdb_folder(root: Path, reviews: Reviews, unsup: Sequence[str] = ()) -
     return write_folder(root, review_files(reviews, unsup))
 
 
-def write_tiny_imdb(path: str | Path, n_per_class: int = 40, seed: int = 0,
-                    n_unsup: int = 5) -> Path:
+def write_tiny_imdb(
+    path: str | Path, n_per_class: int = 40, seed: int = 0, n_unsup: int = 5
+) -> Path:
     """A tiny synthetic dataset that ``model.data.load_imdb`` reads like the real one.
 
     ``path`` ending in ``.tar.gz`` or ``.tgz``: writes that tarball and returns it. Otherwise

@@ -40,8 +40,15 @@ def test_serving_never_imports_tensorflow():
         "                        if m.split('.')[0] in ('tensorflow', 'keras', 'tf_keras'))))\n"
     )
     env = bot_env(MODEL_PATH=str(ARTIFACT))
-    done = subprocess.run([sys.executable, "-c", code], env=env, cwd=REPO, capture_output=True,
-                          text=True, timeout=60, check=True)
+    done = subprocess.run(
+        [sys.executable, "-c", code],
+        env=env,
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+    )
     assert json.loads(done.stdout) == []
 
 
@@ -51,7 +58,11 @@ def test_bench_smoke_run_produces_every_section(tmp_path):
     env = bot_env(MODEL_PATH=str(ARTIFACT))
     done = subprocess.run(
         [sys.executable, str(REPO / "scripts" / "bench.py"), "--smoke", "--json", str(out)],
-        env=env, cwd=tmp_path, capture_output=True, text=True, timeout=300,
+        env=env,
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=300,
     )
     assert done.returncode == 0, done.stderr[-3000:]
     assert "metric" in done.stdout and "tutorial" in done.stdout  # the printed table
@@ -101,8 +112,7 @@ def test_bench_smoke_run_produces_every_section(tmp_path):
 
     recorded = results["training"]["recorded"]
     assert set(recorded) >= {"default_model_seconds", "baseline_seconds", "source"}
-    assert recorded["default_model_seconds"] is None or positive(
-        recorded["default_model_seconds"])
+    assert recorded["default_model_seconds"] is None or positive(recorded["default_model_seconds"])
 
     rows = results["table"]
     assert len(rows) >= 15

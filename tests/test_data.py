@@ -23,8 +23,11 @@ from model.data import DEFAULT_PATH, ENV_VAR, DataError, data_path, fingerprint,
 
 REVIEWS = {
     "train": {
-        "pos": [(10, 9, "Great fun.<br /><br />Loved it."), (2, 8, "A superb film."),
-                (1, 10, "Best movie &amp; best cast!")],
+        "pos": [
+            (10, 9, "Great fun.<br /><br />Loved it."),
+            (2, 8, "A superb film."),
+            (1, 10, "Best movie &amp; best cast!"),
+        ],
         "neg": [(3, 1, "Awful.<br />Just awful."), (0, 2, "Boring and dull.")],
     },
     "test": {
@@ -66,12 +69,21 @@ def test_reads_labels_from_folders_in_a_fixed_order(tarball: Path) -> None:
     assert set(data) == {"train", "test"}
     train = data["train"]
     # neg before pos, then by numeric review id (2 before 10), whatever the archive order.
-    assert train.ids == ["train/neg/0_2", "train/neg/3_1",
-                         "train/pos/1_10", "train/pos/2_8", "train/pos/10_9"]
+    assert train.ids == [
+        "train/neg/0_2",
+        "train/neg/3_1",
+        "train/pos/1_10",
+        "train/pos/2_8",
+        "train/pos/10_9",
+    ]
     assert train.labels == [0, 0, 1, 1, 1]
-    assert train.texts == ["Boring and dull.", "Awful.<br />Just awful.",
-                           "Best movie &amp; best cast!", "A superb film.",
-                           "Great fun.<br /><br />Loved it."]
+    assert train.texts == [
+        "Boring and dull.",
+        "Awful.<br />Just awful.",
+        "Best movie &amp; best cast!",
+        "A superb film.",
+        "Great fun.<br /><br />Loved it.",
+    ]
     assert len(train) == 5
     test = data["test"]
     assert test.ids == ["test/neg/5_4", "test/neg/11_3", "test/pos/7_7"]
@@ -102,8 +114,10 @@ def test_tarball_and_folder_read_identically(tarball: Path, folder: Path) -> Non
 
 def test_order_does_not_depend_on_archive_order(tmp_path: Path) -> None:
     reviews = synthetic_reviews(12, seed=5)
-    loads = [_load_all(write_imdb_tarball(tmp_path / f"{seed}.tar.gz", reviews, shuffle_seed=seed))
-             for seed in (None, 1, 2)]
+    loads = [
+        _load_all(write_imdb_tarball(tmp_path / f"{seed}.tar.gz", reviews, shuffle_seed=seed))
+        for seed in (None, 1, 2)
+    ]
     assert loads[0] == loads[1] == loads[2]
     assert _load_all(tmp_path / "1.tar.gz") == loads[0]  # and reading twice gives the same
 
@@ -154,8 +168,9 @@ def test_imdb_data_env_var_is_honoured(tarball: Path, monkeypatch: pytest.Monkey
     assert fingerprint() == fingerprint(tarball)
 
 
-def test_explicit_path_beats_env_var(tarball: Path, tmp_path: Path,
-                                     monkeypatch: pytest.MonkeyPatch) -> None:
+def test_explicit_path_beats_env_var(
+    tarball: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setenv(ENV_VAR, str(tmp_path / "elsewhere.tar.gz"))
     assert data_path(tarball) == tarball
     assert len(load_imdb(tarball)["train"]) == 5
@@ -203,8 +218,6 @@ def test_truncated_archive(tmp_path: Path) -> None:
     assert "truncated or corrupt" in message and "delete it" in message
 
 
-
-
 def test_plain_tar_cut_at_a_member_boundary(tmp_path: Path) -> None:
     files = review_files(synthetic_reviews(10))
     whole = write_tarball(tmp_path / "whole.tar", files, shuffle_seed=1, compress=False)
@@ -215,8 +228,6 @@ def test_plain_tar_cut_at_a_member_boundary(tmp_path: Path) -> None:
     with pytest.raises(DataError) as error:
         load_imdb(cut)
     assert "truncated" in assert_actionable(error, cut)
-
-
 
 
 CORRUPT = [
@@ -265,8 +276,11 @@ def test_empty_split_in_tarball(tmp_path: Path) -> None:
 
 
 def test_empty_split_in_folder(tmp_path: Path) -> None:
-    files = {name: data for name, data in review_files(REVIEWS).items()
-             if not name.startswith("aclImdb/test/neg/")}
+    files = {
+        name: data
+        for name, data in review_files(REVIEWS).items()
+        if not name.startswith("aclImdb/test/neg/")
+    }
     root = write_folder(tmp_path / "unpacked", files)
     (root / "test" / "neg").mkdir()  # present but empty
     with pytest.raises(DataError) as error:

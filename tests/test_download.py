@@ -92,8 +92,12 @@ def test_existing_destination_is_kept_unless_forced(tiny: Path, tmp_path: Path) 
 
     with pytest.raises(dl.DownloadError, match="--force"):  # and it is checked when asked to
         dl.download(tiny.as_uri(), dest, sha256=hashlib.sha256(b"other").hexdigest())
-    dl.download(tiny.as_uri(), dest, sha256=hashlib.sha256(b"already here").hexdigest(),
-                stream=io.StringIO())
+    dl.download(
+        tiny.as_uri(),
+        dest,
+        sha256=hashlib.sha256(b"already here").hexdigest(),
+        stream=io.StringIO(),
+    )
 
     dl.download(tiny.as_uri(), dest, force=True, stream=io.StringIO())
     assert dest.read_bytes() == tiny.read_bytes()
@@ -202,8 +206,9 @@ class _InterruptedResponse(io.BytesIO):
         return super().read(size)
 
 
-def test_interrupted_download_removes_temp_file(tmp_path: Path,
-                                                monkeypatch: pytest.MonkeyPatch) -> None:
+def test_interrupted_download_removes_temp_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setattr(dl.urllib.request, "urlopen", lambda *a, **k: _InterruptedResponse())
     dest = tmp_path / "aclImdb_v1.tar.gz"
     with pytest.raises(KeyboardInterrupt):
@@ -212,13 +217,15 @@ def test_interrupted_download_removes_temp_file(tmp_path: Path,
 
     dest.write_bytes(b"the previous copy")  # --force never destroys a good copy early
     with pytest.raises(KeyboardInterrupt):
-        dl.download("https://example.invalid/aclImdb_v1.tar.gz", dest, force=True,
-                    stream=io.StringIO())
+        dl.download(
+            "https://example.invalid/aclImdb_v1.tar.gz", dest, force=True, stream=io.StringIO()
+        )
     assert dest.read_bytes() == b"the previous copy" and _only(tmp_path) == [dest.name]
 
 
-def test_main_reports_interrupt(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
-                                capsys: pytest.CaptureFixture[str]) -> None:
+def test_main_reports_interrupt(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
     monkeypatch.setattr(dl.urllib.request, "urlopen", lambda *a, **k: _InterruptedResponse())
     assert dl.main(["--url", "https://example.invalid/x", "--dest", str(tmp_path / "x")]) == 130
     last = capsys.readouterr().err.splitlines()[-1]  # after the progress lines
@@ -243,8 +250,9 @@ def test_main_defaults(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 def _run(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, str(SCRIPT), *args], capture_output=True, text=True,
-                          timeout=60, cwd=REPO)
+    return subprocess.run(
+        [sys.executable, str(SCRIPT), *args], capture_output=True, text=True, timeout=60, cwd=REPO
+    )
 
 
 def test_command_line_success_and_failure(tiny: Path, tmp_path: Path) -> None:

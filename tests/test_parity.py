@@ -18,8 +18,8 @@ def keras_scores(model, predictor, texts: list[str]) -> np.ndarray:
     features = [predictor.vectorizer.features(t)[0] for t in texts]
     out = np.zeros(len(texts))
     for start in range(0, len(texts), 256):
-        chunk = features[start: start + 256]
-        out[start: start + 256] = model.predict_on_batch(pad(chunk))[:, 0]
+        chunk = features[start : start + 256]
+        out[start : start + 256] = model.predict_on_batch(pad(chunk))[:, 0]
     return out
 
 

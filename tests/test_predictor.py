@@ -65,7 +65,13 @@ def test_key_words_explain_the_decision(predictor):
     for term in p.key_words:
         assert sign * predictor.weights[predictor.vectorizer.feature_id(term)] > 0
     assert predictor.predict_one("awful terrible boring").key_words[0] in {
-        "awful", "terrible", "boring", "awful terrible", "terrible boring", "awful terrible boring"}
+        "awful",
+        "terrible",
+        "boring",
+        "awful terrible",
+        "terrible boring",
+        "awful terrible boring",
+    }
 
 
 def test_negation_flips_the_label(predictor):
@@ -110,15 +116,18 @@ def test_missing_artifact_says_what_to_do(tmp_path):
 
 
 def test_serving_does_not_import_tensorflow():
-    code = ("import sys, model; p = model.load_predictor(); p.predict(['great']); "
-            "bad = [m for m in ('tensorflow', 'keras') if m in sys.modules]; print(bad)")
+    code = (
+        "import sys, model; p = model.load_predictor(); p.predict(['great']); "
+        "bad = [m for m in ('tensorflow', 'keras') if m in sys.modules]; print(bad)"
+    )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
 
 
 def run_cli(args: list[str], stdin: bytes = b"") -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "scripts/predict.py", *args], input=stdin,
-                          capture_output=True, check=False)
+    return subprocess.run(
+        [sys.executable, "scripts/predict.py", *args], input=stdin, capture_output=True, check=False
+    )
 
 
 def test_cli_prints_one_line_per_text():
@@ -130,8 +139,17 @@ def test_cli_prints_one_line_per_text():
 
 
 def test_cli_jsonl_answers_any_input_in_order():
-    lines = [b"great work", b"", "😀😀".encode(), b"\xff\xfe bad \xc3", "très mauvais".encode(),
-             b"x" * 100_000, "素晴らしい".encode(), b"awful\r", b"\x00"]
+    lines = [
+        b"great work",
+        b"",
+        "😀😀".encode(),
+        b"\xff\xfe bad \xc3",
+        "très mauvais".encode(),
+        b"x" * 100_000,
+        "素晴らしい".encode(),
+        b"awful\r",
+        b"\x00",
+    ]
     out = run_cli(["--jsonl"], b"\n".join(lines) + b"\n")
     assert out.returncode == 0, out.stderr
     rows = [json.loads(line) for line in out.stdout.decode("utf-8").splitlines()]

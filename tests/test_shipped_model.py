@@ -23,7 +23,9 @@ def test_metrics_json_matches_a_fresh_evaluation_on_the_official_test_split(fres
         assert fresh_metrics[section]["n"] == 25_000
         for key in ("accuracy", "precision", "recall", "f1", "ece", "confusion"):
             assert fresh_metrics[section][key] == pytest.approx(shipped[section][key], abs=2e-5), (
-                section, key)
+                section,
+                key,
+            )
 
 
 def test_shipped_model_meets_the_bars(fresh_metrics):

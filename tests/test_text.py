@@ -18,14 +18,50 @@ ANY_TEXT = st.text(st.characters(exclude_categories=()), max_size=80)
 # No HTML: "&" starts entities and "<" tags, both decoded/stripped one level per pass.
 NO_HTML = st.text(st.characters(exclude_categories=(), exclude_characters="&<"), max_size=80)
 # Fragments that exercise the HTML, apostrophe, contraction and number rules together.
-FRAGMENTS = st.lists(st.sampled_from([
-    " ", "a", "b", "s", "t", "n", "I", "m", "don", "can", "won", "is", "it", "!", "?", ".", "1",
-    "10", "'", "\u2019", "`", "<br />", "<br>", "<BR/>", "\n", "\t", "\u00a0", "\u00e9", "\u00c9",
-    "\u00df", "\U0001f600", "\ud800",
-]), max_size=25).map("".join)
+FRAGMENTS = st.lists(
+    st.sampled_from(
+        [
+            " ",
+            "a",
+            "b",
+            "s",
+            "t",
+            "n",
+            "I",
+            "m",
+            "don",
+            "can",
+            "won",
+            "is",
+            "it",
+            "!",
+            "?",
+            ".",
+            "1",
+            "10",
+            "'",
+            "\u2019",
+            "`",
+            "<br />",
+            "<br>",
+            "<BR/>",
+            "\n",
+            "\t",
+            "\u00a0",
+            "\u00e9",
+            "\u00c9",
+            "\u00df",
+            "\U0001f600",
+            "\ud800",
+        ]
+    ),
+    max_size=25,
+).map("".join)
 # Apostrophe-less contractions that tokenize spells out, like "dont" and "cant".
-_CONTRACTED = re.compile(r"(can|won|shan|ain|(do|does|did|is|are|was|were|has|have|had|could"
-                         r"|would|should|must|need|might)n)t")
+_CONTRACTED = re.compile(
+    r"(can|won|shan|ain|(do|does|did|is|are|was|were|has|have|had|could"
+    r"|would|should|must|need|might)n)t"
+)
 LOWER = "abcdefghijklmnopqrstuvwxyz"
 WORDS = st.lists(st.text(LOWER, min_size=1, max_size=8), min_size=1, max_size=8)
 
@@ -95,8 +131,11 @@ def test_plain_lower_case_words_pass_through(words: list[str]) -> None:
 
 
 @SETTINGS
-@given(ANY_TEXT | FRAGMENTS, ANY_TEXT | FRAGMENTS,
-       st.sampled_from(["<br />", "<br/>", "<br>", "<BR />", "< br / >", "<br  />"]))
+@given(
+    ANY_TEXT | FRAGMENTS,
+    ANY_TEXT | FRAGMENTS,
+    st.sampled_from(["<br />", "<br/>", "<br>", "<BR />", "< br / >", "<br  />"]),
+)
 def test_br_is_a_separator(left: str, right: str, br: str) -> None:
     assert tokenize(left + br + right) == tokenize(left + " " + right)
 
@@ -108,25 +147,29 @@ def test_br_splits_words_it_glues_together(left: list[str], right: list[str]) ->
     assert tokenize(glued) == tokenize(" ".join(left)) + tokenize(" ".join(right))
 
 
-@pytest.mark.parametrize(("text", "tokens"), [
-    ("Great movie.<br /><br />Loved it", ["great", "movie", "loved", "it"]),
-    ("good<br/>bad", ["good", "bad"]),
-    ("<i>Superb</i> acting", ["superb", "acting"]),
-    ("&quot;Great&quot; &amp; fun", ["great", "fun"]),
-    ("didn&#39;t like it", ["did", "not", "like", "it"]),
-    ("caf&eacute; scene", ["café", "scene"]),
-    ("a&nbsp;b", ["a", "b"]),
-])
+@pytest.mark.parametrize(
+    ("text", "tokens"),
+    [
+        ("Great movie.<br /><br />Loved it", ["great", "movie", "loved", "it"]),
+        ("good<br/>bad", ["good", "bad"]),
+        ("<i>Superb</i> acting", ["superb", "acting"]),
+        ("&quot;Great&quot; &amp; fun", ["great", "fun"]),
+        ("didn&#39;t like it", ["did", "not", "like", "it"]),
+        ("caf&eacute; scene", ["café", "scene"]),
+        ("a&nbsp;b", ["a", "b"]),
+    ],
+)
 def test_html_examples(text: str, tokens: list[str]) -> None:
     assert tokenize(text) == tokens
 
 
-
-
-@pytest.mark.parametrize("text", [
-    "I <3 this movie, best film ever > all the rest",
-    "I &lt;3 this movie, best film ever &gt; all the rest",  # as Slack sends it
-])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "I <3 this movie, best film ever > all the rest",
+        "I &lt;3 this movie, best film ever &gt; all the rest",  # as Slack sends it
+    ],
+)
 def test_angle_brackets_that_are_not_tags_keep_their_words(text: str) -> None:
     assert tokenize(text)[:6] == ["i", "heart", "this", "movie", "best", "film"]
 
@@ -159,34 +202,35 @@ def test_case_examples() -> None:
 # Contractions and apostrophes ---------------------------------------------------------------
 
 
-@pytest.mark.parametrize(("text", "tokens"), [
-    ("didn't", ["did", "not"]),
-    ("don't", ["do", "not"]),
-    ("doesn't", ["does", "not"]),
-    ("isn't", ["is", "not"]),
-    ("wasn't", ["was", "not"]),
-    ("couldn't", ["could", "not"]),
-    ("can't", ["can", "not"]),
-    ("won't", ["will", "not"]),
-    ("shan't", ["shall", "not"]),
-    ("ain't", ["is", "not"]),
-    ("I'm", ["i", "am"]),
-    ("they're", ["they", "are"]),
-    ("we've", ["we", "have"]),
-    ("you'll", ["you", "will"]),
-    ("she'd", ["she", "would"]),
-    ("it's", ["it"]),
-    ("the film's plot", ["the", "film", "plot"]),
-    ("dont", ["do", "not"]),
-    ("cant", ["can", "not"]),
-    ("cannot", ["cannot"]),
-    ("not good", ["not", "good"]),
-    ("I didn't like it", ["i", "did", "not", "like", "it"]),
-])
+@pytest.mark.parametrize(
+    ("text", "tokens"),
+    [
+        ("didn't", ["did", "not"]),
+        ("don't", ["do", "not"]),
+        ("doesn't", ["does", "not"]),
+        ("isn't", ["is", "not"]),
+        ("wasn't", ["was", "not"]),
+        ("couldn't", ["could", "not"]),
+        ("can't", ["can", "not"]),
+        ("won't", ["will", "not"]),
+        ("shan't", ["shall", "not"]),
+        ("ain't", ["is", "not"]),
+        ("I'm", ["i", "am"]),
+        ("they're", ["they", "are"]),
+        ("we've", ["we", "have"]),
+        ("you'll", ["you", "will"]),
+        ("she'd", ["she", "would"]),
+        ("it's", ["it"]),
+        ("the film's plot", ["the", "film", "plot"]),
+        ("dont", ["do", "not"]),
+        ("cant", ["can", "not"]),
+        ("cannot", ["cannot"]),
+        ("not good", ["not", "good"]),
+        ("I didn't like it", ["i", "did", "not", "like", "it"]),
+    ],
+)
 def test_contractions(text: str, tokens: list[str]) -> None:
     assert tokenize(text) == tokens
-
-
 
 
 WORDS_NT = ["did", "do", "is", "was", "could", "should", "had"]
@@ -203,35 +247,44 @@ def test_every_apostrophe_spells_out_nt(apostrophe: str, word: str) -> None:
 def test_acute_accent_as_apostrophe() -> None:
     # The module lists "\u00b4" among the apostrophes, as people type "didn\u00b4t".
     assert [tokenize(f"I {word}n\u00b4t like it") for word in WORDS_NT] == [
-        ["i", word, "not", "like", "it"] for word in WORDS_NT]
+        ["i", word, "not", "like", "it"] for word in WORDS_NT
+    ]
 
 
 # Numbers and punctuation --------------------------------------------------------------------
 
 
-@pytest.mark.parametrize(("text", "tokens"), [
-    ("10/10 would watch 2 times", ["10of10", "would", "watch", "times"]),
-    ("at 10:30 on 12/10/2020, 3.5 / 5", ["at", "on", "3of5"]),
-    ("the 2nd half, in 3D", ["the", "2nd", "half", "in", "3d"]),
-    ("Great!!! Really?", ["great", "!", "!", "!", "really", "?"]),
-    ("Meh... (sigh) -- ok; fine: #1 @team", ["meh", "sigh", "ok", "fine", "team"]),
-    ("snake_case words", ["snake", "case", "words"]),
-    ("\u0661\u0662\u0663 \u00b2 \u2460", []),  # digits of any script are numbers too
-    ("", []),
-    ("   \n\t ", []),
-    ("\U0001f600\U0001f44d", ["grinning", "thumbs", "up"]),
-    ("\u2192 \u00a9", []),
-    ("nice :) sad :( love <3", ["nice", "smiling", "sad", "frowning", "love", "heart"]),
-])
+@pytest.mark.parametrize(
+    ("text", "tokens"),
+    [
+        ("10/10 would watch 2 times", ["10of10", "would", "watch", "times"]),
+        ("at 10:30 on 12/10/2020, 3.5 / 5", ["at", "on", "3of5"]),
+        ("the 2nd half, in 3D", ["the", "2nd", "half", "in", "3d"]),
+        ("Great!!! Really?", ["great", "!", "!", "!", "really", "?"]),
+        ("Meh... (sigh) -- ok; fine: #1 @team", ["meh", "sigh", "ok", "fine", "team"]),
+        ("snake_case words", ["snake", "case", "words"]),
+        ("\u0661\u0662\u0663 \u00b2 \u2460", []),  # digits of any script are numbers too
+        ("", []),
+        ("   \n\t ", []),
+        ("\U0001f600\U0001f44d", ["grinning", "thumbs", "up"]),
+        ("\u2192 \u00a9", []),
+        ("nice :) sad :( love <3", ["nice", "smiling", "sad", "frowning", "love", "heart"]),
+    ],
+)
 def test_numbers_and_punctuation(text: str, tokens: list[str]) -> None:
     assert tokenize(text) == tokens
 
 
 @SETTINGS
-@given(st.lists(st.text(LOWER, min_size=1, max_size=6)
-                | st.text("0123456789", min_size=1, max_size=4)
-                | st.sampled_from("!?"), max_size=12),
-       st.sampled_from([" ", "  ", "\n", "\t", " \u00a0 ", ", ", ". "]))
+@given(
+    st.lists(
+        st.text(LOWER, min_size=1, max_size=6)
+        | st.text("0123456789", min_size=1, max_size=4)
+        | st.sampled_from("!?"),
+        max_size=12,
+    ),
+    st.sampled_from([" ", "  ", "\n", "\t", " \u00a0 ", ", ", ". "]),
+)
 def test_bare_numbers_dropped_words_and_marks_kept(parts: list[str], sep: str) -> None:
     tokens = tokenize(sep.join(parts))
     if not any(_CONTRACTED.fullmatch(p) for p in parts):

@@ -13,8 +13,15 @@ from tests.imdb_fixtures import write_tiny_imdb
 
 pytest.importorskip("tensorflow", reason="training needs the [train] extra")
 
-SMALL = TrainConfig(max_words=200, min_df=1, max_ngrams=2_000, baseline_words=200,
-                    batch_size=16, learning_rate=0.05, epochs=2)
+SMALL = TrainConfig(
+    max_words=200,
+    min_df=1,
+    max_ngrams=2_000,
+    baseline_words=200,
+    batch_size=16,
+    learning_rate=0.05,
+    epochs=2,
+)
 
 
 @pytest.fixture(scope="module")
@@ -29,8 +36,15 @@ def trained(tmp_path_factory):
 def test_training_writes_a_complete_artifact(trained):
     out, metrics, data = trained
     names = {p.name for p in out.iterdir()}
-    assert {"model.keras", "baseline.keras", "word_index.json", "ngrams.json", "weights.npy",
-            "config.json", "metrics.json"} <= names
+    assert {
+        "model.keras",
+        "baseline.keras",
+        "word_index.json",
+        "ngrams.json",
+        "weights.npy",
+        "config.json",
+        "metrics.json",
+    } <= names
     assert read_json(out / "metrics.json") == json.loads(json.dumps(metrics))
     config = read_json(out / "config.json")
     assert len(config["data"]["sha256"]) == 64
@@ -71,13 +85,31 @@ def test_evaluate_script_prints_figures_and_writes_plots(trained, tmp_path):
 
     out, _, data = trained
     result = subprocess.run(
-        [sys.executable, "scripts/evaluate.py", "--model", str(out), "--data", str(data),
-         "--out", str(tmp_path), "--baseline"], capture_output=True, text=True, check=False)
+        [
+            sys.executable,
+            "scripts/evaluate.py",
+            "--model",
+            str(out),
+            "--data",
+            str(data),
+            "--out",
+            str(tmp_path),
+            "--baseline",
+        ],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
     assert result.returncode == 0, result.stderr
     text = result.stdout
-    for needle in ("official test reviews (n=80)", "3-30-word crops of them (n=80)", "ECE",
-                   "actually neg", "tutorial baseline, official test reviews (n=80)",
-                   "bot's default reaction rule"):
+    for needle in (
+        "official test reviews (n=80)",
+        "3-30-word crops of them (n=80)",
+        "ECE",
+        "actually neg",
+        "tutorial baseline, official test reviews (n=80)",
+        "bot's default reaction rule",
+    ):
         assert needle in text
     for name in ("reliability.png", "scores.png"):
         assert (tmp_path / name).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
@@ -89,8 +121,18 @@ def test_evaluate_script_reports_missing_data_in_one_line(trained, tmp_path):
 
     out, _, _ = trained
     result = subprocess.run(
-        [sys.executable, "scripts/evaluate.py", "--model", str(out), "--data",
-         str(tmp_path / "nope.tar.gz")], capture_output=True, text=True, check=False)
+        [
+            sys.executable,
+            "scripts/evaluate.py",
+            "--model",
+            str(out),
+            "--data",
+            str(tmp_path / "nope.tar.gz"),
+        ],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
     assert result.returncode == 2
     assert result.stderr.count("\n") == 1 and "download_data.py" in result.stderr
 
@@ -102,9 +144,27 @@ def test_arch_baseline_trains_only_the_tutorial_network(trained, tmp_path):
     _, _, data = trained
     out = tmp_path / "baseline-only"
     result = subprocess.run(
-        [sys.executable, "scripts/train.py", "--arch", "baseline", "--data", str(data),
-         "--out", str(out), "--quiet", "--set", "max_words=200", "--set", "min_df=1",
-         "--set", "baseline_words=200"], capture_output=True, text=True, check=False)
+        [
+            sys.executable,
+            "scripts/train.py",
+            "--arch",
+            "baseline",
+            "--data",
+            str(data),
+            "--out",
+            str(out),
+            "--quiet",
+            "--set",
+            "max_words=200",
+            "--set",
+            "min_df=1",
+            "--set",
+            "baseline_words=200",
+        ],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
     assert result.returncode == 0, result.stderr
     names = {p.name for p in out.iterdir()}
     assert {"baseline.keras", "word_index.json", "config.json", "metrics.json"} <= names
@@ -119,6 +179,10 @@ def test_train_script_rejects_unknown_settings(tmp_path):
     import subprocess
     import sys
 
-    result = subprocess.run([sys.executable, "scripts/train.py", "--set", "nope=1"],
-                            capture_output=True, text=True, check=False)
+    result = subprocess.run(
+        [sys.executable, "scripts/train.py", "--set", "nope=1"],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
     assert result.returncode != 0 and "unknown setting 'nope'" in result.stderr

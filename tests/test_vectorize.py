@@ -50,8 +50,9 @@ def test_reserved_ids_are_keras_conventions() -> None:
 
 @SETTINGS
 @given(WORD_CORPUS, st.integers(1, 3))
-def test_ids_are_contiguous_from_3_most_frequent_first(docs: list[list[str]],
-                                                       min_count: int) -> None:
+def test_ids_are_contiguous_from_3_most_frequent_first(
+    docs: list[list[str]], min_count: int
+) -> None:
     counts = Counter(t for doc in docs for t in doc)
     index = WordIndex.build(docs, min_count=min_count)
     kept = {w for w, c in counts.items() if c >= min_count}
@@ -87,8 +88,12 @@ def test_build_example() -> None:
 
 
 @SETTINGS
-@given(st.lists(st.lists(WORD | st.sampled_from(["été", "日本", "!", "?", "naïve"]), max_size=10),
-                max_size=8))
+@given(
+    st.lists(
+        st.lists(WORD | st.sampled_from(["été", "日本", "!", "?", "naïve"]), max_size=10),
+        max_size=8,
+    )
+)
 def test_json_round_trip(docs: list[list[str]]) -> None:
     index = WordIndex.build(docs)
     mapping = index.to_json()
@@ -108,11 +113,14 @@ def test_save_and_load(tmp_path: Path) -> None:
     assert loaded.encode(["great", "日本", "zzz"]) == [1, 3, 7, 2]
 
 
-@pytest.mark.parametrize("mapping", [
-    {"a": 3, "b": 5},  # a gap
-    {"a": 3, "b": 3},  # a duplicate id
-    {"a": 4},  # does not start at 3
-])
+@pytest.mark.parametrize(
+    "mapping",
+    [
+        {"a": 3, "b": 5},  # a gap
+        {"a": 3, "b": 3},  # a duplicate id
+        {"a": 4},  # does not start at 3
+    ],
+)
 def test_from_json_rejects_broken_indexes(mapping: dict[str, int]) -> None:
     with pytest.raises(ValueError, match="without gaps"):
         WordIndex.from_json({**RESERVED, **mapping})
@@ -158,7 +166,7 @@ def test_encode_example() -> None:
 def test_ngrams(tokens: list[str], n: int) -> None:
     grams = ngrams(tokens, n)
     assert len(grams) == max(0, len(tokens) - n + 1)
-    assert all(gram.split(" ") == tokens[i: i + n] for i, gram in enumerate(grams))
+    assert all(gram.split(" ") == tokens[i : i + n] for i, gram in enumerate(grams))
     if n == 1:
         assert grams == tokens
 
@@ -202,16 +210,23 @@ def _check_features(vectorizer: Vectorizer, tokens: list[str]) -> None:
     assert all(INDEX_FROM <= i < vectorizer.num_features for i in ids)
     assert words == sum(t not in PUNCTUATION_TOKENS for t in tokens)
     assert 0 <= known <= words
-    present = {" ".join(tokens[i: i + n]) for n in range(1, vectorizer.max_n + 1)
-               for i in range(len(tokens) - n + 1)}
+    present = {
+        " ".join(tokens[i : i + n])
+        for n in range(1, vectorizer.max_n + 1)
+        for i in range(len(tokens) - n + 1)
+    }
     for feature in ids:
         assert vectorizer.term(feature) in present  # term() names what was found
-    expected = {vectorizer.word_index.ids[t] for t in tokens
-                if vectorizer.word_index.ids.get(t, vectorizer.num_words) < vectorizer.num_words}
+    expected = {
+        vectorizer.word_index.ids[t]
+        for t in tokens
+        if vectorizer.word_index.ids.get(t, vectorizer.num_words) < vectorizer.num_words
+    }
     assert {i for i in ids if i < vectorizer.num_words} == expected
     found_terms = {vectorizer.term(i) for i in ids if i >= vectorizer.num_words}
-    assert found_terms == {t for t in vectorizer.ngram_terms if t in present and
-                           len(t.split(" ")) <= vectorizer.max_n}
+    assert found_terms == {
+        t for t in vectorizer.ngram_terms if t in present and len(t.split(" ")) <= vectorizer.max_n
+    }
 
 
 @SETTINGS
@@ -234,14 +249,20 @@ def test_term_round_trips(built: tuple[Vectorizer, list[list[str]]]) -> None:
         assert feature in ids or len(term.split(" ")) > vectorizer.max_n
 
 
-
-
 @SETTINGS
 @given(vectorizers(clamp=False), DOC)
-@example((Vectorizer(WordIndex.build([["not", "good"]]), num_words=10, ngram_terms=["not good"],
-                     max_n=2), [["not", "good"]]), ["not", "good"])
+@example(
+    (
+        Vectorizer(
+            WordIndex.build([["not", "good"]]), num_words=10, ngram_terms=["not good"], max_n=2
+        ),
+        [["not", "good"]],
+    ),
+    ["not", "good"],
+)
 def test_features_when_num_words_exceeds_the_vocabulary(
-        built: tuple[Vectorizer, list[list[str]]], tokens: list[str]) -> None:
+    built: tuple[Vectorizer, list[list[str]]], tokens: list[str]
+) -> None:
     vectorizer, docs = built
     _check_features(vectorizer, tokens)
 
@@ -265,8 +286,11 @@ def test_not_good_differs_from_good() -> None:
     assert [vectorizer.term(i) for i in good] == ["good"]
     assert "not good" in [vectorizer.term(i) for i in not_good]
     assert (known, words) == (3, 7)  # not, not, good of did/not/think/it/was/not/good
-    assert vectorizer.config() == {"num_words": len(index) + INDEX_FROM, "max_n": 2,
-                                   "num_ngrams": len(terms)}
+    assert vectorizer.config() == {
+        "num_words": len(index) + INDEX_FROM,
+        "max_n": 2,
+        "num_ngrams": len(terms),
+    }
 
 
 def test_known_words_do_not_count_punctuation() -> None:
