@@ -255,7 +255,7 @@ def socket_mode_app(**overrides) -> Iterator[tuple[SocketSlack, FakeSlack, Liste
             pool.shutdown(wait=True)
 
 
-REPO = Path(__file__).resolve().parent.parent
+REPO = Path(__file__).resolve().parents[2]
 
 
 def free_port() -> int:
@@ -268,7 +268,7 @@ def bot_env(**values: str) -> dict[str, str]:
     """This process's environment minus any Slack or model settings, plus ``values``."""
     env = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "MODEL_"))}
     env.update(values)
-    env["PYTHONPATH"] = os.pathsep.join([str(REPO), str(REPO / "tests")])
+    env["PYTHONPATH"] = str(REPO)
     return env
 
 

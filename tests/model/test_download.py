@@ -15,11 +15,11 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
-from imdb_fixtures import write_tiny_imdb
 
 from model.data import DEFAULT_PATH, ENV_VAR, fingerprint, load_imdb
+from tests.helpers.imdb import write_tiny_imdb
 
-REPO = Path(__file__).resolve().parent.parent
+REPO = Path(__file__).resolve().parents[2]
 SCRIPT = REPO / "scripts" / "download_data.py"
 
 

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from bot.settings import Settings
 
-MANIFEST = json.loads((Path(__file__).resolve().parent.parent / "slack_manifest.json").read_text())
+MANIFEST = json.loads((Path(__file__).resolve().parents[2] / "slack_manifest.json").read_text())
 
 
 def test_slash_command_matches_the_default_setting():

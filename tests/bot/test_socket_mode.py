@@ -7,10 +7,10 @@ that plays Slack: it says hello, pushes envelopes and records the acks.
 from __future__ import annotations
 
 import pytest
-from bot_helpers import socket_mode_app
 
 from bot import slack_payloads as payloads
 from bot.fake_slack import RESPONSE_URL_METHOD
+from tests.helpers.slack_app import socket_mode_app
 
 BOT = "UBOT0001"
 

@@ -10,11 +10,11 @@ import io
 import logging
 
 import pytest
-from bot_helpers import served_app, socket_mode_app
 
 from bot import slack_payloads as payloads
 from bot.fake_slack import RESPONSE_URL_METHOD
 from bot.logs import configure_logging
+from tests.helpers.slack_app import served_app, socket_mode_app
 
 PHRASE = "quokka marmalade sunrise"
 BOT = "UBOT0001"

@@ -11,10 +11,10 @@ import time
 import urllib.request
 
 import pytest
-from bot_helpers import SECRET, served_app
 
 from bot import slack_payloads as payloads
 from bot.fake_slack import RESPONSE_URL_METHOD
+from tests.helpers.slack_app import SECRET, served_app
 
 BOT = "UBOT0001"  # the fake's auth.test user_id
 

@@ -11,7 +11,7 @@ import pytest
 import model
 from model import NEGATIVE, POSITIVE, load_predictor
 from model.artifact import ArtifactError
-from tests.model_helpers import ODD_INPUTS
+from tests.helpers.texts import ODD_INPUTS
 
 OBVIOUS = {
     POSITIVE: [

@@ -100,7 +100,7 @@ def test_env_file_is_read_and_real_environment_wins(tmp_path, monkeypatch):
 def test_env_example_documents_every_setting():
     from pathlib import Path
 
-    example = (Path(__file__).resolve().parent.parent / ".env.example").read_text()
+    example = (Path(__file__).resolve().parents[2] / ".env.example").read_text()
     documented = {
         line.split("=", 1)[0].lstrip("# ").strip()
         for line in example.splitlines()

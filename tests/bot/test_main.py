@@ -14,13 +14,13 @@ import sys
 from pathlib import Path
 
 import pytest
-from bot_helpers import check_http_bot_process
 
 from bot.fake_slack import FakeSlack
 from bot.settings import Settings
 from bot.startup import StartupError, check_slack_auth, load_model
+from tests.helpers.slack_app import check_http_bot_process
 
-REPO = Path(__file__).resolve().parent.parent
+REPO = Path(__file__).resolve().parents[2]
 
 
 def run_bot(env: dict[str, str], *args: str, cwd: Path, timeout: float = 30, stdin: str = ""):
@@ -114,8 +114,8 @@ def test_missing_model_artifact_is_one_actionable_error(tmp_path):
 
 
 LAUNCH_WITH_KEYWORD_MODEL = (
-    "import sys, bot.startup, bot_helpers;"
-    "bot.startup.load_model = lambda settings: bot_helpers.KeywordPredictor();"
+    "import sys, bot.startup, tests.helpers.slack_app;"
+    "bot.startup.load_model = lambda settings: tests.helpers.slack_app.KeywordPredictor();"
     "from bot.__main__ import main; sys.exit(main())"
 )
 
@@ -159,11 +159,10 @@ def test_wsgi_factory_for_gunicorn(tmp_path, monkeypatch):
     """`bot.server:wsgi_from_env()` builds the same HTTP app from the environment."""
     import threading
 
-    from bot_helpers import KeywordPredictor, post_signed
-
     import bot.startup
     from bot import slack_payloads as payloads
     from bot.server import make_http_server, wsgi_from_env
+    from tests.helpers.slack_app import KeywordPredictor, post_signed
 
     monkeypatch.setattr(bot.startup, "load_model", lambda settings: KeywordPredictor())
     with FakeSlack() as fake:
@@ -211,9 +210,8 @@ def test_wsgi_factory_refuses_socket_mode(monkeypatch, tmp_path):
 
 def test_socket_mode_process_end_to_end(tmp_path):
     """`python -m bot` with SLACK_APP_TOKEN connects over Socket Mode and answers through it."""
-    from bot_helpers import SocketSlack, bot_env
-
     from bot import slack_payloads as payloads
+    from tests.helpers.slack_app import SocketSlack, bot_env
 
     ws = SocketSlack()
     try:

@@ -16,13 +16,13 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 
 import pytest
-from bot_helpers import bot_env, bot_process, free_port, post_signed
 
 from bot import slack_payloads as payloads
 from bot.dedupe import MemorySeenEvents, seen_events_for
 from bot.fake_slack import FakeSlack
 from bot.redis_dedupe import KEY_PREFIX, RedisSeenEvents, make_redis_client
 from bot.settings import settings_from_env
+from tests.helpers.slack_app import bot_env, bot_process, free_port, post_signed
 
 REDIS_SERVER = shutil.which("redis-server")
 needs_redis = pytest.mark.skipif(
@@ -174,8 +174,8 @@ def test_a_broken_redis_never_slows_every_ack():
 # --- two app processes sharing one Redis -------------------------------------------------------
 
 KEYWORD_BOT = (
-    "import sys, bot.startup, bot_helpers; "
-    "bot.startup.load_model = lambda settings: bot_helpers.KeywordPredictor(); "
+    "import sys, bot.startup, tests.helpers.slack_app; "
+    "bot.startup.load_model = lambda settings: tests.helpers.slack_app.KeywordPredictor(); "
     "from bot.__main__ import main; sys.exit(main(['--env-file', 'none.env']))"
 )
 

@@ -4,10 +4,9 @@ from __future__ import annotations
 
 import io
 
-from bot_helpers import KeywordPredictor
-
 from bot.console import run_console
 from bot.settings import Settings
+from tests.helpers.slack_app import KeywordPredictor
 
 
 def run(lines: list[str], **settings) -> str:

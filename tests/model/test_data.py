@@ -9,7 +9,9 @@ import tarfile
 from pathlib import Path
 
 import pytest
-from imdb_fixtures import (
+
+from model.data import DEFAULT_PATH, ENV_VAR, DataError, data_path, fingerprint, load_imdb
+from tests.helpers.imdb import (
     review_files,
     synthetic_reviews,
     write_folder,
@@ -18,8 +20,6 @@ from imdb_fixtures import (
     write_tarball,
     write_tiny_imdb,
 )
-
-from model.data import DEFAULT_PATH, ENV_VAR, DataError, data_path, fingerprint, load_imdb
 
 REVIEWS = {
     "train": {

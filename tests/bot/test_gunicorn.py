@@ -16,10 +16,17 @@ import time
 import urllib.request
 
 import pytest
-from bot_helpers import REPO, bot_env, bot_process, check_http_bot_process, free_port, post_signed
 
 from bot import slack_payloads as payloads
 from bot.fake_slack import FakeSlack
+from tests.helpers.slack_app import (
+    REPO,
+    bot_env,
+    bot_process,
+    check_http_bot_process,
+    free_port,
+    post_signed,
+)
 
 SECRET = "gunicorn-test-secret"
 CONF = str(REPO / "gunicorn.conf.py")
@@ -28,16 +35,15 @@ BOT = "UBOT0001"
 
 def keyword_application():
     """gunicorn factory for these tests: ``bot.wsgi.application()`` with the keyword model."""
-    from bot_helpers import KeywordPredictor
-
     import bot.startup
     from bot import wsgi
+    from tests.helpers.slack_app import KeywordPredictor
 
     bot.startup.load_model = lambda settings: KeywordPredictor()
     return wsgi.application(env_file="none.env")
 
 
-def gunicorn_argv(app: str | None = "test_gunicorn:keyword_application()") -> list[str]:
+def gunicorn_argv(app: str | None = "tests.bot.test_gunicorn:keyword_application()") -> list[str]:
     argv = [sys.executable, "-m", "gunicorn", "-c", CONF]
     return argv + ([app] if app else [])
 

@@ -6,10 +6,10 @@ import logging
 import time
 
 import pytest
-from bot_helpers import served_app
 
 from bot import slack_payloads as payloads
 from bot.fake_slack import RESPONSE_URL_METHOD
+from tests.helpers.slack_app import served_app
 
 BOT = "UBOT0001"
 GOOD = "the demo was great and the team loved it"

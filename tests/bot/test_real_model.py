@@ -11,14 +11,14 @@ import sys
 from pathlib import Path
 
 import pytest
-from bot_helpers import bot_env, check_http_bot_process, served_app
 
 from bot import slack_payloads as payloads
 from bot.fake_slack import RESPONSE_URL_METHOD
 from bot.settings import DEFAULT_MODEL_DIR
 from model.prediction import Prediction
+from tests.helpers.slack_app import bot_env, check_http_bot_process, served_app
 
-REPO = Path(__file__).resolve().parent.parent
+REPO = Path(__file__).resolve().parents[2]
 
 pytestmark = pytest.mark.skipif(
     not DEFAULT_MODEL_DIR.exists(),

@@ -14,9 +14,9 @@ import subprocess
 import sys
 
 import pytest
-from bot_helpers import REPO, bot_env
 
 from model.artifact import artifact_path
+from tests.helpers.slack_app import REPO, bot_env
 
 ARTIFACT = artifact_path()
 needs_artifact = pytest.mark.skipif(

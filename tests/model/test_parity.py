@@ -7,7 +7,7 @@ import pytest
 
 from model import load_predictor
 from model.artifact import DEFAULT_ARTIFACT, MODEL_FILE
-from tests.model_helpers import ODD_INPUTS, vocabulary_texts
+from tests.helpers.texts import ODD_INPUTS, vocabulary_texts
 
 keras = pytest.importorskip("keras", reason="the parity check needs the [train] extra")
 

@@ -1,0 +1,1 @@
+"""Test suite; helpers are imported as ``tests.helpers.<module>``."""

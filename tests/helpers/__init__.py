@@ -1,0 +1,1 @@
+"""Shared test helpers: the Slack-driven app, tiny IMDB archives, odd texts."""
