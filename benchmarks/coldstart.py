@@ -144,7 +144,7 @@ import json, os, sys, time
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 from pathlib import Path
 import keras
-from model.network import multi_hot
+from model.training.network import multi_hot
 from model.text import tokenize
 from model.vectorize import WordIndex
 art = Path(sys.argv[1])

@@ -23,17 +23,13 @@ def load(model_dir: str | Path | None) -> Any:
 
 def check_load_messages(predictor: Any) -> dict[str, Any]:
     """The load messages must each earn a reaction, or lost events could not be counted."""
-    from bot import replies
-    from bot.settings import Settings
+    from model.verdict import Verdict, VerdictRule
 
-    settings = Settings()
+    rule = VerdictRule()  # the bot's default thresholds
     out = {}
     for text in (corpus.LOAD_POSITIVE, corpus.LOAD_NEGATIVE):
         prediction = predictor.predict_one(text)
-        reacts = replies.knows_enough(prediction, settings) and replies.is_confident(
-            prediction, settings
-        )
-        if not reacts:
+        if rule.decide(prediction) is not Verdict.REACT:
             raise SystemExit(
                 f"error: the model is not confident enough about the load message {text!r} "
                 f"({prediction.label} {prediction.confidence:.2f}, {prediction.known_words}/"

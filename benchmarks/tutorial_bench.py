@@ -51,8 +51,8 @@ def run(
     import keras
     import numpy as np
 
-    from model.network import multi_hot
     from model.text import tokenize
+    from model.training.network import multi_hot
     from model.vectorize import WordIndex
 
     network = keras.models.load_model(artifact_dir / "baseline.keras", compile=False)

@@ -2,7 +2,9 @@
 
 An artifact is a versioned directory: the Keras models, the IMDB word index and n-gram list
 they were trained with, the serving weights exported from the Keras model, and its config and
-measured metrics. Nothing here imports TensorFlow.
+measured metrics. This module is the one place that names the shipped artifact; callers with
+a setting of their own (the bot's ``MODEL_PATH``) pass its value in. Nothing here imports
+TensorFlow.
 """
 
 from __future__ import annotations
@@ -15,7 +17,6 @@ from typing import Any
 ARTIFACTS_DIR = Path(__file__).resolve().parent / "artifacts"
 DEFAULT_NAME = "imdb-sentiment-v1"
 DEFAULT_ARTIFACT = ARTIFACTS_DIR / DEFAULT_NAME
-ENV_VAR = "MODEL_PATH"
 
 MODEL_FILE = "model.keras"
 BASELINE_FILE = "baseline.keras"
@@ -32,9 +33,9 @@ class ArtifactError(Exception):
 
 
 def artifact_path(path: str | os.PathLike[str] | None = None) -> Path:
-    """The argument, else $MODEL_PATH, else the shipped artifact."""
+    """The argument, or the shipped artifact when it is None or empty."""
     if path is None or str(path) == "":
-        path = os.environ.get(ENV_VAR) or DEFAULT_ARTIFACT
+        return DEFAULT_ARTIFACT
     return Path(path).expanduser()
 
 
@@ -42,8 +43,8 @@ def check_artifact(path: Path) -> None:
     """Raise an ArtifactError naming what is missing and how to get it."""
     if not path.is_dir():
         raise ArtifactError(
-            f"model artifact not found at {path}: point MODEL_PATH at a directory made by "
-            f"`python scripts/train.py`, or unset it to use the shipped model"
+            f"model artifact not found at {path}: point MODEL_PATH (or --model) at a directory "
+            f"made by `python scripts/train.py`, or leave it unset to use the shipped model"
         )
     missing = [name for name in SERVING_FILES if not (path / name).is_file()]
     if missing:

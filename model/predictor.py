@@ -1,7 +1,7 @@
 """Serving: the trained weights run in plain Python and numpy, without TensorFlow.
 
 The default network is linear over a bag of n-gram features, so one message costs a tokenize,
-a few dict lookups and a short sum. ``tests/test_parity.py`` proves the scores equal the Keras
+a few dict lookups and a short sum. ``tests/model/test_parity.py`` proves the scores equal the Keras
 model's to 1e-5.
 """
 
@@ -20,6 +20,8 @@ from model.text import PUNCTUATION_TOKENS, tokenize, word_count
 from model.vectorize import Vectorizer, WordIndex
 
 KEY_WORDS = 3
+# A key word must weigh at least this share of the strongest one, or it explains little.
+KEY_WORD_MIN_SHARE = 0.25
 
 
 class SentimentPredictor:
@@ -31,10 +33,7 @@ class SentimentPredictor:
         weights: np.ndarray,
         bias: float,
         *,
-        power: float,
-        k: float,
         calibration: tuple[float, float],
-        info: dict | None = None,
     ):
         if weights.shape != (vectorizer.num_features,):
             raise ValueError(
@@ -45,18 +44,12 @@ class SentimentPredictor:
         self.weights = weights.astype("float32")
         self._w = self.weights.tolist()  # Python floats: faster than numpy for a few ids
         self.bias = float(bias)
-        self.power = float(power)
-        self.k = float(k)
         self.calibration = (float(calibration[0]), float(calibration[1]))
-        self.info = info or {}
 
     def logit(self, ids) -> float:
         """Uncalibrated logit of a collection of distinct feature ids, as NBBag computes it."""
         w = self._w
-        total = sum([w[i] for i in ids])
-        if self.power:
-            total /= (max(len(ids), 1) + self.k) ** self.power
-        return total + self.bias
+        return sum([w[i] for i in ids]) + self.bias
 
     def calibrate(self, logit: float, n: int) -> float:
         """P(positive): the logit scaled by a temperature that depends on the feature count."""
@@ -105,7 +98,7 @@ class SentimentPredictor:
         """The words or phrases that pushed hardest towards the decided label, strongest first.
 
         Phrases are picked greedily so that no word of the text is shown twice, and only those
-        with at least a quarter of the strongest one's weight.
+        with at least ``KEY_WORD_MIN_SHARE`` of the strongest one's weight.
         """
         w = self._w
         sign = 1.0 if positive else -1.0
@@ -120,7 +113,7 @@ class SentimentPredictor:
         chosen: list[str] = []
         used = 0  # bit i set: token i already shown
         for strength, start, n in candidates:
-            if strength < 0.25 * candidates[0][0] or len(chosen) == limit:
+            if strength < KEY_WORD_MIN_SHARE * candidates[0][0] or len(chosen) == limit:
                 break
             mask = ((1 << n) - 1) << start
             span = tokens[start : start + n]
@@ -154,13 +147,6 @@ def _load(where: Path) -> SentimentPredictor:
     vectorizer = Vectorizer(word_index, vec["num_words"], ngram_terms, vec["max_n"])
     serving = config["serving"]
     weights = np.load(where / artifact.WEIGHTS_FILE, allow_pickle=False)
-    info = {"name": where.name, "path": str(where), "version": config.get("version")}
     return SentimentPredictor(
-        vectorizer,
-        weights,
-        serving["bias"],
-        power=serving["power"],
-        k=serving["k"],
-        calibration=tuple(serving["calibration"]),
-        info=info,
+        vectorizer, weights, serving["bias"], calibration=tuple(serving["calibration"])
     )

@@ -110,14 +110,6 @@ class Vectorizer:
         self.num_features = self.num_words + len(self.ngram_terms)
         self._word_ids = {w: i for w, i in word_index.ids.items() if i < self.num_words}
 
-    def term(self, feature_id: int) -> str:
-        """The word or n-gram behind a feature id."""
-        if not INDEX_FROM <= feature_id < self.num_features:
-            raise IndexError(f"feature id {feature_id} is not in 3..{self.num_features - 1}")
-        if feature_id >= self.num_words:
-            return self.ngram_terms[feature_id - self.num_words]
-        return self.word_index.words[feature_id - INDEX_FROM]
-
     def feature_id(self, term: str) -> int | None:
         """The feature id of a word or space-joined n-gram, None if the model does not know it."""
         if " " in term:

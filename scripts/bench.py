@@ -69,7 +69,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--smoke", action="store_true", help="tiny sizes (CI); no verdicts")
     parser.add_argument("--json", default="bench-results/bench.json", help="where to save")
-    parser.add_argument("--model", help="artifact directory (default: MODEL_PATH or shipped)")
+    parser.add_argument("--model", help="artifact directory (default: the shipped one)")
     parser.add_argument("--data", help="IMDB tarball for the 25k test reviews ($IMDB_DATA)")
     parser.add_argument("--rate", type=float, help="fixed-rate phase, events/s (600)")
     parser.add_argument("--seconds", type=float, help="fixed-rate phase length (10)")

@@ -1,9 +1,9 @@
-"""scripts/download_data.py, offline: file:// URLs, a local HTTP server and injected failures."""
+"""model.download (scripts/download_data.py), offline: file:// URLs, a local HTTP server and
+injected failures."""
 
 from __future__ import annotations
 
 import hashlib
-import importlib.util
 import io
 import shutil
 import socket
@@ -16,22 +16,12 @@ from pathlib import Path
 
 import pytest
 
+from model import download as dl
 from model.data import DEFAULT_PATH, ENV_VAR, fingerprint, load_imdb
 from tests.helpers.imdb import write_tiny_imdb
 
 REPO = Path(__file__).resolve().parents[2]
 SCRIPT = REPO / "scripts" / "download_data.py"
-
-
-def _import_script():
-    spec = importlib.util.spec_from_file_location("download_data", SCRIPT)
-    module = importlib.util.module_from_spec(spec)
-    assert spec.loader is not None
-    spec.loader.exec_module(module)
-    return module
-
-
-dl = _import_script()
 
 
 @pytest.fixture(scope="module")

@@ -13,7 +13,7 @@ keras = pytest.importorskip("keras", reason="the parity check needs the [train] 
 
 
 def keras_scores(model, predictor, texts: list[str]) -> np.ndarray:
-    from model.network import pad
+    from model.training.network import pad
 
     features = [predictor.vectorizer.features(t)[0] for t in texts]
     out = np.zeros(len(texts))
@@ -24,8 +24,9 @@ def keras_scores(model, predictor, texts: list[str]) -> np.ndarray:
 
 
 def check_parity(artifact_dir, texts: list[str]) -> None:
-    import model.network  # noqa: F401  (registers the custom layers)
+    from model.training.network import NBBag
 
+    assert NBBag  # importing the module registers the custom layers with Keras
     predictor = load_predictor(artifact_dir)
     keras_model = keras.saving.load_model(artifact_dir / MODEL_FILE)
     expected = keras_scores(keras_model, predictor, texts)

@@ -115,13 +115,16 @@ def test_missing_artifact_says_what_to_do(tmp_path):
         load_predictor(tmp_path / "half")
 
 
-def test_serving_does_not_import_tensorflow():
+def test_serving_loads_neither_tensorflow_nor_the_training_code():
+    """Predicting in a fresh process imports no TensorFlow, Keras or ``model.training``."""
     code = (
-        "import sys, model; p = model.load_predictor(); p.predict(['great']); "
-        "bad = [m for m in ('tensorflow', 'keras') if m in sys.modules]; print(bad)"
+        "import json, sys, model\n"
+        "model.load_predictor().predict(['great work team', 'awful'])\n"
+        "print(json.dumps(sorted(m for m in sys.modules if m.split('.')[0] in "
+        "('tensorflow', 'keras', 'tf_keras') or m.startswith('model.training'))))\n"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
-    assert out.stdout.strip() == "[]"
+    assert json.loads(out.stdout) == []
 
 
 def run_cli(args: list[str], stdin: bytes = b"") -> subprocess.CompletedProcess:

@@ -6,7 +6,7 @@ import pytest
 
 from model import load_predictor
 from model.artifact import DEFAULT_ARTIFACT, METRICS_FILE, read_json
-from model.evaluate import evaluate
+from model.training.evaluate import evaluate
 
 pytestmark = pytest.mark.dataset
 

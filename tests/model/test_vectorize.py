@@ -190,6 +190,14 @@ def test_count_ngrams_example() -> None:
 # Vectorizer ---------------------------------------------------------------------------------
 
 
+def term_of(vectorizer: Vectorizer, feature_id: int) -> str:
+    """The word or n-gram behind a feature id (the inverse of ``Vectorizer.feature_id``)."""
+    assert INDEX_FROM <= feature_id < vectorizer.num_features
+    if feature_id >= vectorizer.num_words:
+        return vectorizer.ngram_terms[feature_id - vectorizer.num_words]
+    return vectorizer.word_index.words[feature_id - INDEX_FROM]
+
+
 @st.composite
 def vectorizers(draw: st.DrawFn, clamp: bool = True) -> tuple[Vectorizer, list[list[str]]]:
     docs = draw(CORPUS)
@@ -216,14 +224,14 @@ def _check_features(vectorizer: Vectorizer, tokens: list[str]) -> None:
         for i in range(len(tokens) - n + 1)
     }
     for feature in ids:
-        assert vectorizer.term(feature) in present  # term() names what was found
+        assert term_of(vectorizer, feature) in present  # the term names what was found
     expected = {
         vectorizer.word_index.ids[t]
         for t in tokens
         if vectorizer.word_index.ids.get(t, vectorizer.num_words) < vectorizer.num_words
     }
     assert {i for i in ids if i < vectorizer.num_words} == expected
-    found_terms = {vectorizer.term(i) for i in ids if i >= vectorizer.num_words}
+    found_terms = {term_of(vectorizer, i) for i in ids if i >= vectorizer.num_words}
     assert found_terms == {
         t for t in vectorizer.ngram_terms if t in present and len(t.split(" ")) <= vectorizer.max_n
     }
@@ -241,10 +249,10 @@ def test_features(built: tuple[Vectorizer, list[list[str]]], tokens: list[str]) 
 
 @SETTINGS
 @given(vectorizers())
-def test_term_round_trips(built: tuple[Vectorizer, list[list[str]]]) -> None:
+def test_feature_terms_round_trip(built: tuple[Vectorizer, list[list[str]]]) -> None:
     vectorizer, _ = built
     for feature in range(INDEX_FROM, vectorizer.num_features):
-        term = vectorizer.term(feature)
+        term = term_of(vectorizer, feature)
         ids, _, _ = vectorizer.features(term)
         assert feature in ids or len(term.split(" ")) > vectorizer.max_n
 
@@ -273,7 +281,7 @@ def test_ngram_ids_follow_the_clamped_vocabulary() -> None:
     assert vectorizer.num_words == 6 and vectorizer.num_features == 7
     ids, _, _ = vectorizer.features("not good")
     assert ids == [3, 5, 6]  # good, not, then "not good" right after the 3 words
-    assert vectorizer.term(6) == "not good"
+    assert term_of(vectorizer, 6) == "not good"
 
 
 def test_not_good_differs_from_good() -> None:
@@ -283,8 +291,8 @@ def test_not_good_differs_from_good() -> None:
     vectorizer = Vectorizer(index, num_words=len(index) + INDEX_FROM, ngram_terms=terms, max_n=2)
     good, _, _ = vectorizer.features("Good!")
     not_good, known, words = vectorizer.features("Didn't think it was NOT good")
-    assert [vectorizer.term(i) for i in good] == ["good"]
-    assert "not good" in [vectorizer.term(i) for i in not_good]
+    assert [term_of(vectorizer, i) for i in good] == ["good"]
+    assert "not good" in [term_of(vectorizer, i) for i in not_good]
     assert (known, words) == (3, 7)  # not, not, good of did/not/think/it/was/not/good
     assert vectorizer.config() == {
         "num_words": len(index) + INDEX_FROM,
@@ -297,7 +305,7 @@ def test_known_words_do_not_count_punctuation() -> None:
     index = WordIndex.build([["great", "!", "!", "?"]])
     vectorizer = Vectorizer(index, num_words=100)
     ids, known, words = vectorizer.features("Great!!! Really?")
-    assert [vectorizer.term(i) for i in ids] == ["!", "?", "great"]  # ids 3, 4, 5
+    assert [term_of(vectorizer, i) for i in ids] == ["!", "?", "great"]  # ids 3, 4, 5
     assert (known, words) == (1, 2)  # "great" of "great", "really"
 
 
@@ -306,7 +314,7 @@ def test_num_words_limits_word_features() -> None:
     vectorizer = Vectorizer(index, num_words=5, ngram_terms=["a b"], max_n=2)
     ids, known, words = vectorizer.features("a b c")
     assert ids == [3, 4, 5]  # a, b, then "a b" at 5: c (id 5) is past num_words
-    assert [vectorizer.term(i) for i in ids] == ["a", "b", "a b"]
+    assert [term_of(vectorizer, i) for i in ids] == ["a", "b", "a b"]
     assert (known, words) == (2, 3)
 
 

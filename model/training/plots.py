@@ -6,7 +6,7 @@ from pathlib import Path
 
 import numpy as np
 
-from model.metrics import reliability
+from model.training.metrics import reliability
 
 
 def _pyplot():

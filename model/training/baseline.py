@@ -15,6 +15,9 @@ from model.prediction import NEGATIVE, POSITIVE, Prediction
 from model.text import PUNCTUATION_TOKENS, tokenize
 from model.vectorize import INDEX_FROM, WordIndex
 
+# Texts per Keras call: a chunk's multi-hot rows are 40 KB each.
+CHUNK = 2048
+
 
 class BaselinePredictor:
     """``baseline.keras`` on the tutorial's 10,000-word multi-hot input."""
@@ -22,7 +25,7 @@ class BaselinePredictor:
     def __init__(self, path: str | os.PathLike[str] | None = None):
         import keras
 
-        from model.network import BASELINE_WORDS
+        from model.training.network import BASELINE_WORDS
 
         where = artifact.artifact_path(path)
         self.model = keras.saving.load_model(Path(where) / artifact.BASELINE_FILE, compile=False)
@@ -30,15 +33,15 @@ class BaselinePredictor:
         self.num_words = int(self.model.input_shape[-1]) or BASELINE_WORDS
 
     def scores(self, texts: list[str]) -> np.ndarray:
-        from model.network import multi_hot
+        from model.training.network import multi_hot
 
         out = np.zeros(len(texts))
-        for start in range(0, len(texts), 2048):
+        for start in range(0, len(texts), CHUNK):
             chunk = [
                 self.word_index.encode(tokenize(t), self.num_words)
-                for t in texts[start : start + 2048]
+                for t in texts[start : start + CHUNK]
             ]
-            out[start : start + 2048] = self.model.predict_on_batch(
+            out[start : start + CHUNK] = self.model.predict_on_batch(
                 multi_hot(chunk, self.num_words)
             )[:, 0]
         return out

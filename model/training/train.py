@@ -19,25 +19,34 @@ from pathlib import Path
 
 import numpy as np
 
-from model import artifact, calibration, crops
+from model import artifact
 from model.data import data_path, fingerprint, load_imdb
-from model.evaluate import EVAL_CROP_SEED, evaluate, short_crops
-from model.metrics import classification_report
 from model.text import tokenize
-from model.vectorize import Vectorizer, WordIndex, count_ngrams
+from model.training import calibration, crops
+from model.training.evaluate import EVAL_CROP_SEED, evaluate, short_crops
+from model.training.metrics import classification_report
+from model.vectorize import INDEX_FROM, Vectorizer, WordIndex, count_ngrams
 
 log = logging.getLogger(__name__)
-VERSION = "imdb-sentiment-v1"
+VERSION = artifact.DEFAULT_NAME
 
-
-ARCHITECTURES = ("nbbag", "baseline")
+NBBAG, BASELINE = "nbbag", "baseline"
+ARCHITECTURES = (NBBAG, BASELINE)
+# Each random stream of a run has its own seed, TrainConfig.seed plus one of these offsets.
+FIT_CROPS_SEED_OFFSET = 1
+VALIDATION_CROPS_SEED_OFFSET = 2
+BATCH_ORDER_SEED_OFFSET = 3
+# One crop of every validation review for the calibration fit and the short-text figure.
+VALIDATION_CROPS_PER_REVIEW = 1
+# Texts per Keras call when scoring, sorted by length so that padding stays small.
+SCORING_CHUNK = 1024
 
 
 @dataclass(frozen=True)
 class TrainConfig:
     """Hyper-parameters. The defaults are the shipped model's, chosen on the validation split."""
 
-    arch: str = "nbbag"
+    arch: str = NBBAG
     seed: int = 1234
     validation_fraction: float = 0.1
     # Vectorizer: words by frequency, then 2- and 3-grams seen in at least min_df reviews.
@@ -53,8 +62,6 @@ class TrainConfig:
     nb_alpha: float = 1.0
     adj: float = 0.4
     scale: float = 0.1
-    power: float = 0.0
-    k: float = 0.0
     epochs: int = 1
     batch_size: int = 64
     learning_rate: float = 0.02
@@ -93,7 +100,7 @@ def _limit(split, limit: int | None):
 
 
 def _batches(features, labels, weights, batch_size, rng):
-    from model.network import pad
+    from model.training.network import pad
 
     order = rng.permutation(len(features))
     for start in range(0, len(order), batch_size):
@@ -103,12 +110,12 @@ def _batches(features, labels, weights, batch_size, rng):
 
 def _logits(logit_model, features: list[list[int]]) -> np.ndarray:
     """Uncalibrated logits, in length-sorted chunks so padding stays small."""
-    from model.network import pad
+    from model.training.network import pad
 
     out = np.zeros(len(features), dtype="float64")
     order = np.argsort([len(f) for f in features], kind="stable")
-    for start in range(0, len(order), 1024):
-        rows = order[start : start + 1024]
+    for start in range(0, len(order), SCORING_CHUNK):
+        rows = order[start : start + SCORING_CHUNK]
         out[rows] = logit_model.predict_on_batch(pad([features[i] for i in rows]))[:, 0]
     return out
 
@@ -171,7 +178,7 @@ def _prepare(data, config: TrainConfig) -> _Prepared:
 
     # Vocabulary from the fitting reviews only: the validation split stays unseen.
     full_index = WordIndex.build(fit_tokens)
-    word_index = WordIndex(full_index.words[: max(0, config.max_words - 3)])
+    word_index = WordIndex(full_index.words[: max(0, config.max_words - INDEX_FROM)])
     df = count_ngrams(fit_tokens, config.max_n) if config.max_n > 1 else {}
     grams = sorted((g for g, c in df.items() if c >= config.min_df), key=lambda g: (-df[g], g))
     vectorizer = Vectorizer(word_index, config.max_words, grams[: config.max_ngrams], config.max_n)
@@ -180,9 +187,17 @@ def _prepare(data, config: TrainConfig) -> _Prepared:
         return [vectorizer.features_of_tokens(t)[0] for t in token_lists]
 
     crop_tokens, crop_labels = crops.crops(
-        fit_tokens, fit_labels.tolist(), config.crops_per_review, config.seed + 1
+        fit_tokens,
+        fit_labels.tolist(),
+        config.crops_per_review,
+        config.seed + FIT_CROPS_SEED_OFFSET,
     )
-    val_crop_tokens, _ = crops.crops(val_tokens, val_labels.tolist(), 1, config.seed + 2)
+    val_crop_tokens, _ = crops.crops(
+        val_tokens,
+        val_labels.tolist(),
+        VALIDATION_CROPS_PER_REVIEW,
+        config.seed + VALIDATION_CROPS_SEED_OFFSET,
+    )
     log.info(
         "%d features (%d words, %d n-grams)",
         vectorizer.num_features,
@@ -190,20 +205,20 @@ def _prepare(data, config: TrainConfig) -> _Prepared:
         len(vectorizer.ngram_terms),
     )
     return _Prepared(
-        Path(source),
-        train_texts,
-        test_texts,
-        test_labels,
-        full_index,
-        vectorizer,
-        fit_tokens,
-        fit_labels,
-        val_labels,
-        featurize(fit_tokens),
-        featurize(crop_tokens),
-        crop_labels,
-        featurize(val_tokens),
-        featurize(val_crop_tokens),
+        source=Path(source),
+        train_texts=train_texts,
+        test_texts=test_texts,
+        test_labels=test_labels,
+        full_index=full_index,
+        vectorizer=vectorizer,
+        fit_tokens=fit_tokens,
+        fit_labels=fit_labels,
+        val_labels=val_labels,
+        fit_x=featurize(fit_tokens),
+        crop_x=featurize(crop_tokens),
+        crop_labels=crop_labels,
+        val_x=featurize(val_tokens),
+        val_crop_x=featurize(val_crop_tokens),
     )
 
 
@@ -214,8 +229,8 @@ def _train_nbbag(prep: _Prepared, config: TrainConfig, out: Path) -> tuple[dict,
     """
     import keras
 
-    from model.network import build_nbbag, nb_ratios
     from model.predictor import SentimentPredictor
+    from model.training.network import build_nbbag, nb_ratios
 
     vectorizer = prep.vectorizer
     ratios = nb_ratios(prep.fit_x, prep.fit_labels, vectorizer.num_features, config.nb_alpha)
@@ -224,8 +239,6 @@ def _train_nbbag(prep: _Prepared, config: TrainConfig, out: Path) -> tuple[dict,
         ratios,
         adj=config.adj,
         scale=config.scale,
-        power=config.power,
-        k=config.k,
         learning_rate=config.learning_rate,
     )
     x_all = prep.fit_x + prep.crop_x
@@ -233,7 +246,7 @@ def _train_nbbag(prep: _Prepared, config: TrainConfig, out: Path) -> tuple[dict,
     w_all = np.concatenate(
         [np.ones(len(prep.fit_x)), np.full(len(prep.crop_x), config.crop_weight)]
     ).astype("float32")
-    batch_rng = np.random.default_rng(config.seed + 3)
+    batch_rng = np.random.default_rng(config.seed + BATCH_ORDER_SEED_OFFSET)
     fit_started = time.perf_counter()
     history = []
     for epoch in range(config.epochs):
@@ -257,21 +270,11 @@ def _train_nbbag(prep: _Prepared, config: TrainConfig, out: Path) -> tuple[dict,
     vectorizer.word_index.save(out / artifact.WORD_INDEX_FILE)
     artifact.write_json(out / artifact.NGRAMS_FILE, vectorizer.ngram_terms)
     np.save(out / artifact.WEIGHTS_FILE, bag.effective_weights(), allow_pickle=False)
-    serving = {
-        "bias": float(bag.b.numpy()),
-        "power": config.power,
-        "k": config.k,
-        "calibration": [c0, c1],
-    }
+    serving = {"bias": float(bag.b.numpy()), "calibration": [c0, c1]}
 
     # Measure through the serving path, exactly as the bot will run it.
     predictor = SentimentPredictor(
-        vectorizer,
-        bag.effective_weights(),
-        serving["bias"],
-        power=config.power,
-        k=config.k,
-        calibration=(c0, c1),
+        vectorizer, bag.effective_weights(), serving["bias"], calibration=(c0, c1)
     )
     val_scores = calibration.apply(cal_logits, cal_counts, c0, c1)
     n_val = len(prep.val_x)
@@ -293,7 +296,7 @@ def _train_baseline(prep: _Prepared, config: TrainConfig, out: Path) -> dict:
     """Fit and save the tutorial network on the same reviews; its test figures."""
     import keras
 
-    from model.network import build_baseline, multi_hot
+    from model.training.network import build_baseline, multi_hot
 
     keras.utils.set_random_seed(config.seed)
     baseline = build_baseline(config.baseline_words)
@@ -320,9 +323,9 @@ def _train_baseline(prep: _Prepared, config: TrainConfig, out: Path) -> dict:
     )
     return {
         name: classification_report(
-            baseline.predict(encode([tokenize(t) for t in texts]), batch_size=1024, verbose=0)[
-                :, 0
-            ],
+            baseline.predict(
+                encode([tokenize(t) for t in texts]), batch_size=SCORING_CHUNK, verbose=0
+            )[:, 0],
             np.array(labels),
         )
         for name, texts, labels in (
@@ -355,17 +358,17 @@ def train(
     metrics: dict = {"version": VERSION, "architecture": config.arch}
     seconds: dict[str, float | None] = {"default_model": None, "baseline": None}
     serving, history = None, []
-    if config.arch == "nbbag":
+    if config.arch == NBBAG:
         part, serving, history, fit_seconds = _train_nbbag(prep, config, out)
         metrics.update(part)
         # Reading, vocabulary, vectorizing, fitting and calibrating; not saving or testing.
         seconds["default_model"] = round(prep_seconds + fit_seconds, 1)
         seconds["default_fit"] = round(fit_seconds, 1)
-    if config.arch == "baseline" or config.baseline:
+    if config.arch == BASELINE or config.baseline:
         base_started = time.perf_counter()
         metrics["baseline"] = _train_baseline(prep, config, out)
         seconds["baseline"] = round(time.perf_counter() - base_started, 1)
-        if config.arch == "baseline":
+        if config.arch == BASELINE:
             prep.vectorizer.word_index.save(out / artifact.WORD_INDEX_FILE)
             metrics.update(metrics["baseline"])
     seconds["total"] = round(time.perf_counter() - started, 1)

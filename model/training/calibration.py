@@ -10,8 +10,16 @@ from __future__ import annotations
 
 import numpy as np
 
+# The grid search: GRID_POINTS values of c0 and of c1 around the best point so far, starting
+# at (0, 0) +- INITIAL_SPAN, narrowed REFINE_FACTOR times per round.
+GRID_POINTS = 41
+INITIAL_SPAN = (4.0, 1.5)
+ROUNDS = 4
+REFINE_FACTOR = 8.0
+
 
 def apply(logits: np.ndarray, counts: np.ndarray, c0: float, c1: float) -> np.ndarray:
+    """Calibrated P(positive) of uncalibrated logits of texts with ``counts`` features."""
     z = np.asarray(logits, dtype="float64") * np.exp(c0 + c1 * np.log1p(counts))
     return 0.5 * (1.0 + np.tanh(0.5 * z))  # the logistic function, without overflow
 
@@ -28,12 +36,12 @@ def fit(logits: np.ndarray, counts: np.ndarray, labels: np.ndarray) -> tuple[flo
     logits = np.asarray(logits, dtype="float64")
     counts = np.asarray(counts, dtype="float64")
     labels = np.asarray(labels).astype(int)
-    center, span = np.array([0.0, 0.0]), np.array([4.0, 1.5])
-    for _ in range(4):
-        c0s = np.linspace(center[0] - span[0], center[0] + span[0], 41)
-        c1s = np.linspace(center[1] - span[1], center[1] + span[1], 41)
+    center, span = np.array([0.0, 0.0]), np.array(INITIAL_SPAN)
+    for _ in range(ROUNDS):
+        c0s = np.linspace(center[0] - span[0], center[0] + span[0], GRID_POINTS)
+        c1s = np.linspace(center[1] - span[1], center[1] + span[1], GRID_POINTS)
         grid = np.array([(a, b) for a in c0s for b in c1s])
         losses = _log_loss(logits, counts, labels, grid[:, :1], grid[:, 1:])
         center = grid[int(np.argmin(losses))]
-        span = span / 8.0
+        span = span / REFINE_FACTOR
     return float(center[0]), float(center[1])

@@ -1,7 +1,7 @@
 """The Keras networks: the tutorial baseline and the default NB-weighted n-gram model.
 
 Only training, evaluation and the parity checks import this module (it imports Keras);
-serving runs the exported weights in numpy (``model.scoring``).
+serving runs the exported weights in numpy (``model.predictor``).
 """
 
 from __future__ import annotations
@@ -11,16 +11,21 @@ import numpy as np
 from keras import ops
 
 BASELINE_WORDS = 10_000
+# The tutorial network's layer width and dropout rates (with fixed dropout seeds).
+BASELINE_UNITS = 50
+BASELINE_DROPOUT = (0.3, 0.2)
+# NBBag's learned weights start uniform in [-W_INIT, W_INIT].
+W_INIT = 0.1
 
 
 def build_baseline(num_words: int = BASELINE_WORDS, compile: bool = True) -> keras.Model:
     """The classic Keras IMDB tutorial network, exactly: our yardstick."""
     inputs = keras.Input(shape=(num_words,), dtype="float32", name="multi_hot")
-    x = keras.layers.Dense(50, activation="relu")(inputs)
-    x = keras.layers.Dropout(0.3, seed=1)(x)
-    x = keras.layers.Dense(50, activation="relu")(x)
-    x = keras.layers.Dropout(0.2, seed=2)(x)
-    x = keras.layers.Dense(50, activation="relu")(x)
+    x = keras.layers.Dense(BASELINE_UNITS, activation="relu")(inputs)
+    x = keras.layers.Dropout(BASELINE_DROPOUT[0], seed=1)(x)
+    x = keras.layers.Dense(BASELINE_UNITS, activation="relu")(x)
+    x = keras.layers.Dropout(BASELINE_DROPOUT[1], seed=2)(x)
+    x = keras.layers.Dense(BASELINE_UNITS, activation="relu")(x)
     outputs = keras.layers.Dense(1, activation="sigmoid")(x)
     model = keras.Model(inputs, outputs, name="tutorial_baseline")
     if compile:
@@ -40,34 +45,25 @@ def multi_hot(sequences: list[list[int]], num_words: int = BASELINE_WORDS) -> np
 class NBBag(keras.layers.Layer):
     """A linear model over a bag of n-gram ids, weighted by naive-Bayes log-count ratios.
 
-    The logit is ``b + scale * sum_i r_i * (w_i + adj) / (n + k) ** power`` over the text's
-    distinct features, where ``r`` is fixed from the training counts and ``w`` is learned
-    (NBSVM, Wang & Manning 2012, in the trainable form of fast.ai's NBSVM++). Dividing by a power
-    of the feature count ``n`` keeps long reviews from swamping short chat messages; ``k`` damps
-    the very shortest texts. Id 0 is padding.
+    The logit is ``b + scale * sum_i r_i * (w_i + adj)`` over the text's distinct features,
+    where ``r`` is fixed from the training counts and ``w`` is learned (NBSVM, Wang & Manning
+    2012, in the trainable form of fast.ai's NBSVM++). Id 0 is padding.
     """
 
-    def __init__(
-        self,
-        num_features: int,
-        adj: float = 0.4,
-        scale: float = 0.1,
-        power: float = 0.0,
-        k: float = 0.0,
-        **kwargs,
-    ):
+    # Knobs v1 artifacts still record in their saved config, always 0.0 there; since removed.
+    _RETIRED = ("power", "k")
+
+    def __init__(self, num_features: int, adj: float = 0.4, scale: float = 0.1, **kwargs):
         super().__init__(**kwargs)
         self.num_features = num_features
         self.adj = adj
         self.scale = scale
-        self.power = power
-        self.k = k
 
     def build(self, input_shape) -> None:
         self.w = self.add_weight(
             shape=(self.num_features,),
             name="w",
-            initializer=keras.initializers.RandomUniform(-0.1, 0.1, seed=1),
+            initializer=keras.initializers.RandomUniform(-W_INIT, W_INIT, seed=1),
         )
         self.r = self.add_weight(
             shape=(self.num_features,), name="r", initializer="zeros", trainable=False
@@ -78,9 +74,6 @@ class NBBag(keras.layers.Layer):
         mask = ops.cast(ids > 0, "float32")
         effective = self.scale * self.r * (self.w + self.adj)
         total = ops.sum(ops.take(effective, ids) * mask, axis=1)
-        if self.power:
-            n = ops.maximum(ops.sum(mask, axis=1), 1.0)
-            total = total / ops.power(n + self.k, self.power)
         return ops.expand_dims(total + self.b, -1)
 
     def effective_weights(self) -> np.ndarray:
@@ -91,22 +84,25 @@ class NBBag(keras.layers.Layer):
 
     def get_config(self) -> dict:
         config = super().get_config()
-        config.update(
-            num_features=self.num_features,
-            adj=self.adj,
-            scale=self.scale,
-            power=self.power,
-            k=self.k,
-        )
+        config.update(num_features=self.num_features, adj=self.adj, scale=self.scale)
         return config
+
+    @classmethod
+    def from_config(cls, config: dict) -> NBBag:
+        """Load v1's saved layers too, whose config still names the retired zero knobs."""
+        config = dict(config)
+        for name in cls._RETIRED:
+            if config.pop(name, 0.0):
+                raise ValueError(f"NBBag no longer supports a non-zero {name!r}")
+        return cls(**config)
 
 
 @keras.saving.register_keras_serializable(package="sentiment")
 class Calibration(keras.layers.Layer):
     """P(positive) = sigmoid(logit * exp(c0 + c1 * log(1 + n))), n = the text's feature count.
 
-    A temperature that depends on length (see ``model.calibration``); c0 and c1 are fitted on
-    validation after training and are not trained by gradient descent.
+    A temperature that depends on length (see ``model.training.calibration``); c0 and c1 are
+    fitted on validation after training and are not trained by gradient descent.
     """
 
     def build(self, input_shape) -> None:
@@ -124,13 +120,11 @@ def build_nbbag(
     *,
     adj: float,
     scale: float,
-    power: float,
-    k: float,
     learning_rate: float,
 ) -> tuple[keras.Model, keras.Model]:
     """(trainable model on logits, calibrated model that outputs probabilities) sharing weights."""
     ids = keras.Input(shape=(None,), dtype="int32", name="feature_ids")
-    bag = NBBag(num_features, adj=adj, scale=scale, power=power, k=k, name="nb_bag")
+    bag = NBBag(num_features, adj=adj, scale=scale, name="nb_bag")
     logits = bag(ids)
     bag.r.assign(nb_ratios.astype("float32"))
     train_model = keras.Model(ids, keras.layers.Activation("sigmoid")(logits), name="nbbag_train")

@@ -1,0 +1,108 @@
+"""Measuring a predictor: labelled reviews, short crops of them, and the hand-written dev sets.
+
+Training writes these figures into ``metrics.json``; ``scripts/evaluate.py`` and the dataset
+test recompute them the same way, so a shipped number can always be checked.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from pathlib import Path
+
+import numpy as np
+
+from model.prediction import NEGATIVE, POSITIVE
+from model.text import tokenize
+from model.training import crops
+from model.training.metrics import classification_report
+from model.verdict import Verdict, VerdictRule
+
+EVAL_CROP_SEED = 4321
+EVAL_DIR = Path(__file__).resolve().parents[2] / "eval"
+# The hand-written dev files: eval/<set>/<file>.jsonl, one {"text", "label"} object per line.
+DEV_FILES = "*/*.jsonl"
+NEUTRAL = "neutral"
+
+
+def short_crops(
+    texts: Sequence[str], labels: Sequence[int], seed: int = EVAL_CROP_SEED
+) -> tuple[list[str], list[int]]:
+    """One 3-30-word crop of every review, as text, labelled with its review's label."""
+    token_lists = [tokenize(t) for t in texts]
+    crop_tokens, crop_labels = crops.crops(token_lists, list(labels), 1, seed)
+    return [" ".join(t) for t in crop_tokens], crop_labels
+
+
+def scores_and_labels(
+    predictor, texts: Sequence[str], labels: Sequence[int], seed: int = EVAL_CROP_SEED
+) -> dict[str, tuple[np.ndarray, np.ndarray]]:
+    """P(positive) and labels for the full reviews ("test") and their crops ("test_short")."""
+    short_texts, short_labels = short_crops(texts, labels, seed)
+    return {
+        "test": (predictor.scores(list(texts)), np.asarray(labels)),
+        "test_short": (predictor.scores(short_texts), np.asarray(short_labels)),
+    }
+
+
+def evaluate(
+    predictor, texts: Sequence[str], labels: Sequence[int], seed: int = EVAL_CROP_SEED
+) -> dict[str, dict]:
+    """The ``test`` and ``test_short`` sections of metrics.json."""
+    return {
+        name: classification_report(scores, truth)
+        for name, (scores, truth) in scores_and_labels(predictor, texts, labels, seed).items()
+    }
+
+
+def dev_files(folder: Path = EVAL_DIR) -> dict[str, list[dict]]:
+    """The hand-written dev texts (eval/*/*.jsonl), by "folder/file" name, sorted."""
+    return {
+        f"{path.parent.name}/{path.stem}": [
+            json.loads(line)
+            for line in path.read_text(encoding="utf-8").splitlines()
+            if line.strip()
+        ]
+        for path in sorted(folder.glob(DEV_FILES))
+    }
+
+
+def dev_accuracy(predictor, folder: Path = EVAL_DIR) -> dict[str, float]:
+    """Accuracy on each dev file's labelled (positive/negative) texts."""
+    out = {}
+    for name, rows in dev_files(folder).items():
+        rows = [r for r in rows if r["label"] in (POSITIVE, NEGATIVE)]
+        if rows:
+            predictions = predictor.predict([r["text"] for r in rows])
+            right = sum(p.label == r["label"] for p, r in zip(predictions, rows, strict=True))
+            out[name] = right / len(rows)
+    return out
+
+
+def reaction_counts(
+    predictor, folder: Path = EVAL_DIR, rule: VerdictRule | None = None
+) -> dict[str, int]:
+    """What the bot's reaction rule does on the dev texts: how often it reacts, how rightly.
+
+    Texts go through the bot's own Slack cleaning and ``model.verdict``, the rule the bot
+    reacts by, with its default thresholds.
+    """
+    from bot.slack.text import clean
+
+    rule = rule or VerdictRule()
+    rows = [row for rows in dev_files(folder).values() for row in rows]
+    predictions = predictor.predict([clean(r["text"]) for r in rows])
+    reacts = [rule.decide(p) is Verdict.REACT for p in predictions]
+    labelled = [
+        (p, r, react)
+        for p, r, react in zip(predictions, rows, reacts, strict=True)
+        if r["label"] != NEUTRAL
+    ]
+    neutral = [react for r, react in zip(rows, reacts, strict=True) if r["label"] == NEUTRAL]
+    return {
+        "labelled": len(labelled),
+        "reacted": sum(react for _, _, react in labelled),
+        "reacted_right": sum(react and p.label == r["label"] for p, r, react in labelled),
+        "neutral": len(neutral),
+        "neutral_reacted": sum(neutral),
+    }
