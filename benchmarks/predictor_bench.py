@@ -23,16 +23,13 @@ def load(model_dir: str | Path | None) -> Any:
 
 def check_load_messages(predictor: Any) -> dict[str, Any]:
     """The load messages must each earn a reaction, or lost events could not be counted."""
-    from bot import replies
-    from bot.settings import Settings
+    from model.verdict import Verdict, VerdictRule
 
-    settings = Settings()
+    rule = VerdictRule()
     out = {}
     for text in (corpus.LOAD_POSITIVE, corpus.LOAD_NEGATIVE):
         prediction = predictor.predict_one(text)
-        reacts = replies.knows_enough(prediction, settings) and replies.is_confident(
-            prediction, settings
-        )
+        reacts = rule.decide(prediction) is Verdict.REACT
         if not reacts:
             raise SystemExit(
                 f"error: the model is not confident enough about the load message {text!r} "

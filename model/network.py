@@ -13,7 +13,7 @@ from keras import ops
 BASELINE_WORDS = 10_000
 
 
-def build_baseline(num_words: int = BASELINE_WORDS, compile: bool = True) -> keras.Model:
+def build_baseline(num_words: int = BASELINE_WORDS, compile: bool = True) -> keras.Model:  # noqa: A002
     """The classic Keras IMDB tutorial network, exactly: our yardstick."""
     inputs = keras.Input(shape=(num_words,), dtype="float32", name="multi_hot")
     x = keras.layers.Dense(50, activation="relu")(inputs)

@@ -69,25 +69,28 @@ def short_text_accuracy(predictor, folder: Path = EVAL) -> dict[str, float]:
 def reaction_rule(predictor, folder: Path = EVAL) -> dict[str, int]:
     """What the bot's default reaction rule does on the short texts: how often, how right.
 
-    Texts go through the bot's own Slack cleaning and its own ``is_confident`` decision, with
+    Texts go through the bot's own Slack cleaning and its reaction rule (``model.verdict``), with
     the default settings.
     """
-    from bot.replies import is_confident
-    from bot.settings import Settings
-    from bot.slack_text import clean
+    from bot.slack.text import clean
+    from model.verdict import Verdict, VerdictRule
 
-    settings = Settings()
+    rule = VerdictRule()
+
+    def is_confident(prediction) -> bool:
+        return rule.decide(prediction) is Verdict.REACT
+
     rows = [row for rows in short_text_files(folder).values() for row in rows]
     predictions = predictor.predict([clean(r["text"]) for r in rows])
     labelled = [(p, r) for p, r in zip(predictions, rows, strict=True) if r["label"] != "neutral"]
     neutral = [p for p, r in zip(predictions, rows, strict=True) if r["label"] == "neutral"]
-    reacted = [(p, r) for p, r in labelled if is_confident(p, settings)]
+    reacted = [(p, r) for p, r in labelled if is_confident(p)]
     return {
         "labelled": len(labelled),
         "reacted": len(reacted),
         "reacted_right": sum(p.label == r["label"] for p, r in reacted),
         "neutral": len(neutral),
-        "neutral_reacted": sum(is_confident(p, settings) for p in neutral),
+        "neutral_reacted": sum(is_confident(p) for p in neutral),
     }
 
 

@@ -64,9 +64,8 @@ def test_the_tiny_model_learned_the_synthetic_words(trained):
 
 
 def test_the_tiny_model_passes_the_parity_check(trained):
-    from tests.model.test_parity import check_parity
-
     from tests.helpers.texts import ODD_INPUTS, vocabulary_texts
+    from tests.model.test_parity import check_parity
 
     out, _, _ = trained
     check_parity(out, vocabulary_texts(load_predictor(out), 200, seed=3) + ODD_INPUTS)
