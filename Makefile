@@ -33,6 +33,7 @@ test: venv-dev
 	$(PY) -m pytest -q $(ARGS)
 
 lint: venv-dev
+	$(PY) -m ruff format --check .
 	$(PY) -m ruff check .
 
 train: venv-dev

@@ -2,7 +2,8 @@
 
     gunicorn -c gunicorn.conf.py            # or: make serve
 
-Serves ``bot.wsgi:application()`` (``POST /slack/events``, ``GET /healthz``) on HOST:PORT from
+Serves ``bot.runners.wsgi:application()`` (``POST /slack/events``, ``GET /healthz``) on
+HOST:PORT from
 the environment or ``.env`` (default 0.0.0.0:3000). Settings below can be overridden with the
 environment variables named in each line or with gunicorn's own command-line flags.
 
@@ -14,7 +15,7 @@ Why these choices (measured with ``scripts/bench.py``, see docs/serving.md):
 - ``preload_app``: the model and settings load once in the master, a bad setting stops the
   server with one line before any worker starts, and workers fork ready to answer.
 - SIGTERM: each worker stops accepting, answers its in-flight requests, then ``worker_exit``
-  waits for the listener work of events it already acked (``bot.wsgi.drain``), all within
+  waits for the listener work of events it already acked (``bot.runners.wsgi.drain``), all within
   ``graceful_timeout``; the master then exits 0.
 """
 
@@ -34,7 +35,7 @@ def _env(name: str, default: str) -> str:
     return value.strip() if value and value.strip() else default
 
 
-wsgi_app = "bot.wsgi:application()"
+wsgi_app = "bot.runners.wsgi:application()"
 bind = [f"{_env('HOST', '0.0.0.0')}:{_env('PORT', '3000')}"]
 workers = int(_env("WEB_CONCURRENCY", str(os.cpu_count() or 2)))
 worker_class = "gthread"
@@ -56,7 +57,7 @@ def worker_exit(server, worker) -> None:
     """Finish the listener work of events this worker already acked before it exits."""
     if worker.pid != os.getpid():
         return  # the master cleaning up after a worker that is already gone
-    from bot import wsgi
+    from bot.runners import wsgi
 
     busy = wsgi.pending()
     finished = wsgi.drain(timeout=max(1.0, graceful_timeout - 1.0))

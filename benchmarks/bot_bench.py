@@ -1,7 +1,8 @@
 """The bot end to end under load: HTTP mode under gunicorn, the fake Slack on loopback.
 
 Three processes share the machine: the bot server (gunicorn master and workers), the fake Slack
-Web API (``python -m bot.fake_slack``) and the load generator (``benchmarks.loadgen``). Each
+Web API (``python -m benchmarks.fake_slack_server``) and the load generator
+(``benchmarks.loadgen``). Each
 phase sends signed Events API requests at a fixed rate or as a burst, then waits until the fake
 Slack has recorded every reaction or stops making progress. Per phase: acks and errors, ack
 latency, events handled per second (reactions recorded over the time from the first request to
@@ -228,7 +229,7 @@ def run(
         "load": {
             "generator": "benchmarks.loadgen (asyncio, keep-alive HTTP/1.1, own process)",
             "connections": connections,
-            "fake_slack": "python -m bot.fake_slack (own process)",
+            "fake_slack": "python -m benchmarks.fake_slack_server (own process)",
         },
         "warmup": {"events": warm["sent"], "lost": warm["lost"]},
         "rate": summarize(rate_runs),

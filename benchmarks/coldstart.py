@@ -27,8 +27,8 @@ from typing import Any
 from benchmarks import corpus
 from benchmarks.measure import medians
 from benchmarks.processes import REPO, SECRET, clean_env, pss_mb, rss_mb, start_server
-from bot import slack_payloads as payloads
-from bot.fake_slack import FakeSlack
+from bot.console import slack_requests as payloads
+from bot.console.fake_slack import FakeSlack
 
 
 def _post(url: str, body: str, content_type: str, timeout: float = 5.0) -> int:

@@ -130,7 +130,7 @@ def measure_closure() -> dict[str, Any]:
 
 
 _PROBE = (
-    "import sys, json, bot.app, bot.wsgi, model; p = model.load_predictor(); "
+    "import sys, json, bot.app, bot.runners.wsgi, model; p = model.load_predictor(); "
     "p.predict_one('I really loved this, great work team!'); "
     "print(json.dumps(sorted(m for m in sys.modules if m.split('.')[0] in "
     "('tensorflow', 'keras', 'torch', 'jax'))))"

@@ -27,7 +27,7 @@ from urllib.parse import urlsplit
 
 from benchmarks import corpus
 from benchmarks.measure import latency_summary
-from bot import slack_payloads as payloads
+from bot.console import slack_requests as payloads
 
 TIMEOUT_SECONDS = 10.0
 

@@ -52,11 +52,11 @@ def clean_env(**values: str) -> dict[str, str]:
 
 
 class FakeSlackProcess:
-    """``python -m bot.fake_slack`` in its own process; ``stats()`` reads its call counts."""
+    """``python -m benchmarks.fake_slack_server`` in its own process; ``stats()`` reads counts."""
 
     def __init__(self) -> None:
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "bot.fake_slack"],
+            [sys.executable, "-m", "benchmarks.fake_slack_server"],
             env=clean_env(),
             cwd=REPO,
             stdout=subprocess.PIPE,

@@ -31,11 +31,6 @@ def _parse_args(argv: list[str] | None) -> argparse.Namespace:
     return parser.parse_args(argv)
 
 
-def _fail(message: str) -> int:
-    print(f"error: {message}", file=sys.stderr, flush=True)
-    return 2
-
-
 def _stop_on_sigterm() -> None:
     def handler(_signum: int, _frame: object) -> None:
         raise KeyboardInterrupt
@@ -44,47 +39,35 @@ def _stop_on_sigterm() -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Validate settings and the model, then run the mode the settings ask for."""
+    """Start up (one line and exit 2 on a bad setup), then run the mode the settings ask for."""
     args = _parse_args(argv)
-    from bot.settings import SettingsError, load_env, settings_from_env
-    from bot.startup import StartupError, check_slack_auth, load_model
+    from bot.bootstrap import bootstrap, exit_on_setup_error, fail
 
-    try:
-        settings = settings_from_env(load_env(args.env_file))
-    except SettingsError as err:
-        return _fail(str(err))
-
-    if args.console or not settings.has_slack_credentials:
+    with exit_on_setup_error():
+        booted = bootstrap(args.env_file, console=args.console)
+    settings = booted.settings
+    if booted.console:
         from bot.console import run_console
 
-        return run_console(settings)
-
-    try:
-        settings.validate_for_slack()
-        predictor = load_model(settings)
-        check_slack_auth(settings)
-    except (SettingsError, StartupError) as err:
-        return _fail(str(err))
+        return run_console(settings, booted.predictor)
 
     from bot.app import create_app
-    from bot.logs import configure_logging
 
-    configure_logging(settings.log_level)
-    app = create_app(settings, predictor)
+    app = create_app(settings, booted.predictor)
     _stop_on_sigterm()
     try:
         if settings.socket_mode:
-            from bot.socket_mode import run_socket_mode
+            from bot.runners.socket_mode import run_socket_mode
 
             run_socket_mode(app, settings)
         else:
-            from bot.server import serve
+            from bot.runners.http import serve
 
             serve(app, settings.host, settings.port)
     except KeyboardInterrupt:
         pass
     except OSError as err:  # e.g. the port is taken
-        return _fail(
+        return fail(
             f"cannot listen on {settings.host}:{settings.port} ({err}): set PORT to a free port"
         )
     return 0

@@ -1,7 +1,7 @@
 """What every listener needs, passed in rather than imported, plus the shared log line.
 
-Listeners get a ``Deps`` (settings, predictor, the record of seen events) when they are
-registered, so tests can hand them a fake predictor and a fresh record.
+Listeners get a ``Deps`` (settings, predictor) when they are registered, so tests can hand
+them a fake predictor.
 
 Logging rule: ids, surfaces, outcomes, timings and Slack error codes only; never message text.
 """
@@ -14,7 +14,6 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 
-from bot.dedupe import SeenEvents
 from bot.settings import Settings
 from model.prediction import Prediction, Predictor
 
@@ -27,7 +26,6 @@ class Deps:
 
     settings: Settings
     predictor: Predictor
-    seen: SeenEvents
 
     def predict(self, text: str) -> Prediction:
         """One text in, one prediction out (the predictor works in batches)."""

@@ -12,6 +12,7 @@ from typing import Any
 
 from bot.settings import Settings
 from model.prediction import POSITIVE, Prediction
+from model.verdict import Verdict
 
 Message = dict[str, Any]
 
@@ -28,20 +29,6 @@ def percent(confidence: float) -> str:
     """The confidence as a whole percentage; never claims 100% for a model's probability."""
     value = round(confidence * 100)
     return f"{min(value, 99) if confidence < 1 else 100}%"
-
-
-def knows_enough(prediction: Prediction, settings: Settings) -> bool:
-    """Does the model know enough of the words for its answer to mean anything?"""
-    if prediction.words <= 0 or prediction.known_words < settings.min_known_words:
-        return False
-    return prediction.known_words / prediction.words >= settings.min_known_share
-
-
-def is_confident(prediction: Prediction, settings: Settings) -> bool:
-    """Confident enough to react to, and based on enough known words."""
-    return prediction.confidence >= settings.confidence_threshold and knows_enough(
-        prediction, settings
-    )
 
 
 def reaction_for(prediction: Prediction, settings: Settings) -> str:
@@ -84,10 +71,11 @@ def result_message(
         lead = f"{quote_intro} \u201c{shown}\u201d: "
 
     known = f"{prediction.known_words} of {prediction.words} words known"
-    if prediction.words <= 0:
+    verdict = settings.verdict_rule.decide(prediction)
+    if verdict is Verdict.NO_WORDS:
         empty = no_words_message()
         return {"text": lead + empty["text"], "blocks": blocks + empty["blocks"]}
-    if not knows_enough(prediction, settings):
+    if verdict is Verdict.UNSURE:
         plain = (
             f"I can't tell: I only know {prediction.known_words} of the {prediction.words} "
             "words in that text. Try a longer sentence in plain English."
@@ -96,7 +84,7 @@ def result_message(
         return {"text": lead + plain, "blocks": blocks}
 
     label = prediction.label.capitalize()
-    if prediction.confidence < settings.confidence_threshold:
+    if verdict is Verdict.LEAN:
         label = f"Leaning {prediction.label}"
     emoji = reaction_for(prediction, settings)
     pct = percent(prediction.confidence)
@@ -121,7 +109,7 @@ def no_words_message() -> Message:
 
 def help_message(settings: Settings) -> Message:
     """Usage for ``/sentiment`` alone or ``/sentiment help``."""
-    cmd = settings.command
+    cmd = settings.sentiment_command
     lines = [
         f"*{cmd} TEXT* \u2014 is TEXT positive or negative? Only you see the answer.",
         f"*{cmd} --public TEXT* \u2014 the same, shared with the channel.",
@@ -129,7 +117,7 @@ def help_message(settings: Settings) -> Message:
         "*@mention me in a thread* \u2014 I judge the thread's first message.",
         "In channels I'm in, I react "
         f":{settings.positive_emoji}: or :{settings.negative_emoji}: to messages I'm at least "
-        f"{percent(settings.confidence_threshold)} sure about, and stay quiet about the rest.",
+        f"{percent(settings.reaction_threshold)} sure about, and stay quiet about the rest.",
     ]
     text = (
         f"Usage: {cmd} TEXT (only you see it), {cmd} --public TEXT (shared), or mention me "
@@ -142,7 +130,7 @@ def mention_help_message(settings: Settings) -> Message:
     """A bare mention outside a thread: nothing to judge, so say how to ask."""
     text = (
         "Mention me with some text (\u201c@me this is great\u201d), or mention me in a thread "
-        f"to judge its first message. {settings.command} TEXT answers privately."
+        f"to judge its first message. {settings.sentiment_command} TEXT answers privately."
     )
     return {"text": text, "blocks": [_section(escape(text))]}
 

@@ -12,10 +12,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from model.verdict import VerdictRule
+
 DEFAULT_SLACK_API_URL = "https://slack.com/api/"
-DEFAULT_MODEL_DIR = (
-    Path(__file__).resolve().parent.parent / "model" / "artifacts" / "imdb-sentiment-v1"
-)
 
 _TRUE = {"1", "true", "yes", "on"}
 _FALSE = {"0", "false", "no", "off", ""}
@@ -29,17 +28,17 @@ class SettingsError(ValueError):
 class Settings:
     """Everything the bot can be told; the defaults are the documented ones."""
 
-    bot_token: str = ""
-    signing_secret: str = ""
-    app_token: str = ""
+    slack_bot_token: str = ""
+    slack_signing_secret: str = ""
+    slack_app_token: str = ""
     slack_api_url: str = DEFAULT_SLACK_API_URL
     host: str = "0.0.0.0"
     port: int = 3000
     model_path: str = ""
-    command: str = "/sentiment"
+    sentiment_command: str = "/sentiment"
     # Reactions to channel messages.
     reactions_enabled: bool = True
-    confidence_threshold: float = 0.8
+    reaction_threshold: float = 0.8
     min_known_words: int = 3
     min_known_share: float = 0.5
     positive_emoji: str = "slightly_smiling_face"
@@ -52,44 +51,49 @@ class Settings:
     process_slack_retries: bool = False
     dedupe_ttl_seconds: int = 3600
     slack_timeout_seconds: float = 10.0
-    max_retry_wait_seconds: float = 30.0
+    slack_max_retry_wait_seconds: float = 30.0
     listener_threads: int = 8
     log_level: str = "INFO"
 
     @property
     def socket_mode(self) -> bool:
         """Socket Mode when an app-level token is given, HTTP mode otherwise."""
-        return bool(self.app_token)
+        return bool(self.slack_app_token)
 
     @property
     def has_slack_credentials(self) -> bool:
-        return bool(self.bot_token or self.app_token or self.signing_secret)
+        return bool(self.slack_bot_token or self.slack_app_token or self.slack_signing_secret)
 
     @property
-    def model_dir(self) -> Path:
-        return Path(self.model_path) if self.model_path else DEFAULT_MODEL_DIR
+    def verdict_rule(self) -> VerdictRule:
+        """The reaction rule these settings ask for (``REACTION_THRESHOLD``, ``MIN_KNOWN_*``)."""
+        return VerdictRule(
+            threshold=self.reaction_threshold,
+            min_known_words=self.min_known_words,
+            min_known_share=self.min_known_share,
+        )
 
     def validate_for_slack(self) -> None:
         """Check what a real Slack connection needs; raise ``SettingsError`` with the fix."""
-        if not self.bot_token:
+        if not self.slack_bot_token:
             raise SettingsError(
                 "SLACK_BOT_TOKEN is not set: copy the Bot User OAuth Token (xoxb-...) from your "
                 "Slack app's OAuth & Permissions page, or run `python -m bot --console` to try it "
                 "locally"
             )
-        if not self.bot_token.startswith("xoxb-"):
+        if not self.slack_bot_token.startswith("xoxb-"):
             raise SettingsError(
                 "SLACK_BOT_TOKEN must start with xoxb-: copy the Bot User OAuth Token from your "
                 "Slack app's OAuth & Permissions page (not a user or app-level token)"
             )
-        if self.app_token:
-            if not self.app_token.startswith("xapp-"):
+        if self.slack_app_token:
+            if not self.slack_app_token.startswith("xapp-"):
                 raise SettingsError(
                     "SLACK_APP_TOKEN must start with xapp-: create an app-level token with the "
                     "connections:write scope under Basic Information > App-Level Tokens, or unset "
                     "it to use HTTP mode"
                 )
-        elif not self.signing_secret:
+        elif not self.slack_signing_secret:
             raise SettingsError(
                 "SLACK_SIGNING_SECRET is not set: HTTP mode needs the Signing Secret from Basic "
                 "Information > App Credentials (or set SLACK_APP_TOKEN=xapp-... for Socket Mode)"
@@ -200,16 +204,16 @@ def settings_from_env(env: Mapping[str, str]) -> Settings:
         raise SettingsError(f"LOG_LEVEL must be DEBUG, INFO, WARNING or ERROR, not {level!r}")
     redis_url = _redis_url(env)
     settings = Settings(
-        bot_token=_text(env, "SLACK_BOT_TOKEN", ""),
-        signing_secret=_text(env, "SLACK_SIGNING_SECRET", ""),
-        app_token=_text(env, "SLACK_APP_TOKEN", ""),
+        slack_bot_token=_text(env, "SLACK_BOT_TOKEN", ""),
+        slack_signing_secret=_text(env, "SLACK_SIGNING_SECRET", ""),
+        slack_app_token=_text(env, "SLACK_APP_TOKEN", ""),
         slack_api_url=_api_url(env),
         host=_text(env, "HOST", "0.0.0.0") or "0.0.0.0",
         port=_number(env, "PORT", 3000, int, 0, 65535),
         model_path=_text(env, "MODEL_PATH", ""),
-        command=command,
+        sentiment_command=command,
         reactions_enabled=_bool(env, "REACTIONS_ENABLED", True),
-        confidence_threshold=_number(env, "REACTION_THRESHOLD", 0.8, float, 0.5, 1.0),
+        reaction_threshold=_number(env, "REACTION_THRESHOLD", 0.8, float, 0.5, 1.0),
         min_known_words=_number(env, "MIN_KNOWN_WORDS", 3, int, 0, 1000),
         min_known_share=_number(env, "MIN_KNOWN_SHARE", 0.5, float, 0.0, 1.0),
         positive_emoji=_emoji(env, "POSITIVE_EMOJI", "slightly_smiling_face"),
@@ -221,7 +225,9 @@ def settings_from_env(env: Mapping[str, str]) -> Settings:
         process_slack_retries=_process_retries(env, redis_url),
         dedupe_ttl_seconds=_number(env, "DEDUPE_TTL_SECONDS", 3600, int, 1, 7 * 24 * 3600),
         slack_timeout_seconds=_number(env, "SLACK_TIMEOUT_SECONDS", 10.0, float, 0.1, 120.0),
-        max_retry_wait_seconds=_number(env, "SLACK_MAX_RETRY_WAIT_SECONDS", 30.0, float, 0, 600),
+        slack_max_retry_wait_seconds=_number(
+            env, "SLACK_MAX_RETRY_WAIT_SECONDS", 30.0, float, 0, 600
+        ),
         listener_threads=_number(env, "LISTENER_THREADS", 8, int, 1, 256),
         log_level=level,
     )

@@ -15,9 +15,10 @@ from typing import Any
 
 from slack_bolt import Ack, App
 
-from bot import replies, slack_api
+from bot import replies
 from bot.deps import Deps, handling
-from bot.slack_text import clean, parse_command
+from bot.slack import web_api as slack_api
+from bot.slack.text import clean, parse_command
 
 
 def handle_command(body: Mapping[str, Any], deps: Deps) -> None:
@@ -65,7 +66,7 @@ def handle_command(body: Mapping[str, Any], deps: Deps) -> None:
 def register(app: App, deps: Deps) -> None:
     """Listen to the configured slash command (``SENTIMENT_COMMAND``, default ``/sentiment``)."""
 
-    @app.command(deps.settings.command)
+    @app.command(deps.settings.sentiment_command)
     def on_command(ack: Ack, body: dict) -> None:
         ack()
         handle_command(body, deps)

@@ -13,10 +13,11 @@ from typing import Any
 from slack_bolt import App, BoltContext
 from slack_sdk import WebClient
 
-from bot import replies, slack_api
+from bot import replies
 from bot.deps import Deps, Outcome, handling
-from bot.event_filters import ignore_reason, is_thread_reply
-from bot.slack_text import clean
+from bot.slack import web_api as slack_api
+from bot.slack.events import ignore_reason, is_thread_reply
+from bot.slack.text import clean
 
 
 def _thread_parent_text(

@@ -15,10 +15,12 @@ from typing import Any
 from slack_bolt import App, BoltContext
 from slack_sdk import WebClient
 
-from bot import replies, slack_api
+from bot import replies
 from bot.deps import Deps, handling
-from bot.event_filters import channel_type, ignore_reason, is_thread_reply
-from bot.slack_text import clean, mentions_user
+from bot.slack import web_api as slack_api
+from bot.slack.events import channel_type, ignore_reason, is_thread_reply
+from bot.slack.text import clean, mentions_user
+from model.verdict import Verdict
 
 REACTION_CHANNEL_TYPES = frozenset({"channel", "group"})
 
@@ -68,12 +70,13 @@ def handle_message(
             outcome.set("skipped", "no_words")
             return
         prediction = deps.predict(text)
-        if not replies.knows_enough(prediction, deps.settings):
+        verdict = deps.settings.verdict_rule.decide(prediction)
+        if verdict is Verdict.UNSURE or verdict is Verdict.NO_WORDS:
             outcome.set(
                 "no_reaction", f"few_known_words={prediction.known_words}/{prediction.words}"
             )
             return
-        if not replies.is_confident(prediction, deps.settings):
+        if verdict is Verdict.LEAN:
             outcome.set("no_reaction", f"confidence={prediction.confidence:.2f}")
             return
         emoji = replies.reaction_for(prediction, deps.settings)

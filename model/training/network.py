@@ -18,7 +18,7 @@ BASELINE_DROPOUT = (0.3, 0.2)
 W_INIT = 0.1
 
 
-def build_baseline(num_words: int = BASELINE_WORDS, compile: bool = True) -> keras.Model:
+def build_baseline(num_words: int = BASELINE_WORDS, compile: bool = True) -> keras.Model:  # noqa: A002
     """The classic Keras IMDB tutorial network, exactly: our yardstick."""
     inputs = keras.Input(shape=(num_words,), dtype="float32", name="multi_hot")
     x = keras.layers.Dense(BASELINE_UNITS, activation="relu")(inputs)

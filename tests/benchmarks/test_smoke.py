@@ -33,7 +33,8 @@ def positive(value) -> bool:
 def test_serving_never_imports_tensorflow():
     """The bot, its gunicorn entry point and the model load and predict without TF or Keras."""
     code = (
-        "import sys, json, bot, bot.app, bot.server, bot.wsgi, bot.redis_dedupe, model\n"
+        "import sys, json, bot, bot.app, bot.runners.http, bot.runners.wsgi, "
+        "bot.delivery.redis_record, model\n"
         "p = model.load_predictor()\n"
         "p.predict_one('I really loved this, great work team!')\n"
         "print(json.dumps(sorted(m for m in sys.modules\n"

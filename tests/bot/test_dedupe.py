@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import threading
 
-from bot.dedupe import MemorySeenEvents
+from bot.delivery.seen_events import MemorySeenEvents
 
 
 class Clock:

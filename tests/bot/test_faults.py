@@ -7,8 +7,8 @@ import time
 
 import pytest
 
-from bot import slack_payloads as payloads
-from bot.fake_slack import RESPONSE_URL_METHOD
+from bot.console import slack_requests as payloads
+from tests.helpers.fake_slack import RESPONSE_URL_METHOD
 from tests.helpers.slack_app import served_app
 
 BOT = "UBOT0001"
@@ -17,7 +17,7 @@ GOOD = "the demo was great and the team loved it"
 
 @pytest.fixture
 def s():
-    with served_app(slack_timeout_seconds=1.0, max_retry_wait_seconds=2.0) as served:
+    with served_app(slack_timeout_seconds=1.0, slack_max_retry_wait_seconds=2.0) as served:
         yield served
 
 

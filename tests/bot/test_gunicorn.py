@@ -2,7 +2,7 @@
 
 Each test starts a real gunicorn (two gthread workers) in a subprocess, on a free port, against
 the fake Slack in this process. Most use the keyword stand-in model through
-``keyword_application`` below (the real ``bot.wsgi.application()`` with ``load_model``
+``keyword_application`` below (the real ``bot.runners.wsgi.application()`` with ``load_model``
 replaced), so they run before the model artifact exists; the last one serves the shipped model.
 """
 
@@ -17,8 +17,8 @@ import urllib.request
 
 import pytest
 
-from bot import slack_payloads as payloads
-from bot.fake_slack import FakeSlack
+from bot.console import slack_requests as payloads
+from tests.helpers.fake_slack import FakeSlack
 from tests.helpers.slack_app import (
     REPO,
     bot_env,
@@ -34,12 +34,12 @@ BOT = "UBOT0001"
 
 
 def keyword_application():
-    """gunicorn factory for these tests: ``bot.wsgi.application()`` with the keyword model."""
-    import bot.startup
-    from bot import wsgi
+    """gunicorn factory for these tests: ``bot.runners.wsgi.application()``, keyword model."""
+    import bot.bootstrap
+    from bot.runners import wsgi
     from tests.helpers.slack_app import KeywordPredictor
 
-    bot.startup.load_model = lambda settings: KeywordPredictor()
+    bot.bootstrap.load_model = lambda settings: KeywordPredictor()
     return wsgi.application(env_file="none.env")
 
 

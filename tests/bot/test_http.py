@@ -12,8 +12,8 @@ import urllib.request
 
 import pytest
 
-from bot import slack_payloads as payloads
-from bot.fake_slack import RESPONSE_URL_METHOD
+from bot.console import slack_requests as payloads
+from tests.helpers.fake_slack import RESPONSE_URL_METHOD
 from tests.helpers.slack_app import SECRET, served_app
 
 BOT = "UBOT0001"  # the fake's auth.test user_id
@@ -368,7 +368,7 @@ GOOD = "the demo was great and the team loved it"
             {"thread_ts": "1.000001", "subtype": "thread_broadcast"},
             True,
         ),
-        ({"confidence_threshold": 0.995}, {}, False),
+        ({"reaction_threshold": 0.995}, {}, False),
         ({"min_known_words": 20}, {}, False),
         ({"channel_type_group": True}, {"channel": "G1", "channel_type": "group"}, True),
     ],
@@ -384,7 +384,9 @@ def test_reaction_settings(overrides, event_extra, reacts):
 
 
 def test_custom_emoji_and_command_name():
-    with served_app(positive_emoji="thumbsup", negative_emoji="thumbsdown", command="/mood") as s:
+    with served_app(
+        positive_emoji="thumbsup", negative_emoji="thumbsdown", sentiment_command="/mood"
+    ) as s:
         s.send_event(payloads.message_event(GOOD))
         s.send_event(payloads.message_event("this is terrible and awful"))
         s.command("this is great and good")

@@ -11,9 +11,9 @@ import logging
 
 import pytest
 
-from bot import slack_payloads as payloads
-from bot.fake_slack import RESPONSE_URL_METHOD
+from bot.console import slack_requests as payloads
 from bot.logs import configure_logging
+from tests.helpers.fake_slack import RESPONSE_URL_METHOD
 from tests.helpers.slack_app import served_app, socket_mode_app
 
 PHRASE = "quokka marmalade sunrise"

@@ -15,9 +15,9 @@ from pathlib import Path
 
 import pytest
 
-from bot.fake_slack import FakeSlack
+from bot.bootstrap import StartupError, check_slack_auth, load_model
 from bot.settings import Settings
-from bot.startup import StartupError, check_slack_auth, load_model
+from tests.helpers.fake_slack import FakeSlack
 from tests.helpers.slack_app import check_http_bot_process
 
 REPO = Path(__file__).resolve().parents[2]
@@ -83,7 +83,7 @@ def test_dotenv_file_is_read(tmp_path):
 
 def test_unreachable_slack_api_is_one_actionable_error():
     settings = Settings(
-        bot_token="xoxb-1", signing_secret="s", slack_api_url="http://127.0.0.1:9/api/"
+        slack_bot_token="xoxb-1", slack_signing_secret="s", slack_api_url="http://127.0.0.1:9/api/"
     )
     with pytest.raises(StartupError) as info:
         check_slack_auth(settings)
@@ -95,7 +95,9 @@ def test_unreachable_slack_api_is_one_actionable_error():
 def test_rejected_token_is_one_actionable_error():
     with FakeSlack() as fake:
         fake.fail("auth.test", error="invalid_auth")
-        settings = Settings(bot_token="xoxb-1", signing_secret="s", slack_api_url=fake.base_url)
+        settings = Settings(
+            slack_bot_token="xoxb-1", slack_signing_secret="s", slack_api_url=fake.base_url
+        )
         with pytest.raises(StartupError, match=r"Slack rejected SLACK_BOT_TOKEN \(invalid_auth\)"):
             check_slack_auth(settings)
         assert fake.calls("auth.test")[0].token == "xoxb-1"
@@ -103,7 +105,9 @@ def test_rejected_token_is_one_actionable_error():
 
 def test_accepted_token_returns_the_bot_identity():
     with FakeSlack() as fake:
-        settings = Settings(bot_token="xoxb-1", signing_secret="s", slack_api_url=fake.base_url)
+        settings = Settings(
+            slack_bot_token="xoxb-1", slack_signing_secret="s", slack_api_url=fake.base_url
+        )
         assert check_slack_auth(settings)["user_id"] == fake.bot_user_id
 
 
@@ -114,8 +118,8 @@ def test_missing_model_artifact_is_one_actionable_error(tmp_path):
 
 
 LAUNCH_WITH_KEYWORD_MODEL = (
-    "import sys, bot.startup, tests.helpers.slack_app;"
-    "bot.startup.load_model = lambda settings: tests.helpers.slack_app.KeywordPredictor();"
+    "import sys, bot.bootstrap, tests.helpers.slack_app;"
+    "bot.bootstrap.load_model = lambda settings: tests.helpers.slack_app.KeywordPredictor();"
     "from bot.__main__ import main; sys.exit(main())"
 )
 
@@ -134,7 +138,7 @@ def test_http_mode_process_end_to_end(tmp_path):
 
 def test_import_bot_is_light():
     code = (
-        "import sys, bot, bot.app, bot.slack_text, bot.replies, bot.settings;"
+        "import sys, bot, bot.app, bot.slack.text, bot.replies, bot.settings;"
         "heavy = [m for m in ('numpy', 'model.predictor', 'tensorflow') if m in sys.modules];"
         "print(heavy)"
     )
@@ -146,7 +150,7 @@ def test_import_bot_is_light():
 
 def test_slack_text_needs_no_sdk():
     code = (
-        "import sys, bot.slack_text;"
+        "import sys, bot.slack.text;"
         "print([m for m in sys.modules if m.startswith(('slack_sdk', 'slack_bolt', 'numpy'))])"
     )
     result = subprocess.run(
@@ -156,15 +160,16 @@ def test_slack_text_needs_no_sdk():
 
 
 def test_wsgi_factory_for_gunicorn(tmp_path, monkeypatch):
-    """`bot.server:wsgi_from_env()` builds the same HTTP app from the environment."""
+    """`bot.runners.wsgi:application()` builds the same HTTP app from the environment."""
     import threading
 
-    import bot.startup
-    from bot import slack_payloads as payloads
-    from bot.server import make_http_server, wsgi_from_env
+    import bot.bootstrap
+    from bot.console import slack_requests as payloads
+    from bot.runners.http import make_http_server
+    from bot.runners.wsgi import application
     from tests.helpers.slack_app import KeywordPredictor, post_signed
 
-    monkeypatch.setattr(bot.startup, "load_model", lambda settings: KeywordPredictor())
+    monkeypatch.setattr(bot.bootstrap, "load_model", lambda settings: KeywordPredictor())
     with FakeSlack() as fake:
         for name, value in {
             "SLACK_BOT_TOKEN": "xoxb-gunicorn",
@@ -176,7 +181,7 @@ def test_wsgi_factory_for_gunicorn(tmp_path, monkeypatch):
         root = logging.getLogger()
         saved = list(root.handlers), root.level
         try:
-            wsgi = wsgi_from_env(env_file=str(tmp_path / "none.env"))
+            wsgi = application(env_file=str(tmp_path / "none.env"))
         finally:
             root.handlers[:] = saved[0]
             root.setLevel(saved[1])
@@ -198,19 +203,21 @@ def test_wsgi_factory_for_gunicorn(tmp_path, monkeypatch):
             server.server_close()
 
 
-def test_wsgi_factory_refuses_socket_mode(monkeypatch, tmp_path):
-    from bot.server import wsgi_from_env
-    from bot.settings import SettingsError
+def test_wsgi_factory_refuses_socket_mode(monkeypatch, tmp_path, capsys):
+    from bot.runners.wsgi import application
 
     monkeypatch.setenv("SLACK_BOT_TOKEN", "xoxb-1")
     monkeypatch.setenv("SLACK_APP_TOKEN", "xapp-1")
-    with pytest.raises(SettingsError, match="Socket Mode runs with `python -m bot`"):
-        wsgi_from_env(env_file=str(tmp_path / "none.env"))
+    with pytest.raises(SystemExit) as info:
+        application(env_file=str(tmp_path / "none.env"))
+    assert info.value.code == 2
+    (line,) = capsys.readouterr().err.splitlines()
+    assert line.startswith("error: SLACK_APP_TOKEN is set: Socket Mode runs with `python -m bot`")
 
 
 def test_socket_mode_process_end_to_end(tmp_path):
     """`python -m bot` with SLACK_APP_TOKEN connects over Socket Mode and answers through it."""
-    from bot import slack_payloads as payloads
+    from bot.console import slack_requests as payloads
     from tests.helpers.slack_app import SocketSlack, bot_env
 
     ws = SocketSlack()

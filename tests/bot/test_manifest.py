@@ -12,7 +12,7 @@ MANIFEST = json.loads((Path(__file__).resolve().parents[2] / "slack_manifest.jso
 
 def test_slash_command_matches_the_default_setting():
     (command,) = MANIFEST["features"]["slash_commands"]
-    assert command["command"] == Settings().command
+    assert command["command"] == Settings().sentiment_command
     # Escaped mentions and channels arrive as <@U..>/<#C..> tokens, which the cleaner removes.
     assert command["should_escape"] is True
 

@@ -12,10 +12,10 @@ from pathlib import Path
 
 import pytest
 
-from bot import slack_payloads as payloads
-from bot.fake_slack import RESPONSE_URL_METHOD
-from bot.settings import DEFAULT_MODEL_DIR
+from bot.console import slack_requests as payloads
+from model.artifact import DEFAULT_ARTIFACT as DEFAULT_MODEL_DIR
 from model.prediction import Prediction
+from tests.helpers.fake_slack import RESPONSE_URL_METHOD
 from tests.helpers.slack_app import bot_env, check_http_bot_process, served_app
 
 REPO = Path(__file__).resolve().parents[2]

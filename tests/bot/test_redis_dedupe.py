@@ -17,11 +17,12 @@ from contextlib import contextmanager
 
 import pytest
 
-from bot import slack_payloads as payloads
-from bot.dedupe import MemorySeenEvents, seen_events_for
-from bot.fake_slack import FakeSlack
-from bot.redis_dedupe import KEY_PREFIX, RedisSeenEvents, make_redis_client
+from bot.console import slack_requests as payloads
+from bot.delivery.records import seen_events_for
+from bot.delivery.redis_record import KEY_PREFIX, RedisSeenEvents, make_redis_client
+from bot.delivery.seen_events import MemorySeenEvents
 from bot.settings import settings_from_env
+from tests.helpers.fake_slack import FakeSlack
 from tests.helpers.slack_app import bot_env, bot_process, free_port, post_signed
 
 REDIS_SERVER = shutil.which("redis-server")
@@ -138,7 +139,7 @@ def test_two_replicas_one_winner(redis_url):
 
 @needs_redis
 def test_outage_falls_back_to_the_local_record_and_recovers(caplog):
-    caplog.set_level(logging.INFO, logger="bot.dedupe")
+    caplog.set_level(logging.INFO, logger="bot.delivery.seen_events")
     port = free_port()
     clock = Clock()
     seen = RedisSeenEvents(f"redis://127.0.0.1:{port}/0", prefix="t3:", retry_after=5, clock=clock)
@@ -146,7 +147,6 @@ def test_outage_falls_back_to_the_local_record_and_recovers(caplog):
     assert seen.first_time("EvA")
     assert not seen.first_time("EvA")
     assert seen.first_time("EvB")
-    assert not seen.ping()
     warnings = [r for r in caplog.records if "dedupe_store_unavailable" in r.getMessage()]
     assert len(warnings) == 1  # logged once per outage, not once per event
     assert "127.0.0.1" not in warnings[0].getMessage()  # no URL (it can carry a password)
@@ -174,8 +174,8 @@ def test_a_broken_redis_never_slows_every_ack():
 # --- two app processes sharing one Redis -------------------------------------------------------
 
 KEYWORD_BOT = (
-    "import sys, bot.startup, tests.helpers.slack_app; "
-    "bot.startup.load_model = lambda settings: tests.helpers.slack_app.KeywordPredictor(); "
+    "import sys, bot.bootstrap, tests.helpers.slack_app; "
+    "bot.bootstrap.load_model = lambda settings: tests.helpers.slack_app.KeywordPredictor(); "
     "from bot.__main__ import main; sys.exit(main(['--env-file', 'none.env']))"
 )
 

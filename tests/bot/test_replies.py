@@ -53,11 +53,6 @@ def test_too_few_known_words_says_so_instead_of_a_guess():
     assert "97%" not in message["text"] and "Positive" not in message["text"]
 
 
-def test_low_share_of_known_words_is_not_enough():
-    assert not replies.knows_enough(pred(known=4, words=10), SETTINGS)
-    assert replies.knows_enough(pred(known=5, words=10), SETTINGS)
-
-
 def test_no_words_at_all():
     message = replies.result_message(pred(known=0, words=0), SETTINGS)
     assert "no words" in message["text"]
@@ -86,13 +81,18 @@ def test_percent(confidence, shown):
     assert replies.percent(confidence) == shown
 
 
-def test_is_confident_needs_threshold_and_known_words():
-    assert replies.is_confident(pred(confidence=0.8), SETTINGS)
-    assert not replies.is_confident(pred(confidence=0.79), SETTINGS)
-    assert not replies.is_confident(pred(confidence=0.99, known=2, words=2), SETTINGS)
+def test_below_the_threshold_is_only_leaning():
+    message = replies.result_message(pred(confidence=0.79), SETTINGS)
+    assert message["text"].startswith("Leaning positive, 79% confident")
+
+
+def test_settings_thresholds_drive_the_wording():
+    strict = Settings(reaction_threshold=0.95)
+    assert replies.result_message(pred(confidence=0.9), strict)["text"].startswith("Leaning")
+    assert replies.result_message(pred(confidence=0.96), strict)["text"].startswith("Positive")
 
 
 def test_help_mentions_public_flag_and_command_name():
-    message = replies.help_message(Settings(command="/mood"))
+    message = replies.help_message(Settings(sentiment_command="/mood"))
     assert "/mood --public TEXT" in message["text"]
     assert "/mood TEXT" in block_texts(message)[0]

@@ -11,7 +11,7 @@ def test_defaults():
     s = settings_from_env({})
     assert s == Settings()
     assert s.slack_api_url == DEFAULT_SLACK_API_URL
-    assert (s.port, s.confidence_threshold, s.min_known_words) == (3000, 0.8, 3)
+    assert (s.port, s.reaction_threshold, s.min_known_words) == (3000, 0.8, 3)
     assert (s.positive_emoji, s.negative_emoji) == (
         "slightly_smiling_face",
         "slightly_frowning_face",
@@ -39,10 +39,10 @@ def test_values_are_parsed():
         }
     )
     assert s.slack_api_url == "http://127.0.0.1:9/api/"  # trailing slash added
-    assert s.port == 8080 and s.confidence_threshold == 0.9 and s.min_known_words == 5
+    assert s.port == 8080 and s.reaction_threshold == 0.9 and s.min_known_words == 5
     assert (s.positive_emoji, s.negative_emoji) == ("thumbsup", "thumbsdown")
     assert s.reaction_channels == {"C1", "C2"} and s.reaction_channels_deny == {"G3"}
-    assert not s.react_in_threads and not s.reactions_enabled and s.command == "/mood"
+    assert not s.react_in_threads and not s.reactions_enabled and s.sentiment_command == "/mood"
     assert not s.socket_mode
 
 
@@ -94,7 +94,7 @@ def test_env_file_is_read_and_real_environment_wins(tmp_path, monkeypatch):
     monkeypatch.setenv("PORT", "5000")
     monkeypatch.delenv("REACTION_THRESHOLD", raising=False)
     s = settings_from_env(load_env(env_file))
-    assert s.port == 5000 and s.confidence_threshold == 0.85
+    assert s.port == 5000 and s.reaction_threshold == 0.85
 
 
 def test_env_example_documents_every_setting():

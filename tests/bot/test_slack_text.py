@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from bot.slack_text import clean, mentions_user, parse_command, unescape
+from bot.slack.text import clean, mentions_user, parse_command, unescape
 
 
 @pytest.mark.parametrize(

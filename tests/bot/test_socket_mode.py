@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import pytest
 
-from bot import slack_payloads as payloads
-from bot.fake_slack import RESPONSE_URL_METHOD
+from bot.console import slack_requests as payloads
+from tests.helpers.fake_slack import RESPONSE_URL_METHOD
 from tests.helpers.slack_app import socket_mode_app
 
 BOT = "UBOT0001"

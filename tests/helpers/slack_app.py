@@ -26,14 +26,14 @@ from typing import Any
 
 from websockets.sync.server import serve
 
-from bot import slack_payloads as payloads
 from bot.app import ListenerPool, create_app
-from bot.dedupe import MemorySeenEvents
-from bot.fake_slack import FakeSlack
-from bot.server import create_wsgi_app, make_http_server
+from bot.console import slack_requests as payloads
+from bot.delivery.seen_events import MemorySeenEvents
+from bot.runners.http import create_wsgi_app, make_http_server
 from bot.settings import Settings
-from bot.slack_api import make_web_client
+from bot.slack.web_api import make_web_client
 from model.prediction import NEGATIVE, POSITIVE, Prediction
+from tests.helpers.fake_slack import FakeSlack
 
 POSITIVE_WORDS = frozenset(
     "great love loved excellent wonderful happy amazing fantastic good best brilliant".split()
@@ -82,11 +82,11 @@ class KeywordPredictor:
 def make_settings(fake: FakeSlack, **overrides) -> Settings:
     """Settings for a test app on the fake Web API (short timeouts, small retry caps)."""
     base = Settings(
-        bot_token="xoxb-test-token",
-        signing_secret=SECRET,
+        slack_bot_token="xoxb-test-token",
+        slack_signing_secret=SECRET,
         slack_api_url=fake.base_url,
         slack_timeout_seconds=2.0,
-        max_retry_wait_seconds=2.0,
+        slack_max_retry_wait_seconds=2.0,
         listener_threads=4,
     )
     return replace(base, **overrides)
@@ -109,7 +109,7 @@ class Served:
         """POST a request (signed unless ``headers`` carries its own signature)."""
         all_headers = {"Content-Type": content_type}
         if headers is None or "X-Slack-Signature" not in headers:
-            all_headers.update(payloads.sign(self.settings.signing_secret, body))
+            all_headers.update(payloads.sign(self.settings.slack_signing_secret, body))
         all_headers.update(headers or {})
         request = urllib.request.Request(
             self.url + "/slack/events", data=body.encode(), headers=all_headers, method="POST"
@@ -128,7 +128,10 @@ class Served:
     def command(self, text: str, **kwargs) -> tuple[int, str]:
         """Invoke the slash command as Slack's form-encoded POST would."""
         fields = payloads.slash_command(
-            text, response_url=self.fake.response_url(), command=self.settings.command, **kwargs
+            text,
+            response_url=self.fake.response_url(),
+            command=self.settings.sentiment_command,
+            **kwargs,
         )
         return self.post(payloads.form_body(fields), "application/x-www-form-urlencoded")
 
@@ -234,11 +237,13 @@ class SocketSlack:
 @contextmanager
 def socket_mode_app(**overrides) -> Iterator[tuple[SocketSlack, FakeSlack, ListenerPool]]:
     """The app connected through Bolt's real Socket Mode handler to a local WebSocket server."""
-    from bot.socket_mode import make_socket_mode_handler
+    from bot.runners.socket_mode import make_socket_mode_handler
 
     ws = SocketSlack()
     with FakeSlack(socket_url=f"ws://127.0.0.1:{ws.port}/link/?ticket=t-1") as fake:
-        settings = make_settings(fake, app_token="xapp-1-test", signing_secret="", **overrides)
+        settings = make_settings(
+            fake, slack_app_token="xapp-1-test", slack_signing_secret="", **overrides
+        )
         pool = ListenerPool(max_workers=2)
         app = create_app(
             settings, KeywordPredictor(), make_web_client(settings), listener_pool=pool

@@ -21,9 +21,9 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from bot.dedupe import MemorySeenEvents
+from bot.delivery.seen_events import MemorySeenEvents
 
-log = logging.getLogger("bot.dedupe")
+log = logging.getLogger("bot.delivery.seen_events")
 
 KEY_PREFIX = "sentiment-bot:event:"
 TIMEOUT_SECONDS = 0.5  # connect and command timeout: an ack must not wait on a sick Redis
@@ -96,17 +96,6 @@ class RedisSeenEvents:
         if self._down:
             self._came_back()
         return bool(stored)
-
-    def ping(self) -> bool:
-        """Whether Redis answers now; logs the outage if not. For a startup check."""
-        try:
-            self._redis().ping()
-        except Exception as err:  # noqa: BLE001
-            self._went_down(err)
-            return False
-        if self._down:
-            self._came_back()
-        return True
 
     def close(self) -> None:
         """Close the client's connections (the record itself lives on in Redis)."""

@@ -1,6 +1,7 @@
 """The production HTTP entry point: the bot under gunicorn (``gunicorn -c gunicorn.conf.py``).
 
-``application()`` is the factory gunicorn calls (``bot.wsgi:application()``): the same app as
+``application()`` is the factory gunicorn calls (``bot.runners.wsgi:application()``): the same
+app as
 ``python -m bot`` in HTTP mode, ``POST /slack/events`` and ``GET /healthz``. Bolt acks an event
 *before* its listener runs on the app's thread pool, so when gunicorn stops a worker on SIGTERM
 its in-flight requests are long answered while the listener work (the model, the reaction)
@@ -11,28 +12,25 @@ before the worker process exits.
 from __future__ import annotations
 
 import logging
-import sys
 import time
 
-from bot.app import ListenerPool, listener_pool
-from bot.server import WsgiApp, create_wsgi_app
+from bot.app import listener_pool
+from bot.listener_pool import ListenerPool
+from bot.runners.http import WsgiApp, create_wsgi_app
 
-log = logging.getLogger("bot.wsgi")
+log = logging.getLogger("bot.runners.wsgi")
 
 _pools: list[ListenerPool] = []
 
 
 def application(env_file: str = ".env") -> WsgiApp:
-    """Build the app from the environment; a setup problem exits 2 with one line on stderr."""
-    from bot.server import app_from_env
-    from bot.settings import SettingsError
-    from bot.startup import StartupError
+    """Build the HTTP-mode app from the environment; a setup problem exits 2 with one line."""
+    from bot.app import create_app
+    from bot.bootstrap import bootstrap, exit_on_setup_error
 
-    try:
-        app = app_from_env(env_file)
-    except (SettingsError, StartupError) as err:
-        print(f"error: {err}", file=sys.stderr, flush=True)
-        raise SystemExit(2) from None
+    with exit_on_setup_error():
+        booted = bootstrap(env_file, http_only=True)
+    app = create_app(booted.settings, booted.predictor)
     _pools.append(listener_pool(app))
     return create_wsgi_app(app)
 

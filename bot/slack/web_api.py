@@ -96,7 +96,9 @@ class CappedRateLimitRetryHandler(RateLimitErrorRetryHandler):
 def retry_handlers(settings: Settings) -> list[RetryHandler]:
     """The retry policy shared by the Web API client and the response_url client."""
     return [
-        CappedRateLimitRetryHandler(max_retry_count=2, max_wait=settings.max_retry_wait_seconds),
+        CappedRateLimitRetryHandler(
+            max_retry_count=2, max_wait=settings.slack_max_retry_wait_seconds
+        ),
         ServerErrorRetryHandler(max_retry_count=1),
         ConnectionErrorRetryHandler(max_retry_count=1),
     ]
@@ -105,7 +107,7 @@ def retry_handlers(settings: Settings) -> list[RetryHandler]:
 def make_web_client(settings: Settings, token: str | None = None) -> WebClient:
     """A WebClient on ``SLACK_API_URL`` with the bot token, a timeout and the retry policy."""
     return WebClient(
-        token=token if token is not None else settings.bot_token,
+        token=token if token is not None else settings.slack_bot_token,
         base_url=settings.slack_api_url,
         timeout=max(1, round(settings.slack_timeout_seconds)),
         retry_handlers=retry_handlers(settings),

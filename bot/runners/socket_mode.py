@@ -14,14 +14,14 @@ from slack_bolt.adapter.socket_mode import SocketModeHandler
 
 from bot.settings import Settings
 
-log = logging.getLogger("bot.socket_mode")
+log = logging.getLogger("bot.runners.socket_mode")
 
 
 def make_socket_mode_handler(app: App, settings: Settings) -> SocketModeHandler:
     """A Socket Mode handler on ``SLACK_APP_TOKEN``; then ``connect()`` or ``start()`` it."""
     return SocketModeHandler(
         app,
-        app_token=settings.app_token,
+        app_token=settings.slack_app_token,
         logger=logging.getLogger("bot.slack_sdk"),
     )
 

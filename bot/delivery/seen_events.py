@@ -5,8 +5,10 @@ Mode envelope can arrive again after a reconnect. The app asks ``first_time(key)
 delivery (key: the ``event_id``) and handles it only on True.
 
 ``SeenEvents`` is the seam: the in-process ``MemorySeenEvents`` serves one process; with
-``REDIS_URL`` set, ``bot.redis_dedupe.RedisSeenEvents`` shares the record between every worker
-and replica (``seen_events_for`` picks one) without touching the listeners.
+``REDIS_URL`` set, ``bot.delivery.redis_record.RedisSeenEvents`` shares the record between
+every worker
+and replica (``bot.delivery.records.seen_events_for`` picks one) without touching the
+listeners.
 """
 
 from __future__ import annotations
@@ -66,12 +68,3 @@ class MemorySeenEvents:
             if expires > now:
                 break
             del seen[key]
-
-
-def seen_events_for(redis_url: str, ttl_seconds: int) -> SeenEvents:
-    """The shared Redis record when ``redis_url`` is set, else this process's own record."""
-    if not redis_url:
-        return MemorySeenEvents(ttl_seconds=ttl_seconds)
-    from bot.redis_dedupe import RedisSeenEvents
-
-    return RedisSeenEvents(redis_url, ttl_seconds)

@@ -1,20 +1,15 @@
-"""A fake Slack Web API on 127.0.0.1: records every call and can be told to fail.
+"""A fake Slack Web API on 127.0.0.1 that records every call and answers like Slack.
 
-The console points the bot at it to show what the bot would post, and the tests point the bot
-at it to check what was posted, so neither ever talks to Slack. It answers the methods the bot
-uses (``auth.test``, ``chat.postMessage``, ``chat.postEphemeral``, ``reactions.add``,
-``conversations.replies``, ``apps.connections.open``) under ``/api/``, and slash-command
-``response_url`` posts under ``/response/``. ``fail()`` queues failures: Slack error codes,
-429 with ``Retry-After``, 5xx, or a slow answer that makes the client time out.
+The console points the bot at it to show what the bot would post, so trying the bot needs no
+Slack. It answers the methods the bot calls (``auth.test``, ``chat.postMessage``,
+``reactions.add``, ``conversations.replies``, ``apps.connections.open``) under ``/api/``, and
+slash-command ``response_url`` posts under ``/response/``. Tests and the benchmark build on it
+(failure injection and call statistics live with them, through ``intercept``).
 
 Use it as a context manager::
 
     with FakeSlack() as slack:
         client = WebClient(token="xoxb-test", base_url=slack.base_url)
-
-or as its own process (the benchmark does, so the fake never competes with the bot for the GIL):
-``python -m bot.fake_slack [--port N]`` prints its base URL on the first line of stdout and
-serves until SIGTERM; ``GET /_fake/stats`` answers per-method call counts as JSON.
 """
 
 from __future__ import annotations
@@ -23,14 +18,12 @@ import itertools
 import json
 import threading
 import time
-from collections import deque
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
 RESPONSE_URL_METHOD = "response_url"
-STATS_PATH = "/_fake/stats"
 
 
 @dataclass(frozen=True)
@@ -50,15 +43,13 @@ class Call:
         return self.status == 200 and self.error is None
 
 
-@dataclass
-class Failure:
-    """A queued failure for one method: HTTP status, Slack error code, Retry-After, delay."""
+@dataclass(frozen=True)
+class Reply:
+    """An answer to send instead of Slack's usual one: status, JSON (or raw text) body, headers."""
 
     status: int = 200
-    error: str | None = None
-    retry_after: int | None = None
-    delay: float = 0.0
-    times: int = 1
+    body: dict[str, Any] | str = "ok"
+    headers: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass
@@ -101,7 +92,6 @@ class FakeSlack:
         self.socket_url = socket_url
         self.on_call = on_call
         self._calls: list[Call] = []
-        self._failures: dict[str, deque[Failure]] = {}
         self._messages: dict[tuple[str, str], _Message] = {}
         self._reactions: set[tuple[str, str, str]] = set()
         self._ts = itertools.count(1)
@@ -159,30 +149,6 @@ class FakeSlack:
 
     # -- test and console controls ----------------------------------------------------------
 
-    def fail(
-        self,
-        method: str,
-        *,
-        status: int = 200,
-        error: str | None = None,
-        retry_after: int | None = None,
-        delay: float = 0.0,
-        times: int = 1,
-    ) -> None:
-        """Make the next ``times`` calls to ``method`` fail.
-
-        ``status=200, error="not_in_channel"`` is a Slack error; ``status=429`` a rate limit
-        (with ``retry_after`` seconds); ``status=500`` a server error; ``delay`` answers late.
-        """
-        if status == 429 and error is None:
-            error = "ratelimited"
-        with self._cond:
-            self._failures.setdefault(method, deque()).append(
-                Failure(
-                    status=status, error=error, retry_after=retry_after, delay=delay, times=times
-                )
-            )
-
     def add_message(
         self,
         channel: str,
@@ -223,36 +189,18 @@ class FakeSlack:
                 self._cond.wait(remaining)
 
     def clear(self) -> None:
-        """Forget recorded calls and queued failures (stored messages stay)."""
+        """Forget recorded calls (stored messages stay)."""
         with self._cond:
             self._calls.clear()
-            self._failures.clear()
 
     # -- request handling -------------------------------------------------------------------
 
-    def stats(self) -> dict[str, Any]:
-        """Per method: calls, successful calls, and the first and last call's time (epoch s)."""
-        out: dict[str, dict[str, Any]] = {}
-        with self._cond:
-            for call in self._calls:
-                entry = out.setdefault(
-                    call.method, {"calls": 0, "ok": 0, "first_at": call.at, "last_at": call.at}
-                )
-                entry["calls"] += 1
-                entry["ok"] += call.ok
-                entry["last_at"] = call.at
-        return out
+    def intercept(self, method: str, params: dict[str, Any]) -> Reply | None:
+        """A different answer for this call, or None to answer like Slack (tests override it)."""
+        return None
 
     def _handle(self, request: BaseHTTPRequestHandler) -> None:
         split = urlsplit(request.path)
-        if split.path == STATS_PATH:
-            payload = json.dumps(self.stats()).encode()
-            request.send_response(200)
-            request.send_header("Content-Type", "application/json")
-            request.send_header("Content-Length", str(len(payload)))
-            request.end_headers()
-            request.wfile.write(payload)
-            return
         length = int(request.headers.get("Content-Length") or 0)
         raw = request.rfile.read(length) if length else b""
         params: dict[str, Any] = dict(parse_qsl(split.query))
@@ -275,26 +223,19 @@ class FakeSlack:
         else:
             method = split.path
 
-        failure = self._next_failure(method)
-        if failure is not None and failure.delay:
-            time.sleep(failure.delay)
-        if failure is not None and (failure.status != 200 or failure.error):
-            status = failure.status
-            body: dict[str, Any] | str = {"ok": False, "error": failure.error or f"http_{status}"}
-            if status >= 500:
-                body = "<html><body>Slack is having trouble</body></html>"
-            headers = {"Retry-After": str(failure.retry_after)} if failure.retry_after else {}
+        override = self.intercept(method, params)
+        if override is not None:
+            status, body, headers = override.status, override.body, override.headers
         elif method == RESPONSE_URL_METHOD:
             status, body, headers = 200, "ok", {}
         else:
-            status, headers = 200, {}
-            body = self._answer(method, params, token)
+            status, body, headers = 200, self._answer(method, params, token), {}
 
         error = None
-        if status != 200:
-            error = (failure.error if failure else None) or f"http_{status}"
-        elif isinstance(body, dict) and not body.get("ok"):
-            error = body.get("error")
+        if isinstance(body, dict) and not body.get("ok"):
+            error = body.get("error") or f"http_{status}"
+        elif status != 200:
+            error = f"http_{status}"
         call = Call(method, params, token, status, error, split.path, time.time())
         # Record before answering, so a caller that has its answer always finds the call.
         with self._cond:
@@ -314,17 +255,6 @@ class FakeSlack:
             request.wfile.write(payload)
         except OSError:
             pass  # the client gave up (a timeout test); the call is still recorded
-
-    def _next_failure(self, method: str) -> Failure | None:
-        with self._cond:
-            queue = self._failures.get(method)
-            if not queue:
-                return None
-            failure = queue[0]
-            failure.times -= 1
-            if failure.times <= 0:
-                queue.popleft()
-            return failure
 
     def _next_ts(self) -> str:
         return f"{int(time.time())}.{next(self._ts):06d}"
@@ -366,10 +296,6 @@ class FakeSlack:
                 "bot_id": self.bot_id,
             }
             return {"ok": True, "channel": channel, "ts": ts, "message": message}
-        if method == "chat.postEphemeral":
-            if not params.get("channel") or not params.get("user"):
-                return {"ok": False, "error": "channel_not_found"}
-            return {"ok": True, "message_ts": self._next_ts()}
         if method == "reactions.add":
             key = (params.get("channel"), params.get("timestamp"), params.get("name"))
             if not all(key):
@@ -401,29 +327,3 @@ class FakeSlack:
                 return {"ok": False, "error": "invalid_auth"}
             return {"ok": True, "url": self.socket_url}
         return {"ok": False, "error": "unknown_method"}
-
-
-def main(argv: list[str] | None = None) -> int:
-    """Serve a fake Slack until SIGTERM or Ctrl-C; print the base URL first."""
-    import argparse
-    import signal
-
-    parser = argparse.ArgumentParser(prog="python -m bot.fake_slack", description=__doc__)
-    parser.add_argument("--port", type=int, default=0, help="port on 127.0.0.1 (0: any free)")
-    args = parser.parse_args(argv)
-    fake = FakeSlack()
-    fake.start(port=args.port)
-    stop = threading.Event()
-    signal.signal(signal.SIGTERM, lambda *_: stop.set())
-    print(fake.base_url, flush=True)
-    try:
-        while not stop.wait(0.5):
-            pass
-    except KeyboardInterrupt:
-        pass
-    fake.stop()
-    return 0
-
-
-if __name__ == "__main__":
-    raise SystemExit(main())

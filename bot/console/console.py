@@ -23,11 +23,11 @@ from typing import TextIO
 
 from slack_bolt import BoltRequest
 
-from bot import slack_payloads as payloads
-from bot.app import ListenerPool, create_app
-from bot.fake_slack import RESPONSE_URL_METHOD, Call, FakeSlack
+from bot.app import create_app
+from bot.console import slack_requests as payloads
+from bot.console.fake_slack import RESPONSE_URL_METHOD, Call, FakeSlack
+from bot.listener_pool import ListenerPool
 from bot.settings import Settings
-from bot.startup import StartupError, load_model
 from model.prediction import Predictor
 
 CHANNEL = "C0CONSOLE"
@@ -56,9 +56,9 @@ class Console:
         self.secret = secrets.token_hex(16)
         self.settings = dataclasses.replace(
             settings,
-            bot_token="xoxb-console",
-            app_token="",
-            signing_secret=self.secret,
+            slack_bot_token="xoxb-console",
+            slack_app_token="",
+            slack_signing_secret=self.secret,
             slack_api_url=fake.base_url,
         )
         self.pool = ListenerPool(max_workers=2)
@@ -95,7 +95,7 @@ class Console:
             )
             status = self._dispatch(payloads.form_body(fields), "application/x-www-form-urlencoded")
             if status == 404:
-                self._say(f"(no such command here; try {self.settings.command} help)")
+                self._say(f"(no such command here; try {self.settings.sentiment_command} help)")
                 return
             kind = "command"
         elif _MENTION.search(line):
@@ -185,19 +185,13 @@ def _configure_console_logging(out: TextIO) -> None:
 
 def run_console(
     settings: Settings,
-    predictor: Predictor | None = None,
+    predictor: Predictor,
     stdin: TextIO | None = None,
     out: TextIO | None = None,
 ) -> int:
     """Run the console until ``quit`` or end of input; returns the process exit code."""
     stdin = stdin or sys.stdin
     out = out or sys.stdout
-    if predictor is None:
-        try:
-            predictor = load_model(settings)
-        except StartupError as err:
-            print(f"error: {err}", file=sys.stderr)
-            return 2
     _configure_console_logging(out)
     with FakeSlack() as fake:
         console = Console(settings, predictor, out, fake)

@@ -1,9 +1,9 @@
 """HTTP mode: a WSGI application for ``POST /slack/events`` and ``GET /healthz``.
 
-``create_wsgi_app`` is the factory a WSGI server (gunicorn with several workers, say) imports;
-``serve`` runs it on Python's threaded ``wsgiref`` server for ``python -m bot``. Slack's request
-signature is checked by Bolt's RequestVerification middleware inside the app (401 when wrong
-or older than five minutes).
+``create_wsgi_app`` wraps a Bolt app for any WSGI server (gunicorn uses it through
+``bot.runners.wsgi``); ``serve`` runs it on Python's threaded ``wsgiref`` server for
+``python -m bot``. Slack's request signature is checked inside the app by
+``bot.delivery.middleware.SignatureCheck`` (401 when wrong or older than five minutes).
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
 from slack_bolt import App
 from slack_bolt.adapter.wsgi import SlackRequestHandler
 
-log = logging.getLogger("bot.server")
+log = logging.getLogger("bot.runners.http")
 
 EVENTS_PATH = "/slack/events"
 HEALTH_PATH = "/healthz"
@@ -74,36 +74,3 @@ def serve(app: App, host: str, port: int) -> None:
         server.serve_forever(poll_interval=0.5)
     finally:
         server.server_close()
-
-
-def app_from_env(env_file: str = ".env") -> App:
-    """The HTTP-mode Bolt app from the environment: settings, model and ``auth.test`` checked.
-
-    Bad settings raise ``SettingsError`` or ``StartupError`` with the one line that says what to
-    fix.
-    """
-    from bot.app import create_app
-    from bot.logs import configure_logging
-    from bot.settings import SettingsError, load_env, settings_from_env
-    from bot.startup import check_slack_auth, load_model
-
-    settings = settings_from_env(load_env(env_file))
-    settings.validate_for_slack()
-    if settings.socket_mode:
-        raise SettingsError(
-            "SLACK_APP_TOKEN is set: Socket Mode runs with `python -m bot`, not a WSGI server"
-        )
-    predictor = load_model(settings)
-    check_slack_auth(settings)
-    configure_logging(settings.log_level)
-    return create_app(settings, predictor)
-
-
-def wsgi_from_env(env_file: str = ".env") -> WsgiApp:
-    """Build the HTTP-mode WSGI app from the environment, for a WSGI server's factory syntax.
-
-    ``gunicorn -w 2 -b 0.0.0.0:3000 'bot.server:wsgi_from_env()'`` gives each worker its own
-    app, model and dedupe record. For production use ``gunicorn -c gunicorn.conf.py``
-    (``bot.wsgi``), which also lets acked events finish on SIGTERM.
-    """
-    return create_wsgi_app(app_from_env(env_file))

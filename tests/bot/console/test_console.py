@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import io
 
-from bot.console import run_console
+from bot.console.console import run_console
 from bot.settings import Settings
 from tests.helpers.slack_app import KeywordPredictor
 

@@ -1,0 +1,69 @@
+"""The console's fake Slack Web API as its own process, with per-method call statistics.
+
+``python -m benchmarks.fake_slack_server [--port N]`` prints its base URL on the first line of
+stdout and serves until SIGTERM; ``GET /_fake/stats`` answers per-method call counts as JSON.
+The benchmark runs it apart from the bot so the fake never competes with the bot for the GIL.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import signal
+import threading
+from http.server import BaseHTTPRequestHandler
+from typing import Any
+from urllib.parse import urlsplit
+
+from bot.console.fake_slack import FakeSlack
+
+STATS_PATH = "/_fake/stats"
+
+
+class CountingFakeSlack(FakeSlack):
+    """The fake, answering ``GET /_fake/stats`` with what it recorded."""
+
+    def stats(self) -> dict[str, Any]:
+        """Per method: calls, successful calls, and the first and last call's time (epoch s)."""
+        out: dict[str, dict[str, Any]] = {}
+        for call in self.calls():
+            entry = out.setdefault(
+                call.method, {"calls": 0, "ok": 0, "first_at": call.at, "last_at": call.at}
+            )
+            entry["calls"] += 1
+            entry["ok"] += call.ok
+            entry["last_at"] = call.at
+        return out
+
+    def _handle(self, request: BaseHTTPRequestHandler) -> None:
+        if urlsplit(request.path).path != STATS_PATH:
+            super()._handle(request)
+            return
+        payload = json.dumps(self.stats()).encode()
+        request.send_response(200)
+        request.send_header("Content-Type", "application/json")
+        request.send_header("Content-Length", str(len(payload)))
+        request.end_headers()
+        request.wfile.write(payload)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Serve the fake until SIGTERM or Ctrl-C; print the base URL first."""
+    parser = argparse.ArgumentParser(prog="python -m benchmarks.fake_slack_server")
+    parser.add_argument("--port", type=int, default=0, help="port on 127.0.0.1 (0: any free)")
+    args = parser.parse_args(argv)
+    fake = CountingFakeSlack().start(port=args.port)
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    print(fake.base_url, flush=True)
+    try:
+        while not stop.wait(0.5):
+            pass
+    except KeyboardInterrupt:
+        pass
+    fake.stop()
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

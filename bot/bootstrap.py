@@ -1,0 +1,138 @@
+"""The one startup path every runner shares: settings, checks, model, ``auth.test``, logging.
+
+``python -m bot`` (HTTP and Socket Mode), gunicorn's ``bot.runners.wsgi:application()`` and the
+console all start here, so a bad setup fails the same way everywhere: exit status 2 and one
+line on stderr that says what to fix, never a traceback.
+"""
+
+from __future__ import annotations
+
+import logging
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
+
+from bot.settings import Settings, SettingsError, load_env, settings_from_env
+from model.prediction import Predictor
+
+EXIT_SETUP = 2
+
+
+class StartupError(RuntimeError):
+    """The bot cannot start; the message is the one line that says what to fix."""
+
+
+@dataclass(frozen=True)
+class Booted:
+    """What a runner needs: validated settings and a loaded model."""
+
+    settings: Settings
+    predictor: Predictor
+    console: bool
+
+
+def _one_line(err: BaseException) -> str:
+    text = " ".join(str(err).split())
+    return f"{type(err).__name__}: {text[:200]}" if text else type(err).__name__
+
+
+def load_model(settings: Settings) -> Predictor:
+    """Load ``MODEL_PATH`` (or the shipped artifact) or raise ``StartupError``."""
+    import model
+    from model.artifact import DEFAULT_ARTIFACT
+
+    path = Path(settings.model_path) if settings.model_path else DEFAULT_ARTIFACT
+    if not path.exists():
+        raise StartupError(
+            f"model artifact not found at {path}: train it with `make train` or set MODEL_PATH "
+            "to an artifact directory"
+        )
+    try:
+        return model.load_predictor(settings.model_path or None)
+    except Exception as err:  # noqa: BLE001 - any loader failure is a setup problem
+        raise StartupError(
+            f"could not load the model artifact at {path} ({_one_line(err)}): train it with "
+            "`make train` or point MODEL_PATH at a complete artifact directory"
+        ) from err
+
+
+def _quiet_logger() -> logging.Logger:
+    logger = logging.getLogger("bot.preflight")
+    logger.propagate = False
+    if not logger.handlers:
+        logger.addHandler(logging.NullHandler())
+    return logger
+
+
+def check_slack_auth(settings: Settings) -> dict:
+    """Call ``auth.test`` with the bot token; raise ``StartupError`` saying what is wrong."""
+    client = WebClient(
+        token=settings.slack_bot_token,
+        base_url=settings.slack_api_url,
+        timeout=max(1, round(settings.slack_timeout_seconds)),
+        logger=_quiet_logger(),
+    )
+    try:
+        return client.auth_test().data  # type: ignore[return-value]
+    except SlackApiError as err:
+        code = err.response.get("error") if isinstance(err.response.data, dict) else None
+        raise StartupError(
+            f"Slack rejected SLACK_BOT_TOKEN ({code or err.response.status_code}): copy the Bot "
+            "User OAuth Token (xoxb-...) again from OAuth & Permissions and reinstall the app "
+            "to your workspace"
+        ) from err
+    except Exception as err:  # noqa: BLE001 - connection refused, DNS, timeout
+        raise StartupError(
+            f"cannot reach the Slack Web API at {settings.slack_api_url} ({_one_line(err)}): "
+            "check SLACK_API_URL and the network"
+        ) from err
+
+
+def bootstrap(
+    env_file: str | None = ".env",
+    *,
+    console: bool = False,
+    http_only: bool = False,
+    settings: Settings | None = None,
+) -> Booted:
+    """Settings -> validate -> model -> ``auth.test`` -> logging, or raise with the fix.
+
+    With no Slack credentials (or ``console``) it stops after the model: the console talks to
+    its own fake Slack. ``http_only`` (a WSGI server) always needs HTTP-mode credentials.
+    """
+    from bot.logs import configure_logging
+
+    if settings is None:
+        settings = settings_from_env(load_env(env_file))
+    if not http_only and (console or not settings.has_slack_credentials):
+        return Booted(settings, load_model(settings), console=True)
+    settings.validate_for_slack()
+    if http_only and settings.socket_mode:
+        raise SettingsError(
+            "SLACK_APP_TOKEN is set: Socket Mode runs with `python -m bot`, not under a WSGI "
+            "server; unset it to serve HTTP mode"
+        )
+    predictor = load_model(settings)
+    check_slack_auth(settings)
+    configure_logging(settings.log_level)
+    return Booted(settings, predictor, console=False)
+
+
+def fail(message: str) -> int:
+    """Print the one line that says what to fix; return the setup exit status."""
+    print(f"error: {message}", file=sys.stderr, flush=True)
+    return EXIT_SETUP
+
+
+@contextmanager
+def exit_on_setup_error() -> Iterator[None]:
+    """Turn a ``SettingsError``/``StartupError`` into that one line and ``SystemExit(2)``."""
+    try:
+        yield
+    except (SettingsError, StartupError) as err:
+        raise SystemExit(fail(str(err))) from None
