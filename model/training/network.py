@@ -18,7 +18,7 @@ BASELINE_DROPOUT = (0.3, 0.2)
 W_INIT = 0.1
 
 
-def build_baseline(num_words: int = BASELINE_WORDS, compile: bool = True) -> keras.Model:  # noqa: A002
+def build_baseline(num_words: int = BASELINE_WORDS, compiled: bool = True) -> keras.Model:
     """The classic Keras IMDB tutorial network, exactly: our yardstick."""
     inputs = keras.Input(shape=(num_words,), dtype="float32", name="multi_hot")
     x = keras.layers.Dense(BASELINE_UNITS, activation="relu")(inputs)
@@ -28,7 +28,7 @@ def build_baseline(num_words: int = BASELINE_WORDS, compile: bool = True) -> ker
     x = keras.layers.Dense(BASELINE_UNITS, activation="relu")(x)
     outputs = keras.layers.Dense(1, activation="sigmoid")(x)
     model = keras.Model(inputs, outputs, name="tutorial_baseline")
-    if compile:
+    if compiled:
         model.compile(optimizer="adam", loss="binary_crossentropy", metrics=["accuracy"])
     return model
 

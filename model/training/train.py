@@ -316,7 +316,9 @@ def _train_baseline(prep: _Prepared, config: TrainConfig, out: Path) -> dict:
         verbose=0,
     )
     _save_without_optimizer(
-        baseline, build_baseline(config.baseline_words, compile=False), out / artifact.BASELINE_FILE
+        baseline,
+        build_baseline(config.baseline_words, compiled=False),
+        out / artifact.BASELINE_FILE,
     )
     short_texts, short_labels = short_crops(
         prep.test_texts, prep.test_labels, config.eval_crop_seed
