@@ -21,6 +21,15 @@ def load(model_dir: str | Path | None) -> Any:
     return model.load_predictor(model_dir)
 
 
+def load_v1(artifact_dir: Path) -> Any | None:
+    """The first shipped model, for the side-by-side latency; None if it is what we measure."""
+    from model.artifact import V1_ARTIFACT
+
+    if artifact_dir.resolve() == V1_ARTIFACT.resolve() or not V1_ARTIFACT.is_dir():
+        return None
+    return load(V1_ARTIFACT)
+
+
 def check_load_messages(predictor: Any) -> dict[str, Any]:
     """The load messages must each earn a reaction, or lost events could not be counted."""
     from model.verdict import Verdict, VerdictRule
@@ -50,10 +59,15 @@ def run(
     reviews: list[str],
     review_reps: int,
     min_seconds: float,
+    v1: Any | None = None,
 ) -> dict[str, Any]:
-    """Latency of one message and throughput of a batch and of the reviews."""
+    """Latency of one message and throughput of a batch and of the reviews; with ``v1``, that
+    model's single-message latency too, measured the same way right after."""
     message = corpus.SINGLE_MESSAGE
     single = repeated_latency(lambda: predictor.predict_one(message), calls, reps, warmup)
+    v1_single = None
+    if v1 is not None:
+        v1_single = repeated_latency(lambda: v1.predict_one(message), calls, reps, warmup)
     batch_rate = repeated_throughput(
         lambda: predictor.scores(batch), len(batch), reps, min_seconds=min_seconds
     )
@@ -61,6 +75,7 @@ def run(
     return {
         "what": "model.load_predictor().predict_one(text); throughput: .scores(texts)",
         "single_message": single,
+        "v1_single_message": v1_single,
         "batch": {"size": len(batch), **batch_rate},
         "reviews": {"count": len(reviews), **review_rate},
     }

@@ -82,6 +82,12 @@ def row(
     }
 
 
+def _at_least(value: Any, other: Any) -> bool | None:
+    if not isinstance(value, int | float) or not isinstance(other, int | float):
+        return None
+    return value >= other
+
+
 def _le(value: Any, limit: float) -> bool | None:
     return None if not isinstance(value, int | float) else value <= limit
 
@@ -117,6 +123,16 @@ def build_rows(results: dict[str, Any]) -> list[dict[str, Any]]:
                 _get(tut, "single_message_direct", "p50_ms"),
             ),
             row(
+                "1 message, p50 ms: model v1, same predictor (tutorial: predict())",
+                _get(ours, "v1_single_message", "p50_ms"),
+                _get(tut, "single_message_predict", "p50_ms"),
+            ),
+            row(
+                "1 message, p99 ms: model v1, same predictor (tutorial: predict())",
+                _get(ours, "v1_single_message", "p99_ms"),
+                _get(tut, "single_message_predict", "p99_ms"),
+            ),
+            row(
                 "1 message, p99 ms (tutorial: direct call model(x))",
                 p99,
                 _get(tut, "single_message_direct", "p99_ms"),
@@ -132,6 +148,9 @@ def build_rows(results: dict[str, Any]) -> list[dict[str, Any]]:
                 ours["reviews"]["per_second"],
                 _get(tut, "reviews", "per_second"),
                 higher_is_better=True,
+                target=">= tutorial",
+                ok=_at_least(ours["reviews"]["per_second"], _get(tut, "reviews", "per_second")),
+                judge=judge,
             ),
         ]
     bot = results.get("bot")

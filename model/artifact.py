@@ -17,11 +17,14 @@ from typing import Any
 ARTIFACTS_DIR = Path(__file__).resolve().parent / "artifacts"
 DEFAULT_NAME = "imdb-sentiment-v1"
 DEFAULT_ARTIFACT = ARTIFACTS_DIR / DEFAULT_NAME
+# The first shipped model, kept beside the default for comparison (benchmarks, variants table).
+V1_ARTIFACT = ARTIFACTS_DIR / "imdb-sentiment-v1"
 
 MODEL_FILE = "model.keras"
 BASELINE_FILE = "baseline.keras"
 WORD_INDEX_FILE = "word_index.json"
 NGRAMS_FILE = "ngrams.json"
+LEXICON_FILE = "lexicon.json"  # from v2 on: the sentiment lexicon, as project tokens
 WEIGHTS_FILE = "weights.npy"
 CONFIG_FILE = "config.json"
 METRICS_FILE = "metrics.json"

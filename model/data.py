@@ -19,6 +19,8 @@ REPO_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_PATH = REPO_ROOT / "data" / "aclImdb_v1.tar.gz"
 SPLITS = ("train", "test")
 LABELS = {"neg": 0, "pos": 1}
+# aclImdb/train/unsup/: 50,000 reviews without a label, for self-training.
+UNLABELLED = "unsup"
 GET_IT = "run `python scripts/download_data.py` or set IMDB_DATA to the aclImdb_v1.tar.gz path"
 
 
@@ -58,10 +60,7 @@ def load_imdb(
     found: dict[str, dict[str, list[tuple[str, str]]]] = {
         s: {lab: [] for lab in LABELS} for s in splits
     }
-    if where.is_dir():
-        _read_folder(where, found)
-    else:
-        _read_tarball(where, found)
+    _read(where, found)
     if not any(found[s][lab] for s in splits for lab in LABELS):
         raise DataError(
             f"{where} does not look like the Large Movie Review Dataset: expected "
@@ -85,6 +84,28 @@ def load_imdb(
     return result
 
 
+def load_unlabelled(path: str | os.PathLike[str] | None = None) -> list[str]:
+    """The unlabelled training reviews (aclImdb/train/unsup/), in review-id order."""
+    where = data_path(path)
+    if not where.exists():
+        raise DataError(f"IMDB data not found at {where}: {GET_IT}")
+    found: dict[str, dict[str, list[tuple[str, str]]]] = {"train": {UNLABELLED: []}}
+    _read(where, found)
+    if not found["train"][UNLABELLED]:
+        raise DataError(
+            f"{where} has no reviews in aclImdb/train/{UNLABELLED}/: the copy is incomplete; "
+            f"{GET_IT}"
+        )
+    return [text for _, text in sorted(found["train"][UNLABELLED], key=lambda i: _id_key(i[0]))]
+
+
+def _read(where: Path, found: dict[str, dict[str, list[tuple[str, str]]]]) -> None:
+    if where.is_dir():
+        _read_folder(where, found)
+    else:
+        _read_tarball(where, found)
+
+
 def _id_key(name: str) -> tuple[int, str]:
     head = name.split("_", 1)[0]
     return (int(head), name) if head.isdigit() else (-1, name)
@@ -95,7 +116,7 @@ def _classify(parts: list[str]) -> tuple[str, str, str] | None:
     if len(parts) < 4 or not parts[-1].endswith(".txt"):
         return None
     split, label, name = parts[-3], parts[-2], parts[-1]
-    if parts[-4] != "aclImdb" or split not in SPLITS or label not in LABELS:
+    if parts[-4] != "aclImdb" or split not in SPLITS or label not in (*LABELS, UNLABELLED):
         return None
     return split, label, name[:-4]
 
@@ -111,7 +132,7 @@ def _read_tarball(where: Path, found: dict[str, dict[str, list[tuple[str, str]]]
                 if not member.isfile():
                     continue
                 key = _classify(member.name.split("/"))
-                if key is None or key[0] not in found:
+                if key is None or key[1] not in found.get(key[0], {}):
                     continue
                 handle = archive.extractfile(member)
                 if handle is not None:
@@ -134,7 +155,7 @@ def _read_tarball(where: Path, found: dict[str, dict[str, list[tuple[str, str]]]
 def _read_folder(where: Path, found: dict[str, dict[str, list[tuple[str, str]]]]) -> None:
     root = where if where.name == "aclImdb" else where / "aclImdb"
     for split in found:
-        for label in LABELS:
+        for label in found[split]:
             folder = root / split / label
             if not folder.is_dir():
                 continue

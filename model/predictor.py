@@ -1,8 +1,9 @@
 """Serving: the trained weights run in plain Python and numpy, without TensorFlow.
 
-The default network is linear over a bag of n-gram features, so one message costs a tokenize,
-a few dict lookups and a short sum. ``tests/model/test_parity.py`` proves the scores equal the Keras
-model's to 1e-5.
+The default network is linear: a weighted bag of n-gram features plus a weighted, length-
+normalised lexicon valence. One message costs a tokenize, a few dict lookups and two short
+sums; a batch of long texts goes through numpy (``Vectorizer.batch_features``).
+``tests/model/test_parity.py`` proves the scores equal the Keras model's to 1e-5.
 """
 
 from __future__ import annotations
@@ -10,11 +11,13 @@ from __future__ import annotations
 import math
 import os
 import threading
+from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
 
 from model import artifact
+from model.lexicon import Lexicon, Match
 from model.prediction import NEGATIVE, POSITIVE, Prediction
 from model.text import PUNCTUATION_TOKENS, tokenize, word_count
 from model.vectorize import Vectorizer, WordIndex
@@ -22,6 +25,9 @@ from model.vectorize import Vectorizer, WordIndex
 KEY_WORDS = 3
 # A key word must weigh at least this share of the strongest one, or it explains little.
 KEY_WORD_MIN_SHARE = 0.25
+# Texts per numpy pass in ``scores``: large enough to amortize numpy's per-call cost, small
+# enough that a batch of long reviews never holds more than a few MB of index arrays.
+SCORE_CHUNK = 500
 
 
 class SentimentPredictor:
@@ -34,6 +40,8 @@ class SentimentPredictor:
         bias: float,
         *,
         calibration: tuple[float, float],
+        lexicon: Lexicon | None = None,
+        lexicon_weight: float = 0.0,
     ):
         if weights.shape != (vectorizer.num_features,):
             raise ValueError(
@@ -43,13 +51,17 @@ class SentimentPredictor:
         self.vectorizer = vectorizer
         self.weights = weights.astype("float32")
         self._w = self.weights.tolist()  # Python floats: faster than numpy for a few ids
+        self._w64 = self.weights.astype("float64")
         self.bias = float(bias)
         self.calibration = (float(calibration[0]), float(calibration[1]))
+        self.lexicon = lexicon
+        self.lexicon_weight = float(lexicon_weight) if lexicon is not None else 0.0
 
-    def logit(self, ids) -> float:
-        """Uncalibrated logit of a collection of distinct feature ids, as NBBag computes it."""
-        w = self._w
-        return sum([w[i] for i in ids]) + self.bias
+    def lexicon_input(self, tokens: Sequence[str]) -> tuple[float, list[Match]]:
+        """The model's lexicon input for the tokens (0.0 without a lexicon) and its matches."""
+        if self.lexicon is None:
+            return 0.0, []
+        return self.lexicon.feature(tokens)
 
     def calibrate(self, logit: float, n: int) -> float:
         """P(positive): the logit scaled by a temperature that depends on the feature count."""
@@ -65,7 +77,10 @@ class SentimentPredictor:
             raise TypeError(f"predict takes strings, got {type(text).__name__}")
         tokens = tokenize(text)
         spans, known = self.vectorizer.analyze(tokens)
-        score = self.calibrate(self.logit(spans), len(spans))
+        lexicon_value, matches = self.lexicon_input(tokens)
+        w = self._w
+        logit = sum([w[i] for i in spans]) + self.bias + self.lexicon_weight * lexicon_value
+        score = self.calibrate(logit, len(spans))
         positive = score >= 0.5
         return Prediction(
             label=POSITIVE if positive else NEGATIVE,
@@ -73,7 +88,7 @@ class SentimentPredictor:
             score=score,
             known_words=known,
             words=word_count(tokens),
-            key_words=self.key_words(tokens, spans, positive),
+            key_words=self.key_words(tokens, spans, matches, positive),
         )
 
     def predict(self, texts: list[str]) -> list[Prediction]:
@@ -81,34 +96,59 @@ class SentimentPredictor:
         return [self.predict_one(text) for text in texts]
 
     def scores(self, texts: list[str]) -> np.ndarray:
-        """P(positive) for many texts, for evaluation and benchmarks."""
+        """P(positive) for many texts at once (evaluation, benchmarks, bulk scoring).
+
+        The same numbers as ``predict``, computed a chunk of texts at a time with numpy.
+        """
         out = np.empty(len(texts), dtype="float64")
-        for row, text in enumerate(texts):
-            ids, _, _ = self.vectorizer.features(text)
-            out[row] = self.calibrate(self.logit(ids), len(ids))
+        for start in range(0, len(texts), SCORE_CHUNK):
+            chunk = [tokenize(text) for text in texts[start : start + SCORE_CHUNK]]
+            out[start : start + len(chunk)] = self.scores_of_tokens(chunk)
+        return out
+
+    def scores_of_tokens(self, token_lists: Sequence[Sequence[str]]) -> np.ndarray:
+        """P(positive) of already tokenized texts, all at once with numpy."""
+        out = np.empty(len(token_lists), dtype="float64")
+        c0, c1 = self.calibration
+        for start in range(0, len(token_lists), SCORE_CHUNK):
+            chunk = token_lists[start : start + SCORE_CHUNK]
+            rows, features = self.vectorizer.batch_features(chunk)
+            sums = np.bincount(rows, weights=self._w64[features], minlength=len(chunk))
+            counts = np.bincount(rows, minlength=len(chunk))
+            lexicon = np.array([self.lexicon_input(tokens)[0] for tokens in chunk])
+            logits = sums + self.bias + self.lexicon_weight * lexicon
+            z = logits * np.exp(c0 + c1 * np.log1p(counts))
+            out[start : start + len(chunk)] = 0.5 * (1.0 + np.tanh(0.5 * z))
         return out
 
     def key_words(
         self,
         tokens: list[str],
         spans: dict[int, tuple[int, int]],
+        matches: list[Match],
         positive: bool,
         limit: int = KEY_WORDS,
     ) -> list[str]:
         """The words or phrases that pushed hardest towards the decided label, strongest first.
 
-        Phrases are picked greedily so that no word of the text is shown twice, and only those
-        with at least ``KEY_WORD_MIN_SHARE`` of the strongest one's weight.
+        A phrase's push is its n-gram weight plus, for lexicon entries, its share of the lexicon
+        term of the logit, so a lexicon word that drove the verdict shows up. Phrases are picked
+        greedily so that no word of the text is shown twice, and only those with at least
+        ``KEY_WORD_MIN_SHARE`` of the strongest one's push.
         """
         w = self._w
         sign = 1.0 if positive else -1.0
+        push: dict[tuple[int, int], float] = {
+            (start, n): sign * w[index] for index, (start, n) in spans.items()
+        }
+        if matches:
+            per_word = self.lexicon_weight / max(1, word_count(tokens))
+            for match in matches:
+                key = (match.start, match.length)
+                push[key] = push.get(key, 0.0) + sign * per_word * match.valence
         candidates = sorted(
-            (
-                (sign * w[index], start, n)
-                for index, (start, n) in spans.items()
-                if sign * w[index] > 0
-            ),
-            key=lambda c: (-c[0], c[1]),
+            ((strength, start, n) for (start, n), strength in push.items() if strength > 0),
+            key=lambda c: (-c[0], c[1], c[2]),
         )
         chosen: list[str] = []
         used = 0  # bit i set: token i already shown
@@ -147,6 +187,14 @@ def _load(where: Path) -> SentimentPredictor:
     vectorizer = Vectorizer(word_index, vec["num_words"], ngram_terms, vec["max_n"])
     serving = config["serving"]
     weights = np.load(where / artifact.WEIGHTS_FILE, allow_pickle=False)
+    lexicon = None
+    if (where / artifact.LEXICON_FILE).is_file():
+        lexicon = Lexicon.load(where / artifact.LEXICON_FILE)
     return SentimentPredictor(
-        vectorizer, weights, serving["bias"], calibration=tuple(serving["calibration"])
+        vectorizer,
+        weights,
+        serving["bias"],
+        calibration=tuple(serving["calibration"]),
+        lexicon=lexicon,
+        lexicon_weight=serving.get("lexicon_weight", 0.0),
     )

@@ -11,7 +11,11 @@ from __future__ import annotations
 import json
 from collections import Counter
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
+
+import numpy as np
 
 from model.text import PUNCTUATION_TOKENS, tokenize, word_count
 
@@ -92,6 +96,18 @@ def count_ngrams(token_lists: Iterable[Sequence[str]], max_n: int) -> Counter[st
     return counts
 
 
+@dataclass(frozen=True)
+class _Codes:
+    """Integer codes for the batch path: every token that can be part of a feature gets a code
+    from 1 (0: unknown), and an n-gram is the base-``base`` number of its tokens' codes."""
+
+    codes: dict[str, int]
+    base: int
+    word_features: np.ndarray  # code -> word feature id, -1 where the token is no word feature
+    keys: dict[int, np.ndarray]  # n -> sorted n-gram numbers
+    key_features: dict[int, np.ndarray]  # n -> their feature ids, in the same order
+
+
 class Vectorizer:
     """Text to the sorted, unique feature ids of its words and n-grams.
 
@@ -145,6 +161,73 @@ class Vectorizer:
                     if index is not None and index not in spans:
                         spans[index] = (position, n)
         return spans, known
+
+    @cached_property
+    def _batch_codes(self) -> _Codes:
+        """Built on the first batch call, so that loading for one-message serving stays fast."""
+        codes: dict[str, int] = {}
+        for word in self._word_ids:
+            codes[word] = len(codes) + 1
+        split_terms = [term.split(" ") for term in self.ngram_terms]
+        for parts in split_terms:
+            for token in parts:
+                if token not in codes:
+                    codes[token] = len(codes) + 1
+        base = len(codes) + 1
+        word_features = np.full(base, -1, dtype="int64")
+        for word, index in self._word_ids.items():
+            word_features[codes[word]] = index
+        numbers: dict[int, list[int]] = {}
+        features: dict[int, list[int]] = {}
+        for rank, parts in enumerate(split_terms):
+            number = 0
+            for token in parts:
+                number = number * base + codes[token]
+            numbers.setdefault(len(parts), []).append(number)
+            features.setdefault(len(parts), []).append(self.num_words + rank)
+        keys, key_features = {}, {}
+        for n, values in numbers.items():
+            array = np.array(values, dtype="int64")
+            order = np.argsort(array, kind="stable")
+            keys[n] = array[order]
+            key_features[n] = np.array(features[n], dtype="int64")[order]
+        return _Codes(codes, base, word_features, keys, key_features)
+
+    def batch_features(self, token_lists: Sequence[Sequence[str]]) -> tuple[np.ndarray, np.ndarray]:
+        """(row, feature id) pairs: every distinct feature of every text, as ``analyze`` finds
+        them, computed with numpy over the whole batch instead of a Python loop per n-gram."""
+        table = self._batch_codes
+        get = table.codes.get
+        lengths = np.fromiter((len(t) for t in token_lists), dtype="int64", count=len(token_lists))
+        total = int(lengths.sum())
+        flat = np.fromiter((get(t, 0) for tokens in token_lists for t in tokens), "int64", total)
+        rows = np.repeat(np.arange(len(token_lists), dtype="int64"), lengths)
+        words = table.word_features[flat]
+        is_word = words >= 0
+        found_rows, found_features = [rows[is_word]], [words[is_word]]
+        for n in range(2, self.max_n + 1):
+            keys = table.keys.get(n)
+            if keys is None or total < n:
+                continue
+            width = total - n + 1
+            number = flat[:width].copy()
+            valid = (flat[:width] > 0) & (rows[:width] == rows[n - 1 :])
+            for offset in range(1, n):
+                part = flat[offset : offset + width]
+                number = number * table.base + part
+                valid &= part > 0
+            number, where = number[valid], rows[:width][valid]
+            at = np.minimum(np.searchsorted(keys, number), len(keys) - 1)
+            hit = keys[at] == number
+            found_rows.append(where[hit])
+            found_features.append(table.key_features[n][at[hit]])
+        pairs = np.concatenate(found_rows) * self.num_features + np.concatenate(found_features)
+        pairs.sort()  # then keep each (row, feature) once; faster here than np.unique
+        distinct = np.empty(len(pairs), dtype=bool)
+        distinct[:1] = True
+        np.not_equal(pairs[1:], pairs[:-1], out=distinct[1:])
+        pairs = pairs[distinct]
+        return pairs // self.num_features, pairs % self.num_features
 
     def features(self, text: str) -> tuple[list[int], int, int]:
         """(feature ids, known word tokens, all word tokens) of one raw text."""

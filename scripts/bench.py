@@ -246,6 +246,7 @@ def main(argv: list[str] | None = None) -> int:
                 reviews=reviews,
                 review_reps=sizes["review_reps"],
                 min_seconds=sizes["min_seconds"],
+                v1=predictor_bench.load_v1(artifact_dir),
             )
         }
         # Last: it imports TensorFlow into this process.

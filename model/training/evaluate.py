@@ -106,3 +106,38 @@ def reaction_counts(
         "neutral": len(neutral),
         "neutral_reacted": sum(neutral),
     }
+
+
+# The selection rule of eval/SELECTION.md: these folders' means weigh equally in "short".
+DEV_SETS = ("short_texts", "short_texts_b", "workplace_chat")
+VALIDATION_WEIGHT = 0.5
+
+
+def dev_report(predictor, folder: Path = EVAL_DIR) -> dict:
+    """The dev-set section of metrics.json: accuracy per file and per set, reactions."""
+    accuracy = dev_accuracy(predictor, folder)
+    if not accuracy:
+        return {}
+    sets = {
+        name: float(np.mean([v for k, v in accuracy.items() if k.split("/")[0] == name]))
+        for name in DEV_SETS
+        if any(k.split("/")[0] == name for k in accuracy)
+    }
+    return {
+        "accuracy": {name: round(value, 5) for name, value in accuracy.items()},
+        "set_mean": {name: round(value, 5) for name, value in sets.items()},
+        "file_mean": round(float(np.mean(list(accuracy.values()))), 5),
+        "reactions": reaction_counts(predictor, folder),
+    }
+
+
+def selection_figures(validation_accuracy: float, dev: dict) -> dict:
+    """val, short (the mean of the dev sets' means) and their weighted score (SELECTION.md)."""
+    short = float(np.mean(list(dev["set_mean"].values())))
+    score = VALIDATION_WEIGHT * validation_accuracy + (1 - VALIDATION_WEIGHT) * short
+    return {
+        "val": validation_accuracy,
+        "short": round(short, 5),
+        "score": round(score, 5),
+        "neutral_reacted": dev["reactions"]["neutral_reacted"],
+    }

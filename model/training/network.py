@@ -6,6 +6,8 @@ serving runs the exported weights in numpy (``model.predictor``).
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import keras
 import numpy as np
 from keras import ops
@@ -114,6 +116,43 @@ class Calibration(keras.layers.Layer):
         return ops.sigmoid(logits * ops.exp(self.c[0] + self.c[1] * ops.log1p(n)))
 
 
+@keras.saving.register_keras_serializable(package="sentiment")
+class LexiconTerm(keras.layers.Layer):
+    """``weight * lexicon``: the length-normalised lexicon valence's say in the logit.
+
+    One learned scalar, trained with the n-gram weights, so the data decide how much the
+    lexicon counts next to what IMDB taught the bag.
+    """
+
+    def __init__(self, initial: float = 0.0, **kwargs):
+        super().__init__(**kwargs)
+        self.initial = initial
+
+    def build(self, input_shape) -> None:
+        self.weight = self.add_weight(
+            shape=(), name="weight", initializer=keras.initializers.Constant(self.initial)
+        )
+
+    def call(self, lexicon):
+        return lexicon * self.weight
+
+    def get_config(self) -> dict:
+        config = super().get_config()
+        config.update(initial=self.initial)
+        return config
+
+
+@dataclass(frozen=True)
+class NBBagModels:
+    """The default network's three views, sharing their weights."""
+
+    train: keras.Model  # P(positive) before calibration, what gradient descent fits
+    logits: keras.Model  # the uncalibrated logit, for the calibration fit
+    calibrated: keras.Model  # calibrated P(positive): what is saved as model.keras
+    bag: NBBag
+    lexicon: LexiconTerm | None
+
+
 def build_nbbag(
     num_features: int,
     nb_ratios: np.ndarray,
@@ -121,20 +160,40 @@ def build_nbbag(
     adj: float,
     scale: float,
     learning_rate: float,
-) -> tuple[keras.Model, keras.Model]:
-    """(trainable model on logits, calibrated model that outputs probabilities) sharing weights."""
+    lexicon_initial: float | None = None,
+) -> NBBagModels:
+    """The NB-weighted bag; with ``lexicon_initial`` set, plus a lexicon input and its weight.
+
+    Inputs: int32 feature ids (0-padded), and with the lexicon a float32 ``(1,)`` column of
+    ``Lexicon.feature`` values.
+    """
     ids = keras.Input(shape=(None,), dtype="int32", name="feature_ids")
     bag = NBBag(num_features, adj=adj, scale=scale, name="nb_bag")
     logits = bag(ids)
     bag.r.assign(nb_ratios.astype("float32"))
-    train_model = keras.Model(ids, keras.layers.Activation("sigmoid")(logits), name="nbbag_train")
+    inputs: keras.KerasTensor | list[keras.KerasTensor] = ids
+    lexicon_term = None
+    if lexicon_initial is not None:
+        lexicon = keras.Input(shape=(1,), dtype="float32", name="lexicon")
+        lexicon_term = LexiconTerm(lexicon_initial, name="lexicon_term")
+        logits = keras.layers.Add(name="logit")([logits, lexicon_term(lexicon)])
+        inputs = [ids, lexicon]
+    train_model = keras.Model(
+        inputs, keras.layers.Activation("sigmoid")(logits), name="nbbag_train"
+    )
     train_model.compile(
         optimizer=keras.optimizers.Adam(learning_rate),
         loss="binary_crossentropy",
         metrics=["accuracy"],
     )
-    calibrated = keras.Model(ids, Calibration(name="calibration")([logits, ids]), name="nbbag")
-    return train_model, calibrated
+    calibrated = keras.Model(inputs, Calibration(name="calibration")([logits, ids]), name="nbbag")
+    return NBBagModels(
+        train=train_model,
+        logits=keras.Model(inputs, logits),
+        calibrated=calibrated,
+        bag=bag,
+        lexicon=lexicon_term,
+    )
 
 
 def nb_ratios(

@@ -16,16 +16,31 @@ import random
 import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from model import artifact
 from model.data import data_path, fingerprint, load_imdb
+from model.lexicon import NEGATION_FACTOR, NEGATION_SCOPE, NEGATORS, TERMINATORS, Lexicon
+from model.predictor import SentimentPredictor
 from model.text import tokenize
 from model.training import calibration, crops
-from model.training.evaluate import EVAL_CROP_SEED, evaluate, short_crops
+from model.training.evaluate import (
+    EVAL_CROP_SEED,
+    dev_report,
+    evaluate,
+    selection_figures,
+    short_crops,
+)
+from model.training.examples import Examples, make_examples
+from model.training.lexicon_source import load_vader
 from model.training.metrics import classification_report
+from model.training.self_training import pseudo_label
 from model.vectorize import INDEX_FROM, Vectorizer, WordIndex, count_ngrams
+
+if TYPE_CHECKING:
+    from model.training.network import NBBagModels
 
 log = logging.getLogger(__name__)
 VERSION = artifact.DEFAULT_NAME
@@ -36,6 +51,7 @@ ARCHITECTURES = (NBBAG, BASELINE)
 FIT_CROPS_SEED_OFFSET = 1
 VALIDATION_CROPS_SEED_OFFSET = 2
 BATCH_ORDER_SEED_OFFSET = 3
+PSEUDO_CROPS_SEED_OFFSET = 4
 # One crop of every validation review for the calibration fit and the short-text figure.
 VALIDATION_CROPS_PER_REVIEW = 1
 # Texts per Keras call when scoring, sorted by length so that padding stays small.
@@ -59,12 +75,21 @@ class TrainConfig:
     crop_weight: float = 0.3
     # The NB-weighted bag (NBSVM-style), trained one epoch with Adam. nb_alpha smooths the
     # naive-Bayes counts: larger values shrink the say of rare words and phrases.
-    nb_alpha: float = 1.0
+    nb_alpha: float = 3.0
     adj: float = 0.4
     scale: float = 0.1
     epochs: int = 1
     batch_size: int = 64
     learning_rate: float = 0.02
+    # The lexicon channel (VADER's lexicon, length-normalised): its weight starts here and is
+    # learned with the rest.
+    lexicon: bool = True
+    lexicon_initial: float = 1.0
+    # Self-training: the model above (the teacher) labels train/unsup; reviews it is at least
+    # this sure about, and crops of them, train the shipped model (the student) with the rest.
+    self_training: bool = True
+    self_train_threshold: float = 0.8
+    pseudo_weight: float = 1.0
     # The Keras tutorial network, exactly.
     baseline: bool = True
     baseline_words: int = 10_000
@@ -99,24 +124,28 @@ def _limit(split, limit: int | None):
     return texts, labels
 
 
-def _batches(features, labels, weights, batch_size, rng):
+def _inputs(examples: Examples, rows: np.ndarray, with_lexicon: bool):
+    """The network's input for some rows: padded ids, and the lexicon column if it has one."""
     from model.training.network import pad
 
-    order = rng.permutation(len(features))
+    ids = pad([examples.features[i] for i in rows])
+    return [ids, examples.lexicon[rows, None]] if with_lexicon else ids
+
+
+def _batches(examples: Examples, batch_size: int, rng, with_lexicon: bool):
+    order = rng.permutation(len(examples))
     for start in range(0, len(order), batch_size):
         rows = order[start : start + batch_size]
-        yield pad([features[i] for i in rows]), labels[rows], weights[rows]
+        yield _inputs(examples, rows, with_lexicon), examples.labels[rows], examples.weights[rows]
 
 
-def _logits(logit_model, features: list[list[int]]) -> np.ndarray:
+def _logits(logit_model, examples: Examples, with_lexicon: bool) -> np.ndarray:
     """Uncalibrated logits, in length-sorted chunks so padding stays small."""
-    from model.training.network import pad
-
-    out = np.zeros(len(features), dtype="float64")
-    order = np.argsort([len(f) for f in features], kind="stable")
+    out = np.zeros(len(examples), dtype="float64")
+    order = np.argsort(examples.counts(), kind="stable")
     for start in range(0, len(order), SCORING_CHUNK):
         rows = order[start : start + SCORING_CHUNK]
-        out[rows] = logit_model.predict_on_batch(pad([features[i] for i in rows]))[:, 0]
+        out[rows] = logit_model.predict_on_batch(_inputs(examples, rows, with_lexicon))[:, 0]
     return out
 
 
@@ -148,14 +177,15 @@ class _Prepared:
     test_labels: list[int]
     full_index: WordIndex
     vectorizer: Vectorizer
+    lexicon: Lexicon | None
+    lexicon_source: dict | None
     fit_tokens: list[list[str]]
     fit_labels: np.ndarray
     val_labels: np.ndarray
-    fit_x: list[list[int]]
-    crop_x: list[list[int]]
-    crop_labels: list[int]
-    val_x: list[list[int]]
-    val_crop_x: list[list[int]]
+    fit: Examples
+    fit_crops: Examples
+    val: Examples
+    val_crops: Examples
 
 
 def _prepare(data, config: TrainConfig) -> _Prepared:
@@ -182,9 +212,7 @@ def _prepare(data, config: TrainConfig) -> _Prepared:
     df = count_ngrams(fit_tokens, config.max_n) if config.max_n > 1 else {}
     grams = sorted((g for g, c in df.items() if c >= config.min_df), key=lambda g: (-df[g], g))
     vectorizer = Vectorizer(word_index, config.max_words, grams[: config.max_ngrams], config.max_n)
-
-    def featurize(token_lists):
-        return [vectorizer.features_of_tokens(t)[0] for t in token_lists]
+    lexicon, lexicon_source = load_vader() if config.lexicon else (None, None)
 
     crop_tokens, crop_labels = crops.crops(
         fit_tokens,
@@ -199,10 +227,11 @@ def _prepare(data, config: TrainConfig) -> _Prepared:
         config.seed + VALIDATION_CROPS_SEED_OFFSET,
     )
     log.info(
-        "%d features (%d words, %d n-grams)",
+        "%d features (%d words, %d n-grams); lexicon: %s",
         vectorizer.num_features,
         vectorizer.num_words,
         len(vectorizer.ngram_terms),
+        f"{len(lexicon)} entries" if lexicon else "none",
     )
     return _Prepared(
         source=Path(source),
@@ -211,85 +240,161 @@ def _prepare(data, config: TrainConfig) -> _Prepared:
         test_labels=test_labels,
         full_index=full_index,
         vectorizer=vectorizer,
+        lexicon=lexicon,
+        lexicon_source=lexicon_source,
         fit_tokens=fit_tokens,
         fit_labels=fit_labels,
         val_labels=val_labels,
-        fit_x=featurize(fit_tokens),
-        crop_x=featurize(crop_tokens),
-        crop_labels=crop_labels,
-        val_x=featurize(val_tokens),
-        val_crop_x=featurize(val_crop_tokens),
+        fit=make_examples(vectorizer, lexicon, fit_tokens, fit_labels),
+        fit_crops=make_examples(vectorizer, lexicon, crop_tokens, crop_labels, config.crop_weight),
+        val=make_examples(vectorizer, lexicon, val_tokens, val_labels),
+        val_crops=make_examples(vectorizer, lexicon, val_crop_tokens, val_labels),
     )
 
 
-def _train_nbbag(prep: _Prepared, config: TrainConfig, out: Path) -> tuple[dict, dict, list, float]:
-    """Fit, calibrate and save the default network.
+@dataclass
+class _Fitted:
+    """One fitted and calibrated default network, and its numpy twin."""
 
-    Returns (metrics, serving settings, loss per epoch, seconds spent fitting and calibrating).
-    """
-    import keras
+    models: NBBagModels
+    predictor: SentimentPredictor
+    serving: dict
+    history: list[float]
+    calibration_scores: np.ndarray  # validation reviews, then their crops
 
-    from model.predictor import SentimentPredictor
+
+def _fit(
+    prep: _Prepared, config: TrainConfig, examples: Examples, nb_counts: Examples, rng
+) -> _Fitted:
+    """Fit the default network on ``examples`` (NB ratios from ``nb_counts``), calibrate it on
+    the validation reviews and their crops, and build its serving predictor."""
     from model.training.network import build_nbbag, nb_ratios
 
     vectorizer = prep.vectorizer
-    ratios = nb_ratios(prep.fit_x, prep.fit_labels, vectorizer.num_features, config.nb_alpha)
-    train_model, model = build_nbbag(
+    with_lexicon = prep.lexicon is not None
+    ratios = nb_ratios(
+        nb_counts.features, nb_counts.labels, vectorizer.num_features, config.nb_alpha
+    )
+    models = build_nbbag(
         vectorizer.num_features,
         ratios,
         adj=config.adj,
         scale=config.scale,
         learning_rate=config.learning_rate,
+        lexicon_initial=config.lexicon_initial if with_lexicon else None,
     )
-    x_all = prep.fit_x + prep.crop_x
-    y_all = np.concatenate([prep.fit_labels, np.array(prep.crop_labels)]).astype("float32")
-    w_all = np.concatenate(
-        [np.ones(len(prep.fit_x)), np.full(len(prep.crop_x), config.crop_weight)]
-    ).astype("float32")
-    batch_rng = np.random.default_rng(config.seed + BATCH_ORDER_SEED_OFFSET)
-    fit_started = time.perf_counter()
     history = []
     for epoch in range(config.epochs):
         losses = [
-            train_model.train_on_batch(xb, yb, sample_weight=wb)[0]
-            for xb, yb, wb in _batches(x_all, y_all, w_all, config.batch_size, batch_rng)
+            models.train.train_on_batch(xb, yb, sample_weight=wb)[0]
+            for xb, yb, wb in _batches(examples, config.batch_size, rng, with_lexicon)
         ]
         history.append(float(np.mean(losses)))
         log.info("epoch %d: loss %.4f", epoch + 1, history[-1])
-    bag = train_model.get_layer("nb_bag")
-    logit_model = keras.Model(train_model.input, bag.output)
-    cal_x = prep.val_x + prep.val_crop_x
-    cal_logits = _logits(logit_model, cal_x)
-    cal_counts = np.array([len(f) for f in cal_x])
-    cal_labels = np.concatenate([prep.val_labels, prep.val_labels])
-    c0, c1 = calibration.fit(cal_logits, cal_counts, cal_labels)
-    model.get_layer("calibration").c.assign(np.array([c0, c1], dtype="float32"))
+    held_out = prep.val + prep.val_crops
+    logits = _logits(models.logits, held_out, with_lexicon)
+    c0, c1 = calibration.fit(logits, held_out.counts(), held_out.labels.astype(int))
+    models.calibrated.get_layer("calibration").c.assign(np.array([c0, c1], dtype="float32"))
+    serving = {"bias": float(models.bag.b.numpy()), "calibration": [c0, c1]}
+    if models.lexicon is not None:
+        serving["lexicon_weight"] = float(models.lexicon.weight.numpy())
+    predictor = SentimentPredictor(
+        vectorizer,
+        models.bag.effective_weights(),
+        serving["bias"],
+        calibration=(c0, c1),
+        lexicon=prep.lexicon,
+        lexicon_weight=serving.get("lexicon_weight", 0.0),
+    )
+    scores = calibration.apply(logits, held_out.counts(), c0, c1)
+    return _Fitted(models, predictor, serving, history, scores)
+
+
+def _validation_reports(prep: _Prepared, fitted: _Fitted) -> dict:
+    n_val = len(prep.val)
+    return {
+        "validation": classification_report(fitted.calibration_scores[:n_val], prep.val_labels),
+        "validation_short": classification_report(
+            fitted.calibration_scores[n_val:], prep.val_labels
+        ),
+    }
+
+
+def _train_nbbag(prep: _Prepared, config: TrainConfig, data, out: Path) -> tuple[dict, dict, float]:
+    """Fit (teacher, then with self-training a student), calibrate and save the default network.
+
+    Returns (metrics, what config.json records about it, seconds spent fitting and calibrating).
+    """
+    rng = np.random.default_rng(config.seed + BATCH_ORDER_SEED_OFFSET)
+    fit_started = time.perf_counter()
+    labelled = prep.fit + prep.fit_crops
+    fitted = _fit(prep, config, labelled, prep.fit, rng)
+    record: dict = {}
+    metrics: dict = {}
+    if config.self_training:
+        teacher = _validation_reports(prep, fitted)
+        pseudo = pseudo_label(
+            fitted.predictor, data, config.self_train_threshold, config.limit_per_class
+        )
+        pseudo_crop_tokens, pseudo_crop_labels = crops.crops(
+            pseudo.tokens,
+            pseudo.labels.tolist(),
+            config.crops_per_review,
+            config.seed + PSEUDO_CROPS_SEED_OFFSET,
+        )
+        weight = config.pseudo_weight
+        reviews = make_examples(prep.vectorizer, prep.lexicon, pseudo.tokens, pseudo.labels, weight)
+        pseudo_crops = make_examples(
+            prep.vectorizer,
+            prep.lexicon,
+            pseudo_crop_tokens,
+            pseudo_crop_labels,
+            weight * config.crop_weight,
+        )
+        log.info("self-training on %d of %d unlabelled reviews", len(reviews), pseudo.unlabelled)
+        fitted = _fit(prep, config, labelled + reviews + pseudo_crops, prep.fit + reviews, rng)
+        record["self_training"] = metrics["self_training"] = {
+            "unlabelled_reviews": pseudo.unlabelled,
+            "confident_reviews": len(reviews),
+            "positive_share": round(float(pseudo.labels.mean()), 4) if len(reviews) else None,
+            "teacher_validation_accuracy": teacher["validation"]["accuracy"],
+            "teacher_validation_short_accuracy": teacher["validation_short"]["accuracy"],
+        }
     fit_seconds = time.perf_counter() - fit_started
 
-    model.save(out / artifact.MODEL_FILE)
+    vectorizer = prep.vectorizer
+    fitted.models.calibrated.save(out / artifact.MODEL_FILE)
     vectorizer.word_index.save(out / artifact.WORD_INDEX_FILE)
     artifact.write_json(out / artifact.NGRAMS_FILE, vectorizer.ngram_terms)
-    np.save(out / artifact.WEIGHTS_FILE, bag.effective_weights(), allow_pickle=False)
-    serving = {"bias": float(bag.b.numpy()), "calibration": [c0, c1]}
+    np.save(out / artifact.WEIGHTS_FILE, fitted.models.bag.effective_weights(), allow_pickle=False)
+    if prep.lexicon is not None:
+        prep.lexicon.save(out / artifact.LEXICON_FILE)
+        record["lexicon"] = {
+            **(prep.lexicon_source or {}),
+            "negators": sorted(NEGATORS),
+            "negation_scope_tokens": NEGATION_SCOPE,
+            "negation_factor": NEGATION_FACTOR,
+            "terminators": sorted(TERMINATORS),
+            "input": "valence sum / word count",
+        }
+    record["serving"] = fitted.serving
+    record["history"] = {"loss": fitted.history}
 
     # Measure through the serving path, exactly as the bot will run it.
-    predictor = SentimentPredictor(
-        vectorizer, bag.effective_weights(), serving["bias"], calibration=(c0, c1)
-    )
-    val_scores = calibration.apply(cal_logits, cal_counts, c0, c1)
-    n_val = len(prep.val_x)
-    metrics = {
-        "validation": classification_report(val_scores[:n_val], prep.val_labels),
-        "validation_short": classification_report(val_scores[n_val:], prep.val_labels),
-    }
+    predictor = fitted.predictor
+    metrics.update(_validation_reports(prep, fitted))
     metrics.update(evaluate(predictor, prep.test_texts, prep.test_labels, config.eval_crop_seed))
+    dev = dev_report(predictor)
+    if dev:
+        metrics["dev"] = dev
+        metrics["selection"] = selection_figures(metrics["validation"]["accuracy"], dev)
     log.info(
         "default model: test accuracy %.4f, ECE %.4f; short crops accuracy %.4f",
         metrics["test"]["accuracy"],
         metrics["test"]["ece"],
         metrics["test_short"]["accuracy"],
     )
-    return metrics, serving, history, fit_seconds
+    return metrics, record, fit_seconds
 
 
 def _train_baseline(prep: _Prepared, config: TrainConfig, out: Path) -> dict:
@@ -359,9 +464,9 @@ def train(
     out.mkdir(parents=True, exist_ok=True)
     metrics: dict = {"version": VERSION, "architecture": config.arch}
     seconds: dict[str, float | None] = {"default_model": None, "baseline": None}
-    serving, history = None, []
+    record: dict = {"serving": None, "history": {"loss": []}}
     if config.arch == NBBAG:
-        part, serving, history, fit_seconds = _train_nbbag(prep, config, out)
+        part, record, fit_seconds = _train_nbbag(prep, config, data, out)
         metrics.update(part)
         # Reading, vocabulary, vectorizing, fitting and calibrating; not saving or testing.
         seconds["default_model"] = round(prep_seconds + fit_seconds, 1)
@@ -379,7 +484,8 @@ def train(
         "version": VERSION,
         "architecture": config.arch,
         "vectorizer": prep.vectorizer.config(),
-        "serving": serving,
+        "serving": record["serving"],
+        **{key: record[key] for key in ("lexicon", "self_training") if key in record},
         "hyperparameters": asdict(config),
         "data": {
             "path_name": prep.source.name,
@@ -389,7 +495,7 @@ def train(
             "validation_reviews": len(prep.val_labels),
             "test_reviews": len(prep.test_texts),
         },
-        "history": {"loss": history},
+        "history": record["history"],
         "libraries": _versions(),
         "machine": {"cpus": os.cpu_count(), "platform": platform.platform()},
         "training_seconds": seconds,

@@ -329,3 +329,23 @@ def test_real_dataset_sizes(imdb_data) -> None:
         assert data.labels.count(0) == 12_500 and data.labels.count(1) == 12_500
         assert len(set(data.ids)) == 25_000
         assert all(data.texts)
+
+
+# Unlabelled reviews -------------------------------------------------------------------------
+
+
+def test_unlabelled_reviews_are_read_in_id_order(tarball: Path, folder: Path) -> None:
+    from model.data import load_unlabelled
+
+    assert load_unlabelled(tarball) == UNSUP == load_unlabelled(folder)
+
+
+def test_no_unlabelled_reviews_is_a_one_line_data_error(tmp_path: Path) -> None:
+    from model.data import load_unlabelled
+
+    without = write_imdb_tarball(tmp_path / "aclImdb_v1.tar.gz", REVIEWS)
+    with pytest.raises(DataError) as error:
+        load_unlabelled(without)
+    assert "aclImdb/train/unsup/" in assert_actionable(error, without)
+    with pytest.raises(DataError):
+        load_unlabelled(tmp_path / "missing.tar.gz")

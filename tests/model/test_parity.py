@@ -7,19 +7,24 @@ import pytest
 
 from model import load_predictor
 from model.artifact import DEFAULT_ARTIFACT, MODEL_FILE
+from model.text import tokenize
 from tests.helpers.texts import ODD_INPUTS, vocabulary_texts
 
 keras = pytest.importorskip("keras", reason="the parity check needs the [train] extra")
 
 
 def keras_scores(model, predictor, texts: list[str]) -> np.ndarray:
+    """The Keras model's scores, fed the serving vectorizer's ids (and lexicon input, if any)."""
     from model.training.network import pad
 
-    features = [predictor.vectorizer.features(t)[0] for t in texts]
+    tokens = [tokenize(t) for t in texts]
+    features = [predictor.vectorizer.features_of_tokens(t)[0] for t in tokens]
+    lexicon = np.array([predictor.lexicon_input(t)[0] for t in tokens], dtype="float32")
     out = np.zeros(len(texts))
     for start in range(0, len(texts), 256):
-        chunk = features[start : start + 256]
-        out[start : start + 256] = model.predict_on_batch(pad(chunk))[:, 0]
+        ids = pad(features[start : start + 256])
+        inputs = [ids, lexicon[start : start + 256, None]] if len(model.inputs) == 2 else ids
+        out[start : start + 256] = model.predict_on_batch(inputs)[:, 0]
     return out
 
 

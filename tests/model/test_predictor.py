@@ -167,3 +167,52 @@ def test_cli_reports_a_missing_model_in_one_line(tmp_path):
     out = run_cli(["--model", str(tmp_path / "missing"), "hello"])
     assert out.returncode == 2
     assert out.stderr.decode().count("\n") == 1 and "error:" in out.stderr.decode()
+
+
+CHAT = [
+    "yay the deploy went smoothly, thanks everyone :)",
+    "ugh the vpn is broken again, so frustrating",
+    "lgtm, nice cleanup!",
+    "this meeting was a total waste, nobody was prepared",
+    "love the new dashboard, super helpful",
+    "not bad at all for a first try",
+]
+
+
+def test_lexicon_words_that_drove_the_verdict_are_key_words(predictor):
+    """A lexicon entry whose push towards the label beats every n-gram's is shown."""
+    if predictor.lexicon is None:
+        pytest.skip("the shipped artifact has no lexicon")
+    shown = 0
+    for text in CHAT + OBVIOUS[POSITIVE] + OBVIOUS[NEGATIVE]:
+        tokens = model.text.tokenize(text)
+        prediction = predictor.predict_one(text)
+        sign = 1 if prediction.label == POSITIVE else -1
+        _, matches = predictor.lexicon.feature(tokens)
+        per_word = predictor.lexicon_weight / max(1, model.text.word_count(tokens))
+        strongest_gram = max(
+            (sign * predictor.weights[i] for i in predictor.vectorizer.analyze(tokens)[0]),
+            default=0.0,
+        )
+        for match in matches:
+            if sign * per_word * match.valence > strongest_gram:
+                term = " ".join(tokens[match.start : match.start + match.length])
+                assert any(term in k for k in prediction.key_words), (text, term, prediction)
+                shown += 1
+    assert shown > 0  # the check was not vacuous
+
+
+def test_the_batch_path_scores_like_predict(predictor):
+    texts = CHAT + OBVIOUS[POSITIVE] + OBVIOUS[NEGATIVE] + ODD_INPUTS
+    batch = predictor.scores(texts)
+    single = [p.score for p in predictor.predict(texts)]
+    assert batch.tolist() == pytest.approx(single, abs=1e-12)
+
+
+def test_v1_is_kept_and_still_loads():
+    from model.artifact import DEFAULT_ARTIFACT, V1_ARTIFACT
+
+    v1 = load_predictor(V1_ARTIFACT)
+    assert v1.lexicon is None and v1.lexicon_weight == 0.0
+    assert v1.predict_one("what a great team").label == POSITIVE
+    assert V1_ARTIFACT != DEFAULT_ARTIFACT or v1 is load_predictor()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 
 import pytest
@@ -10,6 +11,8 @@ from model import NEGATIVE, POSITIVE, load_predictor
 from model.artifact import read_json
 from model.training.train import TrainConfig, train
 from tests.helpers.imdb import write_tiny_imdb
+from tests.helpers.texts import ODD_INPUTS, vocabulary_texts
+from tests.model.test_parity import check_parity
 
 pytest.importorskip("tensorflow", reason="training needs the [train] extra")
 
@@ -41,6 +44,7 @@ def test_training_writes_a_complete_artifact(trained):
         "baseline.keras",
         "word_index.json",
         "ngrams.json",
+        "lexicon.json",
         "weights.npy",
         "config.json",
         "metrics.json",
@@ -50,6 +54,10 @@ def test_training_writes_a_complete_artifact(trained):
     assert len(config["data"]["sha256"]) == 64
     assert config["hyperparameters"]["max_words"] == 200
     assert config["data"]["validation_reviews"] == 8
+    assert config["lexicon"]["licence"] == "MIT" and config["lexicon"]["entries"] > 7_000
+    assert config["self_training"]["unlabelled_reviews"] == 5  # the tiny set's train/unsup
+    assert set(metrics["dev"]["set_mean"]) >= {"short_texts", "short_texts_b"}
+    assert metrics["selection"]["neutral_reacted"] == metrics["dev"]["reactions"]["neutral_reacted"]
     index = read_json(out / "word_index.json")
     assert index["<pad>"] == 0 and index["<start>"] == 1 and index["<unk>"] == 2
     assert sorted(index.values()) == list(range(len(index)))
@@ -63,10 +71,18 @@ def test_the_tiny_model_learned_the_synthetic_words(trained):
     assert (good.label, bad.label) == (POSITIVE, NEGATIVE)
 
 
-def test_the_tiny_model_passes_the_parity_check(trained):
-    from tests.helpers.texts import ODD_INPUTS, vocabulary_texts
-    from tests.model.test_parity import check_parity
+def test_without_lexicon_and_self_training_it_is_the_v1_recipe(trained, tmp_path):
+    _, _, data = trained
+    out = tmp_path / "v1-recipe"
+    config = dataclasses.replace(SMALL, lexicon=False, self_training=False, baseline=False)
+    metrics = train(out, data, config)
+    assert not (out / "lexicon.json").exists() and "self_training" not in metrics
+    predictor = load_predictor(out)
+    assert predictor.lexicon is None
+    check_parity(out, vocabulary_texts(predictor, 50, seed=5) + ODD_INPUTS)
 
+
+def test_the_tiny_model_passes_the_parity_check(trained):
     out, _, _ = trained
     check_parity(out, vocabulary_texts(load_predictor(out), 200, seed=3) + ODD_INPUTS)
 

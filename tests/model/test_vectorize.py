@@ -322,3 +322,28 @@ def test_max_n_1_ignores_ngram_terms() -> None:
     index = WordIndex.build([["not", "good"]])
     vectorizer = Vectorizer(index, num_words=5, ngram_terms=["not good"], max_n=1)
     assert vectorizer.features("not good")[0] == [3, 4]
+
+
+# The batch path ------------------------------------------------------------------------------
+
+
+@SETTINGS
+@given(vectorizers(clamp=False), st.lists(DOC, max_size=6))
+def test_batch_features_are_the_per_text_features(
+    built: tuple[Vectorizer, list[list[str]]], texts: list[list[str]]
+) -> None:
+    """One vectorizer, two paths: numpy over a batch finds exactly what analyze finds."""
+    vectorizer, docs = built
+    batch = texts + docs
+    rows, features = vectorizer.batch_features(batch)
+    assert list(rows) == sorted(rows)
+    for row, tokens in enumerate(batch):
+        assert features[rows == row].tolist() == vectorizer.features_of_tokens(tokens)[0]
+
+
+def test_batch_features_of_nothing() -> None:
+    vectorizer = Vectorizer(WordIndex.build([["good"]]), num_words=10, max_n=3)
+    rows, features = vectorizer.batch_features([[], [], ["zzz"]])
+    assert rows.tolist() == [] and features.tolist() == []
+    rows, features = vectorizer.batch_features([])
+    assert len(rows) == len(features) == 0

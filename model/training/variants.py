@@ -1,0 +1,96 @@
+"""The variants table: every trained variant judged by the rule in eval/SELECTION.md.
+
+    python scripts/variants.py /tmp/variants/*      # artifact directories made by train.py
+
+Each directory's metrics.json (as ``scripts/train.py`` writes it) gives the figures; v1, the
+reference the rule compares against, is measured the same way from its shipped artifact.
+"""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from model.artifact import METRICS_FILE, V1_ARTIFACT, read_json
+from model.training.evaluate import DEV_SETS, dev_report, selection_figures
+
+REFERENCE = V1_ARTIFACT
+# The rule's thresholds (eval/SELECTION.md).
+MAX_ECE = 0.015
+VAL_TOLERANCE = 0.002
+
+
+def figures(metrics: dict) -> dict:
+    """One table row's numbers from a metrics.json (with its dev section)."""
+    dev = metrics["dev"]
+    return {
+        "val": metrics["validation"]["accuracy"],
+        "val_ece": metrics["validation"]["ece"],
+        "val_short_ece": metrics["validation_short"]["ece"],
+        **{name: dev["set_mean"].get(name) for name in DEV_SETS},
+        **selection_figures(metrics["validation"]["accuracy"], dev),
+        "test": metrics["test"]["accuracy"],
+        "test_ece": metrics["test"]["ece"],
+        "test_short_ece": metrics["test_short"]["ece"],
+    }
+
+
+def reference_figures(path: Path = REFERENCE) -> dict:
+    """v1's row: its metrics.json plus the dev figures measured now (v1 predates them)."""
+    from model import load_predictor
+
+    metrics = read_json(path / METRICS_FILE)
+    if "dev" not in metrics:
+        metrics = {**metrics, "dev": dev_report(load_predictor(path))}
+    return figures(metrics)
+
+
+def eligible(row: dict, reference: dict) -> bool:
+    return (
+        row["neutral_reacted"] <= reference["neutral_reacted"]
+        and row["val_ece"] <= MAX_ECE
+        and row["val_short_ece"] <= MAX_ECE
+        and row["val"] >= reference["val"] - VAL_TOLERANCE
+    )
+
+
+COLUMNS = (
+    ("val", "val acc"),
+    ("val_ece", "val ECE"),
+    ("val_short_ece", "val-short ECE"),
+    ("short_texts", "set A"),
+    ("short_texts_b", "set B"),
+    ("workplace_chat", "workplace"),
+    ("short", "short"),
+    ("neutral_reacted", "neutral reactions"),
+    ("score", "score"),
+)
+
+
+def table(rows: dict[str, dict], reference: dict) -> str:
+    """Markdown, one line per variant, best eligible score marked."""
+    best = max(
+        (name for name, row in rows.items() if eligible(row, reference)),
+        key=lambda name: rows[name]["score"],
+        default=None,
+    )
+    head = ["variant", *[title for _, title in COLUMNS], "eligible"]
+    lines = ["| " + " | ".join(head) + " |", "|" + " --- |" * len(head)]
+    for name, row in {"v1 (shipped)": reference, **rows}.items():
+        cells = [name + (" **chosen**" if name == best else "")]
+        for key, _ in COLUMNS:
+            value = row[key]
+            cells.append(str(value) if isinstance(value, int) else f"{value:.4f}")
+        cells.append("yes" if eligible(row, reference) else "no")
+        lines.append("| " + " | ".join(cells) + " |")
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Print the variants table for artifact directories made by scripts/train.py."""
+    parser = argparse.ArgumentParser(description=main.__doc__)
+    parser.add_argument("runs", nargs="+", type=Path, help="artifact directories")
+    args = parser.parse_args(argv)
+    rows = {run.name: figures(read_json(run / METRICS_FILE)) for run in args.runs}
+    print(table(rows, reference_figures()))
+    return 0
