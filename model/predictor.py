@@ -42,6 +42,7 @@ class SentimentPredictor:
         calibration: tuple[float, float],
         lexicon: Lexicon | None = None,
         lexicon_weight: float = 0.0,
+        lexicon_scale: float = 0.0,
     ):
         if weights.shape != (vectorizer.num_features,):
             raise ValueError(
@@ -55,7 +56,10 @@ class SentimentPredictor:
         self.bias = float(bias)
         self.calibration = (float(calibration[0]), float(calibration[1]))
         self.lexicon = lexicon
+        # The lexicon input counts twice over: ``lexicon_weight`` inside the temperature (as
+        # learned in training), ``lexicon_scale`` after it (as fitted with the calibration).
         self.lexicon_weight = float(lexicon_weight) if lexicon is not None else 0.0
+        self.lexicon_scale = float(lexicon_scale) if lexicon is not None else 0.0
 
     def lexicon_input(self, tokens: Sequence[str]) -> tuple[float, list[Match]]:
         """The model's lexicon input for the tokens (0.0 without a lexicon) and its matches."""
@@ -63,10 +67,15 @@ class SentimentPredictor:
             return 0.0, []
         return self.lexicon.feature(tokens)
 
-    def calibrate(self, logit: float, n: int) -> float:
-        """P(positive): the logit scaled by a temperature that depends on the feature count."""
+    def temperature(self, n: int) -> float:
+        """The calibration's scale for a text with ``n`` features."""
         c0, c1 = self.calibration
-        z = logit * math.exp(c0 + c1 * math.log1p(n))
+        return math.exp(c0 + c1 * math.log1p(n))
+
+    def calibrate(self, logit: float, n: int, lexicon_value: float = 0.0) -> float:
+        """P(positive): the logit scaled by a temperature that depends on the feature count,
+        plus the lexicon's calibrated term."""
+        z = logit * self.temperature(n) + self.lexicon_scale * lexicon_value
         if z >= 0:
             return 1.0 / (1.0 + math.exp(-z))
         e = math.exp(z)
@@ -80,7 +89,7 @@ class SentimentPredictor:
         lexicon_value, matches = self.lexicon_input(tokens)
         w = self._w
         logit = sum([w[i] for i in spans]) + self.bias + self.lexicon_weight * lexicon_value
-        score = self.calibrate(logit, len(spans))
+        score = self.calibrate(logit, len(spans), lexicon_value)
         positive = score >= 0.5
         return Prediction(
             label=POSITIVE if positive else NEGATIVE,
@@ -117,7 +126,7 @@ class SentimentPredictor:
             counts = np.bincount(rows, minlength=len(chunk))
             lexicon = np.array([self.lexicon_input(tokens)[0] for tokens in chunk])
             logits = sums + self.bias + self.lexicon_weight * lexicon
-            z = logits * np.exp(c0 + c1 * np.log1p(counts))
+            z = logits * np.exp(c0 + c1 * np.log1p(counts)) + self.lexicon_scale * lexicon
             out[start : start + len(chunk)] = 0.5 * (1.0 + np.tanh(0.5 * z))
         return out
 
@@ -142,7 +151,9 @@ class SentimentPredictor:
             (start, n): sign * w[index] for index, (start, n) in spans.items()
         }
         if matches:
-            per_word = self.lexicon_weight / max(1, word_count(tokens))
+            # In the n-gram weights' units: the calibrated term divided by the temperature.
+            weight = self.lexicon_weight + self.lexicon_scale / self.temperature(len(spans))
+            per_word = weight / max(1, word_count(tokens))
             for match in matches:
                 key = (match.start, match.length)
                 push[key] = push.get(key, 0.0) + sign * per_word * match.valence
@@ -197,4 +208,5 @@ def _load(where: Path) -> SentimentPredictor:
         calibration=tuple(serving["calibration"]),
         lexicon=lexicon,
         lexicon_weight=serving.get("lexicon_weight", 0.0),
+        lexicon_scale=serving.get("lexicon_scale", 0.0),
     )

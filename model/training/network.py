@@ -117,6 +117,24 @@ class Calibration(keras.layers.Layer):
 
 
 @keras.saving.register_keras_serializable(package="sentiment")
+class LexiconCalibration(keras.layers.Layer):
+    """P(positive) = sigmoid(logit * exp(c0 + c1 * log(1 + n)) + c2 * lexicon).
+
+    ``Calibration`` with the lexicon's scale c2 fitted beside the temperature, on validation
+    (``model.training.calibration.fit_with_lexicon``); not trained by gradient descent.
+    """
+
+    def build(self, input_shape) -> None:
+        self.c = self.add_weight(shape=(3,), name="c", initializer="zeros", trainable=False)
+
+    def call(self, inputs):
+        logits, lexicon, ids = inputs
+        n = ops.sum(ops.cast(ids > 0, "float32"), axis=1, keepdims=True)
+        temperature = ops.exp(self.c[0] + self.c[1] * ops.log1p(n))
+        return ops.sigmoid(logits * temperature + self.c[2] * lexicon)
+
+
+@keras.saving.register_keras_serializable(package="sentiment")
 class LexiconTerm(keras.layers.Layer):
     """``weight * lexicon``: the length-normalised lexicon valence's say in the logit.
 
@@ -151,6 +169,8 @@ class NBBagModels:
     calibrated: keras.Model  # calibrated P(positive): what is saved as model.keras
     bag: NBBag
     lexicon: LexiconTerm | None
+    # True: the calibration re-fits the lexicon's scale, and ``logits`` is the bag's alone.
+    lexicon_calibrated: bool = False
 
 
 def build_nbbag(
@@ -161,15 +181,17 @@ def build_nbbag(
     scale: float,
     learning_rate: float,
     lexicon_initial: float | None = None,
+    lexicon_calibration: bool = False,
 ) -> NBBagModels:
     """The NB-weighted bag; with ``lexicon_initial`` set, plus a lexicon input and its weight.
 
     Inputs: int32 feature ids (0-padded), and with the lexicon a float32 ``(1,)`` column of
-    ``Lexicon.feature`` values.
+    ``Lexicon.feature`` values. With ``lexicon_calibration`` the lexicon term shapes training
+    only: the calibrated model weighs the lexicon by the scale its calibration fits.
     """
     ids = keras.Input(shape=(None,), dtype="int32", name="feature_ids")
     bag = NBBag(num_features, adj=adj, scale=scale, name="nb_bag")
-    logits = bag(ids)
+    bag_logits = logits = bag(ids)
     bag.r.assign(nb_ratios.astype("float32"))
     inputs: keras.KerasTensor | list[keras.KerasTensor] = ids
     lexicon_term = None
@@ -178,6 +200,7 @@ def build_nbbag(
         lexicon_term = LexiconTerm(lexicon_initial, name="lexicon_term")
         logits = keras.layers.Add(name="logit")([logits, lexicon_term(lexicon)])
         inputs = [ids, lexicon]
+    lexicon_calibrated = lexicon_term is not None and lexicon_calibration
     train_model = keras.Model(
         inputs, keras.layers.Activation("sigmoid")(logits), name="nbbag_train"
     )
@@ -186,13 +209,17 @@ def build_nbbag(
         loss="binary_crossentropy",
         metrics=["accuracy"],
     )
-    calibrated = keras.Model(inputs, Calibration(name="calibration")([logits, ids]), name="nbbag")
+    if lexicon_calibrated:
+        probability = LexiconCalibration(name="calibration")([bag_logits, lexicon, ids])
+    else:
+        probability = Calibration(name="calibration")([logits, ids])
     return NBBagModels(
         train=train_model,
-        logits=keras.Model(inputs, logits),
-        calibrated=calibrated,
+        logits=keras.Model(inputs, bag_logits if lexicon_calibrated else logits),
+        calibrated=keras.Model(inputs, probability, name="nbbag"),
         bag=bag,
         lexicon=lexicon_term,
+        lexicon_calibrated=lexicon_calibrated,
     )
 
 

@@ -85,6 +85,9 @@ class TrainConfig:
     # learned with the rest.
     lexicon: bool = True
     lexicon_initial: float = 1.0
+    # Re-fit the lexicon's scale on validation with the temperature (see model.training.
+    # calibration); off: the learned weight stays, inside the temperature.
+    lexicon_calibration: bool = True
     # Self-training: the model above (the teacher) labels train/unsup; reviews it is at least
     # this sure about, and crops of them, train the shipped model (the student) with the rest.
     self_training: bool = True
@@ -282,6 +285,7 @@ def _fit(
         scale=config.scale,
         learning_rate=config.learning_rate,
         lexicon_initial=config.lexicon_initial if with_lexicon else None,
+        lexicon_calibration=config.lexicon_calibration,
     )
     history = []
     for epoch in range(config.epochs):
@@ -293,11 +297,20 @@ def _fit(
         log.info("epoch %d: loss %.4f", epoch + 1, history[-1])
     held_out = prep.val + prep.val_crops
     logits = _logits(models.logits, held_out, with_lexicon)
-    c0, c1 = calibration.fit(logits, held_out.counts(), held_out.labels.astype(int))
-    models.calibrated.get_layer("calibration").c.assign(np.array([c0, c1], dtype="float32"))
-    serving = {"bias": float(models.bag.b.numpy()), "calibration": [c0, c1]}
-    if models.lexicon is not None:
-        serving["lexicon_weight"] = float(models.lexicon.weight.numpy())
+    counts, labels = held_out.counts(), held_out.labels.astype(int)
+    serving: dict = {"bias": float(models.bag.b.numpy())}
+    if models.lexicon_calibrated:
+        c0, c1, c2 = calibration.fit_with_lexicon(logits, counts, labels, held_out.lexicon)
+        constants = [c0, c1, c2]
+        serving.update(calibration=[c0, c1], lexicon_weight=0.0, lexicon_scale=c2)
+        scores = calibration.apply(logits, counts, c0, c1, held_out.lexicon, c2)
+    else:
+        c0, c1 = constants = list(calibration.fit(logits, counts, labels))
+        serving["calibration"] = [c0, c1]
+        if models.lexicon is not None:
+            serving["lexicon_weight"] = float(models.lexicon.weight.numpy())
+        scores = calibration.apply(logits, counts, c0, c1)
+    models.calibrated.get_layer("calibration").c.assign(np.array(constants, dtype="float32"))
     predictor = SentimentPredictor(
         vectorizer,
         models.bag.effective_weights(),
@@ -305,8 +318,8 @@ def _fit(
         calibration=(c0, c1),
         lexicon=prep.lexicon,
         lexicon_weight=serving.get("lexicon_weight", 0.0),
+        lexicon_scale=serving.get("lexicon_scale", 0.0),
     )
-    scores = calibration.apply(logits, held_out.counts(), c0, c1)
     return _Fitted(models, predictor, serving, history, scores)
 
 
@@ -376,6 +389,9 @@ def _train_nbbag(prep: _Prepared, config: TrainConfig, data, out: Path) -> tuple
             "negation_factor": NEGATION_FACTOR,
             "terminators": sorted(TERMINATORS),
             "input": "valence sum / word count",
+            "scale": "fitted with the calibration"
+            if fitted.models.lexicon_calibrated
+            else "learned, inside the temperature",
         }
     record["serving"] = fitted.serving
     record["history"] = {"loss": fitted.history}

@@ -28,7 +28,7 @@ def keras_scores(model, predictor, texts: list[str]) -> np.ndarray:
     return out
 
 
-def check_parity(artifact_dir, texts: list[str]) -> None:
+def check_parity(artifact_dir, texts: list[str], atol: float = 1e-5) -> None:
     from model.training.network import NBBag
 
     assert NBBag  # importing the module registers the custom layers with Keras
@@ -36,7 +36,7 @@ def check_parity(artifact_dir, texts: list[str]) -> None:
     keras_model = keras.saving.load_model(artifact_dir / MODEL_FILE)
     expected = keras_scores(keras_model, predictor, texts)
     got = predictor.scores(texts)
-    np.testing.assert_allclose(got, expected, atol=1e-5, rtol=0)
+    np.testing.assert_allclose(got, expected, atol=atol, rtol=0)
     # The per-text API agrees with the batch one.
     assert [p.score for p in predictor.predict(texts[:50])] == pytest.approx(got[:50], abs=1e-12)
 

@@ -189,11 +189,12 @@ def test_lexicon_words_that_drove_the_verdict_are_key_words(predictor):
         prediction = predictor.predict_one(text)
         sign = 1 if prediction.label == POSITIVE else -1
         _, matches = predictor.lexicon.feature(tokens)
-        per_word = predictor.lexicon_weight / max(1, model.text.word_count(tokens))
-        strongest_gram = max(
-            (sign * predictor.weights[i] for i in predictor.vectorizer.analyze(tokens)[0]),
-            default=0.0,
+        spans = predictor.vectorizer.analyze(tokens)[0]
+        weight = predictor.lexicon_weight + predictor.lexicon_scale / predictor.temperature(
+            len(spans)
         )
+        per_word = weight / max(1, model.text.word_count(tokens))
+        strongest_gram = max((sign * predictor.weights[i] for i in spans), default=0.0)
         for match in matches:
             if sign * per_word * match.valence > strongest_gram:
                 term = " ".join(tokens[match.start : match.start + match.length])

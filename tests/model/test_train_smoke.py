@@ -84,7 +84,10 @@ def test_without_lexicon_and_self_training_it_is_the_v1_recipe(trained, tmp_path
 
 def test_the_tiny_model_passes_the_parity_check(trained):
     out, _, _ = trained
-    check_parity(out, vocabulary_texts(load_predictor(out), 200, seed=3) + ODD_INPUTS)
+    # The tiny model's calibration fits temperatures in the thousands, which magnify the float32
+    # rounding of Keras's feature sums to about 1e-4 near 0.5 (numpy sums in float64).
+    texts = vocabulary_texts(load_predictor(out), 200, seed=3) + ODD_INPUTS
+    check_parity(out, texts, atol=2e-4)
 
 
 def test_training_is_reproducible(trained, tmp_path):
