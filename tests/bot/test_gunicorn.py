@@ -2,7 +2,7 @@
 
 Each test starts a real gunicorn (two gthread workers) in a subprocess, on a free port, against
 the fake Slack in this process. Most use the keyword stand-in model through
-``keyword_application`` below (the real ``bot.runners.wsgi.application()`` with ``load_model``
+``keyword_application`` below (the real ``bot.runners.asgi.application()`` with ``load_model``
 replaced), so they run before the model artifact exists; the last one serves the shipped model.
 """
 
@@ -34,13 +34,13 @@ BOT = "UBOT0001"
 
 
 def keyword_application():
-    """gunicorn factory for these tests: ``bot.runners.wsgi.application()``, keyword model."""
+    """gunicorn factory for these tests: ``bot.runners.asgi.application()``, keyword model."""
     import bot.bootstrap
-    from bot.runners import wsgi
+    from bot.runners import asgi
     from tests.helpers.slack_app import KeywordPredictor
 
     bot.bootstrap.load_model = lambda settings: KeywordPredictor()
-    return wsgi.application(env_file="none.env")
+    return asgi.application(env_file="none.env")
 
 
 def gunicorn_argv(app: str | None = "tests.bot.test_gunicorn:keyword_application()") -> list[str]:
