@@ -89,3 +89,18 @@ def load(env_file: str = ".env", *, check_port: bool = True) -> GunicornConfig:
     if problem:
         raise SystemExit(fail(problem))
     return config
+
+
+def main() -> int:
+    """``python -m bot.runners.gunicorn_config``: the check ``make serve`` runs before gunicorn.
+
+    gunicorn itself parses ``WEB_CONCURRENCY`` when it is imported, before it reads any config
+    file, so ``WEB_CONCURRENCY=abc gunicorn ...`` fails with gunicorn's own traceback; this
+    check, run first, turns that into the one line too.
+    """
+    load()
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
