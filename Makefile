@@ -27,6 +27,7 @@ run: venv
 
 # Production HTTP mode: gunicorn, one worker per core, settings from the environment or .env.
 serve: venv
+	$(PY) -m bot.runners.gunicorn_config
 	$(PY) -m gunicorn -c gunicorn.conf.py $(ARGS)
 
 test: venv-dev

@@ -2,14 +2,18 @@
 
     gunicorn -c gunicorn.conf.py            # or: make serve
 
-Serves ``bot.runners.wsgi:application()`` (``POST /slack/events``, ``GET /healthz``) on
-HOST:PORT from
-the environment or ``.env`` (default 0.0.0.0:3000). Settings below can be overridden with the
-environment variables named in each line or with gunicorn's own command-line flags.
+Serves ``bot.runners.asgi:application()`` (``POST /slack/events``, ``GET /healthz``,
+``GET /readyz``) on HOST:PORT from the environment or ``.env`` (default 0.0.0.0:3000).
+Settings below can be overridden with the environment variables named in each line or with
+gunicorn's own command-line flags. A wrong value (``WEB_CONCURRENCY=0``, ``GUNICORN_THREADS=abc``),
+a port in use or a HOST that is not this machine's stops it at once with exit status 2 and one
+line ``error: ...`` (``bot.runners.gunicorn_config``).
 
 Why these choices (measured with ``scripts/bench.py``, see docs/serving.md):
-- ``gthread`` workers: Bolt acks on the request thread and runs listeners on its own thread
-  pool; a few request threads per worker keep acks fast while listeners wait on Slack.
+- ``asgi`` workers (gunicorn's asyncio worker): each worker's event loop reads every connection
+  without a thread, so slow clients (slow-loris, a trickled body) cannot take the threads that
+  ack Slack's events; a request reaches one of the worker's ``GUNICORN_THREADS`` ack threads
+  only once its whole body is in. Listener work runs on the app's own pool after the ack.
 - one worker per core (``WEB_CONCURRENCY``): the model is plain Python, so a second core needs a
   second process.
 - ``preload_app``: the model and settings load once in the master, a bad setting stops the
@@ -22,35 +26,44 @@ Why these choices (measured with ``scripts/bench.py``, see docs/serving.md):
 from __future__ import annotations
 
 import os
+import shlex
+import sys
+
+from bot.runners.gunicorn_config import load
 
 
-def _env(name: str, default: str) -> str:
-    """The environment over ``.env`` (as the bot reads its settings), else ``default``."""
-    try:
-        from bot.settings import load_env
-
-        value = load_env(".env").get(name)
-    except Exception:  # noqa: BLE001 - a broken .env is reported by the app itself
-        value = os.environ.get(name)
-    return value.strip() if value and value.strip() else default
+def _bind_given_on_command_line() -> bool:
+    args = sys.argv[1:] + shlex.split(os.environ.get("GUNICORN_CMD_ARGS", ""))
+    return any(a in ("-b", "--bind") or a.startswith(("--bind=", "-b")) for a in args)
 
 
-wsgi_app = "bot.runners.wsgi:application()"
-bind = [f"{_env('HOST', '0.0.0.0')}:{_env('PORT', '3000')}"]
-workers = int(_env("WEB_CONCURRENCY", str(os.cpu_count() or 2)))
-worker_class = "gthread"
-threads = int(_env("GUNICORN_THREADS", "4"))
+_config = load(check_port=not _bind_given_on_command_line())  # exit 2 + one line when wrong
+
+wsgi_app = "bot.runners.asgi:application()"
+bind = [_config.bind]
+workers = _config.workers
+worker_class = "asgi"  # GUNICORN_THREADS sizes each worker's ack threads, not gunicorn's
 preload_app = True
 backlog = 2048  # a burst of Slack events queues instead of being refused
 keepalive = 5
 timeout = 30
-graceful_timeout = int(_env("GRACEFUL_TIMEOUT", "30"))
+graceful_timeout = _config.graceful_timeout
 accesslog = None  # the bot logs one line per handled event (ids only, never text)
 errorlog = "-"
-loglevel = _env("LOG_LEVEL", "info").lower()
+loglevel = _config.log_level
 control_socket_disable = True  # gunicorn >= 25's gunicornc socket: one fixed path per user
 if os.path.isdir("/dev/shm"):
     worker_tmp_dir = "/dev/shm"  # worker heartbeats off the (possibly slow) container disk
+
+
+def on_starting(server) -> None:
+    """A command-line ``-w 0`` would hold the port with no worker to answer: refuse it."""
+    if server.cfg.workers < 1:
+        print(
+            "error: the number of workers must be at least 1 (-w / WEB_CONCURRENCY)",
+            file=sys.stderr,
+        )
+        sys.exit(2)
 
 
 def worker_exit(server, worker) -> None:

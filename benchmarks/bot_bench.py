@@ -220,7 +220,7 @@ def run(
     return {
         "server": {
             "kind": "gunicorn -c gunicorn.conf.py",
-            "worker_class": "gthread",
+            "worker_class": "asgi",
             "workers": workers,
             "threads": threads,
             "redis": bool(redis_url),

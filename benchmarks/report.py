@@ -202,6 +202,7 @@ def build_rows(results: dict[str, Any]) -> list[dict[str, Any]]:
                 f"{redis_bot['rate']['lost'] + redis_bot['burst']['lost']}",
             )
         )
+    rows += _slow_client_rows(results.get("slow_clients"), judge)
     cold = results.get("cold_start") or {}
     single, guni, tut_cold = cold.get("python_m_bot"), cold.get("gunicorn"), cold.get("tutorial")
     if single:
@@ -271,6 +272,34 @@ def build_rows(results: dict[str, Any]) -> list[dict[str, Any]]:
             retrained.get("baseline_seconds") or recorded.get("baseline_seconds"),
         )
     )
+    return rows
+
+
+def _slow_client_rows(slow: dict[str, Any] | None, judge: bool) -> list[dict[str, Any]]:
+    """Ack latency while slow clients hold connections, and the 413 for oversized bodies."""
+    rows = []
+    for key, name in (("gunicorn", "gunicorn"), ("python_m_bot", "python -m bot")):
+        result = (slow or {}).get(key)
+        if not result:
+            continue
+        ack = result["ack_ms"]
+        big = result["oversized"]
+        rows += [
+            row(
+                f"{name}, {result['slow_connections']} slow clients connected: ack p50 / max ms",
+                f"{fmt(ack['p50'])} / {fmt(ack['max'])}",
+                target="max < 1000",
+                ok=result["all_acked_within_1s"],
+                judge=judge,
+            ),
+            row(
+                f"{name}, {big['requests']} x 50 MB unsigned bodies: status, RSS growth MB",
+                f"{'/'.join(str(s) for s in big['statuses'])}, {fmt(big['rss_growth_mb'])}",
+                target="413",
+                ok=big["statuses"] == [413],
+                judge=True,
+            ),
+        ]
     return rows
 
 

@@ -66,10 +66,10 @@ def main(argv: list[str] | None = None) -> int:
             serve(app, settings.host, settings.port)
     except KeyboardInterrupt:
         pass
-    except OSError as err:  # e.g. the port is taken
-        return fail(
-            f"cannot listen on {settings.host}:{settings.port} ({err}): set PORT to a free port"
-        )
+    except OSError as err:  # the port is taken, HOST is not ours, ...
+        from bot.runners.http import bind_error
+
+        return fail(bind_error(settings.host, settings.port, err))
     return 0
 
 

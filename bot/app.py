@@ -1,14 +1,17 @@
 """Build the Bolt app: one place that wires settings, predictor, Slack client and listeners.
 
-The same ``App`` serves HTTP mode (``bot.runners.http``, ``bot.runners.wsgi``), Socket Mode
-(``bot.runners.socket_mode``) and the local console (``bot.console``). Listeners run after the
-ack on a ``ListenerPool`` (``process_before_response`` stays False), so Slack always gets its
-answer fast.
+The same ``App`` serves HTTP mode (``bot.runners.http``, ``bot.runners.asgi``), Socket Mode
+(``bot.runners.socket_mode``) and the local console (``bot.console``). Every listener is split
+Bolt's "lazy listener" way: a trivial ack function that runs on the request's own thread
+(``process_before_response=True``), and the work, which runs afterwards on the
+``ListenerPool``. So an ack never waits for a pool thread, however busy the listeners are.
 """
 
 from __future__ import annotations
 
 import logging
+import weakref
+from dataclasses import dataclass
 
 from slack_bolt import App
 from slack_sdk import WebClient
@@ -17,6 +20,7 @@ from bot.delivery.middleware import DeliveryFilter, SignatureCheck
 from bot.delivery.records import seen_events_for
 from bot.delivery.seen_events import SeenEvents
 from bot.deps import Deps
+from bot.health import Readiness
 from bot.listener_pool import ListenerPool
 from bot.listeners import register_listeners
 from bot.settings import Settings
@@ -24,15 +28,49 @@ from bot.slack.web_api import make_web_client
 from model.prediction import Predictor
 
 log = logging.getLogger("bot.app")
+_SAFE_ID_CHARS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._:/-")
+
+
+@dataclass(frozen=True)
+class _Parts:
+    pool: ListenerPool
+    readiness: Readiness
+    signing_secret: str
+
+
+_parts: weakref.WeakKeyDictionary[App, _Parts] = weakref.WeakKeyDictionary()
+
+
+def safe_id(value: object) -> str:
+    """``value`` if it looks like a Slack id (``Ev0123``, ``/sentiment``), else ``invalid``.
+
+    For log lines about bodies that may not be verified: no newline or other control character
+    from a request ever reaches the log to forge a line.
+    """
+    text = str(value) if value is not None else ""
+    if not text:
+        return "none"
+    if len(text) <= 100 and all(char in _SAFE_ID_CHARS for char in text):
+        return text
+    return "invalid"
+
+
+class _DropClientTokenWarning(logging.Filter):
+    """Bolt reads SLACK_BOT_TOKEN from the environment even when it is given a client, then
+    warns on every start that the token "will be unused"; the client holds that same token."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return "will be unused" not in record.getMessage()
 
 
 def _log_unhandled_error(error: Exception, body: dict) -> None:
     """Bolt's default handler logs the exception text, which can quote the message; not here."""
+    body = body if isinstance(body, dict) else {}
     log.error(
         "unhandled_error error=%s event_id=%s type=%s",
         type(error).__name__,
-        (body or {}).get("event_id") or (body or {}).get("trigger_id"),
-        (body or {}).get("type") or (body or {}).get("command"),
+        safe_id(body.get("event_id") or body.get("trigger_id")),
+        safe_id(body.get("type") or body.get("command")),
     )
 
 
@@ -53,25 +91,44 @@ def create_app(
     if seen is None:
         seen = seen_events_for(settings.redis_url, settings.dedupe_ttl_seconds)
     pool = listener_pool or ListenerPool(max_workers=settings.listener_threads)
+    readiness = Readiness(pool)
+    bolt_logger = logging.getLogger("bot.bolt")
+    if not any(isinstance(f, _DropClientTokenWarning) for f in bolt_logger.filters):
+        bolt_logger.addFilter(_DropClientTokenWarning())
     app = App(
         name="sentiment-bot",
         client=client,
         signing_secret=settings.slack_signing_secret,
         request_verification_enabled=False,  # SignatureCheck does it, without logging bodies
         before_authorize=SignatureCheck(settings.slack_signing_secret),
-        process_before_response=False,
+        process_before_response=True,  # only the ack; the work is lazy, on the pool
         listener_executor=pool,
-        logger=logging.getLogger("bot.bolt"),
+        logger=bolt_logger,
     )
     app.use(DeliveryFilter(seen, settings.process_slack_retries))
     app.error(_log_unhandled_error)
-    register_listeners(app, Deps(settings=settings, predictor=predictor))
+    register_listeners(app, Deps(settings=settings, predictor=predictor, readiness=readiness))
+    _parts[app] = _Parts(pool, readiness, settings.slack_signing_secret)
     return app
+
+
+def _parts_of(app: App) -> _Parts:
+    try:
+        return _parts[app]
+    except KeyError:
+        raise TypeError("this app was not built by bot.app.create_app") from None
 
 
 def listener_pool(app: App) -> ListenerPool:
     """The pool an app built by ``create_app`` runs its listeners on."""
-    executor = app.listener_runner.listener_executor
-    if not isinstance(executor, ListenerPool):
-        raise TypeError("this app was not built by bot.app.create_app")
-    return executor
+    return _parts_of(app).pool
+
+
+def readiness(app: App) -> Readiness:
+    """What ``/readyz`` reports for an app built by ``create_app``."""
+    return _parts_of(app).readiness
+
+
+def signing_secret(app: App) -> str:
+    """The signing secret HTTP requests to this app must be signed with."""
+    return _parts_of(app).signing_secret

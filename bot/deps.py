@@ -14,6 +14,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 
+from bot.health import Readiness
 from bot.settings import Settings
 from model.prediction import Prediction, Predictor
 
@@ -26,6 +27,7 @@ class Deps:
 
     settings: Settings
     predictor: Predictor
+    readiness: Readiness | None = None  # told each Slack call's outcome (``/readyz``)
 
     def predict(self, text: str) -> Prediction:
         """One text in, one prediction out (the predictor works in batches)."""

@@ -23,6 +23,7 @@ class ListenerPool(ThreadPoolExecutor):
 
     def __init__(self, max_workers: int = 8) -> None:
         super().__init__(max_workers=max_workers, thread_name_prefix="bot-listener")
+        self.max_workers = max_workers
         self._pending = 0
         self._idle = threading.Condition()
 
@@ -42,6 +43,11 @@ class ListenerPool(ThreadPoolExecutor):
             self._pending -= 1
             if self._pending == 0:
                 self._idle.notify_all()
+
+    def queued(self) -> int:
+        """Jobs waiting for a free thread (submitted, not yet started): readiness watches it."""
+        with self._idle:
+            return max(0, self._pending - self.max_workers)
 
     def wait_idle(self, timeout: float = 10.0) -> bool:
         """Block until no listener work is queued or running; False on timeout."""

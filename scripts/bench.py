@@ -62,7 +62,8 @@ SMOKE = dict(
     cold_reps=1,
     cold_warmup=20,
 )
-SECTIONS = ("training", "install", "coldstart", "bot", "predictor", "tutorial")
+SECTIONS = ("training", "install", "coldstart", "bot", "predictor", "tutorial", "slow")
+SLOW_EVENTS = {"full": 200, "smoke": 10}  # signed events acked while slow clients are connected
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
@@ -127,6 +128,7 @@ def main(argv: list[str] | None = None) -> int:
         install_size,
         predictor_bench,
         report,
+        slow_clients,
         training,
         tutorial_bench,
     )
@@ -230,6 +232,18 @@ def main(argv: list[str] | None = None) -> int:
                     else:
                         progress("bot end to end again, with REDIS_URL")
                         results["bot_redis"] = bot_bench.run(workdir, redis_url=url, **bot_args)
+
+        if "slow" not in skip:
+            events = SLOW_EVENTS["smoke" if args.smoke else "full"]
+            progress(f"ack latency with 16 slow clients connected ({events} events per server)")
+            results["slow_clients"] = slow_clients.run(
+                workdir,
+                slow=8,
+                events=events,
+                workers=args.workers,
+                threads=args.threads,
+                model_path=model_setting.get("MODEL_PATH"),
+            )
 
     if "predictor" not in skip:
         progress(f"predictor in process ({sizes['reps']} reps of {sizes['calls']} calls)")

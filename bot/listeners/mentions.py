@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from slack_bolt import App, BoltContext
+from slack_bolt import Ack, App, BoltContext
 from slack_sdk import WebClient
 
 from bot import replies
@@ -21,7 +21,7 @@ from bot.slack.text import clean
 
 
 def _thread_parent_text(
-    client: WebClient, channel: str, thread_ts: str, event_id: str | None
+    client: WebClient, channel: str, thread_ts: str, event_id: str | None, deps: Deps
 ) -> str | None:
     """The raw text of a thread's first message, or None when Slack would not give it."""
     ok, response = slack_api.call(
@@ -30,6 +30,7 @@ def _thread_parent_text(
             channel=channel, ts=thread_ts, limit=1, inclusive=True
         ),
         event_id=event_id,
+        readiness=deps.readiness,
     )
     if not ok:
         return None
@@ -53,7 +54,7 @@ def _reply_for(
     if not is_thread_reply(event):
         outcome.set("replied", "help")
         return replies.mention_help_message(deps.settings)
-    parent = _thread_parent_text(client, event["channel"], event["thread_ts"], event_id)
+    parent = _thread_parent_text(client, event["channel"], event["thread_ts"], event_id, deps)
     if parent is None:
         outcome.set("replied", "thread_unreadable")
         return replies.thread_unreadable_message()
@@ -93,14 +94,19 @@ def handle_mention(
             "chat.postMessage",
             lambda: client.chat_postMessage(channel=channel, thread_ts=thread_ts, **message),
             event_id=event_id,
+            readiness=deps.readiness,
         )
         if not ok:
             outcome.set("failed", f"error={result}")
 
 
 def register(app: App, deps: Deps) -> None:
-    """Listen to ``app_mention`` events."""
+    """Listen to ``app_mention`` events: ack on the request thread, answer on the pool."""
 
-    @app.event("app_mention")
-    def on_mention(body: dict, event: dict, context: BoltContext, client: WebClient) -> None:
+    def ack_mention(ack: Ack) -> None:
+        ack()
+
+    def answer_mention(body: dict, event: dict, context: BoltContext, client: WebClient) -> None:
         handle_mention(event, body.get("event_id"), context.bot_user_id, client, deps)
+
+    app.event("app_mention")(ack=ack_mention, lazy=[answer_mention])

@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from slack_bolt import App, BoltContext
+from slack_bolt import Ack, App, BoltContext
 from slack_sdk import WebClient
 
 from bot import replies
@@ -85,13 +85,21 @@ def handle_message(
             lambda: client.reactions_add(channel=channel, timestamp=event["ts"], name=emoji),
             event_id=event_id,
             ok_errors=("already_reacted",),
+            readiness=deps.readiness,
         )
         outcome.set("reacted" if ok else "failed", f"emoji={emoji}" if ok else f"error={result}")
 
 
 def register(app: App, deps: Deps) -> None:
-    """Listen to every ``message`` event; housekeeping subtypes are filtered in the handler."""
+    """Listen to every ``message`` event; housekeeping subtypes are filtered in the handler.
 
-    @app.event("message")
-    def on_message(body: dict, event: dict, context: BoltContext, client: WebClient) -> None:
+    The ack runs on the request thread, the reaction work on the listener pool.
+    """
+
+    def ack_message(ack: Ack) -> None:
+        ack()
+
+    def answer_message(body: dict, event: dict, context: BoltContext, client: WebClient) -> None:
         handle_message(event, body.get("event_id"), context.bot_user_id, client, deps)
+
+    app.event("message")(ack=ack_message, lazy=[answer_message])

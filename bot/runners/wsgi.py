@@ -1,11 +1,11 @@
-"""The production HTTP entry point: the bot under gunicorn (``gunicorn -c gunicorn.conf.py``).
+"""Building the HTTP-mode app for a server process, and draining it when the process stops.
 
-``application()`` is the factory gunicorn calls (``bot.runners.wsgi:application()``): the same
-app as
-``python -m bot`` in HTTP mode, ``POST /slack/events`` and ``GET /healthz``. Bolt acks an event
-*before* its listener runs on the app's thread pool, so when gunicorn stops a worker on SIGTERM
-its in-flight requests are long answered while the listener work (the model, the reaction)
-may still be running. The config's ``worker_exit`` hook calls ``drain`` so that work finishes
+``build_app()`` is what gunicorn's factory (``bot.runners.asgi:application()``) uses; the
+``application()`` here is the same app as a WSGI callable, for WSGI servers (behind a buffering
+proxy: a threaded WSGI server gives each slow client a thread). Bolt acks an event *before*
+its listener runs on the app's thread pool, so when gunicorn stops a worker on SIGTERM its
+in-flight requests are long answered while the listener work (the model, the reaction) may
+still be running. The config's ``worker_exit`` hook calls ``drain`` so that work finishes
 before the worker process exits.
 """
 
@@ -13,6 +13,8 @@ from __future__ import annotations
 
 import logging
 import time
+
+from slack_bolt import App
 
 from bot.app import listener_pool
 from bot.listener_pool import ListenerPool
@@ -23,8 +25,8 @@ log = logging.getLogger("bot.runners.wsgi")
 _pools: list[ListenerPool] = []
 
 
-def application(env_file: str = ".env") -> WsgiApp:
-    """Build the HTTP-mode app from the environment; a setup problem exits 2 with one line."""
+def build_app(env_file: str = ".env") -> App:
+    """The HTTP-mode Bolt app from the environment; a setup problem exits 2 with one line."""
     from bot.app import create_app
     from bot.bootstrap import bootstrap, exit_on_setup_error
 
@@ -32,7 +34,12 @@ def application(env_file: str = ".env") -> WsgiApp:
         booted = bootstrap(env_file, http_only=True)
     app = create_app(booted.settings, booted.predictor)
     _pools.append(listener_pool(app))
-    return create_wsgi_app(app)
+    return app
+
+
+def application(env_file: str = ".env") -> WsgiApp:
+    """The HTTP-mode app as a WSGI callable (``bot.runners.wsgi:application()``)."""
+    return create_wsgi_app(build_app(env_file))
 
 
 def pending() -> bool:

@@ -12,7 +12,11 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from model.text import emoji_words
+from model.text import MAX_CHARS, emoji_words
+
+# Slack allows 40,000 characters in a message; the model reads at most MAX_CHARS of a text, so
+# nothing longer than that ever needs cleaning. Capping first bounds every pattern below.
+MAX_TEXT_CHARS = MAX_CHARS
 
 _CODE_BLOCK = re.compile(r"```.*?(?:```|\Z)", re.S)
 _INLINE_CODE = re.compile(r"`[^`\n]*`")
@@ -22,8 +26,10 @@ _QUOTE_LINE = re.compile(r"^[ \t]*(?:&gt;|>).*$", re.M)
 _ANGLE = re.compile(r"<([^<>\n]*)>")
 # An emoji code has a letter (or is :+1: / :-1:), so "10:30:45" survives; skin tones follow.
 _EMOJI = re.compile(r":(?:[+-]1|(?=[a-z0-9_+'-]*[a-z])[a-z0-9_+'-]+):(?::skin-tone-[2-6]:)?", re.I)
-# Formatting marks around words: *bold*, _italic_, ~strike~.
-_FORMAT_MARKS = re.compile(r"(?<![\w])[*_~]+|[*_~]+(?![\w])")
+# Formatting marks around words: *bold*, _italic_, ~strike~. Each maximal run of marks is
+# matched once (no lookarounds to backtrack over, so a 40,000-character run of "_" between two
+# words costs one pass); _format_replacement then decides from its neighbours.
+_FORMAT_RUN = re.compile(r"[*_~]+")
 _SPACES = re.compile(r"\s+")
 _HEART = re.compile(r"<3+")  # the typed heart, a word like any emoji
 
@@ -48,15 +54,37 @@ def _emoji_replacement(match: re.Match[str]) -> str:
     return f" {emoji_words(code)} "
 
 
+def _strip_marks(text: str) -> str:
+    """Drop mark runs that touch a non-word side (``*bold*``); keep ``snake_case``, ``a*b``."""
+
+    def replace(match: re.Match[str]) -> str:
+        start, end = match.span()
+        before = text[start - 1] if start else " "
+        after = text[end] if end < len(text) else " "
+        if _is_word_char(before) and _is_word_char(after):
+            return match.group(0)
+        return " "
+
+    return _FORMAT_RUN.sub(replace, text)
+
+
+def _is_word_char(char: str) -> bool:
+    return char.isalnum() or char == "_"
+
+
 def unescape(text: str) -> str:
     """Undo the three HTML escapes Slack applies; ``&amp;`` last so ``&amp;lt;`` stays ``&lt;``."""
     return text.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
 
 
 def clean(text: str | None) -> str:
-    """Return the words of a Slack message: markup, code and quotes removed, emoji as words."""
+    """Return the words of a Slack message: markup, code and quotes removed, emoji as words.
+
+    Linear in the length of the text, which is first cut to ``MAX_TEXT_CHARS``.
+    """
     if not text:
         return ""
+    text = text[:MAX_TEXT_CHARS]
     text = _CODE_BLOCK.sub(" ", text)
     text = _INLINE_CODE.sub(" ", text)
     text = _QUOTE_REST.sub(" ", text)
@@ -66,13 +94,14 @@ def clean(text: str | None) -> str:
     # The model's tokenizer strips "<...>" spans as HTML tags (IMDB reviews carry <br />), so a
     # literal "<3" would swallow every word up to a later ">": drop the brackets themselves.
     text = _HEART.sub(" heart ", unescape(text)).replace("<", " ").replace(">", " ")
-    text = _FORMAT_MARKS.sub(" ", text)
-    return _SPACES.sub(" ", text).strip()
+    text = _strip_marks(text)
+    # Emoji codes become words, so the output can outgrow the input: cap it again.
+    return _SPACES.sub(" ", text).strip()[:MAX_TEXT_CHARS]
 
 
 def mentions_user(text: str | None, user_id: str | None) -> bool:
     """True when the raw Slack text mentions ``user_id`` (``<@U1>`` or ``<@U1|name>``)."""
-    if not text or not user_id:
+    if not text or not user_id or len(user_id) > 64:
         return False
     return f"<@{user_id}>" in text or f"<@{user_id}|" in text
 
@@ -92,7 +121,7 @@ def parse_command(text: str | None) -> CommandArgs:
     An empty text or a lone ``help`` asks for usage; ``--public`` (anywhere, also typed as an
     em dash by autocorrect) shares the result with the channel.
     """
-    raw = (text or "").strip()
+    raw = (text or "")[:MAX_TEXT_CHARS].strip()
     public = bool(_PUBLIC_FLAG.search(raw))
     if public:
         raw = _PUBLIC_FLAG.sub(" ", raw).strip()

@@ -11,6 +11,7 @@ code and a False result, never an exception in a listener.
 
 from __future__ import annotations
 
+import json
 import logging
 import random
 import re
@@ -31,9 +32,14 @@ from slack_sdk.http_retry.response import HttpResponse
 from slack_sdk.http_retry.state import RetryState
 from slack_sdk.webhook import WebhookClient
 
+from bot.health import Readiness
+from bot.logs import scrub_logger
 from bot.settings import Settings
 
 log = logging.getLogger("bot.slack")
+# The logger slack_sdk's clients get: it logs retried requests with their URL at INFO, and a
+# response_url is a secret, so every record through it is scrubbed (bot.logs.scrub).
+SDK_LOG = scrub_logger("bot.slack_sdk")
 _CODE = re.compile(r"[a-z0-9_.]{1,64}")
 
 
@@ -111,7 +117,7 @@ def make_web_client(settings: Settings, token: str | None = None) -> WebClient:
         base_url=settings.slack_api_url,
         timeout=max(1, round(settings.slack_timeout_seconds)),
         retry_handlers=retry_handlers(settings),
-        logger=logging.getLogger("bot.slack_sdk"),
+        logger=SDK_LOG,
     )
 
 
@@ -121,15 +127,19 @@ def call(
     *,
     event_id: str | None,
     ok_errors: Iterable[str] = (),
+    readiness: Readiness | None = None,
 ) -> tuple[bool, Any]:
     """Run one Web API call; return ``(ok, response_or_error_code)`` and log failures.
 
     ``ok_errors`` are Slack error codes that mean the job is already done (``already_reacted``).
+    ``readiness`` hears every outcome, so ``/readyz`` can tell when Slack refuses the token.
     """
     try:
-        return True, func()
+        result = func()
     except SlackApiError as err:
         code = _error_code(err)
+        if readiness is not None:
+            readiness.slack_result(code)
         if code in set(ok_errors):
             log.info("slack_call method=%s event_id=%s result=%s", method, event_id, code)
             return True, code
@@ -150,6 +160,9 @@ def call(
             type(err).__name__,
         )
         return False, type(err).__name__
+    if readiness is not None:
+        readiness.slack_result(None)
+    return True, result
 
 
 def _error_code(err: SlackApiError) -> str:
@@ -178,7 +191,7 @@ def respond(
         url=response_url,
         timeout=max(1, round(settings.slack_timeout_seconds)),
         retry_handlers=retry_handlers(settings),
-        logger=logging.getLogger("bot.slack_sdk"),
+        logger=SDK_LOG,
     )
     body = dict(message, response_type=response_type)
     try:
@@ -197,4 +210,33 @@ def respond(
             result.status_code,
         )
         return False
+    error = response_url_error(result.body)
+    if error is not None:
+        log.warning(
+            "slack_call_failed method=response_url event_id=%s status=200 error=%s",
+            event_id,
+            error,
+        )
+        return False
     return True
+
+
+def response_url_error(body: str | None) -> str | None:
+    """None when a 200 answer to a response_url post means posted, else the error to log.
+
+    Slack answers ``ok`` (plain text) or ``{"ok": true}``; a 200 with ``{"ok": false,
+    "error": ...}`` (``expired_url``, ``used_url``) or anything else was not posted.
+    """
+    text = (body or "").strip()
+    if text == "ok":
+        return None
+    try:
+        data = json.loads(text[:10_000]) if text.startswith("{") else None
+    except ValueError:
+        data = None
+    if not isinstance(data, dict):
+        return "unreadable_answer"
+    if data.get("ok") is True:
+        return None
+    code = data.get("error")
+    return str(code) if code and _CODE.fullmatch(str(code)) else "not_ok"

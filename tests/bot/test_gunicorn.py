@@ -2,7 +2,7 @@
 
 Each test starts a real gunicorn (two gthread workers) in a subprocess, on a free port, against
 the fake Slack in this process. Most use the keyword stand-in model through
-``keyword_application`` below (the real ``bot.runners.wsgi.application()`` with ``load_model``
+``keyword_application`` below (the real ``bot.runners.asgi.application()`` with ``load_model``
 replaced), so they run before the model artifact exists; the last one serves the shipped model.
 """
 
@@ -13,6 +13,7 @@ import subprocess
 import sys
 import threading
 import time
+import urllib.error
 import urllib.request
 
 import pytest
@@ -34,13 +35,13 @@ BOT = "UBOT0001"
 
 
 def keyword_application():
-    """gunicorn factory for these tests: ``bot.runners.wsgi.application()``, keyword model."""
+    """gunicorn factory for these tests: ``bot.runners.asgi.application()``, keyword model."""
     import bot.bootstrap
-    from bot.runners import wsgi
+    from bot.runners import asgi
     from tests.helpers.slack_app import KeywordPredictor
 
     bot.bootstrap.load_model = lambda settings: KeywordPredictor()
-    return wsgi.application(env_file="none.env")
+    return asgi.application(env_file="none.env")
 
 
 def gunicorn_argv(app: str | None = "tests.bot.test_gunicorn:keyword_application()") -> list[str]:
@@ -162,3 +163,107 @@ def test_gunicorn_serves_the_shipped_model(tmp_path):
         negative="This is terrible, I hate how broken it is.",
     )
     assert "Booting worker" in err and "Traceback" not in err
+
+
+# --- hardening (issue 8): slow clients, limits, readiness, settings ---------------------------
+
+
+def test_acks_while_eight_slow_clients_hold_connections(tmp_path):
+    """`make serve`'s shape (2 workers x 4 threads) used to ack nothing while eight clients sat
+    on a half-sent body; on the asyncio worker a signed event is still acked at once."""
+    from tests.helpers.slow_clients import slow_clients
+
+    port = free_port()
+    with FakeSlack() as fake:
+        env = env_for(fake, port, GUNICORN_THREADS="4")
+        with bot_process(gunicorn_argv(), env, tmp_path, port) as (_proc, base):
+            with slow_clients(base, 8), slow_clients(base, 8, headers_only=True):
+                time.sleep(0.3)
+                for n in range(4):
+                    started = time.monotonic()
+                    assert send(base, payloads.message_event(f"great and good {n}")) == 200
+                    assert time.monotonic() - started < 3.0  # Slack's window; bench: < 1 s
+                fake.wait_for("reactions.add", count=4, timeout=10)
+
+
+def test_limits_readiness_and_junk_under_gunicorn(tmp_path):
+    from tests.helpers.slow_clients import raw_request
+
+    port = free_port()
+    with FakeSlack() as fake:
+        with bot_process(gunicorn_argv(), env_for(fake, port), tmp_path, port) as (proc, base):
+            head = (
+                "POST /slack/events HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+                f"Content-Length: {50 * 1024 * 1024}\r\n\r\n"
+            )
+            assert raw_request(base, head) == 413  # answered from the headers alone
+            with urllib.request.urlopen(base + "/readyz", timeout=5) as response:
+                assert response.read() == b"ready\n"
+            for body in (b"[1]", b"{" * 5000, b"\xff\xfe", b'{"type": "event_callback"'):
+                stamp = {"X-Slack-Request-Timestamp": "abc", "X-Slack-Signature": "v0=1"}
+                request = urllib.request.Request(base + "/slack/events", body, stamp, method="POST")
+                try:
+                    urllib.request.urlopen(request, timeout=5)
+                    raise AssertionError("junk was accepted")
+                except urllib.error.HTTPError as err:
+                    assert err.code == 401
+            assert {c.method for c in fake.calls()} <= {"auth.test"}
+            proc.terminate()
+            _out, err = proc.communicate(timeout=30)
+    assert "Traceback" not in err
+    assert "will be unused" not in err  # Bolt's client/token warning is gone
+
+
+@pytest.mark.parametrize(
+    ("name", "value"),
+    [
+        ("WEB_CONCURRENCY", "abc"),
+        ("WEB_CONCURRENCY", "0"),
+        ("GUNICORN_THREADS", "abc"),
+        ("GUNICORN_THREADS", "0"),
+        ("GRACEFUL_TIMEOUT", "abc"),
+        ("GRACEFUL_TIMEOUT", "-1"),
+    ],
+)
+def test_bad_gunicorn_setting_is_one_line_and_exit_2(tmp_path, name, value):
+    # gunicorn parses WEB_CONCURRENCY itself at import, before any config file: a non-number
+    # there can only be caught by the check `make serve` runs first.
+    preflight = [sys.executable, "-m", "bot.runners.gunicorn_config"]
+    argv = preflight if (name, value) == ("WEB_CONCURRENCY", "abc") else gunicorn_argv()
+    with FakeSlack() as fake:
+        env = env_for(fake, free_port(), **{name: value})
+        proc = subprocess.run(
+            argv, env=env, cwd=tmp_path, capture_output=True, text=True, timeout=60
+        )
+    assert proc.returncode == 2, proc.stderr
+    lines = proc.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith(f"error: {name} must be"), lines
+    assert repr(value) in lines[0]
+
+
+def test_port_in_use_and_bad_host_are_one_line_and_exit_2(tmp_path):
+    import socket
+
+    with FakeSlack() as fake, socket.socket() as holder:
+        holder.bind(("127.0.0.1", 0))
+        holder.listen()
+        taken = holder.getsockname()[1]
+        cases = {
+            "in use": (env_for(fake, taken), f"error: port {taken} on 127.0.0.1 is already in use"),
+            "bad host": (
+                env_for(fake, free_port(), HOST="10.255.255.254"),
+                "error: HOST=10.255.255.254 is not an address of this machine",
+            ),
+            "unknown host": (
+                env_for(fake, free_port(), HOST="no-such-host.invalid"),
+                "error: HOST=no-such-host.invalid is not an address of this machine",
+            ),
+        }
+        for argv in (gunicorn_argv(), [sys.executable, "-m", "bot"]):
+            for case, (env, expected) in cases.items():
+                proc = subprocess.run(
+                    argv, env=env, cwd=tmp_path, capture_output=True, text=True, timeout=60
+                )
+                assert proc.returncode == 2, (argv, case, proc.stderr)
+                lines = proc.stderr.strip().splitlines()
+                assert len(lines) == 1 and lines[0].startswith(expected), (argv, case, lines)

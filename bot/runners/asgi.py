@@ -1,0 +1,126 @@
+"""The production HTTP entry point: the bot under gunicorn's asyncio worker.
+
+    gunicorn -c gunicorn.conf.py        # worker_class "asgi", app bot.runners.asgi:application()
+
+Why asyncio: with threaded workers a connection holds a thread from its first byte to its last,
+so eight clients that send headers and one body byte stop a 2 x 4-thread server from acking
+anything. Here each worker's event loop reads every connection without a thread, so a slow
+client costs a coroutine; a request reaches a thread only once its whole body has arrived
+(within ``gate.BODY_TIMEOUT_SECONDS``, else 408), and a body over ``gate.MAX_BODY_BYTES`` is
+answered 413 from its headers alone. The complete request then goes to a small pool of ack
+threads (``GUNICORN_THREADS`` per worker) that checks the signature, parses, and runs Bolt's
+ack path; listener work runs afterwards on the app's own ``ListenerPool``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any
+
+from slack_bolt import App
+
+from bot.runners.gate import BODY_TIMEOUT_SECONDS, EVENTS_PATH, Gate, Reply
+
+log = logging.getLogger("bot.runners.asgi")
+
+Receive = Callable[[], Awaitable[dict[str, Any]]]
+Send = Callable[[dict[str, Any]], Awaitable[None]]
+AsgiApp = Callable[[dict[str, Any], Receive, Send], Awaitable[None]]
+
+
+async def _read_body(receive: Receive, length: int, timeout: float) -> bytes | None:
+    """The whole body (at most ``length`` bytes), or None if too slow or the client left."""
+    chunks: list[bytes] = []
+    got = 0
+    try:
+        async with asyncio.timeout(timeout):
+            while True:
+                message = await receive()
+                if message["type"] != "http.request":
+                    return None
+                chunk = message.get("body", b"")
+                got += len(chunk)
+                if got > length:
+                    return None
+                chunks.append(chunk)
+                if not message.get("more_body", False):
+                    return b"".join(chunks)
+    except TimeoutError:
+        return None
+
+
+async def _lifespan(receive: Receive, send: Send) -> None:
+    while True:
+        message = await receive()
+        if message["type"] == "lifespan.startup":
+            await send({"type": "lifespan.startup.complete"})
+        elif message["type"] == "lifespan.shutdown":
+            await send({"type": "lifespan.shutdown.complete"})
+            return
+
+
+def create_asgi_app(app: App, ack_threads: int = 4, path: str = EVENTS_PATH) -> AsgiApp:
+    """The bot's HTTP endpoints as an ASGI application; Bolt runs on ``ack_threads`` threads."""
+    gate = Gate(app, path)
+    pool = ThreadPoolExecutor(max_workers=ack_threads, thread_name_prefix="bot-ack")
+
+    def verified_dispatch(headers: dict[str, str], query: str, body: bytes) -> Reply:
+        screened = gate.screen(headers, body)
+        return screened if isinstance(screened, Reply) else gate.dispatch(headers, query, screened)
+
+    async def asgi_app(scope: dict[str, Any], receive: Receive, send: Send) -> None:
+        if scope["type"] == "lifespan":
+            await _lifespan(receive, send)
+            return
+        if scope["type"] != "http":
+            return  # no WebSocket endpoint: the server closes the connection
+        headers = {
+            name.decode("latin-1").lower(): value.decode("latin-1")
+            for name, value in scope.get("headers", [])
+        }
+        method = scope.get("method", "GET")
+        first = gate.before_body(method, scope.get("path", ""), headers)
+        if isinstance(first, Reply):
+            reply = first
+        else:
+            body = await _read_body(receive, first, BODY_TIMEOUT_SECONDS)
+            if body is None:
+                reply = Reply.text(408, "request body too slow\n")
+            else:
+                query = scope.get("query_string", b"").decode("latin-1")
+                loop = asyncio.get_running_loop()
+                reply = await loop.run_in_executor(pool, verified_dispatch, headers, query, body)
+        close = [(b"connection", b"close")] if reply.status in (400, 408, 411, 413) else []
+        await send(
+            {
+                "type": "http.response.start",
+                "status": reply.status,
+                "headers": [
+                    *(
+                        (name.encode("latin-1"), value.encode("latin-1"))
+                        for name, value in reply.headers
+                    ),
+                    (b"content-length", str(len(reply.body)).encode()),
+                    *close,
+                ],
+            }
+        )
+        await send({"type": "http.response.body", "body": b"" if method == "HEAD" else reply.body})
+
+    return asgi_app
+
+
+def application(env_file: str = ".env") -> AsgiApp:
+    """gunicorn's factory (``bot.runners.asgi:application()``); bad setup exits 2, one line."""
+    from bot.bootstrap import exit_on_setup_error
+    from bot.runners.gunicorn_config import gunicorn_config
+    from bot.runners.wsgi import build_app
+    from bot.settings import load_env
+
+    app = build_app(env_file)
+    with exit_on_setup_error():
+        threads = gunicorn_config(load_env(env_file)).threads
+    return create_asgi_app(app, ack_threads=threads)

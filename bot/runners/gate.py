@@ -1,0 +1,209 @@
+"""What an HTTP request must pass before Bolt sees it, shared by both HTTP servers.
+
+Bolt parses a request's body (JSON or form) as soon as it builds a ``BoltRequest``, before any
+middleware runs, so a signature check inside Bolt comes after the parse. Here, in order:
+
+1. the route (``POST /slack/events``; ``GET /healthz``, ``GET /readyz``), else 404/405;
+2. the declared size: over ``MAX_BODY_BYTES`` is 413 before a byte of the body is read, a body
+   without ``Content-Length`` is 411 (Slack always sends it);
+3. the body is read by the server within ``BODY_TIMEOUT_SECONDS`` (408 otherwise);
+4. Slack's signature over the raw bytes, timestamp within five minutes (401);
+5. only then is the body decoded and parsed: invalid UTF-8, malformed or non-object JSON, or
+   JSON nested deeper than ``MAX_JSON_DEPTH`` get 400, never a 500 or a traceback.
+
+Only a request that passed all of that reaches ``App.dispatch``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import logging
+import time
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from urllib.parse import parse_qs
+
+from slack_bolt import App, BoltRequest
+
+from bot.app import readiness as readiness_of
+from bot.app import signing_secret
+
+log = logging.getLogger("bot.http")
+
+EVENTS_PATH = "/slack/events"
+HEALTH_PATH = "/healthz"
+READY_PATH = "/readyz"
+# Slack's payloads are a few KB (a 40,000-character message is under 200 KB as JSON).
+MAX_BODY_BYTES = 1_000_000
+# Time a client gets to send its whole body once its headers are in.
+BODY_TIMEOUT_SECONDS = 10.0
+MAX_JSON_DEPTH = 64
+SIGNATURE_MAX_AGE_SECONDS = 300
+
+
+@dataclass(frozen=True)
+class Reply:
+    """An HTTP answer: status, body, headers."""
+
+    status: int
+    body: bytes = b""
+    headers: list[tuple[str, str]] = field(default_factory=list)
+
+    @staticmethod
+    def text(status: int, text: str) -> Reply:
+        return Reply(status, text.encode(), [("Content-Type", "text/plain; charset=utf-8")])
+
+
+REASONS = {
+    200: "OK",
+    400: "Bad Request",
+    401: "Unauthorized",
+    404: "Not Found",
+    405: "Method Not Allowed",
+    408: "Request Timeout",
+    411: "Length Required",
+    413: "Content Too Large",
+    500: "Internal Server Error",
+    503: "Service Unavailable",
+}
+
+
+def status_line(status: int) -> str:
+    return f"{status} {REASONS.get(status, 'Unknown')}"
+
+
+class Gate:
+    """Routes, limits and checks requests for one Bolt app, then dispatches the good ones."""
+
+    def __init__(self, app: App, path: str = EVENTS_PATH) -> None:
+        self.app = app
+        self.path = path
+        self.secret = signing_secret(app).encode()
+        self.readiness = readiness_of(app)
+
+    # -- before the body ------------------------------------------------------------------
+
+    def before_body(self, method: str, path: str, headers: Mapping[str, str]) -> Reply | int:
+        """A final answer for anything but an events POST; else the body length to read."""
+        if path in (HEALTH_PATH, READY_PATH):
+            if method not in ("GET", "HEAD"):
+                return Reply.text(405, "method not allowed\n")
+            return self.health() if path == HEALTH_PATH else self.ready()
+        if path != self.path:
+            return Reply.text(404, "not found\n")
+        if method != "POST":
+            return Reply.text(405, "method not allowed\n")
+        declared = headers.get("content-length")
+        if declared is None or "transfer-encoding" in headers:
+            return Reply.text(411, "Content-Length required\n")
+        if not declared.isdigit() or len(declared) > 12:
+            return Reply.text(400, "bad Content-Length\n")
+        length = int(declared)
+        if length > MAX_BODY_BYTES:
+            log.warning("request_refused status=413 content_length=%d", length)
+            return Reply.text(413, f"body over {MAX_BODY_BYTES} bytes\n")
+        return length
+
+    def health(self) -> Reply:
+        """Liveness: the process answers."""
+        return Reply.text(200, "ok\n")
+
+    def ready(self) -> Reply:
+        """Readiness: 503 with the reasons when the bot cannot do its job now."""
+        problems = self.readiness.problems()
+        if problems:
+            return Reply.text(503, "not ready: " + " ".join(problems) + "\n")
+        return Reply.text(200, "ready\n")
+
+    # -- with the body --------------------------------------------------------------------
+
+    def screen(self, headers: Mapping[str, str], body: bytes) -> Reply | str:
+        """Check the signature over the raw bytes, then decode and parse: a Reply, or the text."""
+        if not self._signed(headers, body):
+            stamp = headers.get("x-slack-request-timestamp", "")
+            log.warning(
+                "invalid_signature timestamp=%s",
+                stamp if stamp.isdigit() and len(stamp) < 16 else "invalid",
+            )
+            return Reply(
+                401, b'{"error": "invalid request"}', [("Content-Type", "application/json")]
+            )
+        try:
+            text = body.decode("utf-8")
+        except UnicodeDecodeError:
+            return self._bad("invalid_utf8")
+        problem = _shape_problem(text, headers.get("content-type", ""))
+        return self._bad(problem) if problem else text
+
+    def dispatch(self, headers: Mapping[str, str], query: str, text: str) -> Reply:
+        """Hand a verified, parseable request to Bolt; a crash is a logged 500, no traceback."""
+        try:
+            response = self.app.dispatch(BoltRequest(body=text, query=query, headers=dict(headers)))
+        except Exception as err:  # noqa: BLE001 - Bolt handles listener errors; this is the rest
+            log.error("dispatch_failed error=%s", type(err).__name__)
+            return Reply.text(500, "internal error\n")
+        body = response.body.encode() if isinstance(response.body, str) else bytes(response.body)
+        pairs = [
+            (name, value)
+            for name, values in response.headers.items()
+            if name.lower() != "content-length"
+            for value in values
+        ]
+        return Reply(response.status, body, pairs)
+
+    def _signed(self, headers: Mapping[str, str], body: bytes) -> bool:
+        stamp = headers.get("x-slack-request-timestamp", "")
+        signature = headers.get("x-slack-signature", "")
+        if not self.secret or not stamp.isdigit() or len(stamp) > 15:
+            return False
+        if abs(time.time() - int(stamp)) > SIGNATURE_MAX_AGE_SECONDS:
+            return False
+        base = b"v0:" + stamp.encode() + b":" + body
+        expected = "v0=" + hmac.new(self.secret, base, hashlib.sha256).hexdigest()
+        return hmac.compare_digest(expected, signature)
+
+    @staticmethod
+    def _bad(problem: str) -> Reply:
+        log.warning("request_refused status=400 problem=%s", problem)
+        return Reply.text(400, f"bad request: {problem}\n")
+
+
+def _shape_problem(text: str, content_type: str) -> str | None:
+    """Why Bolt could not parse this body as Slack sends it, or None."""
+    if content_type.startswith("application/json") or text.startswith("{"):
+        return _json_problem(text)
+    try:
+        fields = parse_qs(text, keep_blank_values=True, max_num_fields=1000)
+    except ValueError:
+        return "malformed_form"
+    payload = fields.get("payload")
+    return _json_problem(payload[0]) if payload else None
+
+
+def _json_problem(text: str) -> str | None:
+    try:
+        data = json.loads(text)
+    except (ValueError, RecursionError):
+        return "malformed_json"
+    if not isinstance(data, dict):
+        return "json_not_an_object"
+    if _depth_over(data, MAX_JSON_DEPTH):
+        return "json_too_deep"
+    return None
+
+
+def _depth_over(data: object, limit: int) -> bool:
+    """Whether ``data`` nests deeper than ``limit``, without recursion (Bolt copies payloads
+    recursively, so a deep one must stop here)."""
+    stack = [(data, 1)]
+    while stack:
+        node, depth = stack.pop()
+        if depth > limit:
+            return True
+        if isinstance(node, dict):
+            stack.extend((child, depth + 1) for child in node.values())
+        elif isinstance(node, list):
+            stack.extend((child, depth + 1) for child in node)
+    return False
