@@ -2,8 +2,9 @@
 
     python scripts/variants.py /tmp/variants/*      # artifact directories made by train.py
 
-Each directory's metrics.json (as ``scripts/train.py`` writes it) gives the figures; v1, the
-reference the rule compares against, is measured the same way from its shipped artifact.
+Each directory's metrics.json (as ``scripts/train.py`` writes it) gives the IMDB figures; the
+dev figures are measured again here, with today's code, for every variant and for v1 (the
+reference the rule compares against), so that one table never mixes two measurements.
 """
 
 from __future__ import annotations
@@ -41,14 +42,11 @@ def figures(metrics: dict) -> dict:
     }
 
 
-def reference_figures(path: Path = REFERENCE) -> dict:
-    """v1's row: its metrics.json plus the dev figures measured now (v1 predates them)."""
+def measured(path: Path) -> dict:
+    """A row: the artifact's metrics.json with its dev figures measured now."""
     from model import load_predictor
 
-    metrics = read_json(path / METRICS_FILE)
-    if "dev" not in metrics:
-        metrics = {**metrics, "dev": dev_report(load_predictor(path))}
-    return figures(metrics)
+    return figures({**read_json(path / METRICS_FILE), "dev": dev_report(load_predictor(path))})
 
 
 def eligible(row: dict, reference: dict) -> bool:
@@ -123,6 +121,6 @@ def main(argv: list[str] | None = None) -> int:
         )
     if not args.runs:
         return 0
-    rows = {run.name: figures(read_json(run / METRICS_FILE)) for run in args.runs}
-    print(table(rows, reference_figures()))
+    rows = {run.name: measured(run) for run in args.runs}
+    print(table(rows, measured(REFERENCE)))
     return 0
