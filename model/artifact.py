@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 ARTIFACTS_DIR = Path(__file__).resolve().parent / "artifacts"
-DEFAULT_NAME = "imdb-sentiment-v1"
+DEFAULT_NAME = "imdb-sentiment-v2"
 DEFAULT_ARTIFACT = ARTIFACTS_DIR / DEFAULT_NAME
 # The first shipped model, kept beside the default for comparison (benchmarks, variants table).
 V1_ARTIFACT = ARTIFACTS_DIR / "imdb-sentiment-v1"

@@ -55,7 +55,7 @@ def test_training_writes_a_complete_artifact(trained):
     assert config["hyperparameters"]["max_words"] == 200
     assert config["data"]["validation_reviews"] == 8
     assert config["lexicon"]["licence"] == "MIT" and config["lexicon"]["entries"] > 7_000
-    assert config["self_training"]["unlabelled_reviews"] == 5  # the tiny set's train/unsup
+    assert "self_training" not in config  # built, measured, not chosen: off by default
     assert set(metrics["dev"]["set_mean"]) >= {"short_texts", "short_texts_b"}
     assert metrics["selection"]["neutral_reacted"] == metrics["dev"]["reactions"]["neutral_reacted"]
     index = read_json(out / "word_index.json")
@@ -80,6 +80,22 @@ def test_without_lexicon_and_self_training_it_is_the_v1_recipe(trained, tmp_path
     predictor = load_predictor(out)
     assert predictor.lexicon is None
     check_parity(out, vocabulary_texts(predictor, 50, seed=5) + ODD_INPUTS)
+
+
+def test_self_training_and_the_lexicon_calibration_variant(trained, tmp_path):
+    """The two measured-but-not-chosen options still train, record themselves and keep parity."""
+    _, _, data = trained
+    out = tmp_path / "self-trained"
+    config = dataclasses.replace(
+        SMALL, self_training=True, lexicon_calibration=True, baseline=False
+    )
+    metrics = train(out, data, config)
+    record = read_json(out / "config.json")
+    assert record["self_training"]["unlabelled_reviews"] == 5  # the tiny set's train/unsup
+    assert metrics["self_training"] == record["self_training"]
+    assert record["serving"]["lexicon_weight"] == 0.0 and "lexicon_scale" in record["serving"]
+    texts = vocabulary_texts(load_predictor(out), 100, seed=4) + ODD_INPUTS
+    check_parity(out, texts, atol=2e-4)
 
 
 def test_the_tiny_model_passes_the_parity_check(trained):
