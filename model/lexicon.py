@@ -11,8 +11,8 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
 from pathlib import Path
+from typing import NamedTuple
 
 from model.text import word_count
 
@@ -25,11 +25,10 @@ TERMINATORS = frozenset({"but", "!", "?"})
 NEGATION_SCOPE = 3
 NEGATION_FACTOR = -0.74
 
-_NEGATOR, _TERMINATOR = "negator", "terminator"
+_NEGATOR, _TERMINATOR, _PHRASE = "negator", "terminator", "phrase"
 
 
-@dataclass(frozen=True)
-class Match:
+class Match(NamedTuple):
     """One lexicon entry found in a text: its first token, length in tokens, signed valence."""
 
     start: int
@@ -48,17 +47,21 @@ class Lexicon:
         for key, value in sorted(self.entries.items(), key=lambda kv: (-len(kv[0]), kv[0])):
             if len(key) > 1:
                 self.phrases.setdefault(key[0], []).append((key, value))
-        # One dict lookup per token tells whether it matters at all.
-        self._kinds: dict[str, str] = {word: "word" for word in self.words}
-        self._kinds.update(dict.fromkeys(self.phrases, "phrase"))
+        # One dict lookup per token says what it is: a word's valence (a float), the first token
+        # of phrases (_PHRASE), a negator or a terminator; None: it does not matter.
+        self._kinds: dict[str, float | str] = dict(self.words)
+        self._kinds.update(dict.fromkeys(self.phrases, _PHRASE))
         self._kinds.update(dict.fromkeys(TERMINATORS, _TERMINATOR))
         self._kinds.update(dict.fromkeys(NEGATORS, _NEGATOR))
 
     def __len__(self) -> int:
         return len(self.entries)
 
-    def match(self, tokens: Sequence[str]) -> tuple[float, list[Match]]:
-        """(sum of the valences found, the matches in text order), negation applied."""
+    def match(self, tokens: Sequence[str], collect: bool = True) -> tuple[float, list[Match]]:
+        """(sum of the valences found, the matches in text order), negation applied.
+
+        ``collect=False`` skips building the matches (bulk scoring needs only the sum).
+        """
         kinds = self._kinds
         hits = [(i, k) for i, t in enumerate(tokens) if (k := kinds.get(t)) is not None]
         total = 0.0
@@ -68,31 +71,42 @@ class Lexicon:
         for position, kind in hits:
             if position <= covered_until:
                 continue
-            if kind == _NEGATOR:
+            length = 1
+            if kind is _NEGATOR:
                 negated_until = position + NEGATION_SCOPE
                 continue
-            if kind == _TERMINATOR:
+            if kind is _TERMINATOR:
                 negated_until = -1
                 continue
-            token = tokens[position]
-            length, value = 1, self.words.get(token)
-            for key, phrase_value in self.phrases.get(token, ()):
-                if tuple(tokens[position : position + len(key)]) == key:
-                    length, value = len(key), phrase_value
-                    break
-            if value is None:
-                continue
+            if kind is _PHRASE:
+                token = tokens[position]
+                kind = self.words.get(token)
+                for key, phrase_value in self.phrases[token]:
+                    if tuple(tokens[position : position + len(key)]) == key:
+                        length, kind = len(key), phrase_value
+                        break
+                if kind is None:
+                    continue
+            value = kind
             if position <= negated_until:
                 value *= NEGATION_FACTOR
             covered_until = position + length - 1
             total += value
-            found.append(Match(position, length, value))
+            if collect:
+                found.append(Match(position, length, value))
         return total, found
 
-    def feature(self, tokens: Sequence[str]) -> tuple[float, list[Match]]:
-        """The model's lexicon input: the valence sum per word, so it does not grow with length."""
-        total, found = self.match(tokens)
-        return total / max(1, word_count(list(tokens))), found
+    def feature(
+        self, tokens: Sequence[str], words: int | None = None, collect: bool = True
+    ) -> tuple[float, list[Match]]:
+        """The model's lexicon input: the valence sum per word, so it does not grow with length.
+
+        ``words`` is ``word_count(tokens)`` when the caller has it already.
+        """
+        total, found = self.match(tokens, collect)
+        if words is None:
+            words = word_count(list(tokens))
+        return total / max(1, words), found
 
     def to_json(self) -> list[list]:
         return [[" ".join(key), value] for key, value in self.entries.items()]

@@ -61,11 +61,13 @@ class SentimentPredictor:
         self.lexicon_weight = float(lexicon_weight) if lexicon is not None else 0.0
         self.lexicon_scale = float(lexicon_scale) if lexicon is not None else 0.0
 
-    def lexicon_input(self, tokens: Sequence[str]) -> tuple[float, list[Match]]:
+    def lexicon_input(
+        self, tokens: Sequence[str], words: int | None = None, collect: bool = True
+    ) -> tuple[float, list[Match]]:
         """The model's lexicon input for the tokens (0.0 without a lexicon) and its matches."""
         if self.lexicon is None:
             return 0.0, []
-        return self.lexicon.feature(tokens)
+        return self.lexicon.feature(tokens, words, collect)
 
     def temperature(self, n: int) -> float:
         """The calibration's scale for a text with ``n`` features."""
@@ -85,8 +87,9 @@ class SentimentPredictor:
         if not isinstance(text, str):
             raise TypeError(f"predict takes strings, got {type(text).__name__}")
         tokens = tokenize(text)
+        words = word_count(tokens)
         spans, known = self.vectorizer.analyze(tokens)
-        lexicon_value, matches = self.lexicon_input(tokens)
+        lexicon_value, matches = self.lexicon_input(tokens, words)
         w = self._w
         logit = sum([w[i] for i in spans]) + self.bias + self.lexicon_weight * lexicon_value
         score = self.calibrate(logit, len(spans), lexicon_value)
@@ -96,8 +99,8 @@ class SentimentPredictor:
             confidence=score if positive else 1.0 - score,
             score=score,
             known_words=known,
-            words=word_count(tokens),
-            key_words=self.key_words(tokens, spans, matches, positive),
+            words=words,
+            key_words=self.key_words(tokens, spans, matches, positive, words),
         )
 
     def predict(self, texts: list[str]) -> list[Prediction]:
@@ -124,7 +127,7 @@ class SentimentPredictor:
             rows, features = self.vectorizer.batch_features(chunk)
             sums = np.bincount(rows, weights=self._w64[features], minlength=len(chunk))
             counts = np.bincount(rows, minlength=len(chunk))
-            lexicon = np.array([self.lexicon_input(tokens)[0] for tokens in chunk])
+            lexicon = np.array([self.lexicon_input(t, collect=False)[0] for t in chunk])
             logits = sums + self.bias + self.lexicon_weight * lexicon
             z = logits * np.exp(c0 + c1 * np.log1p(counts)) + self.lexicon_scale * lexicon
             out[start : start + len(chunk)] = 0.5 * (1.0 + np.tanh(0.5 * z))
@@ -136,6 +139,7 @@ class SentimentPredictor:
         spans: dict[int, tuple[int, int]],
         matches: list[Match],
         positive: bool,
+        words: int,
         limit: int = KEY_WORDS,
     ) -> list[str]:
         """The words or phrases that pushed hardest towards the decided label, strongest first.
@@ -146,25 +150,28 @@ class SentimentPredictor:
         ``KEY_WORD_MIN_SHARE`` of the strongest one's push.
         """
         w = self._w
-        sign = 1.0 if positive else -1.0
-        push: dict[tuple[int, int], float] = {
-            (start, n): sign * w[index] for index, (start, n) in spans.items()
-        }
+        # Pulls are minus pushes, so that a plain tuple sort puts the strongest first (ties:
+        # leftmost, then shortest) without a key function: this is the serving hot path.
+        against = -1.0 if positive else 1.0
         if matches:
+            pull = {span: against * w[index] for index, span in spans.items()}
             # In the n-gram weights' units: the calibrated term divided by the temperature.
             weight = self.lexicon_weight + self.lexicon_scale / self.temperature(len(spans))
-            per_word = weight / max(1, word_count(tokens))
-            for match in matches:
-                key = (match.start, match.length)
-                push[key] = push.get(key, 0.0) + sign * per_word * match.valence
-        candidates = sorted(
-            ((strength, start, n) for (start, n), strength in push.items() if strength > 0),
-            key=lambda c: (-c[0], c[1], c[2]),
-        )
+            per_word = against * weight / max(1, words)
+            for start, n, valence in matches:
+                pull[start, n] = pull.get((start, n), 0.0) + per_word * valence
+            candidates = [(value, start, n) for (start, n), value in pull.items() if value < 0]
+        else:
+            candidates = [
+                (value, start, n)
+                for index, (start, n) in spans.items()
+                if (value := against * w[index]) < 0
+            ]
+        candidates.sort()
         chosen: list[str] = []
         used = 0  # bit i set: token i already shown
-        for strength, start, n in candidates:
-            if strength < KEY_WORD_MIN_SHARE * candidates[0][0] or len(chosen) == limit:
+        for value, start, n in candidates:
+            if value > KEY_WORD_MIN_SHARE * candidates[0][0] or len(chosen) == limit:
                 break
             mask = ((1 << n) - 1) << start
             span = tokens[start : start + n]

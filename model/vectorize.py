@@ -17,6 +17,7 @@ from pathlib import Path
 
 import numpy as np
 
+from model.int_table import EMPTY, IntTable
 from model.text import PUNCTUATION_TOKENS, tokenize, word_count
 
 PAD, START, OOV = 0, 1, 2
@@ -104,8 +105,8 @@ class _Codes:
     codes: dict[str, int]
     base: int
     word_features: np.ndarray  # code -> word feature id, -1 where the token is no word feature
-    keys: dict[int, np.ndarray]  # n -> sorted n-gram numbers
-    key_features: dict[int, np.ndarray]  # n -> their feature ids, in the same order
+    ngrams: IntTable  # n-gram number -> feature id (2- and 3-gram numbers never coincide)
+    lengths: frozenset[int]  # the n of the n-gram terms
 
 
 class Vectorizer:
@@ -174,28 +175,29 @@ class Vectorizer:
                 if token not in codes:
                     codes[token] = len(codes) + 1
         base = len(codes) + 1
+        if base**self.max_n >= 2**63:
+            raise ValueError(f"{base} codes to the power {self.max_n} overflow int64")
         word_features = np.full(base, -1, dtype="int64")
         for word, index in self._word_ids.items():
             word_features[codes[word]] = index
-        numbers: dict[int, list[int]] = {}
-        features: dict[int, list[int]] = {}
+        numbers, features = [], []
         for rank, parts in enumerate(split_terms):
             number = 0
             for token in parts:
                 number = number * base + codes[token]
-            numbers.setdefault(len(parts), []).append(number)
-            features.setdefault(len(parts), []).append(self.num_words + rank)
-        keys, key_features = {}, {}
-        for n, values in numbers.items():
-            array = np.array(values, dtype="int64")
-            order = np.argsort(array, kind="stable")
-            keys[n] = array[order]
-            key_features[n] = np.array(features[n], dtype="int64")[order]
-        return _Codes(codes, base, word_features, keys, key_features)
+            numbers.append(number)
+            features.append(self.num_words + rank)
+        table = IntTable(np.array(numbers, dtype="int64"), np.array(features, dtype="int64"))
+        lengths = frozenset(len(parts) for parts in split_terms)
+        return _Codes(codes, base, word_features, table, lengths)
 
     def batch_features(self, token_lists: Sequence[Sequence[str]]) -> tuple[np.ndarray, np.ndarray]:
         """(row, feature id) pairs: every distinct feature of every text, as ``analyze`` finds
-        them, computed with numpy over the whole batch instead of a Python loop per n-gram."""
+        them, computed with numpy over the whole batch instead of a Python loop per n-gram.
+
+        An n-gram's number is below ``base ** max_n``, which building the codes checks to fit
+        in int64.
+        """
         table = self._batch_codes
         get = table.codes.get
         lengths = np.fromiter((len(t) for t in token_lists), dtype="int64", count=len(token_lists))
@@ -206,8 +208,7 @@ class Vectorizer:
         is_word = words >= 0
         found_rows, found_features = [rows[is_word]], [words[is_word]]
         for n in range(2, self.max_n + 1):
-            keys = table.keys.get(n)
-            if keys is None or total < n:
+            if n not in table.lengths or total < n:
                 continue
             width = total - n + 1
             number = flat[:width].copy()
@@ -216,11 +217,10 @@ class Vectorizer:
                 part = flat[offset : offset + width]
                 number = number * table.base + part
                 valid &= part > 0
-            number, where = number[valid], rows[:width][valid]
-            at = np.minimum(np.searchsorted(keys, number), len(keys) - 1)
-            hit = keys[at] == number
-            found_rows.append(where[hit])
-            found_features.append(table.key_features[n][at[hit]])
+            features = table.ngrams.lookup(number[valid])
+            hit = features != EMPTY
+            found_rows.append(rows[:width][valid][hit])
+            found_features.append(features[hit])
         pairs = np.concatenate(found_rows) * self.num_features + np.concatenate(found_features)
         pairs.sort()  # then keep each (row, feature) once; faster here than np.unique
         distinct = np.empty(len(pairs), dtype=bool)
