@@ -92,6 +92,25 @@ def _le(value: Any, limit: float) -> bool | None:
     return None if not isinstance(value, int | float) else value <= limit
 
 
+def _reviews_row(ours: dict, tut: Any, side_by_side: Any, judge: bool) -> dict[str, Any]:
+    """Long-review throughput: from the in-turns run when there is one (fairer on a shared
+    machine), else from each side's own run."""
+    mine, theirs = ours["reviews"]["per_second"], _get(tut, "reviews", "per_second")
+    label = f"{ours['reviews']['count']:,} reviews, reviews/s"
+    if side_by_side:
+        mine, theirs = side_by_side["ours_per_second"], side_by_side["tutorial_per_second"]
+        label += " (timed in turns)"
+    return row(
+        label,
+        mine,
+        theirs,
+        higher_is_better=True,
+        target=">= tutorial",
+        ok=_at_least(mine, theirs),
+        judge=judge,
+    )
+
+
 def build_rows(results: dict[str, Any]) -> list[dict[str, Any]]:
     """The table, from the results of every section that ran."""
     judge = not results.get("smoke")
@@ -143,15 +162,7 @@ def build_rows(results: dict[str, Any]) -> list[dict[str, Any]]:
                 _get(tut, "batch", "per_second"),
                 higher_is_better=True,
             ),
-            row(
-                f"{ours['reviews']['count']:,} reviews, reviews/s",
-                ours["reviews"]["per_second"],
-                _get(tut, "reviews", "per_second"),
-                higher_is_better=True,
-                target=">= tutorial",
-                ok=_at_least(ours["reviews"]["per_second"], _get(tut, "reviews", "per_second")),
-                judge=judge,
-            ),
+            _reviews_row(ours, tut, _get(results, "predictor", "reviews_side_by_side"), judge),
         ]
     bot = results.get("bot")
     if bot and "rate" in bot:

@@ -280,6 +280,13 @@ def main(argv: list[str] | None = None) -> int:
                 review_reps=sizes["review_reps"],
                 min_seconds=sizes["min_seconds"],
             )
+            progress("reviews, ours and the tutorial's way in turns")
+            results["predictor"]["reviews_side_by_side"] = predictor_bench.reviews_side_by_side(
+                lambda: predictor.scores(reviews),
+                tutorial_bench.review_scorer(artifact_dir, reviews),
+                len(reviews),
+                sizes["review_reps"],
+            )
 
     results["seconds"] = time.perf_counter() - started
     results["machine"]["loadavg_at_end"] = [round(x, 2) for x in os.getloadavg()]

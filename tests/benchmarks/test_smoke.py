@@ -77,6 +77,7 @@ def test_bench_smoke_run_produces_every_section(tmp_path):
         assert positive(ours["single_message"][key])
     assert ours["single_message"]["p50_ms"] <= ours["single_message"]["p99_ms"]
     assert positive(ours["batch"]["per_second"]) and positive(ours["reviews"]["per_second"])
+    assert positive(ours["v1_single_message"]["p50_ms"])  # v1 beside the shipped model
 
     tutorial = results["predictor"]["tutorial"]
     keras_here = importlib.util.find_spec("keras") is not None
@@ -85,6 +86,8 @@ def test_bench_smoke_run_produces_every_section(tmp_path):
             assert positive(tutorial[key]["p50_ms"]) and positive(tutorial[key]["p99_ms"])
         assert positive(tutorial["batch"]["per_second"])
         assert positive(tutorial["reviews"]["per_second"])
+        turns = results["predictor"]["reviews_side_by_side"]
+        assert positive(turns["ours_per_second"]) and positive(turns["tutorial_per_second"])
         assert positive(results["cold_start"]["tutorial"]["ready_seconds"])
     else:
         assert tutorial["skipped"]
