@@ -53,24 +53,38 @@ def main(argv: list[str] | None = None) -> int:
 
     from bot.app import create_app
 
+    server = None
+    if not settings.socket_mode:
+        from bot.runners.http import bind_error, listen
+
+        try:
+            server = listen(settings.host, settings.port)
+        except OSError as err:  # the port is taken, HOST is not ours, ...
+            return fail(bind_error(settings.host, settings.port, err))
     app = create_app(settings, booted.predictor)
     _stop_on_sigterm()
     try:
-        if settings.socket_mode:
+        if server is None:
             from bot.runners.socket_mode import run_socket_mode
 
             run_socket_mode(app, settings)
         else:
             from bot.runners.http import serve
 
-            serve(app, settings.host, settings.port)
+            serve(server, app)
     except KeyboardInterrupt:
         pass
-    except OSError as err:  # the port is taken, HOST is not ours, ...
-        from bot.runners.http import bind_error
-
-        return fail(bind_error(settings.host, settings.port, err))
+    finally:
+        _finish(app)
     return 0
+
+
+def _finish(app) -> None:
+    """Let acked listener work end, then write the mood counts still pending (SIGTERM too)."""
+    from bot.app import listener_pool, mood_service
+
+    listener_pool(app).shutdown(wait=True)
+    mood_service(app).close()
 
 
 if __name__ == "__main__":

@@ -22,8 +22,14 @@ def test_events_and_scopes_cover_every_surface():
     assert events == {"app_mention", "message.channels", "message.groups"}
     scopes = set(MANIFEST["oauth_config"]["scopes"]["bot"])
     # app_mention needs app_mentions:read; message.* and conversations.replies need *:history;
-    # chat.postMessage needs chat:write; reactions.add needs reactions:write.
+    # chat.postMessage needs chat:write; reactions.add needs reactions:write. /sentiment mood:
+    # conversations.info/members need channels:read/groups:read, the chart upload files:write,
+    # conversations.open (the asker's DM) im:write.
     assert scopes == {
+        "channels:read",
+        "groups:read",
+        "files:write",
+        "im:write",
         "app_mentions:read",
         "channels:history",
         "groups:history",
