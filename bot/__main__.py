@@ -51,7 +51,8 @@ def main(argv: list[str] | None = None) -> int:
 
         return run_console(settings, booted.predictor)
 
-    from bot.app import create_app
+    from bot.app import create_app, listener_pool
+    from bot.listener_pool import drain_pools, exit_now
 
     app = create_app(settings, booted.predictor)
     _stop_on_sigterm()
@@ -70,6 +71,10 @@ def main(argv: list[str] | None = None) -> int:
         return fail(
             f"cannot listen on {settings.host}:{settings.port} ({err}): set PORT to a free port"
         )
+    # Events already acked must still be answered: finish their listener work, or say which
+    # were abandoned (drain_timeout) and exit 1 at once, not when the stuck calls end.
+    if not drain_pools([listener_pool(app)], settings.graceful_timeout):
+        exit_now(1)
     return 0
 
 

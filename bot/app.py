@@ -51,7 +51,7 @@ def create_app(
     """
     client = client or make_web_client(settings)
     if seen is None:
-        seen = seen_events_for(settings.redis_url, settings.dedupe_ttl_seconds)
+        seen = seen_events_for(settings.redis_url, settings.dedupe_ttl_seconds, settings.dedupe_db)
     pool = listener_pool or ListenerPool(max_workers=settings.listener_threads)
     app = App(
         name="sentiment-bot",
@@ -63,7 +63,11 @@ def create_app(
         listener_executor=pool,
         logger=logging.getLogger("bot.bolt"),
     )
-    app.use(DeliveryFilter(seen, settings.process_slack_retries))
+    app.use(
+        DeliveryFilter(
+            seen, settings.process_slack_retries, ttl_seconds=settings.dedupe_ttl_seconds
+        )
+    )
     app.error(_log_unhandled_error)
     register_listeners(app, Deps(settings=settings, predictor=predictor))
     return app
