@@ -357,3 +357,15 @@ def test_python_m_bot_finishes_acked_work_on_sigterm_and_exits_0(tmp_path):
             (reply,) = fake.calls("chat.postMessage")
     assert reply.params["thread_ts"] == "500.000001"
     assert proc.returncode == 0 and "drain_timeout" not in err, err
+
+
+def test_an_event_type_without_a_listener_is_acked_over_http(s, caplog):
+    channel_created = {
+        "type": "channel_created",
+        "channel": {"id": "C9", "name": "secret-plans", "created": 1, "creator": "U1"},
+    }
+    assert s.send_event(channel_created, event_id="EvOTHERTYPE")[0] == 200
+    s.settle()
+    assert [c.method for c in s.fake.calls() if c.method != "auth.test"] == []
+    assert "not_subscribed=channel_created" in caplog.text
+    assert "secret-plans" not in caplog.text
