@@ -6,6 +6,7 @@ that gunicorn's workers share (SQLite), and the startup checks of the shared rec
 
 from __future__ import annotations
 
+import logging
 import multiprocessing
 import sys
 import threading
@@ -360,6 +361,7 @@ def test_python_m_bot_finishes_acked_work_on_sigterm_and_exits_0(tmp_path):
 
 
 def test_an_event_type_without_a_listener_is_acked_over_http(s, caplog):
+    caplog.set_level(logging.INFO)
     channel_created = {
         "type": "channel_created",
         "channel": {"id": "C9", "name": "secret-plans", "created": 1, "creator": "U1"},
