@@ -42,6 +42,7 @@ FULL = dict(
     bot_warmup=500,
     cold_reps=3,
     cold_warmup=300,
+    socket_reconnects=10,
 )
 SMOKE = dict(
     calls=300,
@@ -61,8 +62,9 @@ SMOKE = dict(
     bot_warmup=50,
     cold_reps=1,
     cold_warmup=20,
+    socket_reconnects=2,
 )
-SECTIONS = ("training", "install", "coldstart", "bot", "predictor", "tutorial")
+SECTIONS = ("training", "install", "coldstart", "bot", "predictor", "tutorial", "socket")
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
@@ -127,6 +129,7 @@ def main(argv: list[str] | None = None) -> int:
         install_size,
         predictor_bench,
         report,
+        socket_mode_bench,
         training,
         tutorial_bench,
     )
@@ -230,6 +233,22 @@ def main(argv: list[str] | None = None) -> int:
                     else:
                         progress("bot end to end again, with REDIS_URL")
                         results["bot_redis"] = bot_bench.run(workdir, redis_url=url, **bot_args)
+        if "socket" not in skip:
+            progress(
+                f"bot in Socket Mode (python -m bot): {sizes['rate']:g}/s for "
+                f"{sizes['seconds']:g} s, bursts of {sizes['burst']}, "
+                f"{sizes['socket_reconnects']} reconnects"
+            )
+            results["socket_mode"] = socket_mode_bench.run(
+                workdir,
+                rate=sizes["rate"],
+                seconds=sizes["seconds"],
+                burst=sizes["burst"],
+                reps=sizes["bot_reps"],
+                warmup=sizes["bot_warmup"],
+                reconnects=sizes["socket_reconnects"],
+                model_path=model_setting.get("MODEL_PATH"),
+            )
 
     if "predictor" not in skip:
         progress(f"predictor in process ({sizes['reps']} reps of {sizes['calls']} calls)")
