@@ -8,9 +8,10 @@ Which of Bolt's adapters: ``websocket_client`` (the ``websocket-client`` package
 every connection to reconnect now and then (a ``disconnect`` envelope, ``warning`` then
 ``refresh_requested``). slack_sdk's built-in client reconnects at once but keeps reading the old
 socket until its 3 s receive timeout runs out, so the first event on the new socket was acked
-only after about 3.1 s, past Slack's 3 s window; with ``websocket_client`` that first ack comes
-about 0.5 s after the disconnect (``scripts/bench.py`` measures both). The async adapters
-(``websockets``, ``aiohttp``) need an ``AsyncApp``, a second app for one surface.
+only after about 3.1 s, past Slack's 3 s window. The stock ``websocket_client`` client starts
+reading a new socket within 0.5 s; ``PromptSocketModeClient`` below within 0.05 s, so the first
+ack comes about 0.07 s after the disconnect (``scripts/bench.py`` measures it). The async
+adapters (``websockets``, ``aiohttp``) need an ``AsyncApp``, a second app for one surface.
 
 Every envelope is acked, including types no listener handles: an unacked envelope is
 redelivered by Slack, again and again.
