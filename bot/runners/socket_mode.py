@@ -8,10 +8,11 @@ Which of Bolt's adapters: ``websocket_client`` (the ``websocket-client`` package
 every connection to reconnect now and then (a ``disconnect`` envelope, ``warning`` then
 ``refresh_requested``). slack_sdk's built-in client reconnects at once but keeps reading the old
 socket until its 3 s receive timeout runs out, so the first event on the new socket was acked
-only after about 3.1 s, past Slack's 3 s window. The stock ``websocket_client`` client starts
-reading a new socket within 0.5 s; ``PromptSocketModeClient`` below within 0.05 s, so the first
-ack comes about 0.07 s after the disconnect (``scripts/bench.py`` measures it). The async
-adapters (``websockets``, ``aiohttp``) need an ``AsyncApp``, a second app for one surface.
+only after about 3.1 s, past Slack's 3 s window. The stock ``websocket_client`` client needs
+0.5 s, and now and then 10 s; ``PromptSocketModeClient`` below reads a new socket at once, so
+the first ack comes well under 0.1 s after the disconnect (``scripts/bench.py`` measures it).
+The async adapters (``websockets``, ``aiohttp``) need an ``AsyncApp``, a second app for one
+surface.
 
 Every envelope is acked, including types no listener handles: an unacked envelope is
 redelivered by Slack, again and again.
@@ -20,7 +21,9 @@ redelivered by Slack, again and again.
 from __future__ import annotations
 
 import logging
+import threading
 import time
+from typing import Any
 
 from slack_bolt import App
 from slack_bolt.adapter.socket_mode.internals import run_bolt_app, send_response
@@ -33,31 +36,61 @@ from bot.settings import Settings
 
 log = logging.getLogger("bot.runners.socket_mode")
 
-SESSION_POLL_SECONDS = 0.05  # how soon a new socket is read after a reconnect (slack_sdk: 0.5)
 NEW_SESSION_GRACE_SECONDS = 5.0  # a socket still opening is not "closed": don't reconnect
 
 
 class PromptSocketModeClient(SocketModeClient):
-    """slack_sdk's ``websocket_client`` Socket Mode client, reading a new socket promptly.
+    """slack_sdk's ``websocket_client`` Socket Mode client, reading each new socket at once.
 
-    Two timings of the stock client, changed: it starts reading a new socket up to 0.5 s after
-    creating it (here 0.05 s), and its connection monitor, which runs the moment the first
-    socket is created, sees that socket still opening and opens a second one (two
-    ``apps.connections.open`` calls on every start). A socket younger than a few seconds is
-    left to open.
+    The stock client reads its sockets one after the other on one thread, polled every 0.5 s:
+    after a ``disconnect`` it could start on the new socket only once the old socket's read
+    loop noticed it was closed, which took up to its 10 s ping interval (1 reconnect in 10 in
+    ``scripts/bench.py``). Here every socket is read by a thread of its own, started as soon as
+    the socket is created. And a socket still opening is no longer taken for a closed one, by
+    the connection monitor (which runs the moment the first socket is created: two
+    ``apps.connections.open`` calls on every start) or by the old socket's close callback: a
+    socket younger than a few seconds is left to open, while a ``disconnect`` still forces a
+    new one.
     """
 
     def __init__(self, *args: object, **kwargs: object) -> None:
         self._session_created = time.monotonic()
         super().__init__(*args, **kwargs)  # type: ignore[arg-type]
-        self.current_session_runner.interval_seconds = SESSION_POLL_SECONDS
 
     def connect(self) -> None:
         self._session_created = time.monotonic()
         super().connect()
+        session = self.current_session
+        threading.Thread(
+            target=self._read_session, args=(session,), name="socket-mode-session", daemon=True
+        ).start()
+
+    def _run_current_session(self) -> None:
+        """The stock runner's turn: nothing to do, each session has its own thread."""
+
+    def _read_session(self, session: Any) -> None:
+        try:
+            session.run_forever(
+                ping_interval=self.ping_interval,
+                http_proxy_host=self.http_proxy_host,
+                http_proxy_port=self.http_proxy_port,
+                http_proxy_auth=self.http_proxy_auth,
+                proxy_type=self.proxy_type,
+            )
+        except Exception as err:  # noqa: BLE001 - the monitor opens a new socket
+            log.warning("socket_mode_session_failed error=%s", type(err).__name__)
+            session.close()
+
+    def _opening(self) -> bool:
+        return time.monotonic() - self._session_created < NEW_SESSION_GRACE_SECONDS
+
+    def connect_to_new_endpoint(self, force: bool = False) -> None:
+        if not force and self._opening():
+            return
+        super().connect_to_new_endpoint(force=force)
 
     def _monitor_current_session(self) -> None:
-        if time.monotonic() - self._session_created < NEW_SESSION_GRACE_SECONDS:
+        if self._opening():
             return
         super()._monitor_current_session()
 
