@@ -27,6 +27,7 @@ log = logging.getLogger("bot.delivery.seen_events")
 
 BUSY_TIMEOUT_MS = 2000  # a worker waits this long for another's write lock (each takes µs)
 PURGE_EVERY = 1000  # forget expired keys once per this many inserts
+ATTEMPTS = 5  # "database is locked" while processes open the file at once: try again
 
 _SCHEMA = "CREATE TABLE IF NOT EXISTS handled (key TEXT PRIMARY KEY, expires REAL NOT NULL)"
 _CLAIM = (
@@ -85,14 +86,12 @@ class HostSeenEvents:
         """True when no process on this host has seen ``key`` within the TTL; never raises."""
         if not self._local.first_time(key):
             return False  # this process already saw it: no need to ask the file
+        if self._failed:
+            return True  # the file failed for good (logged once): decide locally, at once
         now = self._clock()
         try:
             with self._lock:
-                conn = self._connection()
-                claimed = conn.execute(_CLAIM, (key, now + self._ttl, now)).rowcount == 1
-                self._inserts += 1
-                if self._inserts % PURGE_EVERY == 0:
-                    conn.execute("DELETE FROM handled WHERE expires <= ?", (now,))
+                claimed = self._claim(key, now)
         except (sqlite3.Error, OSError) as err:
             if not self._failed:
                 self._failed = True
@@ -101,6 +100,24 @@ class HostSeenEvents:
                     type(err).__name__,
                 )
             return True
+        return claimed
+
+    def _claim(self, key: str, now: float) -> bool:
+        for attempt in range(ATTEMPTS):
+            try:
+                conn = self._connection()
+                claimed = conn.execute(_CLAIM, (key, now + self._ttl, now)).rowcount == 1
+                break
+            except sqlite3.OperationalError:
+                # Locked (another process is creating the file or switching it to WAL): the
+                # statement did not run, so running it again cannot claim the key twice.
+                if attempt == ATTEMPTS - 1:
+                    raise
+                self._conn = None
+                time.sleep(0.05 * (attempt + 1))
+        self._inserts += 1
+        if self._inserts % PURGE_EVERY == 0:
+            conn.execute("DELETE FROM handled WHERE expires <= ?", (now,))
         return claimed
 
     def close(self) -> None:
