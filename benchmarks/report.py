@@ -185,6 +185,7 @@ def build_rows(results: dict[str, Any]) -> list[dict[str, Any]]:
         )
     rows += _slow_client_rows(results.get("slow_clients"), judge)
     rows += mood_rows(results.get("mood"), judge)
+    rows += socket_mode_rows(results, judge)
     cold = results.get("cold_start") or {}
     single, guni, tut_cold = cold.get("python_m_bot"), cold.get("gunicorn"), cold.get("tutorial")
     if single:
@@ -283,6 +284,48 @@ def _slow_client_rows(slow: dict[str, Any] | None, judge: bool) -> list[dict[str
             ),
         ]
     return rows
+
+
+def socket_mode_rows(results: dict[str, Any], judge: bool) -> list[dict[str, Any]]:
+    """Socket Mode (python -m bot, one process) beside the HTTP rows above it."""
+    sock = results.get("socket_mode")
+    if not sock or "rate" not in sock:
+        return []
+    rate, burst, again = sock["rate"], sock["burst"], sock["reconnect"]
+    http_rate = _get(results, "bot", "rate")
+    worst = again["disconnect_to_first_ack_max_s"]
+    return [
+        row(
+            f"Socket Mode, {fmt(rate['runs'][0]['offered_rate'])}/s: handled/s "
+            "(HTTP gunicorn above)",
+            rate["handled_per_second"],
+        ),
+        row(
+            "Socket Mode, fixed rate: ack p50 / p99 ms (HTTP: "
+            f"{fmt(_get(http_rate, 'ack_p50_ms'))} / {fmt(_get(http_rate, 'ack_p99_ms'))})",
+            f"{fmt(rate['ack_p50_ms'])} / {fmt(rate['ack_p99_ms'])}",
+        ),
+        row(
+            f"Socket Mode, burst of {burst['events_per_rep']:,}: handled/s, ack p99 ms",
+            f"{fmt(burst['handled_per_second'])}, {fmt(burst['ack_p99_ms'])}",
+        ),
+        row(
+            f"Socket Mode, disconnect to first ack, median / max s ({again['reconnects']} "
+            "reconnects)",
+            f"{fmt(again['disconnect_to_first_ack_median_s'])} / {fmt(worst)}",
+            target="<= 1",
+            ok=None if worst is None else worst <= 1.0 and again["failed"] == 0,
+            judge=judge,
+        ),
+        row(
+            "Socket Mode, all phases: unacked / lost / duplicate reactions",
+            f"{rate['unacked'] + burst['unacked']} / {rate['lost'] + burst['lost']} / "
+            f"{rate['duplicates'] + burst['duplicates']}",
+            target="lost = 0",
+            ok=rate["lost"] + burst["lost"] + rate["unacked"] + burst["unacked"] == 0,
+            judge=True,
+        ),
+    ]
 
 
 def table(rows: list[dict[str, Any]]) -> str:

@@ -51,7 +51,8 @@ def main(argv: list[str] | None = None) -> int:
 
         return run_console(settings, booted.predictor)
 
-    from bot.app import create_app
+    from bot.app import create_app, listener_pool, mood_service
+    from bot.listener_pool import drain_pools, exit_now
 
     server = None
     if not settings.socket_mode:
@@ -74,17 +75,13 @@ def main(argv: list[str] | None = None) -> int:
             serve(server, app)
     except KeyboardInterrupt:
         pass
-    finally:
-        _finish(app)
-    return 0
-
-
-def _finish(app) -> None:
-    """Let acked listener work end, then write the mood counts still pending (SIGTERM too)."""
-    from bot.app import listener_pool, mood_service
-
-    listener_pool(app).shutdown(wait=True)
+    # Events already acked must still be answered: finish their listener work, or say which
+    # were abandoned (drain_timeout). The mood counts still pending are written either way.
+    drained = drain_pools([listener_pool(app)], settings.graceful_timeout)
     mood_service(app).close()
+    if not drained:
+        exit_now(1)  # at once, not when the stuck calls end
+    return 0
 
 
 if __name__ == "__main__":

@@ -96,7 +96,7 @@ def create_app(
     """
     client = client or make_web_client(settings)
     if seen is None:
-        seen = seen_events_for(settings.redis_url, settings.dedupe_ttl_seconds)
+        seen = seen_events_for(settings.redis_url, settings.dedupe_ttl_seconds, settings.dedupe_db)
     pool = listener_pool or ListenerPool(max_workers=settings.listener_threads)
     readiness = Readiness(pool)
     bolt_logger = logging.getLogger("bot.bolt")
@@ -112,7 +112,11 @@ def create_app(
         listener_executor=pool,
         logger=bolt_logger,
     )
-    app.use(DeliveryFilter(seen, settings.process_slack_retries))
+    app.use(
+        DeliveryFilter(
+            seen, settings.process_slack_retries, ttl_seconds=settings.dedupe_ttl_seconds
+        )
+    )
     app.error(_log_unhandled_error)
     if mood is None:
         from bot.mood.service import MoodService

@@ -48,7 +48,7 @@ class Settings:
     react_in_threads: bool = True
     # Delivery.
     redis_url: str = ""
-    process_slack_retries: bool = False
+    process_slack_retries: bool = True
     dedupe_ttl_seconds: int = 3600
     slack_timeout_seconds: float = 10.0
     slack_max_retry_wait_seconds: float = 30.0
@@ -63,6 +63,9 @@ class Settings:
     mood_retention_days: int = 400
     mood_flush_seconds: float = 1.0
     mood_max_pending: int = 100_000
+    # Appended: the record of handled events on this host, and shutdown.
+    dedupe_db: str = ""
+    graceful_timeout: int = 30
 
     @property
     def socket_mode(self) -> bool:
@@ -141,21 +144,48 @@ def _number(env: Mapping[str, str], name: str, default, kind, low, high):
     return number
 
 
+_REDIS_URL_HELP = (
+    "REDIS_URL must look like redis://host:6379/0 (or rediss://, unix:///path/redis.sock), or be "
+    "empty to keep the record of handled events on this host"
+)
+
+
 def _redis_url(env: Mapping[str, str]) -> str:
     url = _text(env, "REDIS_URL", "")
-    if url and not url.startswith(("redis://", "rediss://", "unix://")):
-        raise SettingsError(
-            "REDIS_URL must look like redis://host:6379/0 (or rediss://, unix://), or be empty "
-            "to keep the record of handled events in process"
-        )
+    if not url:
+        return url
+    from urllib.parse import parse_qs, urlsplit
+
+    try:
+        parts = urlsplit(url)
+        port = parts.port  # raises ValueError for a port that is not a number
+        query = parse_qs(parts.query, strict_parsing=bool(parts.query))
+    except ValueError:
+        raise SettingsError(f"{_REDIS_URL_HELP} (the port is not a number)") from None
+    if parts.scheme in {"redis", "rediss"}:
+        if not parts.hostname:
+            raise SettingsError(f"{_REDIS_URL_HELP} (no host)")
+        if port == 0:
+            raise SettingsError(f"{_REDIS_URL_HELP} (port 0)")
+        db = parts.path.lstrip("/") or query.get("db", ["0"])[0]
+    elif parts.scheme == "unix":
+        if not parts.path:
+            raise SettingsError(f"{_REDIS_URL_HELP} (no socket path)")
+        db = query.get("db", ["0"])[0]
+    else:
+        raise SettingsError(_REDIS_URL_HELP)
+    if not db.isdigit():
+        raise SettingsError(f"{_REDIS_URL_HELP} (the database must be a number, not {db!r})")
     return url
 
 
-def _process_retries(env: Mapping[str, str], redis_url: str) -> bool:
-    """``auto`` (or empty): handle redeliveries exactly when the record is shared in Redis."""
+def _process_retries(env: Mapping[str, str]) -> bool:
+    """``auto`` (or empty) = on: every supported deployment has a record that sees every delivery
+    (one process: its own; gunicorn: ``DEDUPE_DB``; replicas: ``REDIS_URL``), so a redelivery is
+    answered exactly when nobody answered the original."""
     value = env.get("PROCESS_SLACK_RETRIES")
     if value is None or value.strip().lower() in {"", "auto"}:
-        return bool(redis_url)
+        return True
     try:
         return _bool(env, "PROCESS_SLACK_RETRIES", False)
     except SettingsError:
@@ -254,7 +284,7 @@ def settings_from_env(env: Mapping[str, str]) -> Settings:
         reaction_channels_deny=_channels(env, "REACTION_CHANNELS_DENY"),
         react_in_threads=_bool(env, "REACT_IN_THREADS", True),
         redis_url=redis_url,
-        process_slack_retries=_process_retries(env, redis_url),
+        process_slack_retries=_process_retries(env),
         dedupe_ttl_seconds=_number(env, "DEDUPE_TTL_SECONDS", 3600, int, 1, 7 * 24 * 3600),
         slack_timeout_seconds=_number(env, "SLACK_TIMEOUT_SECONDS", 10.0, float, 0.1, 120.0),
         slack_max_retry_wait_seconds=_number(
@@ -270,6 +300,8 @@ def settings_from_env(env: Mapping[str, str]) -> Settings:
         mood_retention_days=_number(env, "MOOD_RETENTION_DAYS", 400, int, 2, 36500),
         mood_flush_seconds=_number(env, "MOOD_FLUSH_SECONDS", 1.0, float, 0.05, 1.0),
         mood_max_pending=_number(env, "MOOD_MAX_PENDING", 100_000, int, 1, 10_000_000),
+        dedupe_db=_text(env, "DEDUPE_DB", ""),
+        graceful_timeout=_number(env, "GRACEFUL_TIMEOUT", 30, int, 1, 3600),
     )
     if settings.model_path and not Path(settings.model_path).exists():
         raise SettingsError(

@@ -44,6 +44,7 @@ FULL = dict(
     cold_warmup=300,
     mood_channels=1000,
     mood_calls=40,
+    socket_reconnects=10,
 )
 SMOKE = dict(
     calls=300,
@@ -65,8 +66,19 @@ SMOKE = dict(
     cold_warmup=20,
     mood_channels=20,
     mood_calls=3,
+    socket_reconnects=2,
 )
-SECTIONS = ("training", "install", "coldstart", "bot", "predictor", "tutorial", "slow", "mood")
+SECTIONS = (
+    "training",
+    "install",
+    "coldstart",
+    "bot",
+    "socket",
+    "predictor",
+    "tutorial",
+    "slow",
+    "mood",
+)
 SLOW_EVENTS = {"full": 200, "smoke": 10}  # signed events acked while slow clients are connected
 
 
@@ -133,6 +145,7 @@ def main(argv: list[str] | None = None) -> int:
         predictor_bench,
         report,
         slow_clients,
+        socket_mode_bench,
         training,
         tutorial_bench,
     )
@@ -236,6 +249,22 @@ def main(argv: list[str] | None = None) -> int:
                     else:
                         progress("bot end to end again, with REDIS_URL")
                         results["bot_redis"] = bot_bench.run(workdir, redis_url=url, **bot_args)
+        if "socket" not in skip:
+            progress(
+                f"bot in Socket Mode (python -m bot): {sizes['rate']:g}/s for "
+                f"{sizes['seconds']:g} s, bursts of {sizes['burst']}, "
+                f"{sizes['socket_reconnects']} reconnects"
+            )
+            results["socket_mode"] = socket_mode_bench.run(
+                workdir,
+                rate=sizes["rate"],
+                seconds=sizes["seconds"],
+                burst=sizes["burst"],
+                reps=sizes["bot_reps"],
+                warmup=sizes["bot_warmup"],
+                reconnects=sizes["socket_reconnects"],
+                model_path=model_setting.get("MODEL_PATH"),
+            )
 
         if "slow" not in skip:
             events = SLOW_EVENTS["smoke" if args.smoke else "full"]

@@ -102,6 +102,18 @@ def test_bench_smoke_run_produces_every_section(tmp_path):
     assert bot["server"]["shutdown"]["exit_code"] == 0
     assert bot["log_problems"] == {}
 
+    sock = results["socket_mode"]
+    for phase in ("rate", "burst"):
+        summary = sock[phase]
+        assert summary["sent"] > 0 and summary["unacked"] == 0
+        assert summary["lost"] == 0 and summary["duplicates"] == 0
+        assert positive(summary["handled_per_second"]) and positive(summary["ack_p99_ms"])
+    again = sock["reconnect"]
+    assert again["reconnects"] >= 2 and again["failed"] == 0
+    assert positive(again["disconnect_to_first_ack_max_s"])
+    assert sock["connections"] == 1 + again["reconnects"]  # one socket at start, one per refresh
+    assert sock["server"]["exit_code"] == 0 and sock["log_problems"] == {}
+
     for kind in ("python_m_bot", "gunicorn"):
         cold = results["cold_start"][kind]
         assert positive(cold["ready_seconds"]) and positive(cold["rss_max_process_mb"])
@@ -129,4 +141,7 @@ def test_bench_smoke_run_produces_every_section(tmp_path):
     rows = results["table"]
     assert len(rows) >= 15
     assert all({"metric", "ours", "tutorial", "ratio", "target", "met"} <= set(r) for r in rows)
-    assert all(r["met"] in {"", "n/a", "yes"} for r in rows)  # smoke: no verdicts but lost=0
+    assert all(r["met"] in {"", "n/a", "yes"} for r in rows)
+    assert any(
+        r["metric"].startswith("Socket Mode, disconnect to first ack") for r in rows
+    )  # smoke: no verdicts but lost=0

@@ -65,7 +65,9 @@ def test_no_message_text_in_logs_on_any_surface(log_stream):
         s.send_event(payloads.message_event(f"explode {PHRASE}"))
         s.send_event(payloads.message_event(good, bot_id="B1"))
         # Redelivery, bad signature, unknown command.
-        s.send_event(payloads.message_event(good), **{"X-Slack-Retry-Num": "1"})
+        again = payloads.message_event(good)
+        s.send_event(again, event_id="EvLOGDUP1")
+        s.send_event(again, event_id="EvLOGDUP1", **{"X-Slack-Retry-Num": "1"})
         body = payloads.json_body(payloads.event_callback(payloads.message_event(good)))
         s.post(body, "application/json", payloads.sign("wrong", body))
         fields = payloads.slash_command(good, response_url=s.fake.response_url(), command="/other")

@@ -209,48 +209,72 @@ def wait_until(predicate: Callable[[], bool], timeout: float = 5.0) -> bool:
 
 
 class SocketSlack:
-    """A WebSocket server speaking Slack's Socket Mode envelope protocol."""
+    """A WebSocket server speaking Slack's Socket Mode envelope protocol.
+
+    Every connection gets Slack's ``hello``; envelopes go to the newest connection, and acks
+    from any connection are collected with the time they arrived.
+    """
 
     def __init__(self):
         self.acks: queue.Queue = queue.Queue()
         self.connected = threading.Event()
+        self.connections = 0
         self._conn = None
+        self._new_conn = threading.Condition()
         self.server = serve(self._handle, "127.0.0.1", 0)
         self.port = self.server.socket.getsockname()[1]
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
         self.thread.start()
 
     def _handle(self, conn):
-        self._conn = conn
         conn.send(
             json.dumps(
                 {
                     "type": "hello",
                     "num_connections": 1,
-                    "debug_info": {"host": "local"},
+                    "debug_info": {"host": "local", "approximate_connection_time": 18060},
                     "connection_info": {"app_id": "A1"},
                 }
             )
         )
+        with self._new_conn:
+            self._conn = conn
+            self.connections += 1
+            self._new_conn.notify_all()
         self.connected.set()
-        for raw in conn:
-            self.acks.put(json.loads(raw))
+        try:
+            for raw in conn:
+                ack = json.loads(raw)
+                ack["_received_at"] = time.perf_counter()
+                self.acks.put(ack)
+        except Exception:  # noqa: BLE001 - the bot dropped this socket (it reconnects)
+            pass
+
+    def send_raw(self, message: dict) -> None:
+        self._conn.send(json.dumps(message))
 
     def send(self, kind: str, payload: dict, retry_attempt: int = 0) -> str:
         envelope_id = str(uuid.uuid4())
-        self._conn.send(
-            json.dumps(
-                {
-                    "envelope_id": envelope_id,
-                    "type": kind,
-                    "payload": payload,
-                    "accepts_response_payload": kind != "events_api",
-                    "retry_attempt": retry_attempt,
-                    "retry_reason": "timeout" if retry_attempt else "",
-                }
-            )
+        self.send_raw(
+            {
+                "envelope_id": envelope_id,
+                "type": kind,
+                "payload": payload,
+                "accepts_response_payload": kind != "events_api",
+                "retry_attempt": retry_attempt,
+                "retry_reason": "timeout" if retry_attempt else "",
+            }
         )
         return envelope_id
+
+    def disconnect(self, reason: str = "refresh_requested", timeout: float = 10.0) -> None:
+        """Ask the bot to reconnect, as Slack does; return once the new socket said hello."""
+        with self._new_conn:
+            before = self.connections
+            self.send_raw({"type": "disconnect", "reason": reason, "debug_info": {"host": "x"}})
+            assert self._new_conn.wait_for(lambda: self.connections > before, timeout), (
+                "the bot did not reconnect"
+            )
 
     def ack_for(self, envelope_id: str, timeout: float = 5.0) -> dict:
         while True:
