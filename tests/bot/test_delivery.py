@@ -24,7 +24,7 @@ BOT = "UBOT0001"
 
 
 @pytest.fixture
-def s():
+def served():
     with served_app() as served:
         yield served
 
@@ -32,52 +32,57 @@ def s():
 # --- one process: its own record is authoritative ----------------------------------------------
 
 
-def test_redeliveries_of_a_lost_event_are_answered_once_in_one_process(s):
+def test_redeliveries_of_a_lost_event_are_answered_once_in_one_process(served):
     """Slack's three redeliveries of an event whose first delivery never arrived."""
     event = payloads.message_event("the launch was great and good", channel="C1")
     for attempt, reason in ((1, "http_timeout"), (2, "http_error"), (3, "http_timeout")):
         retry = {"X-Slack-Retry-Num": str(attempt), "X-Slack-Retry-Reason": reason}
-        assert s.send_event(event, event_id="EvLOSTONE", **retry)[0] == 200
-    s.settle()
-    assert [c.params["timestamp"] for c in s.fake.calls("reactions.add")] == [event["ts"]]
+        assert served.send_event(event, event_id="EvLOSTONE", **retry)[0] == 200
+    served.settle()
+    assert [c.params["timestamp"] for c in served.fake.calls("reactions.add")] == [event["ts"]]
 
 
-def test_a_signed_slash_command_replayed_is_answered_once(s):
-    fields = payloads.slash_command("this is great and good", response_url=s.fake.response_url())
+def test_a_signed_slash_command_replayed_is_answered_once(served):
+    fields = payloads.slash_command(
+        "this is great and good", response_url=served.fake.response_url()
+    )
     body = payloads.form_body(fields)
-    headers = payloads.sign(s.settings.slack_signing_secret, body)  # one signature, sent 3 times
+    # One signature, sent 3 times.
+    headers = payloads.sign(served.settings.slack_signing_secret, body)
     for _ in range(3):
-        assert s.post(body, "application/x-www-form-urlencoded", headers)[0] == 200
-    s.settle()
-    assert len(s.fake.calls(RESPONSE_URL_METHOD)) == 1
+        assert served.post(body, "application/x-www-form-urlencoded", headers)[0] == 200
+    served.settle()
+    assert len(served.fake.calls(RESPONSE_URL_METHOD)) == 1
     # The same text asked again is a new request (new signature, new trigger_id): answered.
-    fields = payloads.slash_command("this is great and good", response_url=s.fake.response_url())
-    assert s.post(payloads.form_body(fields), "application/x-www-form-urlencoded")[0] == 200
-    s.settle()
-    assert len(s.fake.calls(RESPONSE_URL_METHOD)) == 2
+    fields = payloads.slash_command(
+        "this is great and good", response_url=served.fake.response_url()
+    )
+    assert served.post(payloads.form_body(fields), "application/x-www-form-urlencoded")[0] == 200
+    served.settle()
+    assert len(served.fake.calls(RESPONSE_URL_METHOD)) == 2
 
 
-def test_a_signed_event_replayed_is_answered_once(s):
+def test_a_signed_event_replayed_is_answered_once(served):
     body = payloads.json_body(
         payloads.event_callback(payloads.app_mention_event(f"<@{BOT}> great and good"))
     )
-    headers = payloads.sign(s.settings.slack_signing_secret, body)
+    headers = payloads.sign(served.settings.slack_signing_secret, body)
     for _ in range(2):
-        assert s.post(body, "application/json", headers)[0] == 200
-    s.settle()
-    assert len(s.fake.calls("chat.postMessage")) == 1
+        assert served.post(body, "application/json", headers)[0] == 200
+    served.settle()
+    assert len(served.fake.calls("chat.postMessage")) == 1
 
 
-def test_an_edited_mention_gets_no_second_reply(s):
+def test_an_edited_mention_gets_no_second_reply(served):
     """Slack re-sends app_mention (new event_id, an ``edited`` field) on every edit."""
     ts = payloads.new_ts()
     text = f"<@{BOT}> the demo was great"
-    s.send_event(payloads.app_mention_event(text, channel="C1", ts=ts))
-    s.fake.wait_for("chat.postMessage")
+    served.send_event(payloads.app_mention_event(text, channel="C1", ts=ts))
+    served.fake.wait_for("chat.postMessage")
     for n in range(2):
         edited = {"user": "UHUMAN001", "ts": f"{float(ts) + 5 + n:.6f}"}
         edit = payloads.app_mention_event(f"{text} and good", channel="C1", ts=ts, edited=edited)
-        s.send_event(edit)
+        served.send_event(edit)
         # The edit also arrives as message_changed, which is housekeeping.
         changed = payloads.message_event(
             "",
@@ -86,31 +91,31 @@ def test_an_edited_mention_gets_no_second_reply(s):
             hidden=True,
             message={"type": "message", "user": "UHUMAN001", "text": edit["text"], "ts": ts},
         )
-        s.send_event(changed)
-    s.settle()
-    assert len(s.fake.calls("chat.postMessage")) == 1
-    assert s.fake.calls("reactions.add") == []
+        served.send_event(changed)
+    served.settle()
+    assert len(served.fake.calls("chat.postMessage")) == 1
+    assert served.fake.calls("reactions.add") == []
 
 
-def test_an_edit_that_adds_the_mention_gets_the_one_reply(s):
+def test_an_edit_that_adds_the_mention_gets_the_one_reply(served):
     ts = payloads.new_ts()
     edited = {"user": "UHUMAN001", "ts": f"{float(ts) + 3:.6f}"}
-    s.send_event(
+    served.send_event(
         payloads.app_mention_event(f"<@{BOT}> great work", channel="C1", ts=ts, edited=edited)
     )
-    s.settle()
-    (reply,) = s.fake.calls("chat.postMessage")
+    served.settle()
+    (reply,) = served.fake.calls("chat.postMessage")
     assert reply.params["thread_ts"] == ts
 
 
-def test_an_edit_of_a_mention_older_than_the_record_is_not_answered(s):
+def test_an_edit_of_a_mention_older_than_the_record_is_not_answered(served):
     ts = f"{time.time() - 2 * 3600:.6f}"  # answered two hours ago, forgotten since
     edited = {"user": "UHUMAN001", "ts": f"{time.time():.6f}"}
-    s.send_event(
+    served.send_event(
         payloads.app_mention_event(f"<@{BOT}> great work", channel="C1", ts=ts, edited=edited)
     )
-    s.settle()
-    assert s.fake.calls("chat.postMessage") == []
+    served.settle()
+    assert served.fake.calls("chat.postMessage") == []
 
 
 # --- the record on one host, shared by processes ------------------------------------------------
@@ -268,8 +273,8 @@ def test_an_unwritable_dedupe_db_stops_the_bot_with_one_line(tmp_path):
     assert line.startswith("error: cannot write the record of handled events DEDUPE_DB=")
 
 
-def test_health_is_unaffected(s):
-    with urllib.request.urlopen(s.url + "/healthz", timeout=5) as response:
+def test_health_is_unaffected(served):
+    with urllib.request.urlopen(served.url + "/healthz", timeout=5) as response:
         assert response.status == 200
 
 
@@ -360,14 +365,14 @@ def test_python_m_bot_finishes_acked_work_on_sigterm_and_exits_0(tmp_path):
     assert proc.returncode == 0 and "drain_timeout" not in err, err
 
 
-def test_an_event_type_without_a_listener_is_acked_over_http(s, caplog):
+def test_an_event_type_without_a_listener_is_acked_over_http(served, caplog):
     caplog.set_level(logging.INFO)
     channel_created = {
         "type": "channel_created",
         "channel": {"id": "C9", "name": "secret-plans", "created": 1, "creator": "U1"},
     }
-    assert s.send_event(channel_created, event_id="EvOTHERTYPE")[0] == 200
-    s.settle()
-    assert [c.method for c in s.fake.calls() if c.method != "auth.test"] == []
+    assert served.send_event(channel_created, event_id="EvOTHERTYPE")[0] == 200
+    served.settle()
+    assert [c.method for c in served.fake.calls() if c.method != "auth.test"] == []
     assert "not_subscribed=channel_created" in caplog.text
     assert "secret-plans" not in caplog.text
