@@ -54,6 +54,15 @@ class Settings:
     slack_max_retry_wait_seconds: float = 30.0
     listener_threads: int = 8
     log_level: str = "INFO"
+    # The database and the mood record (bot/storage, bot/mood).
+    database_url: str = ""
+    mood_tracking: bool = True
+    mood_timezone: str = "UTC"
+    mood_min_authors: int = 3
+    mood_min_messages: int = 5
+    mood_retention_days: int = 400
+    mood_flush_seconds: float = 1.0
+    mood_max_pending: int = 100_000
 
     @property
     def socket_mode(self) -> bool:
@@ -183,6 +192,29 @@ def _api_url(env: Mapping[str, str]) -> str:
     return url if url.endswith("/") else url + "/"
 
 
+def _timezone(env: Mapping[str, str]) -> str:
+    name = _text(env, "MOOD_TIMEZONE", "UTC") or "UTC"
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise SettingsError(
+            f"MOOD_TIMEZONE must be an IANA time zone like Europe/Berlin or UTC, not {name!r}"
+        ) from None
+    return name
+
+
+def _database_url(env: Mapping[str, str]) -> str:
+    url = _text(env, "DATABASE_URL", "")
+    if url and not url.startswith(("sqlite:", "postgresql", "postgres:")):
+        raise SettingsError(
+            "DATABASE_URL must look like sqlite:///data/bot.sqlite3 or "
+            "postgresql://user:password@host:5432/dbname, or be empty for the default SQLite file"
+        )
+    return url
+
+
 def load_env(env_file: str | os.PathLike[str] | None = ".env") -> dict[str, str]:
     """The process environment over the ``.env`` file: real env vars win, as in python-dotenv."""
     merged: dict[str, str] = {}
@@ -230,6 +262,14 @@ def settings_from_env(env: Mapping[str, str]) -> Settings:
         ),
         listener_threads=_number(env, "LISTENER_THREADS", 8, int, 1, 256),
         log_level=level,
+        database_url=_database_url(env),
+        mood_tracking=_bool(env, "MOOD_TRACKING", True),
+        mood_timezone=_timezone(env),
+        mood_min_authors=_number(env, "MOOD_MIN_AUTHORS", 3, int, 2, 1000),
+        mood_min_messages=_number(env, "MOOD_MIN_MESSAGES", 5, int, 1, 100_000),
+        mood_retention_days=_number(env, "MOOD_RETENTION_DAYS", 400, int, 2, 36500),
+        mood_flush_seconds=_number(env, "MOOD_FLUSH_SECONDS", 1.0, float, 0.05, 1.0),
+        mood_max_pending=_number(env, "MOOD_MAX_PENDING", 100_000, int, 1, 10_000_000),
     )
     if settings.model_path and not Path(settings.model_path).exists():
         raise SettingsError(
