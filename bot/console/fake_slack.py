@@ -312,6 +312,7 @@ class FakeSlack:
                 return {"ok": False, "error": "no_text"}
             ts = self._next_ts()
             thread_ts = params.get("thread_ts")
+            more = {"metadata": params["metadata"]} if params.get("metadata") else {}
             self.add_message(
                 channel,
                 ts,
@@ -319,6 +320,7 @@ class FakeSlack:
                 user=self.bot_user_id,
                 thread_ts=thread_ts,
                 bot_id=self.bot_id,
+                **more,
             )
             message = {
                 "ts": ts,
