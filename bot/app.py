@@ -9,6 +9,7 @@ answer fast.
 from __future__ import annotations
 
 import logging
+from typing import TYPE_CHECKING
 
 from slack_bolt import App
 from slack_sdk import WebClient
@@ -22,6 +23,9 @@ from bot.listeners import register_listeners
 from bot.settings import Settings
 from bot.slack.web_api import make_web_client
 from model.prediction import Predictor
+
+if TYPE_CHECKING:
+    from bot.mood.service import MoodService
 
 log = logging.getLogger("bot.app")
 
@@ -42,12 +46,14 @@ def create_app(
     client: WebClient | None = None,
     seen: SeenEvents | None = None,
     listener_pool: ListenerPool | None = None,
+    mood: MoodService | None = None,
 ) -> App:
     """The Bolt app with every surface registered.
 
     ``client`` defaults to a WebClient on ``SLACK_API_URL``; Bolt calls ``auth.test`` with it
     once, here, to learn the bot's own user id. ``seen`` defaults to the Redis record when
     ``REDIS_URL`` is set (shared by every worker and replica), else an in-process one.
+    ``mood`` defaults to the mood record on ``DATABASE_URL`` (migrated on start).
     """
     client = client or make_web_client(settings)
     if seen is None:
@@ -65,8 +71,21 @@ def create_app(
     )
     app.use(DeliveryFilter(seen, settings.process_slack_retries))
     app.error(_log_unhandled_error)
-    register_listeners(app, Deps(settings=settings, predictor=predictor))
+    if mood is None:
+        from bot.mood.service import MoodService
+
+        mood = MoodService.open(settings)
+    app._sentiment_mood = mood  # type: ignore[attr-defined]  # for mood_service(app)
+    register_listeners(app, Deps(settings=settings, predictor=predictor, mood=mood))
     return app
+
+
+def mood_service(app: App) -> MoodService:
+    """The mood record an app built by ``create_app`` counts into (to close it, or query it)."""
+    service = getattr(app, "_sentiment_mood", None)
+    if service is None:
+        raise TypeError("this app was not built by bot.app.create_app")
+    return service
 
 
 def listener_pool(app: App) -> ListenerPool:

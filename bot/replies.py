@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from bot.mood import replies as mood_replies
 from bot.settings import Settings
 from model.prediction import POSITIVE, Prediction
 from model.verdict import Verdict
@@ -118,12 +119,14 @@ def help_message(settings: Settings) -> Message:
         "In channels I'm in, I react "
         f":{settings.positive_emoji}: or :{settings.negative_emoji}: to messages I'm at least "
         f"{percent(settings.reaction_threshold)} sure about, and stay quiet about the rest.",
+        *mood_replies.help_lines(settings),
     ]
     text = (
         f"Usage: {cmd} TEXT (only you see it), {cmd} --public TEXT (shared), or mention me "
         "with TEXT."
     )
-    return {"text": text, "blocks": [_section("\n".join(lines))]}
+    stored = mood_replies.stored_statement(settings)
+    return {"text": text, "blocks": [_section("\n".join(lines)), _context(stored)]}
 
 
 def mention_help_message(settings: Settings) -> Message:

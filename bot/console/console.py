@@ -15,15 +15,18 @@ Then it waits for the listeners to finish and prints the reactions and replies t
 from __future__ import annotations
 
 import dataclasses
+import json
 import logging
 import re
 import secrets
 import sys
+import tempfile
+from pathlib import Path
 from typing import TextIO
 
 from slack_bolt import BoltRequest
 
-from bot.app import create_app
+from bot.app import create_app, mood_service
 from bot.console import slack_requests as payloads
 from bot.console.fake_slack import RESPONSE_URL_METHOD, Call, FakeSlack
 from bot.listener_pool import ListenerPool
@@ -131,7 +134,7 @@ class Console:
         print(text, file=self.out, flush=True)
 
     def _show(self, calls: list[Call], kind: str) -> None:
-        visible = [c for c in calls if c.method not in {"auth.test", "conversations.replies"}]
+        visible = [c for c in calls if c.method not in _BACKSTAGE]
         for call in visible:
             if not call.ok:
                 self._say(f"bot: (Slack call {call.method} failed: {call.error})")
@@ -140,6 +143,8 @@ class Console:
             elif call.method == "chat.postMessage":
                 self._say("bot replies in the thread:")
                 self._say(_indent(_render(call.params)))
+            elif call.method == "files.completeUploadExternal":
+                self._show_upload(call)
             elif call.method == RESPONSE_URL_METHOD:
                 where = call.params.get("response_type")
                 who = "shared in the channel" if where == "in_channel" else "only you can see this"
@@ -150,8 +155,38 @@ class Console:
         if not visible:
             self._say("(no reaction)" if kind == "message" else "(nothing posted)")
 
+    def _show_upload(self, call: Call) -> None:
+        """A shared chart: say where Slack would show it and save the PNG to look at."""
+        channel = call.params.get("channel_id") or ""
+        where = "in your DM with the bot" if channel.startswith("D") else "in the channel"
+        folder = Path(tempfile.gettempdir()) / "sentiment-console"
+        folder.mkdir(exist_ok=True)
+        for item in json.loads(call.params.get("files") or "[]"):
+            upload = self.fake.files.get(item.get("id"))
+            if upload is None or upload.data is None:
+                continue
+            path = folder / upload.filename
+            path.write_bytes(upload.data)
+            self._say(f"bot shares a chart {where} ({len(upload.data) // 1024} KB): {path}")
+        if call.params.get("initial_comment"):
+            self._say(_indent(str(call.params["initial_comment"])))
+
     def close(self) -> None:
         self.pool.shutdown(wait=True)
+        mood_service(self.app).close()
+
+
+_BACKSTAGE = frozenset(
+    {
+        "auth.test",
+        "conversations.replies",
+        "conversations.info",
+        "conversations.members",
+        "conversations.open",
+        "files.getUploadURLExternal",
+        "upload",
+    }
+)
 
 
 def _render(params: dict) -> str:

@@ -2,12 +2,17 @@
 
 The console points the bot at it to show what the bot would post, so trying the bot needs no
 Slack. It answers the methods the bot calls (``auth.test``, ``chat.postMessage``,
-``reactions.add``, ``conversations.replies``, ``apps.connections.open``; for the Home tab,
-shortcuts and backfill also ``views.publish``, ``views.open``, ``users.conversations``,
-``conversations.history`` with cursors, ``chat.update``, ``chat.postEphemeral``) under
-``/api/``, and slash-command ``response_url`` posts under ``/response/``. Tests and the
-benchmark build on it (failure injection and call statistics live with them, through
-``intercept``).
+``reactions.add``, ``conversations.replies``, ``apps.connections.open``) under ``/api/``, and
+slash-command ``response_url`` posts under ``/response/``. For mood charts it also answers
+``conversations.info`` / ``.members`` / ``.open`` (membership from ``set_members``; a channel
+nobody configured counts everyone as a member) and Slack's upload flow:
+``files.getUploadURLExternal`` hands out ``/upload/<file_id>``, the raw POST there is stored,
+``files.completeUploadExternal`` shares it (``files`` holds every upload with its bytes). For
+the Home tab, shortcuts, digests and backfill: ``views.publish``, ``views.open``,
+``users.conversations`` (channels whose configured members include the user),
+``conversations.history`` with cursors, ``chat.update``, ``chat.postEphemeral``.
+Tests and the benchmark build on it (failure injection and call statistics live with them,
+through ``intercept``).
 
 Use it as a context manager::
 
@@ -74,6 +79,21 @@ class _Message:
         return data
 
 
+@dataclass
+class UploadedFile:
+    """One file uploaded through the external upload flow, bytes included."""
+
+    id: str
+    filename: str
+    length: int
+    alt_txt: str | None = None
+    data: bytes | None = None
+    title: str | None = None
+    channel_id: str | None = None
+    initial_comment: str | None = None
+    completed: bool = False
+
+
 class _Server(ThreadingHTTPServer):
     daemon_threads = True
     request_queue_size = 1024  # a burst of the bot's calls must queue, not be refused
@@ -101,9 +121,12 @@ class FakeSlack:
         self._reactions: set[tuple[str, str, str]] = set()
         # channel -> (sorted ts, the same as floats), rebuilt after a message is added
         self._history_index: dict[str, tuple[list[str], list[float]]] = {}
-        self._members: dict[str, set[str]] = {}  # channel -> user ids
         self._views: dict[str, dict[str, Any]] = {}  # user id -> published Home view
         self._ts = itertools.count(1)
+        self._file_ids = itertools.count(1)
+        self.files: dict[str, UploadedFile] = {}
+        self._members: dict[str, set[str]] = {}
+        self._channel_names: dict[str, str] = {}
         self._cond = threading.Condition()
         self._server: ThreadingHTTPServer | None = None
         self._thread: threading.Thread | None = None
@@ -194,6 +217,17 @@ class FakeSlack:
         with self._cond:
             return self._views.get(user)
 
+    def set_members(self, channel: str, users: list[str], *, name: str | None = None) -> None:
+        """Who is in ``channel`` (include ``bot_user_id`` for the bot to be a member)."""
+        with self._cond:
+            self._members[channel] = set(users)
+            if name:
+                self._channel_names[channel] = name
+
+    def _is_member(self, channel: str, user: str) -> bool:
+        members = self._members.get(channel)
+        return members is None or user in members
+
     def calls(self, method: str | None = None) -> list[Call]:
         """Every recorded call (failed ones too), optionally of one method, oldest first."""
         with self._cond:
@@ -234,6 +268,9 @@ class FakeSlack:
         split = urlsplit(request.path)
         length = int(request.headers.get("Content-Length") or 0)
         raw = request.rfile.read(length) if length else b""
+        if split.path.startswith("/upload/"):
+            self._handle_upload(request, split.path[len("/upload/") :], raw)
+            return
         params: dict[str, Any] = dict(parse_qsl(split.query))
         content_type = request.headers.get("Content-Type") or ""
         if raw:
@@ -286,6 +323,104 @@ class FakeSlack:
             request.wfile.write(payload)
         except OSError:
             pass  # the client gave up (a timeout test); the call is still recorded
+
+    def _handle_upload(self, request: BaseHTTPRequestHandler, file_id: str, raw: bytes) -> None:
+        """The upload URL: store the raw bytes (Slack answers 200 "OK - <length>")."""
+        with self._cond:
+            upload = self.files.get(file_id)
+            if upload is not None and not upload.completed:
+                upload.data = raw
+            status = 200 if upload is not None and not upload.completed else 404
+            self._calls.append(
+                Call(
+                    "upload",
+                    {"file_id": file_id, "bytes": len(raw)},
+                    None,
+                    status,
+                    None if status == 200 else "http_404",
+                    request.path,
+                    time.time(),
+                )
+            )
+            self._cond.notify_all()
+        payload = f"OK - {len(raw)}".encode() if status == 200 else b"not found"
+        try:
+            request.send_response(status)
+            request.send_header("Content-Type", "text/plain")
+            request.send_header("Content-Length", str(len(payload)))
+            request.end_headers()
+            request.wfile.write(payload)
+        except OSError:
+            pass
+
+    def _files_answer(self, method: str, params: dict[str, Any]) -> dict[str, Any]:
+        if method == "files.getUploadURLExternal":
+            filename, length = params.get("filename"), params.get("length")
+            if not filename or not str(length or "").isdigit():
+                return {"ok": False, "error": "invalid_arguments"}
+            file_id = f"F{next(self._file_ids):08d}"
+            with self._cond:
+                self.files[file_id] = UploadedFile(
+                    file_id, filename, int(length), alt_txt=params.get("alt_txt")
+                )
+            return {
+                "ok": True,
+                "upload_url": f"http://127.0.0.1:{self.port}/upload/{file_id}",
+                "file_id": file_id,
+            }
+        try:
+            items = json.loads(params.get("files") or "[]")
+        except ValueError:
+            return {"ok": False, "error": "invalid_arguments"}
+        channel = params.get("channel_id")
+        shared = []
+        with self._cond:
+            for item in items:
+                upload = self.files.get(item.get("id"))
+                if upload is None or upload.data is None or upload.completed:
+                    return {"ok": False, "error": "file_not_found"}
+                if channel and not self._is_member(channel, self.bot_user_id):
+                    return {"ok": False, "error": "not_in_channel"}
+                upload.completed, upload.title = True, item.get("title") or upload.filename
+                upload.channel_id, upload.initial_comment = channel, params.get("initial_comment")
+                shared.append({"id": upload.id, "name": upload.filename, "title": upload.title})
+        return {"ok": True, "files": shared}
+
+    def _conversations_answer(self, method: str, params: dict[str, Any]) -> dict[str, Any]:
+        if method == "conversations.open":
+            users = str(params.get("users") or "")
+            if not users or "," in users:
+                return {"ok": False, "error": "invalid_arguments"}
+            return {"ok": True, "channel": {"id": "D" + users[1:]}}
+        channel = str(params.get("channel") or "")
+        if not channel:
+            return {"ok": False, "error": "channel_not_found"}
+        with self._cond:
+            bot_member = self._is_member(channel, self.bot_user_id)
+            members = sorted(self._members.get(channel, {self.bot_user_id, "UHUMAN001"}))
+            name = self._channel_names.get(channel, "general")
+        if channel.startswith("G") and not bot_member:
+            return {"ok": False, "error": "channel_not_found"}
+        if method == "conversations.info":
+            return {
+                "ok": True,
+                "channel": {
+                    "id": channel,
+                    "name": name,
+                    "is_channel": channel.startswith("C"),
+                    "is_private": channel.startswith("G"),
+                    "is_member": bot_member,
+                },
+            }
+        limit = max(1, min(1000, int(params.get("limit") or 100)))
+        start = int(params.get("cursor") or 0)
+        page = members[start : start + limit]
+        more = start + limit < len(members)
+        return {
+            "ok": True,
+            "members": page,
+            "response_metadata": {"next_cursor": str(start + limit) if more else ""},
+        }
 
     def _next_ts(self) -> str:
         return f"{int(time.time())}.{next(self._ts):06d}"
@@ -355,6 +490,10 @@ class FakeSlack:
                 "messages": [m.to_dict() for m in thread[:limit]],
                 "has_more": len(thread) > limit,
             }
+        if method in {"files.getUploadURLExternal", "files.completeUploadExternal"}:
+            return self._files_answer(method, params)
+        if method in {"conversations.info", "conversations.members", "conversations.open"}:
+            return self._conversations_answer(method, params)
         extra = self._answer_views_and_history(method, params)
         if extra is not None:
             return extra

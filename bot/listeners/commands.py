@@ -14,14 +14,17 @@ from collections.abc import Mapping
 from typing import Any
 
 from slack_bolt import Ack, App
+from slack_sdk import WebClient
 
 from bot import replies
 from bot.deps import Deps, handling
+from bot.listeners import mood as mood_listener
+from bot.mood.command import parse_mood_request
 from bot.slack import web_api as slack_api
 from bot.slack.text import clean, parse_command
 
 
-def handle_command(body: Mapping[str, Any], deps: Deps) -> None:
+def handle_command(body: Mapping[str, Any], deps: Deps, client: WebClient | None = None) -> None:
     """Answer one (already acknowledged) slash command through its response_url."""
     request_id = body.get("trigger_id")
     with handling("command", request_id, body.get("channel_id")) as outcome:
@@ -31,9 +34,12 @@ def handle_command(body: Mapping[str, Any], deps: Deps) -> None:
             return
         args = parse_command(body.get("text"))
         response_type = "in_channel" if args.public else "ephemeral"
+        mood_request = None if args.help else parse_mood_request(args.text, args.public)
         if args.help:
             message, response_type = replies.help_message(deps.settings), "ephemeral"
             outcome.set("replied", "help")
+        elif mood_request is not None and client is not None:
+            message, response_type = mood_listener.answer(mood_request, body, client, deps, outcome)
         else:
             text = clean(args.text)
             try:
@@ -67,6 +73,6 @@ def register(app: App, deps: Deps) -> None:
     """Listen to the configured slash command (``SENTIMENT_COMMAND``, default ``/sentiment``)."""
 
     @app.command(deps.settings.sentiment_command)
-    def on_command(ack: Ack, body: dict) -> None:
+    def on_command(ack: Ack, body: dict, client: WebClient) -> None:
         ack()
-        handle_command(body, deps)
+        handle_command(body, deps, client)

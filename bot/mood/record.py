@@ -151,6 +151,11 @@ class MoodRecorder:
             )
             return True
 
+    def after_fork(self) -> None:
+        """New locks in a forked child (a lock held by the parent's thread at fork stays held)."""
+        self._lock = threading.Lock()
+        self._flush_lock = threading.Lock()
+
     def forget_keys_before(self, first_open: date) -> None:
         """Drop cached day keys of closed days (the database deletes its copy at close)."""
         with self._flush_lock:

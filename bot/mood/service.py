@@ -71,9 +71,7 @@ class MoodService:
         self._close_lock = threading.Lock()
 
     @classmethod
-    def open(
-        cls, settings: Settings, *, clock: Callable[[], datetime] = _utc_now
-    ) -> MoodService:
+    def open(cls, settings: Settings, *, clock: Callable[[], datetime] = _utc_now) -> MoodService:
         """Build the engine from ``DATABASE_URL``, migrate, load the caches, start the thread."""
         service = cls(settings, make_engine(settings.database_url), clock=clock)
         service.start()
@@ -93,6 +91,8 @@ class MoodService:
         # gunicorn's preload forks workers from a master that built the app: connections and
         # the flush thread do not survive a fork, so each worker gets its own.
         self.engine.dispose(close=False)
+        self.recorder.after_fork()
+        self._close_lock = threading.Lock()
         self._stop = threading.Event()
         self._start_thread()
 

@@ -16,6 +16,7 @@ from sqlalchemy import Connection, Engine, and_, delete, func, select, update
 from sqlalchemy import bindparam as param
 
 from bot.mood import privacy
+from bot.mood.workspace import Workspace
 from bot.storage.engine import upsert
 from bot.storage.schema import (
     mood_channels,
@@ -26,16 +27,7 @@ from bot.storage.schema import (
     mood_optouts,
 )
 
-
-class Workspace(NamedTuple):
-    """Whose data a row is: Slack's ``team_id`` and ``enterprise_id`` (``""`` when none)."""
-
-    team_id: str
-    enterprise_id: str = ""
-
-    @classmethod
-    def of(cls, team_id: str | None, enterprise_id: str | None = None) -> Workspace:
-        return cls((team_id or "")[:32], (enterprise_id or "")[:32])
+__all__ = ["DayCounts", "DayKey", "DayTally", "OptOuts", "Workspace"]
 
 
 @dataclass

@@ -16,8 +16,10 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
+from typing import TYPE_CHECKING
 
-from bot.mood.store import DayCounts
+if TYPE_CHECKING:  # no SQLAlchemy import for the pure summary
+    from bot.mood.store import DayCounts
 
 SMOOTHING_DAYS = 7
 
@@ -154,9 +156,7 @@ def period(
         if enough_messages and max(d.authors for d in bucket) >= min_authors:
             totals = totals + Totals.of(bucket)
             merged_days.update(d.day for d in bucket)
-    points = [
-        DayPoint(p.day, None, "merged") if p.day in merged_days else p for p in points
-    ]
+    points = [DayPoint(p.day, None, "merged") if p.day in merged_days else p for p in points]
     return Period(first, last, tuple(_smoothed(points, SMOOTHING_DAYS)), totals)
 
 

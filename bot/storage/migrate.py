@@ -63,9 +63,8 @@ def _alembic_config(connection: Connection):
 
 def head_revision() -> str:
     """Alembic's view of the newest revision (imports Alembic; used by the tests)."""
-    from alembic.script import ScriptDirectory
-
     from alembic.config import Config
+    from alembic.script import ScriptDirectory
 
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS))

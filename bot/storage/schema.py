@@ -1,4 +1,4 @@
-"""The database tables, as SQLAlchemy Core tables (the migrations in ``migrations/versions`` create them).
+"""The database tables as SQLAlchemy Core tables (``migrations/versions`` creates them).
 
 Every row carries ``team_id`` and ``enterprise_id`` (``""`` when Slack sends none), so one
 database can hold several workspaces. No table has a column for message text, a user id or a

@@ -6,13 +6,13 @@ import io
 
 from bot.console.console import run_console
 from bot.settings import Settings
-from tests.helpers.slack_app import KeywordPredictor
+from tests.helpers.slack_app import TEST_DATABASE_URL, KeywordPredictor
 
 
 def run(lines: list[str], **settings) -> str:
     out = io.StringIO()
     code = run_console(
-        Settings(**settings),
+        Settings(**{"database_url": TEST_DATABASE_URL, **settings}),
         KeywordPredictor(),
         stdin=io.StringIO("\n".join(lines) + "\n"),
         out=out,
