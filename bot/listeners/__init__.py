@@ -5,7 +5,7 @@ from __future__ import annotations
 from slack_bolt import App
 
 from bot.deps import Deps
-from bot.listeners import commands, mentions, messages, shortcuts
+from bot.listeners import commands, home, mentions, messages, shortcuts
 
 
 def register_listeners(app: App, deps: Deps) -> None:
@@ -14,3 +14,4 @@ def register_listeners(app: App, deps: Deps) -> None:
     mentions.register(app, deps)
     messages.register(app, deps)
     shortcuts.register(app, deps)
+    home.register(app, deps)
