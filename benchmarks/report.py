@@ -183,6 +183,7 @@ def build_rows(results: dict[str, Any]) -> list[dict[str, Any]]:
                 f"{redis_bot['rate']['lost'] + redis_bot['burst']['lost']}",
             )
         )
+    rows += mood_rows(results.get("mood"), judge)
     cold = results.get("cold_start") or {}
     single, guni, tut_cold = cold.get("python_m_bot"), cold.get("gunicorn"), cold.get("tutorial")
     if single:
@@ -278,3 +279,52 @@ def table(rows: list[dict[str, Any]]) -> str:
 def save_json(results: dict[str, Any], path: Path) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps(results, indent=2, default=str) + "\n", encoding="utf-8")
+
+
+def mood_rows(mood: dict[str, Any] | None, judge: bool) -> list[dict[str, Any]]:
+    """The mood record: load with counting off/on per database, /sentiment mood 90d, size."""
+    if not mood:
+        return []
+    rows = []
+    loads = [("counting off", mood.get("load_counting_off"))]
+    loads += [
+        (f"counting on, {db}", _get(mood, db, "load_counting_on"))
+        for db in ("sqlite", "postgresql")
+    ]
+    for label, load in loads:
+        if not load or "rate" not in load:
+            continue
+        rate = load["rate"]
+        rows.append(
+            row(
+                f"mood: {label}, fixed rate: handled/s, ack p99 ms, lost",
+                f"{fmt(rate['handled_per_second'])}, {fmt(rate['ack_p99_ms'])}, "
+                f"{rate['lost'] + load['burst']['lost']}",
+                target=">= 500/s, <= 50 ms",
+                ok=rate["handled_per_second"] >= 500 and rate["ack_p99_ms"] <= 50,
+                judge=judge,
+            )
+        )
+    for db in ("sqlite", "postgresql"):
+        answer = _get(mood, db, "answer_90d")
+        if not answer:
+            continue
+        rows += [
+            row(
+                f"mood: /sentiment mood 90d, {answer['channels']} channels x 1 year, {db}, "
+                "p95 ms (chart included)",
+                answer["p95_ms"],
+                target="<= 1000",
+                ok=_le(answer["p95_ms"], 1000),
+                judge=judge,
+            ),
+            row(
+                f"mood: first answer incl. matplotlib import, {db}, ms",
+                answer["first_ms_incl_matplotlib_import"],
+            ),
+            row(
+                f"mood: database size per channel-year, {db}, KB",
+                answer["size"]["bytes_per_channel_year"] / 1024,
+            ),
+        ]
+    return rows

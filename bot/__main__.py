@@ -75,7 +75,17 @@ def main(argv: list[str] | None = None) -> int:
         return fail(
             f"cannot listen on {settings.host}:{settings.port} ({err}): set PORT to a free port"
         )
+    finally:
+        _finish(app)
     return 0
+
+
+def _finish(app) -> None:
+    """Let acked listener work end, then write the mood counts still pending (SIGTERM too)."""
+    from bot.app import listener_pool, mood_service
+
+    listener_pool(app).shutdown(wait=True)
+    mood_service(app).close()
 
 
 if __name__ == "__main__":

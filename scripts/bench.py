@@ -42,6 +42,8 @@ FULL = dict(
     bot_warmup=500,
     cold_reps=3,
     cold_warmup=300,
+    mood_channels=1000,
+    mood_calls=40,
 )
 SMOKE = dict(
     calls=300,
@@ -61,8 +63,10 @@ SMOKE = dict(
     bot_warmup=50,
     cold_reps=1,
     cold_warmup=20,
+    mood_channels=20,
+    mood_calls=3,
 )
-SECTIONS = ("training", "install", "coldstart", "bot", "predictor", "tutorial")
+SECTIONS = ("training", "install", "coldstart", "bot", "predictor", "tutorial", "mood")
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
@@ -230,6 +234,32 @@ def main(argv: list[str] | None = None) -> int:
                     else:
                         progress("bot end to end again, with REDIS_URL")
                         results["bot_redis"] = bot_bench.run(workdir, redis_url=url, **bot_args)
+
+        if "mood" not in skip:
+            progress(
+                "mood record: load with counting off / on (SQLite, PostgreSQL), "
+                f"/sentiment mood 90d among {sizes['mood_channels']} channels, size"
+            )
+            mood_load = dict(
+                rate=sizes["rate"],
+                seconds=sizes["seconds"],
+                burst=sizes["burst"],
+                reps=sizes["bot_reps"],
+                connections=sizes["connections"],
+                warmup=sizes["bot_warmup"],
+                workers=args.workers,
+                threads=args.threads,
+                model_path=model_setting.get("MODEL_PATH"),
+            )
+            from benchmarks import mood_bench
+
+            results["mood"] = mood_bench.run(
+                workdir,
+                bot_args=None if "bot" in skip else mood_load,
+                channels=sizes["mood_channels"],
+                calls=sizes["mood_calls"],
+                model_path=model_setting.get("MODEL_PATH"),
+            )
 
     if "predictor" not in skip:
         progress(f"predictor in process ({sizes['reps']} reps of {sizes['calls']} calls)")

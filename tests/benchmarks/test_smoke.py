@@ -115,6 +115,17 @@ def test_bench_smoke_run_produces_every_section(tmp_path):
     assert set(recorded) >= {"default_model_seconds", "baseline_seconds", "source"}
     assert recorded["default_model_seconds"] is None or positive(recorded["default_model_seconds"])
 
+    mood = results["mood"]
+    loads = [mood["load_counting_off"], mood["sqlite"]["load_counting_on"]]
+    if "load_counting_on" in mood.get("postgresql", {}):
+        loads.append(mood["postgresql"]["load_counting_on"])
+    for load in loads:
+        assert load["rate"]["lost"] == 0 and load["burst"]["lost"] == 0
+        assert load["log_problems"] == {}
+    answer = mood["sqlite"]["answer_90d"]
+    assert positive(answer["p95_ms"]) and answer["charts_uploaded"] == answer["calls"] + 1
+    assert positive(answer["size"]["bytes_per_channel_year"])
+
     rows = results["table"]
     assert len(rows) >= 15
     assert all({"metric", "ours", "tutorial", "ratio", "target", "met"} <= set(r) for r in rows)

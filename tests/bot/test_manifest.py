@@ -22,17 +22,21 @@ def test_events_and_scopes_cover_every_surface():
     assert events == {"app_mention", "message.channels", "message.groups", "app_home_opened"}
     scopes = set(MANIFEST["oauth_config"]["scopes"]["bot"])
     # app_mention needs app_mentions:read; message.* and conversations.replies need *:history;
-    # chat.postMessage needs chat:write; reactions.add needs reactions:write.
+    # chat.postMessage needs chat:write; reactions.add needs reactions:write. /sentiment mood:
+    # conversations.info/members need channels:read/groups:read, the chart upload files:write,
+    # conversations.open (the asker's DM) im:write.
     assert scopes == {
+        "channels:read",
+        "groups:read",
+        "files:write",
+        "im:write",
         "app_mentions:read",
         "channels:history",
         "groups:history",
         "chat:write",
         "commands",
         "reactions:write",
-        # users.conversations (the Home tab lists the viewer's tracked channels)
-        "channels:read",
-        "groups:read",
+        # (channels:read/groups:read also cover users.conversations, the Home tab's channels)
     }
 
 

@@ -113,7 +113,7 @@ class PostgresServer:
         return self
 
     def stop(self) -> None:
-        self._run("pg_ctl", "-D", str(self.data), "-m", "immediate", "-w", "stop")
+        self._run("pg_ctl", "-D", str(self.data), "-m", "fast", "-w", "stop")
 
     def new_database(self) -> str:
         """A fresh empty database on this server; returns its URL."""
