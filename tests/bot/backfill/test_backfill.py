@@ -90,8 +90,11 @@ def test_backfill_command_counts_history_under_the_live_rules(database_url):
         assert [r.messages for r in live] == [9, 9, 9]  # live days untouched
         assert job.messages_counted == 4 * 27 and job.hash_key is None
         assert job.messages_read >= 9 * 27  # what the window held (mention-filter aside)
+        assert wait_until(  # the final update follows the job's "done" by a moment
+            lambda: any("Done: read" in c.params["text"] for c in s.fake.calls("chat.update")),
+            timeout=30,
+        )
         progress = s.fake.calls("chat.update")
-        assert progress and "Done: read" in progress[-1].params["text"]
         assert any("slow down" in c.params["text"] for c in progress)  # the 429 was reported
         statuses = [c.status for c in s.fake.calls("conversations.history")]
         assert statuses[0] == 429 and statuses.count(429) == 1
