@@ -184,6 +184,9 @@ def build_rows(results: dict[str, Any]) -> list[dict[str, Any]]:
             )
         )
     rows += mood_rows(results.get("mood"), judge)
+    from benchmarks.home_bench import rows as home_rows
+
+    rows += home_rows(results.get("home"))
     cold = results.get("cold_start") or {}
     single, guni, tut_cold = cold.get("python_m_bot"), cold.get("gunicorn"), cold.get("tutorial")
     if single:
