@@ -26,6 +26,7 @@ _lock = threading.Lock()  # matplotlib's font cache and text layout are not thre
 def render_png(summary: MoodSummary, title: str) -> bytes:
     """The chart of ``summary.current`` as PNG bytes."""
     from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.collections import PolyCollection
     from matplotlib.figure import Figure
     from matplotlib.patches import Patch
 
@@ -40,11 +41,13 @@ def render_png(summary: MoodSummary, title: str) -> bytes:
         figure = Figure(figsize=(WIDTH_IN, HEIGHT_IN), dpi=DPI)
         FigureCanvasAgg(figure)
         axes = figure.add_subplot(1, 1, 1)
-        for i in hidden:
-            axes.axvspan(i - 0.5, i + 0.5, color=HIDDEN_COLOUR, linewidth=0, zorder=0)
+        for start, end in _runs(hidden):
+            axes.axvspan(start - 0.5, end + 0.5, color=HIDDEN_COLOUR, linewidth=0, zorder=0)
         width = 0.8 if len(points) <= 31 else 0.9
-        axes.bar(xs, positive, width=width, color=POSITIVE_COLOUR, zorder=2)
-        axes.bar(xs, negative, width=width, color=NEGATIVE_COLOUR, zorder=2)
+        # One collection per colour: 180 separate bar patches cost most of the drawing time.
+        for heights, colour in ((positive, POSITIVE_COLOUR), (negative, NEGATIVE_COLOUR)):
+            boxes = [_box(x, h, width) for x, h in zip(xs, heights, strict=True) if h]
+            axes.add_collection(PolyCollection(boxes, facecolors=colour, linewidths=0, zorder=2))
         axes.axhline(0, color="#555555", linewidth=0.8, zorder=3)
         top = max([1, *positive, *(-n for n in negative)])
         axes.set_ylim(-top * 1.15, top * 1.15)
@@ -84,3 +87,19 @@ def render_png(summary: MoodSummary, title: str) -> bytes:
         out = io.BytesIO()
         figure.savefig(out, format="png", dpi=DPI)
     return out.getvalue()
+
+
+def _box(x: int, height: float, width: float) -> list[tuple[float, float]]:
+    left, right = x - width / 2, x + width / 2
+    return [(left, 0), (left, height), (right, height), (right, 0)]
+
+
+def _runs(indexes: list[int]) -> list[tuple[int, int]]:
+    """Consecutive indexes as (first, last) runs: one grey band per run of hidden days."""
+    runs: list[tuple[int, int]] = []
+    for i in indexes:
+        if runs and runs[-1][1] == i - 1:
+            runs[-1] = (runs[-1][0], i)
+        else:
+            runs.append((i, i))
+    return runs
