@@ -186,6 +186,7 @@ def build_rows(results: dict[str, Any]) -> list[dict[str, Any]]:
     rows += _slow_client_rows(results.get("slow_clients"), judge)
     rows += mood_rows(results.get("mood"), judge)
     rows += socket_mode_rows(results, judge)
+    rows += home_rows(results.get("home"))
     cold = results.get("cold_start") or {}
     single, guni, tut_cold = cold.get("python_m_bot"), cold.get("gunicorn"), cold.get("tutorial")
     if single:
@@ -400,3 +401,44 @@ def mood_rows(mood: dict[str, Any] | None, judge: bool) -> list[dict[str, Any]]:
             ),
         ]
     return rows
+
+
+def home_rows(home: dict[str, Any] | None) -> list[dict[str, Any]]:
+    """The Home tab and backfill figures (``benchmarks.home_bench``)."""
+    if not home:
+        return []
+    out = []
+    for db in ("sqlite", "postgresql"):
+        h = (home.get(db) or {}).get("home")
+        if not h:
+            continue
+        out += [
+            row(
+                f"home: views.publish, viewer in {h['channels']} channels, {db}, warm p50 / p95 ms",
+                f"{h['warm_p50_ms']:.0f} / {h['warm_p95_ms']:.0f}",
+            ),
+            row(
+                f"home: first open after a day closed, {db}: first publish / with 20 charts, ms",
+                f"{h['cold_first_publish_ms']:.0f} / {h['cold_with_charts_ms'] or 0:.0f}",
+            ),
+        ]
+    for key, label in (("backfill_unlimited", "no limit"), ("backfill_tier3", "Tier 3, 50/min")):
+        b = home.get(key)
+        if b:
+            out.append(
+                row(
+                    f"backfill, {label}, {b['page_size']}/page: messages/s "
+                    f"({b['messages_read']:,} of {b['messages_in_history']:,} read, "
+                    f"{b['rate_limited_429s']} 429s)",
+                    b["messages_per_second"],
+                )
+            )
+    projection = home.get("backfill_non_marketplace_projection")
+    if projection:
+        out.append(
+            row(
+                "backfill, non-Marketplace app (1/min, 15/page): messages/s, days for the history",
+                f"{projection['messages_per_second']:.2f}, {projection['days_for_messages']:.1f}",
+            )
+        )
+    return out

@@ -40,6 +40,11 @@ def _stop_on_sigterm() -> None:
 
 def main(argv: list[str] | None = None) -> int:
     """Start up (one line and exit 2 on a bad setup), then run the mode the settings ask for."""
+    argv = sys.argv[1:] if argv is None else argv
+    if argv[:1] == ["digest"]:  # `python -m bot digest`: one run of the digest sender (cron)
+        from bot.digests.cli import main as digest_main
+
+        return digest_main(argv[1:])
     args = _parse_args(argv)
     from bot.bootstrap import bootstrap, exit_on_setup_error, fail
 

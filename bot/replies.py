@@ -148,3 +148,17 @@ def failure_message() -> Message:
     """Something broke while analysing; say so rather than stay silent."""
     text = "Sorry, something went wrong while I was reading that. Please try again."
     return {"text": text, "blocks": [_section(text)]}
+
+
+def modal_view(title: str, message: Message) -> dict[str, Any]:
+    """A message's blocks as a modal (``views.open``), for answers to shortcuts.
+
+    Slack caps a modal title at 24 characters; the message's ``text`` is not shown in a modal,
+    so the blocks must carry everything.
+    """
+    return {
+        "type": "modal",
+        "title": {"type": "plain_text", "text": title[:24]},
+        "close": {"type": "plain_text", "text": "Close"},
+        "blocks": list(message["blocks"]),
+    }

@@ -66,6 +66,16 @@ class Settings:
     # Appended: the record of handled events on this host, and shutdown.
     dedupe_db: str = ""
     graceful_timeout: int = 30
+    # Weekly digests, mood-drop alerts, backfill (bot/digests, bot/backfill).
+    digest_send_at: str = "mon 09:00"
+    digest_catch_up_hours: float = 24.0
+    digest_claim_seconds: float = 300.0
+    mood_alert_z: float = 3.5
+    mood_alert_min_messages: int = 40
+    mood_alert_min_rise: float = 0.05
+    backfill_days: int = 30
+    backfill_requests_per_minute: float = 50.0
+    backfill_page_size: int = 200
 
     @property
     def socket_mode(self) -> bool:
@@ -245,6 +255,17 @@ def _database_url(env: Mapping[str, str]) -> str:
     return url
 
 
+def _send_at(env: Mapping[str, str]) -> str:
+    value = _text(env, "DIGEST_SEND_AT", "mon 09:00") or "mon 09:00"
+    from bot.digests.schedule import ScheduleError, parse_send_at
+
+    try:
+        parse_send_at(value)
+    except ScheduleError as err:
+        raise SettingsError(f"DIGEST_SEND_AT: {err}") from None
+    return value
+
+
 def load_env(env_file: str | os.PathLike[str] | None = ".env") -> dict[str, str]:
     """The process environment over the ``.env`` file: real env vars win, as in python-dotenv."""
     merged: dict[str, str] = {}
@@ -302,6 +323,17 @@ def settings_from_env(env: Mapping[str, str]) -> Settings:
         mood_max_pending=_number(env, "MOOD_MAX_PENDING", 100_000, int, 1, 10_000_000),
         dedupe_db=_text(env, "DEDUPE_DB", ""),
         graceful_timeout=_number(env, "GRACEFUL_TIMEOUT", 30, int, 1, 3600),
+        digest_send_at=_send_at(env),
+        digest_catch_up_hours=_number(env, "DIGEST_CATCH_UP_HOURS", 24.0, float, 0.1, 24 * 7),
+        digest_claim_seconds=_number(env, "DIGEST_CLAIM_SECONDS", 300.0, float, 1, 24 * 3600),
+        mood_alert_z=_number(env, "MOOD_ALERT_Z", 3.5, float, 1.0, 10.0),
+        mood_alert_min_messages=_number(env, "MOOD_ALERT_MIN_MESSAGES", 40, int, 1, 1_000_000),
+        mood_alert_min_rise=_number(env, "MOOD_ALERT_MIN_RISE", 0.05, float, 0.0, 1.0),
+        backfill_days=_number(env, "BACKFILL_DAYS", 30, int, 1, 365),
+        backfill_requests_per_minute=_number(
+            env, "BACKFILL_REQUESTS_PER_MINUTE", 50.0, float, 0.1, 1000.0
+        ),
+        backfill_page_size=_number(env, "BACKFILL_PAGE_SIZE", 200, int, 1, 999),
     )
     if settings.model_path and not Path(settings.model_path).exists():
         raise SettingsError(

@@ -45,6 +45,10 @@ FULL = dict(
     mood_channels=1000,
     mood_calls=40,
     socket_reconnects=10,
+    home_channels=50,
+    home_opens=20,
+    backfill_messages=100_000,
+    backfill_tier3_seconds=60.0,
 )
 SMOKE = dict(
     calls=300,
@@ -67,6 +71,10 @@ SMOKE = dict(
     mood_channels=20,
     mood_calls=3,
     socket_reconnects=2,
+    home_channels=5,
+    home_opens=2,
+    backfill_messages=2000,
+    backfill_tier3_seconds=3.0,
 )
 SECTIONS = (
     "training",
@@ -78,6 +86,7 @@ SECTIONS = (
     "tutorial",
     "slow",
     "mood",
+    "home",
 )
 SLOW_EVENTS = {"full": 200, "smoke": 10}  # signed events acked while slow clients are connected
 
@@ -302,6 +311,22 @@ def main(argv: list[str] | None = None) -> int:
                 channels=sizes["mood_channels"],
                 calls=sizes["mood_calls"],
                 model_path=model_setting.get("MODEL_PATH"),
+            )
+
+        if "home" not in skip:
+            progress(
+                f"home tab: views.publish for a viewer in {sizes['home_channels']} channels; "
+                f"backfill of {sizes['backfill_messages']:,} messages with rate limits"
+            )
+            from benchmarks import home_bench
+
+            results["home"] = home_bench.run(
+                workdir,
+                predictor,
+                channels=sizes["home_channels"],
+                opens=sizes["home_opens"],
+                messages=sizes["backfill_messages"],
+                tier3_seconds=sizes["backfill_tier3_seconds"],
             )
 
     if "predictor" not in skip:

@@ -19,6 +19,8 @@ from slack_sdk import WebClient
 
 from bot import replies
 from bot.deps import Deps, handling
+from bot.digests.command import parse_extra_request
+from bot.listeners import digests as digest_listener
 from bot.listeners import mood as mood_listener
 from bot.mood.command import parse_mood_request
 from bot.slack import web_api as slack_api
@@ -36,9 +38,14 @@ def handle_command(body: Mapping[str, Any], deps: Deps, client: WebClient | None
         args = parse_command(body.get("text"))
         response_type = "in_channel" if args.public else "ephemeral"
         mood_request = None if args.help else parse_mood_request(args.text, args.public)
+        extra_request = None if args.help else parse_extra_request(args.text)
         if args.help:
             message, response_type = replies.help_message(deps.settings), "ephemeral"
             outcome.set("replied", "help")
+        elif extra_request is not None and client is not None:
+            message, response_type = digest_listener.answer(
+                extra_request, body, client, deps, outcome
+            )
         elif mood_request is not None and client is not None:
             message, response_type = mood_listener.answer(mood_request, body, client, deps, outcome)
         else:

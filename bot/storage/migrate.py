@@ -23,7 +23,7 @@ log = logging.getLogger("bot.storage")
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 # The newest revision in migrations/versions (a test keeps this in step with Alembic's head).
-HEAD = "0001_mood_record"
+HEAD = "0002_home_digests"
 _ADVISORY_LOCK_ID = 0x5E17_0001  # any constant shared by every process of this app
 
 

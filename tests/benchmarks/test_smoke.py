@@ -138,6 +138,13 @@ def test_bench_smoke_run_produces_every_section(tmp_path):
     assert positive(answer["p95_ms"]) and answer["charts_uploaded"] == answer["calls"] + 1
     assert positive(answer["size"]["bytes_per_channel_year"])
 
+    home = results["home"]
+    warm = home["sqlite"]["home"]
+    assert positive(warm["warm_p95_ms"]) and positive(warm["cold_with_charts_ms"])
+    unlimited, tier3 = home["backfill_unlimited"], home["backfill_tier3"]
+    assert unlimited["state"] == "done" and unlimited["messages_read"] == 2000
+    assert positive(unlimited["messages_per_second"]) and positive(tier3["messages_read"])
+
     rows = results["table"]
     assert len(rows) >= 15
     assert all({"metric", "ours", "tutorial", "ratio", "target", "met"} <= set(r) for r in rows)

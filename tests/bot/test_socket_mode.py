@@ -149,8 +149,20 @@ def test_every_event_the_manifest_subscribes_to_is_answered(bot, subscription):
     elif subscription == "message.groups":
         event = payloads.message_event("great and good", channel="G1", channel_type="group")
         method = "reactions.add"
+    elif subscription == "app_home_opened":
+        event = {
+            "type": "app_home_opened",
+            "user": "U0HOME1",
+            "channel": "D0HOME1",
+            "tab": "home",
+            "event_ts": payloads.new_ts(),
+        }
+        method = "views.publish"
     else:
         pytest.fail(f"the manifest subscribes to {subscription}, which no test covers")
     ws.ack_for(ws.send("events_api", payloads.event_callback(event)))
     (call,) = fake.wait_for(method)
-    assert call.params["channel"] == event["channel"]
+    if method == "views.publish":
+        assert call.params["user_id"] == event["user"]
+    else:
+        assert call.params["channel"] == event["channel"]

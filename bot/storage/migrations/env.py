@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from alembic import context
 
+import bot.storage.home_schema  # noqa: F401 - its tables join the metadata
 from bot.storage.schema import metadata
 
 config = context.config
