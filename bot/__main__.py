@@ -67,7 +67,13 @@ def main(argv: list[str] | None = None) -> int:
             server = listen(settings.host, settings.port)
         except OSError as err:  # the port is taken, HOST is not ours, ...
             return fail(bind_error(settings.host, settings.port, err))
-    app = create_app(settings, booted.predictor)
+    from bot.mood.service import MoodService
+
+    mood = MoodService(settings)
+    app = create_app(settings, booted.predictor, mood=mood)
+    # The database opens on the mood thread while the bot already answers (SQLAlchemy's import
+    # would delay the first answer); the opt-out list is read before the first message.
+    mood.start(background=True)
     _stop_on_sigterm()
     try:
         if server is None:

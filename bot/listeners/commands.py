@@ -20,7 +20,6 @@ from slack_sdk import WebClient
 from bot import replies
 from bot.deps import Deps, handling
 from bot.digests.command import parse_extra_request
-from bot.listeners import digests as digest_listener
 from bot.listeners import mood as mood_listener
 from bot.mood.command import parse_mood_request
 from bot.slack import web_api as slack_api
@@ -43,6 +42,8 @@ def handle_command(body: Mapping[str, Any], deps: Deps, client: WebClient | None
             message, response_type = replies.help_message(deps.settings), "ephemeral"
             outcome.set("replied", "help")
         elif extra_request is not None and client is not None:
+            from bot.listeners import digests as digest_listener  # SQLAlchemy: on first use
+
             message, response_type = digest_listener.answer(
                 extra_request, body, client, deps, outcome
             )

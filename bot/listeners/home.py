@@ -19,7 +19,6 @@ from slack_bolt import Ack, App
 from slack_sdk import WebClient
 
 from bot.deps import Deps, handling
-from bot.home import charts
 from bot.home.view import (
     MAX_CHARTS,
     OPT_IN_ACTION,
@@ -28,7 +27,7 @@ from bot.home.view import (
     ChannelMood,
     home_view,
 )
-from bot.mood.store import Workspace, tracked_channels
+from bot.mood.workspace import Workspace
 from bot.slack import web_api as slack_api
 
 log = logging.getLogger("bot.home")
@@ -72,6 +71,9 @@ def _stored_statement(deps: Deps) -> str:
 
 def channel_moods(deps: Deps, workspace: Workspace, member_of: set[str]) -> list[ChannelMood]:
     """Summaries (and already-uploaded charts) of the tracked channels the viewer is in."""
+    from bot.home import charts  # SQLAlchemy: imported on the first Home tab, not at start
+    from bot.mood.store import tracked_channels
+
     mood = deps.mood
     since = mood.last_closed_day() - timedelta(days=2 * PERIOD_DAYS - 1)
     tracked = tracked_channels(mood.engine, workspace, since)
@@ -111,6 +113,8 @@ def publish_home(
     missing = [c for c in busiest if c.chart_file_id is None and c.summary.current.totals.messages]
     if not missing:
         return f"published channels={len(moods)}"
+    from bot.home import charts
+
     uploaded = {}
     for channel in missing:
         file_id = charts.upload_chart(

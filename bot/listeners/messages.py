@@ -111,7 +111,7 @@ def register(app: App, deps: Deps) -> None:
         ack()
 
     def answer_message(body: dict, event: dict, context: BoltContext, client: WebClient) -> None:
-        workspace = Workspace.of(context.team_id, context.enterprise_id)
+        workspace = Workspace.of_event(body, context.team_id, context.enterprise_id)
         handle_message(event, body.get("event_id"), context.bot_user_id, client, deps, workspace)
 
     app.event("message")(ack=ack_message, lazy=[answer_message])

@@ -18,12 +18,14 @@ import threading
 import time
 from collections.abc import Callable
 from datetime import date, datetime
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Engine
+from bot.mood import days
+from bot.mood.tally import DayKey, DayTally, Workspace
 
-from bot.mood import days, store
-from bot.mood.store import DayKey, DayTally, Workspace
+if TYPE_CHECKING:
+    from sqlalchemy import Engine
 
 log = logging.getLogger("bot.mood")
 
@@ -35,7 +37,7 @@ class MoodRecorder:
 
     def __init__(
         self,
-        engine: Engine,
+        engine: Engine | None,
         tz: ZoneInfo,
         *,
         max_pending: int = 100_000,
@@ -122,6 +124,8 @@ class MoodRecorder:
             count = sum(t.messages for t in batch.values())
             started = time.perf_counter()
             try:
+                from bot.mood import store  # SQLAlchemy: not before the first flush
+
                 with self.engine.begin() as connection:
                     keys = {}
                     for key in batch:

@@ -8,14 +8,14 @@ several processes may race (keys are created with insert-or-ignore, then read ba
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, date, datetime
-from typing import NamedTuple
 
 from sqlalchemy import Connection, Engine, and_, delete, func, select, update
 from sqlalchemy import bindparam as param
 
 from bot.mood import privacy
+from bot.mood.tally import DayKey, DayTally, OptOuts
 from bot.mood.workspace import Workspace
 from bot.storage.engine import upsert
 from bot.storage.schema import (
@@ -28,30 +28,6 @@ from bot.storage.schema import (
 )
 
 __all__ = ["DayCounts", "DayKey", "DayTally", "OptOuts", "Workspace"]
-
-
-@dataclass
-class DayTally:
-    """What one flush adds to one (workspace, channel, day): counts, and who (in memory only)."""
-
-    messages: int = 0
-    positive: int = 0
-    negative: int = 0
-    score_sum: float = 0.0
-    authors: set[str] = field(default_factory=set)
-
-    def merge(self, other: DayTally) -> None:
-        self.messages += other.messages
-        self.positive += other.positive
-        self.negative += other.negative
-        self.score_sum += other.score_sum
-        self.authors |= other.authors
-
-
-class DayKey(NamedTuple):
-    workspace: Workspace
-    channel_id: str
-    day: date
 
 
 @dataclass(frozen=True)
@@ -274,20 +250,6 @@ def set_opted_out(engine: Engine, workspace: Workspace, user_id: str, opted_out:
                 )
             )
     return user_hash
-
-
-@dataclass(frozen=True)
-class OptOuts:
-    """Every workspace's opt-out key and hashes, for the in-memory check on each message."""
-
-    keys: dict[Workspace, bytes]
-    hashes: dict[Workspace, frozenset[bytes]]
-
-    def contains(self, workspace: Workspace, user_id: str) -> bool:
-        key = self.keys.get(workspace)
-        if key is None:
-            return False  # nobody in this workspace ever opted out
-        return privacy.user_hash(key, user_id) in self.hashes.get(workspace, frozenset())
 
 
 def load_optouts(engine: Engine) -> OptOuts:

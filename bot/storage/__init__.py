@@ -7,6 +7,12 @@
 - ``migrate``: run the versioned Alembic migrations in ``migrations/versions`` up to head, safely
   when several processes start together.
 
-Nothing here imports SQLAlchemy at package import; the modules do, and only the bot's startup
-imports them.
+Nothing here imports SQLAlchemy at package import; the modules do. The two constants below
+live here so that code which must not import SQLAlchemy (``bot.mood.snapshot``, read at
+``python -m bot``'s startup) can name the default file and the schema version.
 """
+
+# The database with nothing configured (the folder is created on first use; git-ignored).
+DEFAULT_DATABASE_URL = "sqlite:///data/bot.sqlite3"
+# The newest revision in migrations/versions (a test keeps this in step with Alembic's head).
+HEAD = "0002_home_digests"

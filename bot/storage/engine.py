@@ -16,7 +16,8 @@ from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import ArgumentError
 from sqlalchemy.pool import StaticPool
 
-DEFAULT_DATABASE_URL = "sqlite:///data/bot.sqlite3"
+from bot.storage import DEFAULT_DATABASE_URL
+
 SQLITE_BUSY_TIMEOUT_SECONDS = 15
 CONNECT_TIMEOUT_SECONDS = 5
 
@@ -49,8 +50,8 @@ def parse_database_url(raw: str) -> URL:
 
 
 def describe(url: URL) -> str:
-    """The URL for logs, without the password."""
-    return url.render_as_string(hide_password=True)
+    """The URL for logs: no password, and no query (``?password=``, ``sslpassword=`` ...)."""
+    return url.set(query={}).render_as_string(hide_password=True)
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:

@@ -17,13 +17,12 @@ from pathlib import Path
 from sqlalchemy import Connection, Engine, text
 from sqlalchemy.exc import SQLAlchemyError
 
+from bot.storage import HEAD
 from bot.storage.engine import is_sqlite
 
 log = logging.getLogger("bot.storage")
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
-# The newest revision in migrations/versions (a test keeps this in step with Alembic's head).
-HEAD = "0002_home_digests"
 _ADVISORY_LOCK_ID = 0x5E17_0001  # any constant shared by every process of this app
 
 

@@ -1,7 +1,9 @@
 """What survives: SIGTERM loses no count, kill -9 at most the last flush, an outage no reaction.
 
 The first two run ``python -m bot`` (HTTP mode, the shipped model) as a process on SQLite; the
-outage test stops and restarts a real PostgreSQL server under a running app.
+gunicorn one runs ``gunicorn -c gunicorn.conf.py`` (two preloaded, forked workers, the keyword
+model) on both databases; the outage test stops and restarts a real PostgreSQL server under a
+running app.
 """
 
 from __future__ import annotations
@@ -18,6 +20,8 @@ from bot.console import slack_requests as payloads
 from bot.mood import store
 from bot.storage.engine import make_engine
 from tests.bot.mood.test_mood_app import POSITIVE, TEAM, USERS, counted, message
+from tests.bot.test_gunicorn import env_for, gunicorn_argv
+from tests.bot.test_gunicorn import send as send_to_gunicorn
 from tests.helpers.fake_slack import FakeSlack
 from tests.helpers.postgres import PostgresServer, postgres_bin, wait_for
 from tests.helpers.slack_app import (
@@ -93,6 +97,42 @@ def test_kill_9_keeps_every_flushed_count(tmp_path):
         proc.kill()
         proc.communicate(timeout=10)
     assert stored_messages(url) == 30  # committed, intact after kill -9
+
+
+def keyword_application_flushing_only_at_exit():
+    """gunicorn factory: the keyword-model app whose background flush does not run in a test.
+
+    ``MOOD_FLUSH_SECONDS`` is capped at 1 s, so to know that counts are still pending in the
+    workers when SIGTERM arrives the flush interval is set to an hour here; what writes them
+    is then only the workers' shutdown.
+    """
+    from dataclasses import replace
+
+    import bot.bootstrap
+    from tests.bot.test_gunicorn import keyword_application
+
+    read = bot.bootstrap.settings_from_env
+    bot.bootstrap.settings_from_env = lambda env: replace(read(env), mood_flush_seconds=3600.0)
+    return keyword_application()
+
+
+def test_gunicorn_workers_write_every_pending_count_on_sigterm(tmp_path, database_url):
+    port = free_port()
+    app = "tests.bot.mood.test_durability:keyword_application_flushing_only_at_exit()"
+    with FakeSlack() as fake:
+        env = env_for(fake, port, DATABASE_URL=database_url)
+        with bot_process(gunicorn_argv(app), env, tmp_path, port) as (proc, base):
+            for n in range(24):
+                event = message(TEXTS[n % 2] + f" {n}", USERS[n % 4])
+                assert send_to_gunicorn(base, event) == 200
+            fake.wait_for("reactions.add", count=24, timeout=30)
+            assert stored_messages(database_url) == 0  # all 24 still pending in the workers
+            proc.send_signal(signal.SIGTERM)
+            _out, err = proc.communicate(timeout=60)
+            assert proc.returncode == 0, err
+    assert err.count("Booting worker") == 2
+    assert stored_messages(database_url) == 24  # nothing lost
+    assert "great" not in err and "terrible" not in err
 
 
 @pytest.mark.skipif(postgres_bin() is None, reason="PostgreSQL is not installed")

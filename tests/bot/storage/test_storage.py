@@ -6,7 +6,7 @@ import threading
 
 import pytest
 
-from bot.storage.engine import DatabaseUrlError, make_engine, parse_database_url
+from bot.storage.engine import DatabaseUrlError, describe, make_engine, parse_database_url
 from bot.storage.migrate import HEAD, current_revision, head_revision, migrate
 
 
@@ -22,6 +22,17 @@ def test_urls():
         parse_database_url("mysql://u@h/db")
     with pytest.raises(DatabaseUrlError, match="SQLAlchemy URL"):
         parse_database_url("not a url")
+
+
+def test_urls_in_logs_carry_no_password():
+    for raw in (
+        "postgresql://bot:hunter2@db:5432/mood",
+        "postgresql://bot@db/mood?password=hunter2&sslmode=require",
+        "postgresql://bot@db/mood?sslpassword=hunter2",
+    ):
+        shown = describe(parse_database_url(raw))
+        assert "hunter2" not in shown and shown.startswith("postgresql+psycopg://bot")
+        assert shown.endswith("db/mood") or shown.endswith("db:5432/mood")
 
 
 def test_migrates_once_even_when_started_together(database_url):
