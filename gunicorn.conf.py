@@ -25,9 +25,13 @@ Why these choices (measured with ``scripts/bench.py``, see docs/serving.md):
 
 from __future__ import annotations
 
+import atexit
+import mmap
 import os
 import shlex
+import shutil
 import sys
+import tempfile
 
 from bot.runners.gunicorn_config import load
 
@@ -66,6 +70,22 @@ def on_starting(server) -> None:
         sys.exit(2)
 
 
+# One record of handled events for every worker on this host (bot.delivery.host_record): a
+# Slack redelivery that reaches another worker than the original is then still answered once.
+# With REDIS_URL (several replicas) Redis is the record instead. Removed when the master exits.
+if not _config.redis_url and not _config.dedupe_db:
+    _dedupe_dir = tempfile.mkdtemp(prefix="sentiment-bot-")
+    os.environ["DEDUPE_DB"] = os.path.join(_dedupe_dir, "handled.sqlite3")
+    _master = os.getpid()
+    atexit.register(
+        lambda: os.getpid() == _master and shutil.rmtree(_dedupe_dir, ignore_errors=True)
+    )
+
+# Set by a worker that had to abandon acked events at shutdown (shared memory, inherited by
+# every forked worker): the master then exits 1 instead of 0.
+_abandoned = mmap.mmap(-1, 1)
+
+
 def worker_exit(server, worker) -> None:
     """Finish the listener work of events this worker already acked before it exits."""
     if worker.pid != os.getpid():
@@ -78,3 +98,15 @@ def worker_exit(server, worker) -> None:
         server.log.info(
             "worker %s drained listener work: %s", worker.pid, "done" if finished else "timed out"
         )
+    if not finished:
+        from bot.listener_pool import exit_now
+
+        _abandoned[0] = 1
+        exit_now(1)  # drain_timeout named the abandoned events; don't wait for their threads
+
+
+def on_exit(server) -> None:
+    """Exit 1 if any worker abandoned acked events."""
+    if _abandoned[0]:
+        server.log.error("acked events were abandoned at shutdown (see drain_timeout): exit 1")
+        raise SystemExit(1)

@@ -166,8 +166,13 @@ def run(
     threads: int,
     model_path: str | None = None,
     redis_url: str | None = None,
+    extra_settings: dict[str, str] | None = None,
 ) -> dict[str, Any]:
-    """Warm-up, then ``reps`` fixed-rate phases and ``reps`` bursts against one server."""
+    """Warm-up, then ``reps`` fixed-rate phases and ``reps`` bursts against one server.
+
+    ``extra_settings`` are more environment variables for the server (the mood benchmark's
+    ``DATABASE_URL`` and ``MOOD_TRACKING``).
+    """
     settings = {
         "WEB_CONCURRENCY": str(workers),
         "GUNICORN_THREADS": str(threads),
@@ -178,6 +183,7 @@ def run(
         settings["MODEL_PATH"] = str(model_path)
     if redis_url:
         settings["REDIS_URL"] = redis_url
+    settings.update(extra_settings or {})
     counter = iter(range(1, 10_000))
     with FakeSlackProcess() as fake:
         server = start_server("gunicorn", fake.base_url, workdir, **settings)

@@ -51,8 +51,9 @@ def main(argv: list[str] | None = None) -> int:
     """Serve the fake until SIGTERM or Ctrl-C; print the base URL first."""
     parser = argparse.ArgumentParser(prog="python -m benchmarks.fake_slack_server")
     parser.add_argument("--port", type=int, default=0, help="port on 127.0.0.1 (0: any free)")
+    parser.add_argument("--socket-url", help="what apps.connections.open answers (Socket Mode)")
     args = parser.parse_args(argv)
-    fake = CountingFakeSlack().start(port=args.port)
+    fake = CountingFakeSlack(socket_url=args.socket_url).start(port=args.port)
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     print(fake.base_url, flush=True)

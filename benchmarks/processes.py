@@ -54,9 +54,10 @@ def clean_env(**values: str) -> dict[str, str]:
 class FakeSlackProcess:
     """``python -m benchmarks.fake_slack_server`` in its own process; ``stats()`` reads counts."""
 
-    def __init__(self) -> None:
+    def __init__(self, socket_url: str | None = None) -> None:
+        extra = ["--socket-url", socket_url] if socket_url else []
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "benchmarks.fake_slack_server"],
+            [sys.executable, "-m", "benchmarks.fake_slack_server", *extra],
             env=clean_env(),
             cwd=REPO,
             stdout=subprocess.PIPE,

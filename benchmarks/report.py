@@ -214,6 +214,9 @@ def build_rows(results: dict[str, Any]) -> list[dict[str, Any]]:
             )
         )
     rows += _slow_client_rows(results.get("slow_clients"), judge)
+    rows += mood_rows(results.get("mood"), judge)
+    rows += socket_mode_rows(results, judge)
+    rows += home_rows(results.get("home"))
     cold = results.get("cold_start") or {}
     single, guni, tut_cold = cold.get("python_m_bot"), cold.get("gunicorn"), cold.get("tutorial")
     if single:
@@ -314,6 +317,48 @@ def _slow_client_rows(slow: dict[str, Any] | None, judge: bool) -> list[dict[str
     return rows
 
 
+def socket_mode_rows(results: dict[str, Any], judge: bool) -> list[dict[str, Any]]:
+    """Socket Mode (python -m bot, one process) beside the HTTP rows above it."""
+    sock = results.get("socket_mode")
+    if not sock or "rate" not in sock:
+        return []
+    rate, burst, again = sock["rate"], sock["burst"], sock["reconnect"]
+    http_rate = _get(results, "bot", "rate")
+    worst = again["disconnect_to_first_ack_max_s"]
+    return [
+        row(
+            f"Socket Mode, {fmt(rate['runs'][0]['offered_rate'])}/s: handled/s "
+            "(HTTP gunicorn above)",
+            rate["handled_per_second"],
+        ),
+        row(
+            "Socket Mode, fixed rate: ack p50 / p99 ms (HTTP: "
+            f"{fmt(_get(http_rate, 'ack_p50_ms'))} / {fmt(_get(http_rate, 'ack_p99_ms'))})",
+            f"{fmt(rate['ack_p50_ms'])} / {fmt(rate['ack_p99_ms'])}",
+        ),
+        row(
+            f"Socket Mode, burst of {burst['events_per_rep']:,}: handled/s, ack p99 ms",
+            f"{fmt(burst['handled_per_second'])}, {fmt(burst['ack_p99_ms'])}",
+        ),
+        row(
+            f"Socket Mode, disconnect to first ack, median / max s ({again['reconnects']} "
+            "reconnects)",
+            f"{fmt(again['disconnect_to_first_ack_median_s'])} / {fmt(worst)}",
+            target="<= 1",
+            ok=None if worst is None else worst <= 1.0 and again["failed"] == 0,
+            judge=judge,
+        ),
+        row(
+            "Socket Mode, all phases: unacked / lost / duplicate reactions",
+            f"{rate['unacked'] + burst['unacked']} / {rate['lost'] + burst['lost']} / "
+            f"{rate['duplicates'] + burst['duplicates']}",
+            target="lost = 0",
+            ok=rate["lost"] + burst["lost"] + rate["unacked"] + burst["unacked"] == 0,
+            judge=True,
+        ),
+    ]
+
+
 def table(rows: list[dict[str, Any]]) -> str:
     """A plain-text table that reads well in a terminal and in a README code block."""
     headers = ["metric", "ours", "tutorial", "ratio", "target", "met?"]
@@ -337,3 +382,93 @@ def table(rows: list[dict[str, Any]]) -> str:
 def save_json(results: dict[str, Any], path: Path) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps(results, indent=2, default=str) + "\n", encoding="utf-8")
+
+
+def mood_rows(mood: dict[str, Any] | None, judge: bool) -> list[dict[str, Any]]:
+    """The mood record: load with counting off/on per database, /sentiment mood 90d, size."""
+    if not mood:
+        return []
+    rows = []
+    loads = [("counting off", mood.get("load_counting_off"))]
+    loads += [
+        (f"counting on, {db}", _get(mood, db, "load_counting_on"))
+        for db in ("sqlite", "postgresql")
+    ]
+    for label, load in loads:
+        if not load or "rate" not in load:
+            continue
+        rate = load["rate"]
+        rows.append(
+            row(
+                f"mood: {label}, fixed rate: handled/s, ack p99 ms, lost",
+                f"{fmt(rate['handled_per_second'])}, {fmt(rate['ack_p99_ms'])}, "
+                f"{rate['lost'] + load['burst']['lost']}",
+                target=">= 500/s, <= 50 ms",
+                ok=rate["handled_per_second"] >= 500 and rate["ack_p99_ms"] <= 50,
+                judge=judge,
+            )
+        )
+    for db in ("sqlite", "postgresql"):
+        answer = _get(mood, db, "answer_90d")
+        if not answer:
+            continue
+        rows += [
+            row(
+                f"mood: /sentiment mood 90d, {answer['channels']} channels x 1 year, {db}, "
+                "p95 ms (chart included)",
+                answer["p95_ms"],
+                target="<= 1000",
+                ok=_le(answer["p95_ms"], 1000),
+                judge=judge,
+            ),
+            row(
+                f"mood: first answer incl. matplotlib import, {db}, ms",
+                answer["first_ms_incl_matplotlib_import"],
+            ),
+            row(
+                f"mood: database size per channel-year, {db}, KB",
+                answer["size"]["bytes_per_channel_year"] / 1024,
+            ),
+        ]
+    return rows
+
+
+def home_rows(home: dict[str, Any] | None) -> list[dict[str, Any]]:
+    """The Home tab and backfill figures (``benchmarks.home_bench``)."""
+    if not home:
+        return []
+    out = []
+    for db in ("sqlite", "postgresql"):
+        h = (home.get(db) or {}).get("home")
+        if not h:
+            continue
+        out += [
+            row(
+                f"home: views.publish, viewer in {h['channels']} channels, {db}, warm p50 / p95 ms",
+                f"{h['warm_p50_ms']:.0f} / {h['warm_p95_ms']:.0f}",
+            ),
+            row(
+                f"home: first open after a day closed, {db}: first publish / with 20 charts, ms",
+                f"{h['cold_first_publish_ms']:.0f} / {h['cold_with_charts_ms'] or 0:.0f}",
+            ),
+        ]
+    for key, label in (("backfill_unlimited", "no limit"), ("backfill_tier3", "Tier 3, 50/min")):
+        b = home.get(key)
+        if b:
+            out.append(
+                row(
+                    f"backfill, {label}, {b['page_size']}/page: messages/s "
+                    f"({b['messages_read']:,} of {b['messages_in_history']:,} read, "
+                    f"{b['rate_limited_429s']} 429s)",
+                    b["messages_per_second"],
+                )
+            )
+    projection = home.get("backfill_non_marketplace_projection")
+    if projection:
+        out.append(
+            row(
+                "backfill, non-Marketplace app (1/min, 15/page): messages/s, days for the history",
+                f"{projection['messages_per_second']:.2f}, {projection['days_for_messages']:.1f}",
+            )
+        )
+    return out

@@ -40,6 +40,11 @@ def _stop_on_sigterm() -> None:
 
 def main(argv: list[str] | None = None) -> int:
     """Start up (one line and exit 2 on a bad setup), then run the mode the settings ask for."""
+    argv = sys.argv[1:] if argv is None else argv
+    if argv[:1] == ["digest"]:  # `python -m bot digest`: one run of the digest sender (cron)
+        from bot.digests.cli import main as digest_main
+
+        return digest_main(argv[1:])
     args = _parse_args(argv)
     from bot.bootstrap import bootstrap, exit_on_setup_error, fail
 
@@ -51,25 +56,42 @@ def main(argv: list[str] | None = None) -> int:
 
         return run_console(settings, booted.predictor)
 
-    from bot.app import create_app
+    from bot.app import create_app, listener_pool, mood_service
+    from bot.listener_pool import drain_pools, exit_now
 
-    app = create_app(settings, booted.predictor)
+    server = None
+    if not settings.socket_mode:
+        from bot.runners.http import bind_error, listen
+
+        try:
+            server = listen(settings.host, settings.port)
+        except OSError as err:  # the port is taken, HOST is not ours, ...
+            return fail(bind_error(settings.host, settings.port, err))
+    from bot.mood.service import MoodService
+
+    mood = MoodService(settings)
+    app = create_app(settings, booted.predictor, mood=mood)
+    # The database opens on the mood thread while the bot already answers (SQLAlchemy's import
+    # would delay the first answer); the opt-out list is read before the first message.
+    mood.start(background=True)
     _stop_on_sigterm()
     try:
-        if settings.socket_mode:
+        if server is None:
             from bot.runners.socket_mode import run_socket_mode
 
             run_socket_mode(app, settings)
         else:
             from bot.runners.http import serve
 
-            serve(app, settings.host, settings.port)
+            serve(server, app)
     except KeyboardInterrupt:
         pass
-    except OSError as err:  # the port is taken, HOST is not ours, ...
-        from bot.runners.http import bind_error
-
-        return fail(bind_error(settings.host, settings.port, err))
+    # Events already acked must still be answered: finish their listener work, or say which
+    # were abandoned (drain_timeout). The mood counts still pending are written either way.
+    drained = drain_pools([listener_pool(app)], settings.graceful_timeout)
+    mood_service(app).close()
+    if not drained:
+        exit_now(1)  # at once, not when the stuck calls end
     return 0
 
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 import logging
 import weakref
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from slack_bolt import App
 from slack_sdk import WebClient
@@ -27,6 +28,9 @@ from bot.settings import Settings
 from bot.slack.web_api import make_web_client
 from model.prediction import Predictor
 
+if TYPE_CHECKING:
+    from bot.mood.service import MoodService
+
 log = logging.getLogger("bot.app")
 _SAFE_ID_CHARS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._:/-")
 
@@ -36,6 +40,7 @@ class _Parts:
     pool: ListenerPool
     readiness: Readiness
     signing_secret: str
+    mood: MoodService
 
 
 _parts: weakref.WeakKeyDictionary[App, _Parts] = weakref.WeakKeyDictionary()
@@ -80,16 +85,18 @@ def create_app(
     client: WebClient | None = None,
     seen: SeenEvents | None = None,
     listener_pool: ListenerPool | None = None,
+    mood: MoodService | None = None,
 ) -> App:
     """The Bolt app with every surface registered.
 
     ``client`` defaults to a WebClient on ``SLACK_API_URL``; Bolt calls ``auth.test`` with it
     once, here, to learn the bot's own user id. ``seen`` defaults to the Redis record when
     ``REDIS_URL`` is set (shared by every worker and replica), else an in-process one.
+    ``mood`` defaults to the mood record on ``DATABASE_URL`` (migrated on start).
     """
     client = client or make_web_client(settings)
     if seen is None:
-        seen = seen_events_for(settings.redis_url, settings.dedupe_ttl_seconds)
+        seen = seen_events_for(settings.redis_url, settings.dedupe_ttl_seconds, settings.dedupe_db)
     pool = listener_pool or ListenerPool(max_workers=settings.listener_threads)
     readiness = Readiness(pool)
     bolt_logger = logging.getLogger("bot.bolt")
@@ -105,10 +112,19 @@ def create_app(
         listener_executor=pool,
         logger=bolt_logger,
     )
-    app.use(DeliveryFilter(seen, settings.process_slack_retries))
+    app.use(
+        DeliveryFilter(
+            seen, settings.process_slack_retries, ttl_seconds=settings.dedupe_ttl_seconds
+        )
+    )
     app.error(_log_unhandled_error)
-    register_listeners(app, Deps(settings=settings, predictor=predictor, readiness=readiness))
-    _parts[app] = _Parts(pool, readiness, settings.slack_signing_secret)
+    if mood is None:
+        from bot.mood.service import MoodService
+
+        mood = MoodService.open(settings)
+    deps = Deps(settings=settings, predictor=predictor, readiness=readiness, mood=mood)
+    register_listeners(app, deps)
+    _parts[app] = _Parts(pool, readiness, settings.slack_signing_secret, mood)
     return app
 
 
@@ -117,6 +133,11 @@ def _parts_of(app: App) -> _Parts:
         return _parts[app]
     except KeyError:
         raise TypeError("this app was not built by bot.app.create_app") from None
+
+
+def mood_service(app: App) -> MoodService:
+    """The mood record an app built by ``create_app`` counts into (to close it, or query it)."""
+    return _parts_of(app).mood
 
 
 def listener_pool(app: App) -> ListenerPool:

@@ -93,6 +93,43 @@ def check_slack_auth(settings: Settings) -> dict:
         ) from err
 
 
+def check_dedupe_record(settings: Settings) -> None:
+    """Reach ``REDIS_URL`` / write ``DEDUPE_DB`` now, so a bad record fails at startup.
+
+    A record the bot cannot use would let a redelivery be answered twice; better to say so
+    before the first event than to find out in the channel.
+    """
+    if settings.redis_url:
+        from urllib.parse import urlsplit
+
+        from bot.delivery.redis_record import make_redis_client
+
+        parts = urlsplit(settings.redis_url)
+        where = parts.path if parts.scheme == "unix" else f"{parts.hostname}:{parts.port or 6379}"
+        client = make_redis_client(settings.redis_url, timeout=2.0)
+        try:
+            client.ping()
+        except Exception as err:  # noqa: BLE001 - refused, DNS, timeout, auth, TLS
+            # The error type only: redis-py messages can quote the URL, password included.
+            raise StartupError(
+                f"cannot reach Redis at {where} ({type(err).__name__}): start it, or fix "
+                "REDIS_URL (redis://host:6379/0), or unset it to keep the record of handled "
+                "events on this host"
+            ) from None
+        finally:
+            client.close()
+    elif settings.dedupe_db:
+        from bot.delivery.host_record import check_writable
+
+        try:
+            check_writable(settings.dedupe_db)
+        except Exception as err:  # noqa: BLE001 - sqlite3.Error, OSError
+            raise StartupError(
+                f"cannot write the record of handled events DEDUPE_DB={settings.dedupe_db} "
+                f"({_one_line(err)}): point it at a writable file or unset it"
+            ) from None
+
+
 def bootstrap(
     env_file: str | None = ".env",
     *,
@@ -117,6 +154,7 @@ def bootstrap(
             "SLACK_APP_TOKEN is set: Socket Mode runs with `python -m bot`, not under a WSGI "
             "server; unset it to serve HTTP mode"
         )
+    check_dedupe_record(settings)
     predictor = load_model(settings)
     check_slack_auth(settings)
     configure_logging(settings.log_level)

@@ -13,10 +13,14 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from bot.health import Readiness
 from bot.settings import Settings
 from model.prediction import Prediction, Predictor
+
+if TYPE_CHECKING:
+    from bot.mood.service import MoodService
 
 log = logging.getLogger("bot.events")
 
@@ -28,6 +32,7 @@ class Deps:
     settings: Settings
     predictor: Predictor
     readiness: Readiness | None = None  # told each Slack call's outcome (``/readyz``)
+    mood: MoodService | None = None  # the mood record (counting, opt-outs); None: not kept
 
     def predict(self, text: str) -> Prediction:
         """One text in, one prediction out (the predictor works in batches)."""

@@ -19,6 +19,8 @@ import sys
 # Loggers that can print payloads at DEBUG: slack_sdk's and Bolt's own, and the names the bot
 # gives them (bot.slack_sdk for its WebClient, bot.bolt for the App's framework logger).
 PAYLOAD_LOGGERS = ("slack_sdk", "slack_bolt", "bot.slack_sdk", "bot.bolt")
+# Libraries that narrate routine work at INFO (Alembic lists its plugins on every start).
+CHATTY_LOGGERS = ("alembic",)
 
 FORMAT = "%(asctime)s %(levelname)s %(name)s %(message)s"
 
@@ -82,3 +84,5 @@ def configure_logging(level: str = "INFO", stream=None) -> None:
     root.setLevel(numeric)
     for name in PAYLOAD_LOGGERS:
         scrub_logger(name).setLevel(max(numeric, logging.INFO))
+    for name in CHATTY_LOGGERS:
+        logging.getLogger(name).setLevel(max(numeric, logging.WARNING))

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from bot.mood import replies as mood_replies
 from bot.settings import Settings
 from model.prediction import POSITIVE, Prediction
 from model.verdict import Verdict
@@ -118,12 +119,14 @@ def help_message(settings: Settings) -> Message:
         "In channels I'm in, I react "
         f":{settings.positive_emoji}: or :{settings.negative_emoji}: to messages I'm at least "
         f"{percent(settings.reaction_threshold)} sure about, and stay quiet about the rest.",
+        *mood_replies.help_lines(settings),
     ]
     text = (
         f"Usage: {cmd} TEXT (only you see it), {cmd} --public TEXT (shared), or mention me "
         "with TEXT."
     )
-    return {"text": text, "blocks": [_section("\n".join(lines))]}
+    stored = mood_replies.stored_statement(settings)
+    return {"text": text, "blocks": [_section("\n".join(lines)), _context(stored)]}
 
 
 def mention_help_message(settings: Settings) -> Message:
@@ -145,3 +148,17 @@ def failure_message() -> Message:
     """Something broke while analysing; say so rather than stay silent."""
     text = "Sorry, something went wrong while I was reading that. Please try again."
     return {"text": text, "blocks": [_section(text)]}
+
+
+def modal_view(title: str, message: Message) -> dict[str, Any]:
+    """A message's blocks as a modal (``views.open``), for answers to shortcuts.
+
+    Slack caps a modal title at 24 characters; the message's ``text`` is not shown in a modal,
+    so the blocks must carry everything.
+    """
+    return {
+        "type": "modal",
+        "title": {"type": "plain_text", "text": title[:24]},
+        "close": {"type": "plain_text", "text": "Close"},
+        "blocks": list(message["blocks"]),
+    }

@@ -48,12 +48,34 @@ class Settings:
     react_in_threads: bool = True
     # Delivery.
     redis_url: str = ""
-    process_slack_retries: bool = False
+    process_slack_retries: bool = True
     dedupe_ttl_seconds: int = 3600
     slack_timeout_seconds: float = 10.0
     slack_max_retry_wait_seconds: float = 30.0
     listener_threads: int = 8
     log_level: str = "INFO"
+    # The database and the mood record (bot/storage, bot/mood).
+    database_url: str = ""
+    mood_tracking: bool = True
+    mood_timezone: str = "UTC"
+    mood_min_authors: int = 3
+    mood_min_messages: int = 5
+    mood_retention_days: int = 400
+    mood_flush_seconds: float = 1.0
+    mood_max_pending: int = 100_000
+    # Appended: the record of handled events on this host, and shutdown.
+    dedupe_db: str = ""
+    graceful_timeout: int = 30
+    # Weekly digests, mood-drop alerts, backfill (bot/digests, bot/backfill).
+    digest_send_at: str = "mon 09:00"
+    digest_catch_up_hours: float = 24.0
+    digest_claim_seconds: float = 300.0
+    mood_alert_z: float = 3.5
+    mood_alert_min_messages: int = 40
+    mood_alert_min_rise: float = 0.05
+    backfill_days: int = 30
+    backfill_requests_per_minute: float = 50.0
+    backfill_page_size: int = 200
 
     @property
     def socket_mode(self) -> bool:
@@ -132,21 +154,48 @@ def _number(env: Mapping[str, str], name: str, default, kind, low, high):
     return number
 
 
+_REDIS_URL_HELP = (
+    "REDIS_URL must look like redis://host:6379/0 (or rediss://, unix:///path/redis.sock), or be "
+    "empty to keep the record of handled events on this host"
+)
+
+
 def _redis_url(env: Mapping[str, str]) -> str:
     url = _text(env, "REDIS_URL", "")
-    if url and not url.startswith(("redis://", "rediss://", "unix://")):
-        raise SettingsError(
-            "REDIS_URL must look like redis://host:6379/0 (or rediss://, unix://), or be empty "
-            "to keep the record of handled events in process"
-        )
+    if not url:
+        return url
+    from urllib.parse import parse_qs, urlsplit
+
+    try:
+        parts = urlsplit(url)
+        port = parts.port  # raises ValueError for a port that is not a number
+        query = parse_qs(parts.query, strict_parsing=bool(parts.query))
+    except ValueError:
+        raise SettingsError(f"{_REDIS_URL_HELP} (the port is not a number)") from None
+    if parts.scheme in {"redis", "rediss"}:
+        if not parts.hostname:
+            raise SettingsError(f"{_REDIS_URL_HELP} (no host)")
+        if port == 0:
+            raise SettingsError(f"{_REDIS_URL_HELP} (port 0)")
+        db = parts.path.lstrip("/") or query.get("db", ["0"])[0]
+    elif parts.scheme == "unix":
+        if not parts.path:
+            raise SettingsError(f"{_REDIS_URL_HELP} (no socket path)")
+        db = query.get("db", ["0"])[0]
+    else:
+        raise SettingsError(_REDIS_URL_HELP)
+    if not db.isdigit():
+        raise SettingsError(f"{_REDIS_URL_HELP} (the database must be a number, not {db!r})")
     return url
 
 
-def _process_retries(env: Mapping[str, str], redis_url: str) -> bool:
-    """``auto`` (or empty): handle redeliveries exactly when the record is shared in Redis."""
+def _process_retries(env: Mapping[str, str]) -> bool:
+    """``auto`` (or empty) = on: every supported deployment has a record that sees every delivery
+    (one process: its own; gunicorn: ``DEDUPE_DB``; replicas: ``REDIS_URL``), so a redelivery is
+    answered exactly when nobody answered the original."""
     value = env.get("PROCESS_SLACK_RETRIES")
     if value is None or value.strip().lower() in {"", "auto"}:
-        return bool(redis_url)
+        return True
     try:
         return _bool(env, "PROCESS_SLACK_RETRIES", False)
     except SettingsError:
@@ -181,6 +230,40 @@ def _api_url(env: Mapping[str, str]) -> str:
             f"SLACK_API_URL must be an http(s) URL like {DEFAULT_SLACK_API_URL}, not {url!r}"
         )
     return url if url.endswith("/") else url + "/"
+
+
+def _timezone(env: Mapping[str, str]) -> str:
+    name = _text(env, "MOOD_TIMEZONE", "UTC") or "UTC"
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise SettingsError(
+            f"MOOD_TIMEZONE must be an IANA time zone like Europe/Berlin or UTC, not {name!r}"
+        ) from None
+    return name
+
+
+def _database_url(env: Mapping[str, str]) -> str:
+    url = _text(env, "DATABASE_URL", "")
+    if url and not url.startswith(("sqlite:", "postgresql", "postgres:")):
+        raise SettingsError(
+            "DATABASE_URL must look like sqlite:///data/bot.sqlite3 or "
+            "postgresql://user:password@host:5432/dbname, or be empty for the default SQLite file"
+        )
+    return url
+
+
+def _send_at(env: Mapping[str, str]) -> str:
+    value = _text(env, "DIGEST_SEND_AT", "mon 09:00") or "mon 09:00"
+    from bot.digests.schedule import ScheduleError, parse_send_at
+
+    try:
+        parse_send_at(value)
+    except ScheduleError as err:
+        raise SettingsError(f"DIGEST_SEND_AT: {err}") from None
+    return value
 
 
 def load_env(env_file: str | os.PathLike[str] | None = ".env") -> dict[str, str]:
@@ -222,7 +305,7 @@ def settings_from_env(env: Mapping[str, str]) -> Settings:
         reaction_channels_deny=_channels(env, "REACTION_CHANNELS_DENY"),
         react_in_threads=_bool(env, "REACT_IN_THREADS", True),
         redis_url=redis_url,
-        process_slack_retries=_process_retries(env, redis_url),
+        process_slack_retries=_process_retries(env),
         dedupe_ttl_seconds=_number(env, "DEDUPE_TTL_SECONDS", 3600, int, 1, 7 * 24 * 3600),
         slack_timeout_seconds=_number(env, "SLACK_TIMEOUT_SECONDS", 10.0, float, 0.1, 120.0),
         slack_max_retry_wait_seconds=_number(
@@ -230,6 +313,27 @@ def settings_from_env(env: Mapping[str, str]) -> Settings:
         ),
         listener_threads=_number(env, "LISTENER_THREADS", 8, int, 1, 256),
         log_level=level,
+        database_url=_database_url(env),
+        mood_tracking=_bool(env, "MOOD_TRACKING", True),
+        mood_timezone=_timezone(env),
+        mood_min_authors=_number(env, "MOOD_MIN_AUTHORS", 3, int, 2, 1000),
+        mood_min_messages=_number(env, "MOOD_MIN_MESSAGES", 5, int, 1, 100_000),
+        mood_retention_days=_number(env, "MOOD_RETENTION_DAYS", 400, int, 2, 36500),
+        mood_flush_seconds=_number(env, "MOOD_FLUSH_SECONDS", 1.0, float, 0.05, 1.0),
+        mood_max_pending=_number(env, "MOOD_MAX_PENDING", 100_000, int, 1, 10_000_000),
+        dedupe_db=_text(env, "DEDUPE_DB", ""),
+        graceful_timeout=_number(env, "GRACEFUL_TIMEOUT", 30, int, 1, 3600),
+        digest_send_at=_send_at(env),
+        digest_catch_up_hours=_number(env, "DIGEST_CATCH_UP_HOURS", 24.0, float, 0.1, 24 * 7),
+        digest_claim_seconds=_number(env, "DIGEST_CLAIM_SECONDS", 300.0, float, 1, 24 * 3600),
+        mood_alert_z=_number(env, "MOOD_ALERT_Z", 3.5, float, 1.0, 10.0),
+        mood_alert_min_messages=_number(env, "MOOD_ALERT_MIN_MESSAGES", 40, int, 1, 1_000_000),
+        mood_alert_min_rise=_number(env, "MOOD_ALERT_MIN_RISE", 0.05, float, 0.0, 1.0),
+        backfill_days=_number(env, "BACKFILL_DAYS", 30, int, 1, 365),
+        backfill_requests_per_minute=_number(
+            env, "BACKFILL_REQUESTS_PER_MINUTE", 50.0, float, 0.1, 1000.0
+        ),
+        backfill_page_size=_number(env, "BACKFILL_PAGE_SIZE", 200, int, 1, 999),
     )
     if settings.model_path and not Path(settings.model_path).exists():
         raise SettingsError(

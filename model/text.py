@@ -45,6 +45,7 @@ def _expand(match: re.Match[str]) -> str:
 
 # Words (letters or digits of any script), plus "!" and "?" which carry tone in short text.
 _TOKEN = re.compile(r"[^\W_]+|[!?]")
+TOKEN_PATTERN = _TOKEN  # what a token is, for code that needs its position in the text
 # Tokens that count as punctuation, not words, when a caller asks how many words a text has.
 PUNCTUATION_TOKENS = frozenset({"!", "?"})
 

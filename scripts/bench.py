@@ -42,6 +42,13 @@ FULL = dict(
     bot_warmup=500,
     cold_reps=3,
     cold_warmup=300,
+    mood_channels=1000,
+    mood_calls=40,
+    socket_reconnects=10,
+    home_channels=50,
+    home_opens=20,
+    backfill_messages=100_000,
+    backfill_tier3_seconds=60.0,
 )
 SMOKE = dict(
     calls=300,
@@ -61,8 +68,26 @@ SMOKE = dict(
     bot_warmup=50,
     cold_reps=1,
     cold_warmup=20,
+    mood_channels=20,
+    mood_calls=3,
+    socket_reconnects=2,
+    home_channels=5,
+    home_opens=2,
+    backfill_messages=2000,
+    backfill_tier3_seconds=3.0,
 )
-SECTIONS = ("training", "install", "coldstart", "bot", "predictor", "tutorial", "slow")
+SECTIONS = (
+    "training",
+    "install",
+    "coldstart",
+    "bot",
+    "socket",
+    "predictor",
+    "tutorial",
+    "slow",
+    "mood",
+    "home",
+)
 SLOW_EVENTS = {"full": 200, "smoke": 10}  # signed events acked while slow clients are connected
 
 
@@ -129,6 +154,7 @@ def main(argv: list[str] | None = None) -> int:
         predictor_bench,
         report,
         slow_clients,
+        socket_mode_bench,
         training,
         tutorial_bench,
     )
@@ -232,6 +258,22 @@ def main(argv: list[str] | None = None) -> int:
                     else:
                         progress("bot end to end again, with REDIS_URL")
                         results["bot_redis"] = bot_bench.run(workdir, redis_url=url, **bot_args)
+        if "socket" not in skip:
+            progress(
+                f"bot in Socket Mode (python -m bot): {sizes['rate']:g}/s for "
+                f"{sizes['seconds']:g} s, bursts of {sizes['burst']}, "
+                f"{sizes['socket_reconnects']} reconnects"
+            )
+            results["socket_mode"] = socket_mode_bench.run(
+                workdir,
+                rate=sizes["rate"],
+                seconds=sizes["seconds"],
+                burst=sizes["burst"],
+                reps=sizes["bot_reps"],
+                warmup=sizes["bot_warmup"],
+                reconnects=sizes["socket_reconnects"],
+                model_path=model_setting.get("MODEL_PATH"),
+            )
 
         if "slow" not in skip:
             events = SLOW_EVENTS["smoke" if args.smoke else "full"]
@@ -243,6 +285,48 @@ def main(argv: list[str] | None = None) -> int:
                 workers=args.workers,
                 threads=args.threads,
                 model_path=model_setting.get("MODEL_PATH"),
+            )
+
+        if "mood" not in skip:
+            progress(
+                "mood record: load with counting off / on (SQLite, PostgreSQL), "
+                f"/sentiment mood 90d among {sizes['mood_channels']} channels, size"
+            )
+            mood_load = dict(
+                rate=sizes["rate"],
+                seconds=sizes["seconds"],
+                burst=sizes["burst"],
+                reps=sizes["bot_reps"],
+                connections=sizes["connections"],
+                warmup=sizes["bot_warmup"],
+                workers=args.workers,
+                threads=args.threads,
+                model_path=model_setting.get("MODEL_PATH"),
+            )
+            from benchmarks import mood_bench
+
+            results["mood"] = mood_bench.run(
+                workdir,
+                bot_args=None if "bot" in skip else mood_load,
+                channels=sizes["mood_channels"],
+                calls=sizes["mood_calls"],
+                model_path=model_setting.get("MODEL_PATH"),
+            )
+
+        if "home" not in skip:
+            progress(
+                f"home tab: views.publish for a viewer in {sizes['home_channels']} channels; "
+                f"backfill of {sizes['backfill_messages']:,} messages with rate limits"
+            )
+            from benchmarks import home_bench
+
+            results["home"] = home_bench.run(
+                workdir,
+                predictor,
+                channels=sizes["home_channels"],
+                opens=sizes["home_opens"],
+                messages=sizes["backfill_messages"],
+                tier3_seconds=sizes["backfill_tier3_seconds"],
             )
 
     if "predictor" not in skip:

@@ -1,7 +1,8 @@
 """Bolt middlewares that decide whether a delivery reaches the listeners at all.
 
 ``SignatureCheck`` refuses requests not signed with the signing secret; ``DeliveryFilter`` drops
-deliveries already handled (by ``event_id``), so nothing is answered twice.
+deliveries already handled (by ``event_id``, or by signature for other signed requests), so
+nothing is answered twice.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from slack_bolt.middleware import Middleware
 from slack_sdk.signature import SignatureVerifier
 
 from bot.delivery.seen_events import SeenEvents
+from bot.listener_pool import label_delivery
 
 log = logging.getLogger("bot.delivery")
 
@@ -48,20 +50,30 @@ class SignatureCheck(Middleware):
 
 
 class DeliveryFilter(Middleware):
-    """Drop Slack redeliveries before any listener runs, so nothing is answered twice.
+    """Drop deliveries already handled before any listener runs, so nothing is answered twice.
 
-    An Events API delivery is handled only the first time its ``event_id`` is seen. A delivery
-    marked as a retry (HTTP header ``X-Slack-Retry-Num``, or the Socket Mode envelope's
-    ``retry_attempt``, which Bolt maps to the same header) is a duplicate of an original this
-    app already acknowledged, possibly in another worker process, so it is dropped unless
-    ``PROCESS_SLACK_RETRIES`` is on, in which case only the event_id check applies. That is the
-    default when ``REDIS_URL`` is set: the shared record sees every replica's events and
-    survives restarts, so a redelivery is answered only if nobody handled the original.
+    Every delivery is checked against the record of handled deliveries (``seen``), which
+    records it at the same time:
+
+    - an Events API event by its ``event_id``: Slack's redeliveries (``X-Slack-Retry-Num`` over
+      HTTP, ``retry_attempt`` in Socket Mode, which Bolt maps to the same header) carry the
+      original's ``event_id``, so a redelivery is answered exactly when nobody answered the
+      original, e.g. when the original was lost in a restart;
+    - any other signed HTTP request (a slash command) by its signature: the same signed
+      request replayed within Slack's five-minute window is answered once;
+    - an ``app_mention`` also by its message (channel and ts): Slack sends a new
+      ``app_mention``, with a new ``event_id`` and an ``edited`` field, each time someone edits a
+      message that mentions the bot, and the person already has the bot's reply. An edit of a
+      message older than the record's TTL, which the record can no longer vouch for, is dropped
+      too.
+
+    ``process_retries=False`` (``PROCESS_SLACK_RETRIES=false``) drops every redelivery unread.
     """
 
-    def __init__(self, seen: SeenEvents, process_retries: bool) -> None:
+    def __init__(self, seen: SeenEvents, process_retries: bool, ttl_seconds: float = 3600) -> None:
         self.seen = seen
         self.process_retries = process_retries
+        self.ttl_seconds = ttl_seconds
 
     def process(
         self,
@@ -70,10 +82,20 @@ class DeliveryFilter(Middleware):
         resp: BoltResponse,
         next: Callable[[], BoltResponse],  # noqa: A002 - Bolt passes it by this name
     ) -> BoltResponse | None:
-        body = req.body
-        if body.get("type") != "event_callback":
-            return next()
-        event_id = body.get("event_id")
+        body = req.body if isinstance(req.body, dict) else {}
+        if body.get("type") == "event_callback":
+            return self._event(req, body, next_middleware=next)
+        key = _replay_key(req, body)
+        if key is not None and not self.seen.first_time(key):
+            log.info("duplicate_dropped request=signed_replay trigger_id=%s", _id(body))
+            return BoltResponse(status=200, body="")
+        label_delivery(_id(body))
+        return next()
+
+    def _event(
+        self, req: BoltRequest, body: dict, next_middleware: Callable[[], BoltResponse]
+    ) -> BoltResponse | None:
+        event_id = _id(body)
         retry_num = _retry_num(req)
         if retry_num > 0 and not self.process_retries:
             reason = req.headers.get("x-slack-retry-reason")
@@ -81,13 +103,58 @@ class DeliveryFilter(Middleware):
                 "duplicate_dropped event_id=%s retry_num=%d retry_reason=%s",
                 event_id,
                 retry_num,
-                reason[0] if reason else None,
+                _word(reason[0]) if reason else None,
             )
             return BoltResponse(status=200, body="")
-        if event_id and not self.seen.first_time(str(event_id)):
+        if event_id and not self.seen.first_time(event_id):
             log.info("duplicate_dropped event_id=%s retry_num=%d", event_id, retry_num)
             return BoltResponse(status=200, body="")
-        return next()
+        why = self._mention_answered(body.get("event"))
+        if why:
+            log.info("duplicate_dropped event_id=%s reason=%s", event_id, why)
+            return BoltResponse(status=200, body="")
+        label_delivery(event_id)
+        return next_middleware()
+
+    def _mention_answered(self, event: object) -> str | None:
+        """Why this ``app_mention`` needs no reply of its own (its message was answered)."""
+        if not isinstance(event, dict) or event.get("type") != "app_mention":
+            return None
+        channel, ts = event.get("channel"), event.get("ts")
+        if not isinstance(channel, str) or not isinstance(ts, str):
+            return None
+        if not self.seen.first_time(f"mention:{channel}:{ts}"):
+            return "edited_mention" if event.get("edited") else "mention_already_answered"
+        edited = event.get("edited")
+        if isinstance(edited, dict) and _age(ts, edited.get("ts")) > self.ttl_seconds:
+            return "edited_mention_too_old_to_tell"
+        return None
+
+
+def _id(body: dict) -> str | None:
+    """The delivery's id for logs: the ``event_id``, else a command's ``trigger_id``."""
+    value = body.get("event_id") or body.get("trigger_id")
+    return _word(value) if isinstance(value, str) else None
+
+
+def _word(value: str) -> str:
+    """Slack ids and reasons are [A-Za-z0-9._-]; anything else never reaches a log line."""
+    return "".join(ch for ch in value[:100] if ch.isascii() and (ch.isalnum() or ch in "._-"))
+
+
+def _replay_key(req: BoltRequest, body: dict) -> str | None:
+    """A signed HTTP request's signature (already verified), as its key in the record."""
+    if req.mode != "http" or body.get("type") == "url_verification" or body.get("ssl_check"):
+        return None
+    signature = req.headers.get("x-slack-signature", [""])[0]
+    return f"signature:{signature}" if signature else None
+
+
+def _age(ts: str, later: object) -> float:
+    try:
+        return float(later) - float(ts)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        return 0.0
 
 
 def _retry_num(req: BoltRequest) -> int:

@@ -6,11 +6,13 @@ handled it. One atomic command per delivery, ``SET <prefix><event_id> 1 NX EX <t
 records the event and says whether it was new, so two replicas racing on the same event cannot
 both win.
 
-A Redis outage never stops the bot. Every process also keeps its in-process record; while Redis
-is unreachable (or answers with an error) the process logs it once, decides from that local
-record alone and tries Redis again after ``retry_after`` seconds, so an outage costs each ack at
-most one short timeout. The price during an outage: a redelivery that lands on a *different*
-replica may be answered twice. Nothing is ever dropped because Redis is down.
+A Redis outage never stops the bot. Every process also keeps its in-process record; when Redis
+fails (or answers with an error) the process logs it once and decides from that local record
+alone, at once, while a background thread pings Redis every ``probe_interval`` seconds. When
+Redis answers again, the events handled without it are written to it (so a redelivery reaching
+another replica is still recognised), Redis is the record again, and one line says how long it
+was down and how many events were handled without it. The price during an outage: a
+redelivery that lands on a *different* replica may be answered twice.
 """
 
 from __future__ import annotations
@@ -27,7 +29,8 @@ log = logging.getLogger("bot.delivery.seen_events")
 
 KEY_PREFIX = "sentiment-bot:event:"
 TIMEOUT_SECONDS = 0.5  # connect and command timeout: an ack must not wait on a sick Redis
-RETRY_AFTER_SECONDS = 5.0  # after a failure, skip Redis this long before trying again
+PROBE_INTERVAL_SECONDS = 0.2  # while Redis is down, ping it this often (in the background)
+MAX_REPLAYED_KEYS = 100_000  # keys handled during an outage, written to Redis when it is back
 
 
 def make_redis_client(url: str, timeout: float = TIMEOUT_SECONDS) -> Any:
@@ -64,20 +67,24 @@ class RedisSeenEvents:
         ttl_seconds: int = 3600,
         *,
         prefix: str = KEY_PREFIX,
-        retry_after: float = RETRY_AFTER_SECONDS,
+        probe_interval: float = PROBE_INTERVAL_SECONDS,
         client: Any = None,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self._url = url
         self._ttl = max(1, int(ttl_seconds))
         self._prefix = prefix
-        self._retry_after = retry_after
+        self._probe_interval = probe_interval
         self._client = client
         self._clock = clock
         self._local = MemorySeenEvents(ttl_seconds=float(self._ttl))
         self._lock = threading.Lock()
-        self._down_until = 0.0
         self._down = False
+        self._down_since = 0.0
+        self._handled_without = 0  # during the current outage
+        self._unreplayed: list[str] = []
+        self._closed = threading.Event()
+        self.handled_without_redis = 0  # over this process's life, for tests and the bench
 
     def first_time(self, key: str) -> bool:
         """True when neither Redis nor this process has seen ``key``; never raises."""
@@ -86,21 +93,29 @@ class RedisSeenEvents:
         # the claiming thread asks Redis, which then decides across replicas.
         if not self._local.first_time(key):
             return False
-        if self._clock() < self._down_until:
+        if self._handled_locally_if_down(key):
             return True
         try:
             stored = self._redis().set(self._prefix + key, b"1", nx=True, ex=self._ttl)
         except Exception as err:  # noqa: BLE001 - any Redis failure means: decide locally
             self._went_down(err)
+            self._handled_locally_if_down(key)
             return True
-        if self._down:
-            self._came_back()
         return bool(stored)
 
+    @property
+    def down(self) -> bool:
+        """Whether this process is deciding without Redis right now."""
+        return self._down
+
     def close(self) -> None:
-        """Close the client's connections (the record itself lives on in Redis)."""
+        """Stop probing and close the client's connections (the record lives on in Redis)."""
+        self._closed.set()
         with self._lock:
             client, self._client = self._client, None
+            still_down, count = self._down, self._handled_without
+        if still_down and count:
+            log.warning("dedupe_store_still_unavailable store=redis handled_without_it=%d", count)
         if client is not None:
             client.close()
 
@@ -113,21 +128,63 @@ class RedisSeenEvents:
                 client = self._client
         return client
 
+    def _handled_locally_if_down(self, key: str) -> bool:
+        with self._lock:
+            if not self._down:
+                return False
+            self._handled_without += 1
+            self.handled_without_redis += 1
+            if len(self._unreplayed) < MAX_REPLAYED_KEYS:
+                self._unreplayed.append(key)
+            return True
+
     def _went_down(self, err: Exception) -> None:
         with self._lock:
-            self._down_until = self._clock() + self._retry_after
-            first = not self._down
+            if self._down:
+                return
             self._down = True
-        if first:
-            # The error type only: redis-py messages can contain the URL, password included.
-            log.warning(
-                "dedupe_store_unavailable store=redis error=%s fallback=in_process retry_in=%.0fs",
-                type(err).__name__,
-                self._retry_after,
-            )
+            self._down_since = self._clock()
+        # The error type only: redis-py messages can contain the URL, password included.
+        log.warning(
+            "dedupe_store_unavailable store=redis error=%s fallback=in_process probe_every=%.1fs",
+            type(err).__name__,
+            self._probe_interval,
+        )
+        threading.Thread(target=self._probe, name="redis-probe", daemon=True).start()
 
-    def _came_back(self) -> None:
-        with self._lock:
-            was_down, self._down = self._down, False
-        if was_down:
-            log.info("dedupe_store_recovered store=redis")
+    def _probe(self) -> None:
+        """Ping Redis until it answers, then hand the record back to it."""
+        while not self._closed.wait(self._probe_interval):
+            try:
+                client = self._redis()
+                client.ping()
+            except Exception:  # noqa: BLE001 - still down: try again later
+                continue
+            with self._lock:
+                self._down = False
+                keys, self._unreplayed = self._unreplayed, []
+                count, self._handled_without = self._handled_without, 0
+                seconds = self._clock() - self._down_since
+            replayed = self._replay(client, keys)
+            log.info(
+                "dedupe_store_recovered store=redis down_seconds=%.1f handled_without_it=%d "
+                "written_back=%d",
+                seconds,
+                count,
+                replayed,
+            )
+            return
+
+    def _replay(self, client: Any, keys: list[str]) -> int:
+        """Tell Redis about the events handled without it, so other replicas see them too."""
+        if not keys:
+            return 0
+        try:
+            pipe = client.pipeline(transaction=False)
+            for key in keys:
+                pipe.set(self._prefix + key, b"1", nx=True, ex=self._ttl)
+            pipe.execute()
+        except Exception as err:  # noqa: BLE001 - best effort: the local record still has them
+            log.warning("dedupe_store_write_back_failed store=redis error=%s", type(err).__name__)
+            return 0
+        return len(keys)

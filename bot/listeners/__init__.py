@@ -5,7 +5,7 @@ from __future__ import annotations
 from slack_bolt import App
 
 from bot.deps import Deps
-from bot.listeners import commands, mentions, messages
+from bot.listeners import commands, home, mentions, messages, other_events, shortcuts
 
 
 def register_listeners(app: App, deps: Deps) -> None:
@@ -13,3 +13,6 @@ def register_listeners(app: App, deps: Deps) -> None:
     commands.register(app, deps)
     mentions.register(app, deps)
     messages.register(app, deps)
+    shortcuts.register(app, deps)
+    home.register(app, deps)
+    other_events.register(app, deps)  # last: whatever the others did not take

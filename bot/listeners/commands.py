@@ -15,14 +15,18 @@ from collections.abc import Mapping
 from typing import Any
 
 from slack_bolt import Ack, App
+from slack_sdk import WebClient
 
 from bot import replies
 from bot.deps import Deps, handling
+from bot.digests.command import parse_extra_request
+from bot.listeners import mood as mood_listener
+from bot.mood.command import parse_mood_request
 from bot.slack import web_api as slack_api
 from bot.slack.text import clean, parse_command
 
 
-def handle_command(body: Mapping[str, Any], deps: Deps) -> None:
+def handle_command(body: Mapping[str, Any], deps: Deps, client: WebClient | None = None) -> None:
     """Answer one (already acknowledged) slash command through its response_url."""
     request_id = body.get("trigger_id")
     with handling("command", request_id, body.get("channel_id")) as outcome:
@@ -32,9 +36,19 @@ def handle_command(body: Mapping[str, Any], deps: Deps) -> None:
             return
         args = parse_command(body.get("text"))
         response_type = "in_channel" if args.public else "ephemeral"
+        mood_request = None if args.help else parse_mood_request(args.text, args.public)
+        extra_request = None if args.help else parse_extra_request(args.text)
         if args.help:
             message, response_type = replies.help_message(deps.settings), "ephemeral"
             outcome.set("replied", "help")
+        elif extra_request is not None and client is not None:
+            from bot.listeners import digests as digest_listener  # SQLAlchemy: on first use
+
+            message, response_type = digest_listener.answer(
+                extra_request, body, client, deps, outcome
+            )
+        elif mood_request is not None and client is not None:
+            message, response_type = mood_listener.answer(mood_request, body, client, deps, outcome)
         else:
             text = clean(args.text)
             try:
@@ -70,7 +84,7 @@ def register(app: App, deps: Deps) -> None:
     def ack_command(ack: Ack) -> None:
         ack()
 
-    def answer_command(body: dict) -> None:
-        handle_command(body, deps)
+    def answer_command(body: dict, client: WebClient) -> None:
+        handle_command(body, deps, client)
 
     app.command(deps.settings.sentiment_command)(ack=ack_command, lazy=[answer_command])

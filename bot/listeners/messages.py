@@ -17,12 +17,14 @@ from slack_sdk import WebClient
 
 from bot import replies
 from bot.deps import Deps, handling
+from bot.mood.workspace import Workspace
 from bot.slack import web_api as slack_api
 from bot.slack.events import channel_type, ignore_reason, is_thread_reply
 from bot.slack.text import clean, mentions_user
 from model.verdict import Verdict
 
 REACTION_CHANNEL_TYPES = frozenset({"channel", "group"})
+NO_WORKSPACE = Workspace("")
 
 
 def skip_reason(event: Mapping[str, Any], bot_user_id: str | None, deps: Deps) -> str | None:
@@ -33,8 +35,6 @@ def skip_reason(event: Mapping[str, Any], bot_user_id: str | None, deps: Deps) -
     settings = deps.settings
     if mentions_user(event.get("text"), bot_user_id):
         return "mention"  # the app_mention listener answers it
-    if not settings.reactions_enabled:
-        return "reactions_off"
     if channel_type(event) not in REACTION_CHANNEL_TYPES:
         return "not_a_channel"
     channel = event.get("channel")
@@ -48,6 +48,8 @@ def skip_reason(event: Mapping[str, Any], bot_user_id: str | None, deps: Deps) -
         and not settings.react_in_threads
     ):
         return "thread_reply"
+    if not settings.reactions_enabled:
+        return "reactions_off"  # still counted for the mood record (bot/mood)
     return None
 
 
@@ -57,13 +59,17 @@ def handle_message(
     bot_user_id: str | None,
     client: WebClient,
     deps: Deps,
+    workspace: Workspace = NO_WORKSPACE,
 ) -> None:
-    """React to one channel message if the bot is confident about it."""
+    """React to one channel message if the bot is confident about it; count it for the mood."""
     channel = event.get("channel")
     with handling("message", event_id, channel) as outcome:
         reason = skip_reason(event, bot_user_id, deps)
-        if reason:
+        if reason and reason != "reactions_off":
             outcome.set("skipped", reason)
+            return
+        if deps.mood is not None and deps.mood.opted_out(workspace, event.get("user")):
+            outcome.set("skipped", "opted_out")  # no reaction, not counted
             return
         text = clean(event.get("text"))
         if not text:
@@ -71,6 +77,11 @@ def handle_message(
             return
         prediction = deps.predict(text)
         verdict = deps.settings.verdict_rule.decide(prediction)
+        if deps.mood is not None:
+            deps.mood.count(workspace, channel, event.get("ts"), event["user"], prediction, verdict)
+        if reason:
+            outcome.set("skipped", reason)
+            return
         if verdict is Verdict.UNSURE or verdict is Verdict.NO_WORDS:
             outcome.set(
                 "no_reaction", f"few_known_words={prediction.known_words}/{prediction.words}"
@@ -100,6 +111,7 @@ def register(app: App, deps: Deps) -> None:
         ack()
 
     def answer_message(body: dict, event: dict, context: BoltContext, client: WebClient) -> None:
-        handle_message(event, body.get("event_id"), context.bot_user_id, client, deps)
+        workspace = Workspace.of_event(body, context.team_id, context.enterprise_id)
+        handle_message(event, body.get("event_id"), context.bot_user_id, client, deps, workspace)
 
     app.event("message")(ack=ack_message, lazy=[answer_message])

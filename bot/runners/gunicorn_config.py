@@ -26,6 +26,8 @@ class GunicornConfig:
     threads: int
     graceful_timeout: int
     log_level: str
+    redis_url: str  # set: Redis is the record of handled events, shared by every replica
+    dedupe_db: str  # set: this SQLite file is the record shared by the workers on this host
 
     @property
     def bind(self) -> str:
@@ -69,6 +71,8 @@ def gunicorn_config(env: Mapping[str, str]) -> GunicornConfig:
             env, "GRACEFUL_TIMEOUT", 30, 1, 3600, "seconds a stopping worker gets to finish"
         ),
         log_level=((env.get("LOG_LEVEL") or "").strip() or "info").lower(),
+        redis_url=(env.get("REDIS_URL") or "").strip(),
+        dedupe_db=(env.get("DEDUPE_DB") or "").strip(),
     )
 
 

@@ -139,13 +139,19 @@ def make_http_server(wsgi_app: WsgiApp, host: str, port: int) -> WSGIServer:
     )
 
 
-def serve(app: App, host: str, port: int) -> None:
-    """Serve the app in HTTP mode until interrupted."""
-    server = make_http_server(create_wsgi_app(app), host, port)
+def listen(host: str, port: int) -> WSGIServer:
+    """Bind ``host:port`` before the app is built, so a taken port fails fast and alone."""
+    return make_http_server(None, host, port)  # type: ignore[arg-type]  # set by serve()
+
+
+def serve(server: WSGIServer, app: App) -> None:
+    """Serve the app in HTTP mode on a bound ``server`` until interrupted."""
+    server.set_app(create_wsgi_app(app))
+    host, port = server.server_address[:2]
     log.info(
         "http_mode listening=http://%s:%d%s health=%s ready=%s",
         host,
-        server.server_address[1],
+        port,
         EVENTS_PATH,
         HEALTH_PATH,
         READY_PATH,

@@ -1,25 +1,134 @@
 """Socket Mode: the app opens a WebSocket to Slack, so no public URL is needed.
 
 Slack's ``apps.connections.open`` (called with the ``xapp-`` token on ``SLACK_API_URL``) hands
-out the WebSocket URL; Bolt's built-in handler then receives envelopes, dispatches them to the
-same app as HTTP mode and acks each one.
+out the WebSocket URL; Bolt's Socket Mode handler then receives envelopes, dispatches them to
+the same app as HTTP mode and acks each one.
+
+Which of Bolt's adapters: ``websocket_client`` (the ``websocket-client`` package). Slack asks
+every connection to reconnect now and then (a ``disconnect`` envelope, ``warning`` then
+``refresh_requested``). slack_sdk's built-in client reconnects at once but keeps reading the old
+socket until its 3 s receive timeout runs out, so the first event on the new socket was acked
+only after about 3.1 s, past Slack's 3 s window. The stock ``websocket_client`` client needs
+0.5 s, and now and then 10 s; ``PromptSocketModeClient`` below reads a new socket at once, so
+the first ack comes well under 0.1 s after the disconnect (``scripts/bench.py`` measures it).
+The async adapters (``websockets``, ``aiohttp``) need an ``AsyncApp``, a second app for one
+surface.
+
+Every envelope is acked, including types no listener handles: an unacked envelope is
+redelivered by Slack, again and again.
 """
 
 from __future__ import annotations
 
 import logging
+import threading
+import time
+from typing import Any
 
 from slack_bolt import App
-from slack_bolt.adapter.socket_mode import SocketModeHandler
+from slack_bolt.adapter.socket_mode.internals import run_bolt_app, send_response
+from slack_bolt.adapter.socket_mode.websocket_client import SocketModeHandler
+from slack_sdk.socket_mode.request import SocketModeRequest
+from slack_sdk.socket_mode.response import SocketModeResponse
+from slack_sdk.socket_mode.websocket_client import SocketModeClient
 
 from bot.settings import Settings
 
 log = logging.getLogger("bot.runners.socket_mode")
 
+NEW_SESSION_GRACE_SECONDS = 5.0  # a socket still opening is not "closed": don't reconnect
+
+
+class PromptSocketModeClient(SocketModeClient):
+    """slack_sdk's ``websocket_client`` Socket Mode client, reading each new socket at once.
+
+    The stock client reads its sockets one after the other on one thread, polled every 0.5 s:
+    after a ``disconnect`` it could start on the new socket only once the old socket's read
+    loop noticed it was closed, which took up to its 10 s ping interval (1 reconnect in 10 in
+    ``scripts/bench.py``). Here every socket is read by a thread of its own, started as soon as
+    the socket is created. And a socket still opening is no longer taken for a closed one, by
+    the connection monitor (which runs the moment the first socket is created: two
+    ``apps.connections.open`` calls on every start) or by the old socket's close callback: a
+    socket younger than a few seconds is left to open, while a ``disconnect`` still forces a
+    new one.
+    """
+
+    def __init__(self, *args: object, **kwargs: object) -> None:
+        self._session_created = time.monotonic()
+        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+
+    def connect(self) -> None:
+        self._session_created = time.monotonic()
+        super().connect()
+        session = self.current_session
+        threading.Thread(
+            target=self._read_session, args=(session,), name="socket-mode-session", daemon=True
+        ).start()
+
+    def _run_current_session(self) -> None:
+        """The stock runner's turn: nothing to do, each session has its own thread."""
+
+    def _read_session(self, session: Any) -> None:
+        try:
+            session.run_forever(
+                ping_interval=self.ping_interval,
+                http_proxy_host=self.http_proxy_host,
+                http_proxy_port=self.http_proxy_port,
+                http_proxy_auth=self.http_proxy_auth,
+                proxy_type=self.proxy_type,
+            )
+        except Exception as err:  # noqa: BLE001 - the monitor opens a new socket
+            log.warning("socket_mode_session_failed error=%s", type(err).__name__)
+            session.close()
+
+    def _opening(self) -> bool:
+        return time.monotonic() - self._session_created < NEW_SESSION_GRACE_SECONDS
+
+    def connect_to_new_endpoint(self, force: bool = False) -> None:
+        if not force and self._opening():
+            return
+        super().connect_to_new_endpoint(force=force)
+
+    def _monitor_current_session(self) -> None:
+        if self._opening():
+            return
+        super()._monitor_current_session()
+
+
+class AckingSocketModeHandler(SocketModeHandler):
+    """Bolt's ``websocket_client`` handler, acking every envelope Bolt did not answer with 200.
+
+    Bolt answers an envelope no listener matches with a 404 and sends no ack at all; Slack then
+    redelivers it. Here such an envelope is acked empty and logged (type only, never payload).
+    """
+
+    def __init__(self, app: App, app_token: str, logger: logging.Logger) -> None:
+        # Not super().__init__: it would build (and start the threads of) the stock client.
+        self.app = app
+        self.app_token = app_token
+        self.client = PromptSocketModeClient(
+            app_token=app_token, logger=logger, web_client=app.client
+        )
+        self.client.socket_mode_request_listeners.append(self.handle)  # type: ignore[arg-type]
+
+    def handle(self, client: SocketModeClient, req: SocketModeRequest) -> None:  # type: ignore[override]
+        start = time.time()
+        try:
+            bolt_resp = run_bolt_app(self.app, req)
+        except Exception as err:  # noqa: BLE001 - ack anyway: a redelivery would fail the same
+            log.error("socket_mode_dispatch_failed type=%s error=%s", req.type, type(err).__name__)
+            client.send_socket_mode_response(SocketModeResponse(envelope_id=req.envelope_id))
+            return
+        if bolt_resp.status == 200:
+            send_response(client, req, bolt_resp, start)
+            return
+        log.info("unhandled_envelope type=%s status=%d acked", req.type, bolt_resp.status)
+        client.send_socket_mode_response(SocketModeResponse(envelope_id=req.envelope_id))
+
 
 def make_socket_mode_handler(app: App, settings: Settings) -> SocketModeHandler:
     """A Socket Mode handler on ``SLACK_APP_TOKEN``; then ``connect()`` or ``start()`` it."""
-    return SocketModeHandler(
+    return AckingSocketModeHandler(
         app,
         app_token=settings.slack_app_token,
         logger=logging.getLogger("bot.slack_sdk"),
@@ -27,7 +136,10 @@ def make_socket_mode_handler(app: App, settings: Settings) -> SocketModeHandler:
 
 
 def run_socket_mode(app: App, settings: Settings) -> None:
-    """Connect and block until the process is stopped."""
+    """Connect and block until the process is stopped; then stop taking envelopes."""
     handler = make_socket_mode_handler(app, settings)
     log.info("socket_mode connecting")
-    handler.start()
+    try:
+        handler.start()
+    finally:
+        handler.close()

@@ -12,12 +12,11 @@ before the worker process exits.
 from __future__ import annotations
 
 import logging
-import time
 
 from slack_bolt import App
 
 from bot.app import listener_pool
-from bot.listener_pool import ListenerPool
+from bot.listener_pool import ListenerPool, drain_pools
 from bot.runners.http import WsgiApp, create_wsgi_app
 
 log = logging.getLogger("bot.runners.wsgi")
@@ -50,15 +49,7 @@ def pending() -> bool:
 def drain(timeout: float) -> bool:
     """Let acked events' listener work finish (up to ``timeout`` s), then stop the pools.
 
-    Returns False if work was still running at the deadline (it is then abandoned: the master
-    kills the worker after its ``graceful_timeout`` anyway).
+    Returns False if work was still running at the deadline: it is abandoned, and its count
+    and event ids are logged (``drain_timeout``); gunicorn.conf.py then exits non-zero.
     """
-    deadline = time.monotonic() + timeout
-    finished = True
-    for pool in _pools:
-        idle = pool.wait_idle(max(0.0, deadline - time.monotonic()))
-        finished = finished and idle
-        pool.shutdown(wait=idle, cancel_futures=not idle)
-    if not finished:
-        log.warning("drain_timeout seconds=%.1f listener work abandoned", timeout)
-    return finished
+    return drain_pools(_pools, timeout)

@@ -105,6 +105,18 @@ def test_bench_smoke_run_produces_every_section(tmp_path):
     assert bot["server"]["shutdown"]["exit_code"] == 0
     assert bot["log_problems"] == {}
 
+    sock = results["socket_mode"]
+    for phase in ("rate", "burst"):
+        summary = sock[phase]
+        assert summary["sent"] > 0 and summary["unacked"] == 0
+        assert summary["lost"] == 0 and summary["duplicates"] == 0
+        assert positive(summary["handled_per_second"]) and positive(summary["ack_p99_ms"])
+    again = sock["reconnect"]
+    assert again["reconnects"] >= 2 and again["failed"] == 0
+    assert positive(again["disconnect_to_first_ack_max_s"])
+    assert sock["connections"] == 1 + again["reconnects"]  # one socket at start, one per refresh
+    assert sock["server"]["exit_code"] == 0 and sock["log_problems"] == {}
+
     for kind in ("python_m_bot", "gunicorn"):
         cold = results["cold_start"][kind]
         assert positive(cold["ready_seconds"]) and positive(cold["rss_max_process_mb"])
@@ -118,7 +130,28 @@ def test_bench_smoke_run_produces_every_section(tmp_path):
     assert set(recorded) >= {"default_model_seconds", "baseline_seconds", "source"}
     assert recorded["default_model_seconds"] is None or positive(recorded["default_model_seconds"])
 
+    mood = results["mood"]
+    loads = [mood["load_counting_off"], mood["sqlite"]["load_counting_on"]]
+    if "load_counting_on" in mood.get("postgresql", {}):
+        loads.append(mood["postgresql"]["load_counting_on"])
+    for load in loads:
+        assert load["rate"]["lost"] == 0 and load["burst"]["lost"] == 0
+        assert load["log_problems"] == {}
+    answer = mood["sqlite"]["answer_90d"]
+    assert positive(answer["p95_ms"]) and answer["charts_uploaded"] == answer["calls"] + 1
+    assert positive(answer["size"]["bytes_per_channel_year"])
+
+    home = results["home"]
+    warm = home["sqlite"]["home"]
+    assert positive(warm["warm_p95_ms"]) and positive(warm["cold_with_charts_ms"])
+    unlimited, tier3 = home["backfill_unlimited"], home["backfill_tier3"]
+    assert unlimited["state"] == "done" and unlimited["messages_read"] == 2000
+    assert positive(unlimited["messages_per_second"]) and positive(tier3["messages_read"])
+
     rows = results["table"]
     assert len(rows) >= 15
     assert all({"metric", "ours", "tutorial", "ratio", "target", "met"} <= set(r) for r in rows)
-    assert all(r["met"] in {"", "n/a", "yes"} for r in rows)  # smoke: no verdicts but lost=0
+    assert all(r["met"] in {"", "n/a", "yes"} for r in rows)
+    assert any(
+        r["metric"].startswith("Socket Mode, disconnect to first ack") for r in rows
+    )  # smoke: no verdicts but lost=0

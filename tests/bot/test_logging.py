@@ -13,8 +13,8 @@ import pytest
 
 from bot.console import slack_requests as payloads
 from bot.logs import configure_logging
-from tests.helpers.fake_slack import RESPONSE_URL_METHOD
-from tests.helpers.slack_app import served_app, socket_mode_app
+from tests.helpers.fake_slack import RESPONSE_URL_METHOD, FakeSlack
+from tests.helpers.slack_app import free_port, served_app, socket_mode_app
 
 PHRASE = "quokka marmalade sunrise"
 BOT = "UBOT0001"
@@ -65,7 +65,9 @@ def test_no_message_text_in_logs_on_any_surface(log_stream):
         s.send_event(payloads.message_event(f"explode {PHRASE}"))
         s.send_event(payloads.message_event(good, bot_id="B1"))
         # Redelivery, bad signature, unknown command.
-        s.send_event(payloads.message_event(good), **{"X-Slack-Retry-Num": "1"})
+        again = payloads.message_event(good)
+        s.send_event(again, event_id="EvLOGDUP1")
+        s.send_event(again, event_id="EvLOGDUP1", **{"X-Slack-Retry-Num": "1"})
         body = payloads.json_body(payloads.event_callback(payloads.message_event(good)))
         s.post(body, "application/json", payloads.sign("wrong", body))
         fields = payloads.slash_command(good, response_url=s.fake.response_url(), command="/other")
@@ -91,3 +93,58 @@ def test_no_message_text_in_logs_on_any_surface(log_stream):
     for word in PHRASE.split():
         leaks = [line for line in logs.splitlines() if word in line]
         assert not leaks, f"message text leaked into the logs: {leaks[:3]}"
+
+
+def test_no_text_user_id_or_secret_url_in_logs_on_mood_surfaces(log_stream, tmp_path, clock):
+    """Counting, flushes, /sentiment mood (private, public, refused, usage, upload failure),
+    optout/optin, mood off/on, closing days, retention, and a database that is down."""
+    people = ["UQUOKKA01", "UQUOKKA02", "UQUOKKA03", "UQUOKKA04"]
+    fake = FakeSlack()
+    url = f"sqlite:///{tmp_path / 'bot.sqlite3'}"
+    with served_app(database_url=url, clock=clock, fake=fake, mood_retention_days=2) as s:
+        fake.set_members("C0000SUP", [fake.bot_user_id, *people], name="support")
+        for n, person in enumerate(people * 2):
+            text = f"{PHRASE} is {'great and wonderful' if n % 2 else 'awful and broken'}"
+            s.send_event(payloads.message_event(text, user=person, channel="C0000SUP"))
+        s.settle()
+        assert s.mood.recorder.flush()
+        for text in ("optout", "optin", "mood off", "mood on"):
+            s.command(text, user_id=people[0], channel_id="C0000SUP")
+        clock.advance(days=2)
+        s.mood.maintain()  # closes the day: author hashes and keys deleted
+        s.command("mood 7d", user_id=people[1], channel_id="C0000SUP")
+        s.command("mood <#C0000SUP|support> --public", user_id=people[1])
+        s.command("mood <#C0000HR1|hr>", user_id=people[2])
+        s.command("mood 14d", user_id=people[2])
+        fake.fail("files.completeUploadExternal", error="internal_error")
+        s.command("mood 30d", user_id=people[3], channel_id="C0000SUP")
+        s.send_event(  # a message of a day that is closed by now
+            payloads.message_event(f"{PHRASE} great", user=people[3], ts="1000000000.000001")
+        )
+        s.settle()
+        clock.advance(days=5)
+        s.mood.maintain()  # retention deletes the day
+        assert len(fake.calls(RESPONSE_URL_METHOD)) == 9
+    down = f"postgresql://bot@127.0.0.1:{free_port()}/mood?password=hunter2-db-secret"
+    with served_app(database_url=down) as s:
+        s.send_event(payloads.message_event(f"{PHRASE} great", user=people[0]))
+        s.command("mood", user_id=people[0])
+        s.command("optout", user_id=people[0])
+        s.settle()
+        assert len(s.fake.calls(RESPONSE_URL_METHOD)) == 2
+
+    logs = log_stream.getvalue()
+    for expected in (
+        "mood_flushed",
+        "mood_retention deleted_rows=1",
+        "mood_late count=1",
+        "outcome=replied detail=mood_7d_private",
+        "database_unavailable",
+        "mood_summary_failed",
+        "mood_command_failed action=optout",
+    ):
+        assert expected in logs, expected
+    secrets = [*PHRASE.split(), *people, "/response/", "/upload/", "hunter2-db-secret"]
+    for secret in secrets:
+        leaks = [line for line in logs.splitlines() if secret in line]
+        assert not leaks, f"{secret!r} leaked into the logs: {leaks[:3]}"

@@ -19,20 +19,38 @@ def test_slash_command_matches_the_default_setting():
 
 def test_events_and_scopes_cover_every_surface():
     events = set(MANIFEST["settings"]["event_subscriptions"]["bot_events"])
-    assert events == {"app_mention", "message.channels", "message.groups"}
+    assert events == {"app_mention", "message.channels", "message.groups", "app_home_opened"}
     scopes = set(MANIFEST["oauth_config"]["scopes"]["bot"])
     # app_mention needs app_mentions:read; message.* and conversations.replies need *:history;
-    # chat.postMessage needs chat:write; reactions.add needs reactions:write.
+    # chat.postMessage needs chat:write; reactions.add needs reactions:write. /sentiment mood:
+    # conversations.info/members need channels:read/groups:read, the chart upload files:write,
+    # conversations.open (the asker's DM) im:write.
     assert scopes == {
+        "channels:read",
+        "groups:read",
+        "files:write",
+        "im:write",
         "app_mentions:read",
         "channels:history",
         "groups:history",
         "chat:write",
         "commands",
         "reactions:write",
+        # (channels:read/groups:read also cover users.conversations, the Home tab's channels)
     }
 
 
 def test_socket_mode_is_on_so_install_needs_no_public_url():
     assert MANIFEST["settings"]["socket_mode_enabled"] is True
     assert MANIFEST["features"]["bot_user"]["always_online"] is True
+
+
+def test_home_tab_shortcut_and_interactivity_match_the_listeners():
+    from bot.listeners.shortcuts import CALLBACK_ID
+
+    assert MANIFEST["features"]["app_home"]["home_tab_enabled"] is True
+    (shortcut,) = MANIFEST["features"]["shortcuts"]
+    assert shortcut["type"] == "message" and shortcut["callback_id"] == CALLBACK_ID
+    assert shortcut["name"] == "Analyze sentiment"
+    # block_actions (the Home tab's button) and message_action need interactivity on.
+    assert MANIFEST["settings"]["interactivity"]["is_enabled"] is True

@@ -18,6 +18,7 @@ from contextlib import contextmanager
 import pytest
 
 from bot.console import slack_requests as payloads
+from bot.delivery.host_record import HostSeenEvents
 from bot.delivery.records import seen_events_for
 from bot.delivery.redis_record import KEY_PREFIX, RedisSeenEvents, make_redis_client
 from bot.delivery.seen_events import MemorySeenEvents
@@ -78,25 +79,29 @@ def redis_url() -> Iterator[str]:
         yield url
 
 
-class Clock:
-    def __init__(self) -> None:
-        self.now = 1000.0
-
-    def __call__(self) -> float:
-        return self.now
-
-
 def test_settings_pick_the_store_and_the_retry_policy():
     assert isinstance(seen_events_for("", 60), MemorySeenEvents)
     assert isinstance(seen_events_for("redis://127.0.0.1:1/0", 60), RedisSeenEvents)
-    assert not settings_from_env({}).process_slack_retries
+    assert isinstance(seen_events_for("", 60, "/tmp/x.sqlite3"), HostSeenEvents)
+    assert isinstance(seen_events_for("redis://r/0", 60, "/tmp/x.sqlite3"), RedisSeenEvents)
+    assert settings_from_env({}).process_slack_retries  # auto: every record sees every delivery
     shared = settings_from_env({"REDIS_URL": "redis://r:6379/0"})
     assert shared.redis_url == "redis://r:6379/0" and shared.process_slack_retries
     forced = settings_from_env({"REDIS_URL": "redis://r/0", "PROCESS_SLACK_RETRIES": "false"})
     assert not forced.process_slack_retries
     assert settings_from_env({"PROCESS_SLACK_RETRIES": "true"}).process_slack_retries
-    with pytest.raises(ValueError, match="REDIS_URL must look like redis://"):
-        settings_from_env({"REDIS_URL": "localhost:6379"})
+    for bad in (
+        "localhost:6379",
+        "redis://h:notaport/0",
+        "redis://h:6379/zero",
+        "redis:///0",
+        "redis://h:99999/0",
+        "http://h:6379/0",
+    ):
+        with pytest.raises(ValueError, match="REDIS_URL must look like redis://"):
+            settings_from_env({"REDIS_URL": bad})
+    for good in ("redis://h", "rediss://:pw@h:6380/2", "unix:///run/redis.sock?db=1"):
+        assert settings_from_env({"REDIS_URL": good}).redis_url == good
     with pytest.raises(ValueError, match="PROCESS_SLACK_RETRIES must be auto, true or false"):
         settings_from_env({"PROCESS_SLACK_RETRIES": "sometimes"})
 
@@ -138,25 +143,38 @@ def test_two_replicas_one_winner(redis_url):
 
 
 @needs_redis
-def test_outage_falls_back_to_the_local_record_and_recovers(caplog):
+def test_outage_falls_back_counts_and_recovers_within_a_second(caplog):
+    """A Redis outage: local decisions, counted; back in Redis within a second of its return."""
     caplog.set_level(logging.INFO, logger="bot.delivery.seen_events")
     port = free_port()
-    clock = Clock()
-    seen = RedisSeenEvents(f"redis://127.0.0.1:{port}/0", prefix="t3:", retry_after=5, clock=clock)
-    # No server yet: every call still answers, from this process's own record.
+    url = f"redis://127.0.0.1:{port}/0"
+    seen = RedisSeenEvents(url, prefix="t3:")
+    with redis_server(port):
+        assert seen.first_time("EvBEFORE")
+    # Redis is gone: every call still answers at once, from this process's own record.
+    started = time.monotonic()
     assert seen.first_time("EvA")
     assert not seen.first_time("EvA")
     assert seen.first_time("EvB")
+    assert not seen.first_time("EvBEFORE")
+    assert time.monotonic() - started < 2.0
+    assert seen.down and seen.handled_without_redis == 2
     warnings = [r for r in caplog.records if "dedupe_store_unavailable" in r.getMessage()]
     assert len(warnings) == 1  # logged once per outage, not once per event
     assert "127.0.0.1" not in warnings[0].getMessage()  # no URL (it can carry a password)
     with redis_server(port):
-        clock.now += 6  # past retry_after: Redis is asked again
+        back = time.monotonic()  # redis_server() yields once the server answers PING
+        while seen.down and time.monotonic() - back < 5:
+            time.sleep(0.01)
+        recovered_after = time.monotonic() - back
+        assert not seen.down
+        assert recovered_after < 1.0, f"Redis used again only {recovered_after:.2f} s after"
+        (line,) = [r.getMessage() for r in caplog.records if "dedupe_store_recovered" in r.msg]
+        assert "handled_without_it=2" in line and "written_back=2" in line
         assert seen.first_time("EvC")
-        assert "dedupe_store_recovered" in caplog.text
-        assert not seen.first_time("EvA")  # handled here during the outage: still a duplicate
-        other = RedisSeenEvents(f"redis://127.0.0.1:{port}/0", prefix="t3:")
-        assert not other.first_time("EvC")  # and shared again
+        other = RedisSeenEvents(url, prefix="t3:")  # another replica
+        assert not other.first_time("EvC")  # shared again
+        assert not other.first_time("EvA")  # handled during the outage, written back
         other.close()
     seen.close()
 
@@ -164,11 +182,12 @@ def test_outage_falls_back_to_the_local_record_and_recovers(caplog):
 @needs_redis
 def test_a_broken_redis_never_slows_every_ack():
     port = free_port()
-    seen = RedisSeenEvents(f"redis://127.0.0.1:{port}/0", retry_after=60)
+    seen = RedisSeenEvents(f"redis://127.0.0.1:{port}/0")
     started = time.monotonic()
     for n in range(200):
         assert seen.first_time(f"Ev{n}")
     assert time.monotonic() - started < 2.0  # one failed connect, then the local record
+    seen.close()
 
 
 # --- two app processes sharing one Redis -------------------------------------------------------

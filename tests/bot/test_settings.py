@@ -16,7 +16,7 @@ def test_defaults():
         "slightly_smiling_face",
         "slightly_frowning_face",
     )
-    assert s.reactions_enabled and s.react_in_threads and not s.process_slack_retries
+    assert s.reactions_enabled and s.react_in_threads and s.process_slack_retries
     assert not s.has_slack_credentials
 
 

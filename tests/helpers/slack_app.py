@@ -7,12 +7,15 @@ knows exactly what the "model" will say: sentiment words push the label, words c
 
 from __future__ import annotations
 
+import atexit
 import json
 import os
 import queue
 import re
+import shutil
 import socket
 import subprocess
+import tempfile
 import threading
 import time
 import urllib.error
@@ -26,7 +29,7 @@ from typing import Any
 
 from websockets.sync.server import serve
 
-from bot.app import ListenerPool, create_app
+from bot.app import ListenerPool, create_app, mood_service
 from bot.console import slack_requests as payloads
 from bot.delivery.seen_events import MemorySeenEvents
 from bot.runners.http import create_wsgi_app, make_http_server
@@ -79,9 +82,19 @@ class KeywordPredictor:
         )
 
 
+_TEST_DB_DIR = Path(tempfile.mkdtemp(prefix="bot-tests-db-"))
+atexit.register(shutil.rmtree, _TEST_DB_DIR, True)
+TEST_DATABASE_URL = f"sqlite:///{_TEST_DB_DIR / 'bot.sqlite3'}"
+
+
 def make_settings(fake: FakeSlack, **overrides) -> Settings:
-    """Settings for a test app on the fake Web API (short timeouts, small retry caps)."""
+    """Settings for a test app on the fake Web API (short timeouts, small retry caps).
+
+    The mood record goes to a SQLite file in a temporary folder shared by this test process
+    (mood tests pass their own ``database_url``).
+    """
     base = Settings(
+        database_url=TEST_DATABASE_URL,
         slack_bot_token="xoxb-test-token",
         slack_signing_secret=SECRET,
         slack_api_url=fake.base_url,
@@ -102,6 +115,7 @@ class Served:
     pool: ListenerPool
     url: str
     seen: MemorySeenEvents
+    mood: Any = None  # the app's MoodService
 
     def post(
         self, body: str, content_type: str, headers: dict[str, str] | None = None
@@ -140,16 +154,28 @@ class Served:
         assert self.pool.wait_idle(timeout), "listeners did not finish in time"
 
 
+def open_mood(settings: Settings, clock: Callable[[], Any] | None = None):
+    """The mood record for a test app (``clock`` moves "now" for closing days)."""
+    from bot.mood.service import MoodService
+
+    return MoodService.open(settings, clock=clock) if clock else MoodService.open(settings)
+
+
 @contextmanager
-def served_app(predictor=None, **overrides) -> Iterator[Served]:
+def served_app(predictor=None, *, clock=None, fake=None, **overrides) -> Iterator[Served]:
     """Fake Slack + the real app behind the real WSGI server on a free port."""
-    with FakeSlack() as fake:
+    with fake or FakeSlack() as fake:
         settings = make_settings(fake, **overrides)
         predictor = predictor if predictor is not None else KeywordPredictor()
         pool = ListenerPool(max_workers=settings.listener_threads)
         seen = MemorySeenEvents()
         app = create_app(
-            settings, predictor, make_web_client(settings), seen=seen, listener_pool=pool
+            settings,
+            predictor,
+            make_web_client(settings),
+            seen=seen,
+            listener_pool=pool,
+            mood=open_mood(settings, clock),
         )
         server = make_http_server(create_wsgi_app(app), "127.0.0.1", 0)
         thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05})
@@ -163,11 +189,13 @@ def served_app(predictor=None, **overrides) -> Iterator[Served]:
                 pool=pool,
                 url=f"http://127.0.0.1:{server.server_address[1]}",
                 seen=seen,
+                mood=mood_service(app),
             )
         finally:
             server.shutdown()
             server.server_close()
             pool.shutdown(wait=True)
+            mood_service(app).close()
 
 
 def wait_until(predicate: Callable[[], bool], timeout: float = 5.0) -> bool:
@@ -181,48 +209,72 @@ def wait_until(predicate: Callable[[], bool], timeout: float = 5.0) -> bool:
 
 
 class SocketSlack:
-    """A WebSocket server speaking Slack's Socket Mode envelope protocol."""
+    """A WebSocket server speaking Slack's Socket Mode envelope protocol.
+
+    Every connection gets Slack's ``hello``; envelopes go to the newest connection, and acks
+    from any connection are collected with the time they arrived.
+    """
 
     def __init__(self):
         self.acks: queue.Queue = queue.Queue()
         self.connected = threading.Event()
+        self.connections = 0
         self._conn = None
+        self._new_conn = threading.Condition()
         self.server = serve(self._handle, "127.0.0.1", 0)
         self.port = self.server.socket.getsockname()[1]
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
         self.thread.start()
 
     def _handle(self, conn):
-        self._conn = conn
         conn.send(
             json.dumps(
                 {
                     "type": "hello",
                     "num_connections": 1,
-                    "debug_info": {"host": "local"},
+                    "debug_info": {"host": "local", "approximate_connection_time": 18060},
                     "connection_info": {"app_id": "A1"},
                 }
             )
         )
+        with self._new_conn:
+            self._conn = conn
+            self.connections += 1
+            self._new_conn.notify_all()
         self.connected.set()
-        for raw in conn:
-            self.acks.put(json.loads(raw))
+        try:
+            for raw in conn:
+                ack = json.loads(raw)
+                ack["_received_at"] = time.perf_counter()
+                self.acks.put(ack)
+        except Exception:  # noqa: BLE001 - the bot dropped this socket (it reconnects)
+            pass
+
+    def send_raw(self, message: dict) -> None:
+        self._conn.send(json.dumps(message))
 
     def send(self, kind: str, payload: dict, retry_attempt: int = 0) -> str:
         envelope_id = str(uuid.uuid4())
-        self._conn.send(
-            json.dumps(
-                {
-                    "envelope_id": envelope_id,
-                    "type": kind,
-                    "payload": payload,
-                    "accepts_response_payload": kind != "events_api",
-                    "retry_attempt": retry_attempt,
-                    "retry_reason": "timeout" if retry_attempt else "",
-                }
-            )
+        self.send_raw(
+            {
+                "envelope_id": envelope_id,
+                "type": kind,
+                "payload": payload,
+                "accepts_response_payload": kind != "events_api",
+                "retry_attempt": retry_attempt,
+                "retry_reason": "timeout" if retry_attempt else "",
+            }
         )
         return envelope_id
+
+    def disconnect(self, reason: str = "refresh_requested", timeout: float = 10.0) -> None:
+        """Ask the bot to reconnect, as Slack does; return once the new socket said hello."""
+        with self._new_conn:
+            before = self.connections
+            self.send_raw({"type": "disconnect", "reason": reason, "debug_info": {"host": "x"}})
+            assert self._new_conn.wait_for(lambda: self.connections > before, timeout), (
+                "the bot did not reconnect"
+            )
 
     def ack_for(self, envelope_id: str, timeout: float = 5.0) -> dict:
         while True:
@@ -235,8 +287,13 @@ class SocketSlack:
 
 
 @contextmanager
-def socket_mode_app(**overrides) -> Iterator[tuple[SocketSlack, FakeSlack, ListenerPool]]:
-    """The app connected through Bolt's real Socket Mode handler to a local WebSocket server."""
+def socket_mode_app(
+    *, clock=None, predictor=None, **overrides
+) -> Iterator[tuple[SocketSlack, FakeSlack, ListenerPool]]:
+    """The app connected through Bolt's real Socket Mode handler to a local WebSocket server.
+
+    The app's mood record is on ``ws.mood``.
+    """
     from bot.runners.socket_mode import make_socket_mode_handler
 
     ws = SocketSlack()
@@ -246,18 +303,24 @@ def socket_mode_app(**overrides) -> Iterator[tuple[SocketSlack, FakeSlack, Liste
         )
         pool = ListenerPool(max_workers=2)
         app = create_app(
-            settings, KeywordPredictor(), make_web_client(settings), listener_pool=pool
+            settings,
+            predictor or KeywordPredictor(),
+            make_web_client(settings),
+            listener_pool=pool,
+            mood=open_mood(settings, clock),
         )
         handler = make_socket_mode_handler(app, settings)
         handler.connect()
         try:
             assert ws.connected.wait(5), "the Socket Mode client never connected"
             ws.open_calls = fake.calls("apps.connections.open")
+            ws.mood = mood_service(app)
             yield ws, fake, pool
         finally:
             handler.close()
             ws.close()
             pool.shutdown(wait=True)
+            mood_service(app).close()
 
 
 REPO = Path(__file__).resolve().parents[2]

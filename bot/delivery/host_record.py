@@ -1,0 +1,134 @@
+"""The record of handled Slack events in a SQLite file, shared by every process on one host.
+
+gunicorn runs several worker processes, and Slack's redelivery of an event can reach a different
+worker than the original: only a record all of them see can tell that the event was already
+answered. One statement per delivery, an ``INSERT ... ON CONFLICT DO UPDATE ... WHERE expired``,
+both records the key and says whether it was new (or only remembered past its TTL), atomically
+across processes (SQLite's write lock), so two workers racing on one event cannot both win.
+
+The file is a cache of the last ``DEDUPE_TTL_SECONDS`` of event ids, not data: it runs with
+``synchronous=OFF`` (an operating-system crash loses it, and the workers with it). If the file
+cannot be written, the process logs it once and decides from its own in-process record.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import sqlite3
+import threading
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+from bot.delivery.seen_events import MemorySeenEvents
+
+log = logging.getLogger("bot.delivery.seen_events")
+
+BUSY_TIMEOUT_MS = 2000  # a worker waits this long for another's write lock (each takes µs)
+PURGE_EVERY = 1000  # forget expired keys once per this many inserts
+ATTEMPTS = 5  # "database is locked" while processes open the file at once: try again
+
+_SCHEMA = "CREATE TABLE IF NOT EXISTS handled (key TEXT PRIMARY KEY, expires REAL NOT NULL)"
+_CLAIM = (
+    "INSERT INTO handled (key, expires) VALUES (?, ?) "
+    "ON CONFLICT (key) DO UPDATE SET expires = excluded.expires WHERE handled.expires <= ?"
+)
+
+
+def open_record(path: str | os.PathLike[str]) -> sqlite3.Connection:
+    """Open (creating if needed) the record at ``path``; raises ``sqlite3.Error`` / ``OSError``."""
+    Path(path).parent.mkdir(parents=True, exist_ok=True)
+    conn = sqlite3.connect(
+        str(path), timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None, check_same_thread=False
+    )
+    conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+    conn.execute("PRAGMA journal_mode = WAL")
+    conn.execute("PRAGMA synchronous = OFF")
+    conn.execute(_SCHEMA)
+    return conn
+
+
+def check_writable(path: str) -> None:
+    """Create the record and write to it once, so a bad ``DEDUPE_DB`` fails at startup."""
+    conn = open_record(path)
+    try:
+        conn.execute(_CLAIM, ("startup-check", time.time(), time.time()))
+    finally:
+        conn.close()
+
+
+class HostSeenEvents:
+    """``SeenEvents`` in a SQLite file, with the in-process record as a fallback.
+
+    Connections are opened per process on first use (the record may be built in gunicorn's
+    master before it forks), and shared by that process's threads under a lock.
+    """
+
+    def __init__(
+        self,
+        path: str | os.PathLike[str],
+        ttl_seconds: float = 3600.0,
+        *,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        self.path = str(path)
+        self._ttl = float(ttl_seconds)
+        self._clock = clock
+        self._local = MemorySeenEvents(ttl_seconds=self._ttl, clock=clock)
+        self._lock = threading.Lock()
+        self._conn: sqlite3.Connection | None = None
+        self._pid = 0
+        self._inserts = 0
+        self._failed = False
+
+    def first_time(self, key: str) -> bool:
+        """True when no process on this host has seen ``key`` within the TTL; never raises."""
+        if not self._local.first_time(key):
+            return False  # this process already saw it: no need to ask the file
+        if self._failed:
+            return True  # the file failed for good (logged once): decide locally, at once
+        now = self._clock()
+        try:
+            with self._lock:
+                claimed = self._claim(key, now)
+        except (sqlite3.Error, OSError) as err:
+            if not self._failed:
+                self._failed = True
+                log.warning(
+                    "dedupe_store_unavailable store=host_file error=%s fallback=in_process",
+                    type(err).__name__,
+                )
+            return True
+        return claimed
+
+    def _claim(self, key: str, now: float) -> bool:
+        for attempt in range(ATTEMPTS):
+            try:
+                conn = self._connection()
+                claimed = conn.execute(_CLAIM, (key, now + self._ttl, now)).rowcount == 1
+                break
+            except sqlite3.OperationalError:
+                # Locked (another process is creating the file or switching it to WAL): the
+                # statement did not run, so running it again cannot claim the key twice.
+                if attempt == ATTEMPTS - 1:
+                    raise
+                self._conn = None
+                time.sleep(0.05 * (attempt + 1))
+        self._inserts += 1
+        if self._inserts % PURGE_EVERY == 0:
+            conn.execute("DELETE FROM handled WHERE expires <= ?", (now,))
+        return claimed
+
+    def close(self) -> None:
+        with self._lock:
+            conn, self._conn = self._conn, None
+        if conn is not None:
+            conn.close()
+
+    def _connection(self) -> sqlite3.Connection:
+        if self._conn is None or self._pid != os.getpid():
+            # A connection inherited across fork must not be used: open this process's own.
+            self._conn = open_record(self.path)
+            self._pid = os.getpid()
+        return self._conn

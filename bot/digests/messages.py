@@ -1,0 +1,124 @@
+"""The weekly digest and the mood-drop alert as Block Kit messages (pure functions).
+
+Both carry a plain-text ``text`` for notifications and screen readers, the numbers behind
+them, and Slack message ``metadata`` naming the post, so a runner taking over a dead runner's
+claim can find a post that already went out.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from bot.digests.mood_drop import DropTest
+from bot.mood.summary import MoodSummary, Period
+
+Message = dict[str, Any]
+METADATA_EVENT = "sentiment_bot_post"
+
+
+def share(value: float | None) -> str:
+    """A share as a whole percentage, or an en dash when there is nothing to show."""
+    return "\u2013" if value is None else f"{round(value * 100)}%"
+
+
+def points(value: float | None) -> str:
+    """A change of a share in percentage points, signed."""
+    if value is None:
+        return "no earlier period to compare"
+    rounded = round(value * 100)
+    return "no change" if rounded == 0 else f"{rounded:+d} points"
+
+
+def mood_line(period: Period) -> str:
+    """`12 messages · 40% positive · 10% negative`, or why there is nothing to show."""
+    totals = period.totals
+    if not totals.messages:
+        return "Not enough people wrote for a mood to be shown (fewer than the minimum group)."
+    return (
+        f"{totals.messages:,} messages \u00b7 {share(totals.positive_share)} positive \u00b7 "
+        f"{share(totals.negative_share)} negative"
+    )
+
+
+def change_line(summary: MoodSummary) -> str:
+    """Change of the negative and positive shares against the period before."""
+    if not summary.current.totals.messages:
+        return ""
+    return (
+        f"vs the {summary.period_days} days before: negative "
+        f"{points(summary.change('negative_share'))}, positive "
+        f"{points(summary.change('positive_share'))}"
+    )
+
+
+def image_block(file_id: str, alt_text: str, title: str | None = None) -> dict[str, Any]:
+    """An image block showing a file the bot uploaded itself (a ``slack_file`` by id)."""
+    block: dict[str, Any] = {
+        "type": "image",
+        "slack_file": {"id": file_id},
+        "alt_text": alt_text[:2000],
+    }
+    if title:
+        block["title"] = {"type": "plain_text", "text": title[:2000]}
+    return block
+
+
+def metadata(label: str) -> dict[str, Any]:
+    return {"event_type": METADATA_EVENT, "event_payload": {"post": label}}
+
+
+def digest_message(
+    summary: MoodSummary, channel_id: str, chart_file_id: str | None, label: str
+) -> Message:
+    """The weekly digest: the week's mood, its chart and the change against the week before."""
+    current = summary.current
+    week = f"{current.first:%b %-d} \u2013 {current.last:%b %-d}"
+    line, change = mood_line(current), change_line(summary)
+    blocks: list[dict[str, Any]] = [
+        {"type": "header", "text": {"type": "plain_text", "text": "Weekly mood"}},
+        {
+            "type": "section",
+            "text": {"type": "mrkdwn", "text": f"*<#{channel_id}>, {week}*\n{line}"},
+        },
+    ]
+    if change:
+        blocks.append({"type": "context", "elements": [{"type": "mrkdwn", "text": change}]})
+    if chart_file_id and current.totals.messages:
+        blocks.append(image_block(chart_file_id, f"Daily mood of the channel, {week}. {line}"))
+    blocks.append(
+        {
+            "type": "context",
+            "elements": [
+                {
+                    "type": "mrkdwn",
+                    "text": "Counts only, no message text, nobody singled out. "
+                    "`/sentiment digest off` stops these.",
+                }
+            ],
+        }
+    )
+    text = f"Weekly mood, {week}: {line}" + (f" ({change})" if change else "")
+    return {"text": text, "blocks": blocks, "metadata": metadata(label)}
+
+
+def alert_message(test: DropTest, channel_id: str, label: str) -> Message:
+    """One alert per mood-drop episode: what rose, by how much, over how many messages."""
+    now, before = share(test.recent_share), share(test.baseline_share)
+    text = (
+        f"Heads-up: the mood in <#{channel_id}> has dropped. {now} of the last 7 days' "
+        f"{test.recent_messages:,} messages were clearly negative, against {before} over the "
+        f"28 days before ({test.baseline_messages:,} messages)."
+    )
+    detail = (
+        f"A rise this large happens by chance less than about once in several years of a "
+        f"stable channel (t = {test.t:.1f}). I post this once per episode; "
+        "`/sentiment mood` shows the chart."
+    )
+    return {
+        "text": text,
+        "blocks": [
+            {"type": "section", "text": {"type": "mrkdwn", "text": f":warning: {text}"}},
+            {"type": "context", "elements": [{"type": "mrkdwn", "text": detail}]},
+        ],
+        "metadata": metadata(label),
+    }

@@ -1,0 +1,181 @@
+"""The App Home tab: ``app_home_opened`` -> ``views.publish``, and its opt-out button.
+
+The viewer sees the 30-day mood of every channel the bot counts in that they are a member of
+(``users.conversations`` for the viewer, intersected with the channels that have counts), with
+the minimum group size applied as in ``/sentiment mood``; their own opt-out state with a button
+(a ``block_actions`` payload) that flips it; and what is stored. The view is published at once
+with the charts already uploaded; charts that are missing (a new day closed) are drawn and
+uploaded after, and the view is published again with them.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+from datetime import timedelta
+from typing import Any
+
+from slack_bolt import Ack, App
+from slack_sdk import WebClient
+
+from bot.deps import Deps, handling
+from bot.home.view import (
+    MAX_CHARTS,
+    OPT_IN_ACTION,
+    OPT_OUT_ACTION,
+    PERIOD_DAYS,
+    ChannelMood,
+    home_view,
+)
+from bot.mood.workspace import Workspace
+from bot.slack import web_api as slack_api
+
+log = logging.getLogger("bot.home")
+
+MAX_MEMBERSHIP_PAGES = 10  # 10 x 1,000 channels is plenty for one person
+
+
+def viewer_channels(client: WebClient, user_id: str, request_id: str | None) -> set[str] | None:
+    """Channels (public and private the bot shares) the viewer is a member of; None on error."""
+    found: set[str] = set()
+    cursor = None
+    for _page in range(MAX_MEMBERSHIP_PAGES):
+        ok, response = slack_api.call(
+            "users.conversations",
+            lambda cursor=cursor: client.users_conversations(
+                user=user_id,
+                types="public_channel,private_channel",
+                exclude_archived=True,
+                limit=1000,
+                cursor=cursor,
+            ),
+            event_id=request_id,
+        )
+        if not ok:
+            return None
+        found.update(c.get("id") for c in response.get("channels") or [] if c.get("id"))
+        cursor = (response.get("response_metadata") or {}).get("next_cursor")
+        if not cursor:
+            break
+    return found
+
+
+def _stored_statement(deps: Deps) -> str:
+    try:
+        from bot.mood.replies import stored_statement
+
+        return stored_statement(deps.settings)
+    except ImportError:  # pragma: no cover - the mood replies ship with the mood record
+        return "I store counts per channel and day, never message text or who wrote what."
+
+
+def channel_moods(deps: Deps, workspace: Workspace, member_of: set[str]) -> list[ChannelMood]:
+    """Summaries (and already-uploaded charts) of the tracked channels the viewer is in."""
+    from bot.home import charts  # SQLAlchemy: imported on the first Home tab, not at start
+    from bot.mood.store import tracked_channels
+
+    mood = deps.mood
+    since = mood.last_closed_day() - timedelta(days=2 * PERIOD_DAYS - 1)
+    tracked = tracked_channels(mood.engine, workspace, since)
+    out = []
+    for channel_id in tracked:
+        if channel_id not in member_of or not mood.counting(workspace, channel_id):
+            continue
+        summary = mood.summary(workspace, channel_id, PERIOD_DAYS)
+        file_id = charts.cached_chart(mood.engine, workspace, channel_id, summary)
+        out.append(ChannelMood(channel_id, summary, file_id))
+    return out
+
+
+def publish_home(
+    client: WebClient, deps: Deps, workspace: Workspace, user_id: str, request_id: str | None
+) -> str:
+    """Build and publish one viewer's Home tab; returns the outcome for the log line."""
+    member_of = viewer_channels(client, user_id, request_id)
+    if member_of is None:
+        member_of = set()
+    moods = channel_moods(deps, workspace, member_of)
+    opted_out = deps.mood.opted_out(workspace, user_id)
+    statement = _stored_statement(deps)
+
+    def publish(items: list[ChannelMood]) -> bool:
+        view = home_view(items, opted_out=opted_out, stored_statement=statement)
+        ok, _ = slack_api.call(
+            "views.publish",
+            lambda: client.views_publish(user_id=user_id, view=view),
+            event_id=request_id,
+        )
+        return ok
+
+    if not publish(moods):
+        return "failed"
+    busiest = sorted(moods, key=lambda c: -c.summary.current.totals.messages)[:MAX_CHARTS]
+    missing = [c for c in busiest if c.chart_file_id is None and c.summary.current.totals.messages]
+    if not missing:
+        return f"published channels={len(moods)}"
+    from bot.home import charts
+
+    uploaded = {}
+    for channel in missing:
+        file_id = charts.upload_chart(
+            deps.mood.engine,
+            client,
+            workspace,
+            channel.channel_id,
+            channel.summary,
+            request_id=request_id,
+        )
+        if file_id:
+            uploaded[channel.channel_id] = file_id
+    if uploaded:
+        moods = [
+            ChannelMood(c.channel_id, c.summary, uploaded.get(c.channel_id, c.chart_file_id))
+            for c in moods
+        ]
+        publish(moods)
+    return f"published channels={len(moods)} charts_uploaded={len(uploaded)}"
+
+
+def _workspace(body: Mapping[str, Any]) -> Workspace:
+    team = body.get("team_id") or (body.get("team") or {}).get("id")
+    enterprise = body.get("enterprise_id") or (body.get("enterprise") or {}).get("id")
+    return Workspace.of(team, enterprise)
+
+
+def register(app: App, deps: Deps) -> None:
+    """Listen to ``app_home_opened`` and the Home tab's opt-out/opt-in buttons.
+
+    Each ack runs on the request thread; building and publishing the view (charts included)
+    runs on the listener pool, so Slack gets its answer at once.
+    """
+
+    def ack_only(ack: Ack) -> None:
+        ack()
+
+    def home_opened(body: dict, event: dict, client: WebClient) -> None:
+        with handling("home", body.get("event_id")) as outcome:
+            if event.get("tab") != "home" or not event.get("user") or deps.mood is None:
+                outcome.set("skipped", "not_home_tab")
+                return
+            outcome.set(publish_home(client, deps, _workspace(body), event["user"], None))
+
+    def opt(body: Mapping[str, Any], client: WebClient, opt_out: bool) -> None:
+        user_id = (body.get("user") or {}).get("id")
+        with handling("home_action", body.get("trigger_id")) as outcome:
+            if not user_id or deps.mood is None:
+                outcome.set("skipped", "no_user")
+                return
+            workspace = _workspace(body)
+            deps.mood.set_opted_out(workspace, user_id, opt_out)
+            result = publish_home(client, deps, workspace, user_id, body.get("trigger_id"))
+            outcome.set("opted_out" if opt_out else "opted_in", result)
+
+    def opt_out(body: dict, client: WebClient) -> None:
+        opt(body, client, True)
+
+    def opt_in(body: dict, client: WebClient) -> None:
+        opt(body, client, False)
+
+    app.event("app_home_opened")(ack=ack_only, lazy=[home_opened])
+    app.action(OPT_OUT_ACTION)(ack=ack_only, lazy=[opt_out])
+    app.action(OPT_IN_ACTION)(ack=ack_only, lazy=[opt_in])

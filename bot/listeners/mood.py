@@ -1,0 +1,209 @@
+"""``/sentiment mood|optout|optin``: the mood record's slash-command answers (after the ack).
+
+Called by ``bot.listeners.commands`` when the text is a mood request. How the chart reaches
+only the asker: a slash command's ephemeral response cannot carry a file, and a file shared in
+a channel is visible to everyone there. So by default the chart is uploaded (Slack's upload
+flow: ``files.getUploadURLExternal``, POST, ``files.completeUploadExternal``) into the asker's
+DM with the bot, with the numbers as its comment, and the ephemeral answer in the channel gives
+the same numbers and points there. With ``--public`` the chart is shared in the channel itself.
+
+Before answering about another channel (``#channel``) the bot checks with Slack that it is a
+member (``conversations.info`` ``is_member``) and that the asker is (``conversations.members``),
+so nobody reads the mood of a channel they cannot read.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+from typing import Any
+
+from slack_sdk import WebClient
+
+from bot.deps import Deps, Outcome
+from bot.mood import replies as mood_replies
+from bot.mood.command import MoodRequest
+from bot.mood.replies import Message
+from bot.mood.workspace import Workspace
+from bot.slack import web_api as slack_api
+
+log = logging.getLogger("bot.mood")
+
+MAX_MEMBER_PAGES = 20  # 20 x 1000 members; larger channels are checked up to there
+
+
+def _channel_info(
+    client: WebClient, channel: str, request_id: str | None
+) -> tuple[str, dict | None]:
+    """``("ok", info)``, ``("bot_not_in_channel", None)`` or ``("slack_error", None)``."""
+    ok, response = slack_api.call(
+        "conversations.info",
+        lambda: client.conversations_info(channel=channel),
+        event_id=request_id,
+    )
+    if not ok:
+        if response in {
+            "channel_not_found",
+            "not_in_channel",
+            "method_not_supported_for_channel_type",
+        }:
+            return "bot_not_in_channel", None
+        return "slack_error", None
+    return "ok", response.get("channel") or {}
+
+
+def _is_member(client: WebClient, channel: str, user: str, request_id: str | None) -> bool | None:
+    """Whether ``user`` is in ``channel`` (None when Slack would not say)."""
+    cursor = None
+    for _ in range(MAX_MEMBER_PAGES):
+        ok, response = slack_api.call(
+            "conversations.members",
+            lambda c=cursor: client.conversations_members(channel=channel, limit=1000, cursor=c),
+            event_id=request_id,
+        )
+        if not ok:
+            return None
+        if user in (response.get("members") or []):
+            return True
+        cursor = (response.get("response_metadata") or {}).get("next_cursor")
+        if not cursor:
+            return False
+    return False
+
+
+def upload_chart(
+    client: WebClient,
+    png: bytes,
+    *,
+    channel: str,
+    filename: str,
+    title: str,
+    alt_text: str,
+    comment: str,
+    request_id: str | None,
+) -> bool:
+    """Upload ``png`` and share it in ``channel`` (a DM or a channel) with ``comment``."""
+    ok, _ = slack_api.call(
+        "files.upload_v2",
+        lambda: client.files_upload_v2(
+            channel=channel,
+            file=png,
+            filename=filename,
+            title=title,
+            alt_txt=alt_text[:1000],
+            initial_comment=comment,
+        ),
+        event_id=request_id,
+    )
+    return ok
+
+
+def _show(
+    request: MoodRequest,
+    body: Mapping[str, Any],
+    client: WebClient,
+    deps: Deps,
+    workspace: Workspace,
+    outcome: Outcome,
+) -> tuple[Message, str]:
+    settings, mood = deps.settings, deps.mood
+    assert mood is not None
+    request_id, user = body.get("trigger_id"), str(body.get("user_id") or "")
+    channel = request.channel_id or str(body.get("channel_id") or "")
+    if not channel or channel[0] not in {"C", "G"}:
+        outcome.set("replied", "mood_not_a_channel")
+        return mood_replies.error("not_a_channel", settings), "ephemeral"
+    status, info = _channel_info(client, channel, request_id)
+    other = channel != body.get("channel_id")
+    if status == "ok" and (other or request.public) and not info.get("is_member"):
+        status = "bot_not_in_channel"
+    if status != "ok" and (other or request.public):
+        outcome.set("replied", f"mood_{status}")
+        return mood_replies.error(status, settings), "ephemeral"
+    if other:
+        member = _is_member(client, channel, user, request_id)
+        if member is not True:
+            kind = "slack_error" if member is None else "asker_not_in_channel"
+            outcome.set("replied", f"mood_{kind}")
+            return mood_replies.error(kind, settings), "ephemeral"
+    name = (info or {}).get("name")
+    try:
+        summary = mood.summary(workspace, channel, request.days)
+    except Exception as err:  # noqa: BLE001 - the database is down: say so
+        log.warning("mood_summary_failed error=%s", type(err).__name__)
+        outcome.set("replied", "mood_database")
+        return mood_replies.error("database", settings), "ephemeral"
+    text = mood_replies.summary_text(summary, channel)
+    label = mood_replies.period_label(request.days)
+    title = f"#{name} \u2014 mood, last {label}" if name else f"Mood, last {label}"
+    from bot.mood.chart import render_png
+
+    png = render_png(summary, title)
+    if request.public:
+        comment = f"<@{user}> shared the mood of <#{channel}>.\n{text}"
+        target = channel
+    else:
+        comment = text
+        ok, opened = slack_api.call(
+            "conversations.open",
+            lambda: client.conversations_open(users=user),
+            event_id=request_id,
+        )
+        target = ((opened.get("channel") or {}).get("id") if ok else None) or ""
+    uploaded = bool(target) and upload_chart(
+        client,
+        png,
+        channel=target,
+        filename=f"mood-{channel}-{request.days}d.png",
+        title=title,
+        alt_text=text,
+        comment=comment,
+        request_id=request_id,
+    )
+    outcome.set("replied", f"mood_{request.days}d_{'public' if request.public else 'private'}")
+    if request.public:
+        if uploaded:
+            return mood_replies.summary_message(summary, channel, ""), "in_channel"
+        note = "I couldn't share the chart in the channel; here are the numbers."
+        return mood_replies.summary_message(summary, channel, note), "in_channel"
+    note = (
+        "The chart is in your direct messages with me."
+        if uploaded
+        else "I couldn't send you the chart just now; here are the numbers."
+    )
+    return mood_replies.summary_message(summary, channel, note), "ephemeral"
+
+
+def answer(
+    request: MoodRequest, body: Mapping[str, Any], client: WebClient, deps: Deps, outcome: Outcome
+) -> tuple[Message, str]:
+    """The message and ``response_type`` for one mood request (never raises on Slack errors)."""
+    settings = deps.settings
+    if request.error:
+        outcome.set("replied", f"mood_usage_{request.error}")
+        return mood_replies.error(request.error, settings), "ephemeral"
+    mood = deps.mood
+    workspace = Workspace.of(body.get("team_id"), body.get("enterprise_id"))
+    user = str(body.get("user_id") or "")
+    if mood is None or (request.action in {"show", "off", "on"} and not settings.mood_tracking):
+        outcome.set("replied", "mood_tracking_off")
+        return mood_replies.tracking_off_everywhere(settings), "ephemeral"
+    try:
+        if request.action in {"optout", "optin"}:
+            mood.set_opted_out(workspace, user, request.action == "optout")
+            outcome.set("replied", request.action)
+            return mood_replies.opted(request.action == "optout", settings), "ephemeral"
+        if request.action in {"off", "on"}:
+            channel = str(body.get("channel_id") or "")
+            if channel[:1] not in {"C", "G"}:
+                return mood_replies.error("not_a_channel", settings), "ephemeral"
+            tracking = request.action == "on"
+            mood.set_tracking(workspace, channel, tracking)
+            outcome.set("replied", f"mood_{request.action}")
+            # in_channel: everyone in the channel sees who changed it; never silent.
+            return mood_replies.tracking_changed(user, tracking, settings), "in_channel"
+    except Exception as err:  # noqa: BLE001 - the database is down: say so
+        log.warning("mood_command_failed action=%s error=%s", request.action, type(err).__name__)
+        outcome.set("replied", "mood_database")
+        return mood_replies.error("database", settings), "ephemeral"
+    return _show(request, body, client, deps, workspace, outcome)

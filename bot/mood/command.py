@@ -1,0 +1,65 @@
+"""``/sentiment mood [7d|30d|90d] [#channel] [--public]``, ``mood off|on``, ``optout|optin``.
+
+Pure parsing (no Slack, no database). ``--public`` is already taken out by
+``bot.slack.text.parse_command``. A channel arrives as ``<#C123|name>`` because the command is
+registered with ``should_escape`` (slack_manifest.json); a bare ``#name`` cannot be resolved
+without listing every channel, so it gets an error that says to pick it from Slack's list.
+Text that merely starts with "mood" ("mood swings are awful") is analysed like any text.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+PERIODS = {"7d": 7, "30d": 30, "90d": 90}
+DEFAULT_DAYS = 30
+_CHANNEL = re.compile(r"<#([CG][A-Z0-9]{1,30})(?:\|[^>]*)?>")
+_LOOKS_LIKE_PERIOD = re.compile(r"\d+\s*[a-z]*", re.I)
+OPT_OUT_WORDS = frozenset({"optout", "opt-out", "opt_out"})
+OPT_IN_WORDS = frozenset({"optin", "opt-in", "opt_in"})
+
+
+@dataclass(frozen=True)
+class MoodRequest:
+    """What a mood-related invocation asked for; ``error`` set when it was malformed."""
+
+    action: str  # "show", "off", "on", "optout", "optin"
+    days: int = DEFAULT_DAYS
+    channel_id: str | None = None
+    public: bool = False
+    error: str | None = None
+
+
+def parse_mood_request(text: str, public: bool) -> MoodRequest | None:
+    """The mood request in ``text`` (flags removed), or None when it is text to analyse."""
+    words = text.split()
+    if not words:
+        return None
+    first = words[0].lower()
+    if len(words) == 1 and first in OPT_OUT_WORDS:
+        return MoodRequest("optout")
+    if len(words) == 1 and first in OPT_IN_WORDS:
+        return MoodRequest("optin")
+    if first != "mood":
+        return None
+    rest = words[1:]
+    if len(rest) == 1 and rest[0].lower() in {"off", "on"}:
+        return MoodRequest(rest[0].lower(), public=True)
+    days, channel, problem = DEFAULT_DAYS, None, None
+    for word in rest:
+        lowered = word.lower()
+        match = _CHANNEL.fullmatch(word)
+        if lowered in PERIODS:
+            days = PERIODS[lowered]
+        elif match:
+            channel = match.group(1)
+        elif word.startswith("#"):
+            problem = "channel_name"
+        elif _LOOKS_LIKE_PERIOD.fullmatch(word):
+            problem = "period"
+        else:
+            return None  # "mood swings are awful": analyse it as text
+    if problem:
+        return MoodRequest("show", days, channel, public, error=problem)
+    return MoodRequest("show", days, channel, public)

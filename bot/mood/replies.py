@@ -1,0 +1,159 @@
+"""What the bot says about the mood record: the text summary, notices, confirmations (pure).
+
+The text summary carries every number the chart shows in words (messages counted, shares, the
+change against the previous period), for screen readers and notifications.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from bot.mood.summary import MoodSummary
+from bot.settings import Settings
+
+Message = dict[str, Any]
+
+
+def _section(text: str) -> dict[str, Any]:
+    return {"type": "section", "text": {"type": "mrkdwn", "text": text}}
+
+
+def _context(text: str) -> dict[str, Any]:
+    return {"type": "context", "elements": [{"type": "mrkdwn", "text": text}]}
+
+
+def _plain(text: str, *more: str) -> Message:
+    return {"text": text, "blocks": [_section(text), *(_context(m) for m in more)]}
+
+
+def _share(value: float | None) -> str:
+    return "\u2013" if value is None else f"{round(value * 100)}%"
+
+
+def _points(value: float | None) -> str:
+    if value is None:
+        return "no comparison"
+    points = round(value * 100)
+    return "no change" if points == 0 else f"{points:+d} pts"
+
+
+def stored_statement(settings: Settings) -> str:
+    """What is stored and what is not, for help, the README and opt-out answers."""
+    cmd = settings.sentiment_command
+    return (
+        "For the mood over time I keep, per channel and day, only counts: messages judged, how "
+        "many were clearly positive or negative, the average score and how many different "
+        "people wrote. Never message text, never who wrote what, no per-person score or count. "
+        f"Days with fewer than {settings.mood_min_authors} people or "
+        f"{settings.mood_min_messages} messages are never shown on their own. "
+        f"`{cmd} optout` stops me reacting to and counting your messages; `{cmd} mood off` "
+        "stops counting in a channel (with a notice to the channel)."
+    )
+
+
+def help_lines(settings: Settings) -> list[str]:
+    cmd = settings.sentiment_command
+    return [
+        f"*{cmd} mood [7d|30d|90d] [#channel] [--public]* \u2014 the channel's mood over time: "
+        "a chart and the numbers. Only you see it unless --public.",
+        f"*{cmd} mood off* / *on* \u2014 stop or restart counting in this channel (the channel "
+        "is told who changed it).",
+        f"*{cmd} optout* / *optin* \u2014 no reactions to and no counting of your messages.",
+    ]
+
+
+def period_label(days: int) -> str:
+    return {7: "7 days", 30: "30 days", 90: "90 days"}.get(days, f"{days} days")
+
+
+def summary_text(summary: MoodSummary, channel_id: str) -> str:
+    """The numbers in words: counted messages, shares, the change, days left out."""
+    current, previous = summary.current, summary.previous
+    totals = current.totals
+    span = f"{current.first:%b %-d}\u2013{current.last:%b %-d}"
+    head = f"Mood in <#{channel_id}>, last {period_label(summary.period_days)} ({span})"
+    if not totals.messages:
+        return (
+            f"{head}: not enough people wrote for me to show anything (a day needs "
+            "enough different people and messages)."
+        )
+    lines = [
+        f"{head}: {totals.messages} messages counted; {_share(totals.positive_share)} clearly "
+        f"positive, {_share(totals.negative_share)} clearly negative; average mood "
+        f"{_share(totals.mean_score)} positive.",
+        f"Against the previous {period_label(summary.period_days)}: positive "
+        f"{_points(summary.change('positive_share'))}, negative "
+        f"{_points(summary.change('negative_share'))}"
+        + ("" if previous.totals.messages else " (nothing to compare with)")
+        + ".",
+    ]
+    left_out = current.days_too_few
+    if current.days_merged:
+        lines.append(f"{current.days_merged} quieter days are counted as merged weeks only.")
+    if left_out:
+        lines.append(f"{left_out} days had not enough people to show and are left out.")
+    return "\n".join(lines)
+
+
+def summary_message(summary: MoodSummary, channel_id: str, chart_note: str) -> Message:
+    text = summary_text(summary, channel_id)
+    return _plain(text, chart_note) if chart_note else _plain(text)
+
+
+def tracking_off_everywhere(settings: Settings) -> Message:
+    return _plain(
+        "Mood tracking is turned off for this bot (MOOD_TRACKING=off), so there is nothing to "
+        "show. Whoever runs the bot can turn it on."
+    )
+
+
+def tracking_changed(user_id: str, tracking: bool, settings: Settings) -> Message:
+    """The visible notice in the channel: who turned counting on or off."""
+    cmd = settings.sentiment_command
+    if tracking:
+        text = (
+            f"<@{user_id}> turned mood tracking *on* in this channel: I count how messages here "
+            f"lean, per day, without text or names. `{cmd} mood off` stops it; `{cmd} optout` "
+            "leaves you out."
+        )
+    else:
+        text = (
+            f"<@{user_id}> turned mood tracking *off* in this channel: I no longer count messages "
+            f"here. `{cmd} mood on` restarts it."
+        )
+    return _plain(text)
+
+
+def opted(opted_out: bool, settings: Settings) -> Message:
+    cmd = settings.sentiment_command
+    if opted_out:
+        return _plain(
+            "You're opted out: I won't react to your messages or count them in any channel's "
+            f"mood. I still answer when you ask me ({cmd}, @-mentions). Counts already made hold "
+            f"no names and stay. `{cmd} optin` undoes this.",
+            stored_statement(settings),
+        )
+    return _plain(
+        f"You're opted in again: I react to your messages and count them. `{cmd} optout` stops it."
+    )
+
+
+def error(kind: str, settings: Settings) -> Message:
+    cmd = settings.sentiment_command
+    texts = {
+        "channel_name": (
+            "Pick the channel from Slack's list as you type #, so I get its id "
+            f"(e.g. `{cmd} mood #support`)."
+        ),
+        "period": f"The period can be 7d, 30d or 90d, e.g. `{cmd} mood 90d`.",
+        "not_a_channel": f"`{cmd} mood` works in channels; name one with #channel.",
+        "bot_not_in_channel": (
+            "I'm not in that channel, so I have no mood for it. Invite me with /invite @sentiment."
+        ),
+        "asker_not_in_channel": "You can only ask about channels you are a member of.",
+        "slack_error": "I couldn't check that channel with Slack just now. Please try again.",
+        "database": (
+            "I can't reach my database right now, so I can't answer that. Please try again later."
+        ),
+    }
+    return _plain(texts[kind])

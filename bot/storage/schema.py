@@ -1,0 +1,96 @@
+"""The database tables as SQLAlchemy Core tables (``migrations/versions`` creates them).
+
+Every row carries ``team_id`` and ``enterprise_id`` (``""`` when Slack sends none), so one
+database can hold several workspaces. No table has a column for message text, a user id or a
+per-person number: see ``bot/mood/README.md`` for what each table holds and why.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    Boolean,
+    Column,
+    Date,
+    DateTime,
+    Float,
+    Index,
+    Integer,
+    LargeBinary,
+    MetaData,
+    String,
+    Table,
+)
+
+metadata = MetaData()
+
+ID = 32  # Slack ids (T..., E..., C...) are short; bounded so a bad value cannot grow a row
+
+
+def _scope(*extra: Column) -> list[Column]:
+    return [
+        Column("team_id", String(ID), primary_key=True),
+        Column("enterprise_id", String(ID), primary_key=True, server_default=""),
+        *extra,
+    ]
+
+
+# One row per workspace, channel and day (in MOOD_TIMEZONE): the counts, never who.
+mood_days = Table(
+    "mood_days",
+    metadata,
+    *_scope(
+        Column("channel_id", String(ID), primary_key=True),
+        Column("day", Date, primary_key=True),
+        Column("messages", Integer, nullable=False, server_default="0"),
+        Column("positive", Integer, nullable=False, server_default="0"),
+        Column("negative", Integer, nullable=False, server_default="0"),
+        Column("score_sum", Float, nullable=False, server_default="0"),
+        Column("authors", Integer, nullable=False, server_default="0"),
+    ),
+    Index("ix_mood_days_day", "day"),
+)
+
+# While a day is open: one keyed hash per distinct author and channel, to count authors once.
+# Deleted when the day closes, leaving mood_days.authors.
+mood_day_authors = Table(
+    "mood_day_authors",
+    metadata,
+    *_scope(
+        Column("channel_id", String(ID), primary_key=True),
+        Column("day", Date, primary_key=True),
+        Column("author_hash", LargeBinary(32), primary_key=True),
+    ),
+)
+
+# While a day is open: the random key its author hashes are made with. Deleted at close.
+mood_day_keys = Table(
+    "mood_day_keys",
+    metadata,
+    *_scope(
+        Column("day", Date, primary_key=True),
+        Column("hash_key", LargeBinary(32), nullable=False),
+    ),
+)
+
+# The opt-out list: keyed hashes of user ids, one random key per workspace.
+mood_optout_keys = Table(
+    "mood_optout_keys",
+    metadata,
+    *_scope(Column("hash_key", LargeBinary(32), nullable=False)),
+)
+mood_optouts = Table(
+    "mood_optouts",
+    metadata,
+    *_scope(Column("user_hash", LargeBinary(32), primary_key=True)),
+)
+
+# Channels where someone turned counting off (or back on) with /sentiment mood off|on.
+mood_channels = Table(
+    "mood_channels",
+    metadata,
+    *_scope(
+        Column("channel_id", String(ID), primary_key=True),
+        Column("tracking", Boolean, nullable=False),
+        Column("changed_at", DateTime(timezone=True), nullable=False),
+    ),
+)

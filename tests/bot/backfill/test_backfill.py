@@ -1,0 +1,195 @@
+"""``/sentiment mood backfill``: history read into the mood record under the live rules,
+through the real app (signed slash command, fake Web API with cursors and 429s), resumable
+without counting anything twice, on SQLite and PostgreSQL.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from sqlalchemy import select
+
+from bot.backfill import job as backfill_job
+from bot.backfill import store as backfill_store
+from bot.backfill.history import RequestPacer, make_history_client
+from bot.mood.store import Workspace, channel_days
+from bot.slack.web_api import make_web_client
+from bot.storage.home_schema import backfill_authors, backfill_days
+from tests.helpers.mood_rows import add_days
+from tests.helpers.slack_app import KeywordPredictor, served_app, wait_until
+
+CHANNEL = "C0BACKF01"
+WS = Workspace("T0000FAKE")
+BOT = "UBOT0001"
+COUNTED_TEXTS = {
+    "U1": "great work team today",  # positive, confident
+    "U2": "this is awful and broken",  # negative, confident
+    "U3": "standup at ten today",  # leaning: counted, no sign
+    "U4": "great great news everyone",  # positive
+}
+
+
+def _history(last_closed, days=35):
+    """Five counted and five ignored messages on each of ``days`` closed days (UTC noon)."""
+    messages = []
+    for back in range(days):
+        day = last_closed - timedelta(days=back)
+        noon = datetime(day.year, day.month, day.day, 12, tzinfo=UTC).timestamp()
+        stamp = iter(f"{noon + i:.6f}" for i in range(20))
+        for user, text in COUNTED_TEXTS.items():
+            messages.append({"ts": next(stamp), "user": user, "text": text})
+        messages += [
+            {"ts": next(stamp), "user": BOT, "text": "great", "bot_id": "BBOT0001"},
+            {"ts": next(stamp), "user": "U5", "text": "great", "subtype": "channel_join"},
+            {"ts": next(stamp), "user": "UOPTOUT1", "text": "great work team today"},
+            {"ts": next(stamp), "user": "U1", "text": f"<@{BOT}> great work team"},
+            {"ts": next(stamp), "user": "U2", "text": "great work", "thread_ts": "1.000001"},
+        ]
+    return messages
+
+
+def _assert_backfilled(mood, first, last):
+    rows = channel_days(mood.engine, WS, CHANNEL, first - timedelta(days=30), last)
+    assert [r.day for r in rows] == [
+        first + timedelta(days=i) for i in range((last - first).days + 1)
+    ]
+    for row in rows:
+        assert (row.messages, row.positive, row.negative, row.authors) == (4, 2, 1, 4), row
+    with mood.engine.connect() as connection:  # nothing staged, no author hash left
+        assert not connection.execute(select(backfill_days)).all()
+        assert not connection.execute(select(backfill_authors)).all()
+
+
+def test_backfill_command_counts_history_under_the_live_rules(database_url):
+    with served_app(
+        database_url=database_url, backfill_requests_per_minute=6000, backfill_page_size=15
+    ) as s:
+        mood = s.mood
+        mood.set_opted_out(WS, "UOPTOUT1", True)
+        last = mood.last_closed_day()
+        live_first = last - timedelta(days=2)  # live counting has the last 3 closed days
+        add_days(
+            mood.engine, CHANNEL, [(live_first + timedelta(days=i), 9, 1, 1) for i in range(3)]
+        )
+        s.fake.add_history(CHANNEL, _history(last))
+        s.fake.fail("conversations.history", status=429, retry_after=1)
+        status, _ = s.command("mood backfill", channel_id=CHANNEL)
+        assert status == 200
+        (reply,) = s.fake.wait_for("response_url")
+        assert reply.params["text"].startswith("Started")
+        assert wait_until(
+            lambda: (backfill_store.load(mood.engine, WS, CHANNEL) or object()).state == "done",
+            timeout=60,
+        )
+        s.settle()
+        job = backfill_store.load(mood.engine, WS, CHANNEL)
+        first = last - timedelta(days=29)
+        _assert_backfilled(mood, first, live_first - timedelta(days=1))
+        live = channel_days(mood.engine, WS, CHANNEL, live_first, last)
+        assert [r.messages for r in live] == [9, 9, 9]  # live days untouched
+        assert job.messages_counted == 4 * 27 and job.hash_key is None
+        assert job.messages_read >= 9 * 27  # what the window held (mention-filter aside)
+        assert wait_until(  # the final update follows the job's "done" by a moment
+            lambda: any("Done: read" in c.params["text"] for c in s.fake.calls("chat.update")),
+            timeout=30,
+        )
+        progress = s.fake.calls("chat.update")
+        assert any("slow down" in c.params["text"] for c in progress)  # the 429 was reported
+        statuses = [c.status for c in s.fake.calls("conversations.history")]
+        assert statuses[0] == 429 and statuses.count(429) == 1
+        # Asking again: nothing left to read.
+        s.fake.clear()
+        s.command("mood backfill", channel_id=CHANNEL)
+        (again,) = s.fake.wait_for("response_url")
+        assert "already" in again.params["text"]
+
+
+def test_an_interrupted_backfill_resumes_without_counting_twice(database_url):
+    with served_app(database_url=database_url) as s:
+        mood, settings = s.mood, s.settings
+        mood.set_opted_out(WS, "UOPTOUT1", True)
+        last = mood.last_closed_day()
+        s.fake.add_history(CHANNEL, _history(last))
+        now = datetime.now(UTC)
+        span = backfill_job.window(settings, mood.engine, WS, CHANNEL, now)
+
+        def make(owner, stop):
+            return backfill_job.BackfillJob(
+                settings,
+                mood.engine,
+                make_web_client(settings),
+                make_history_client("xoxb-test-token", s.fake.base_url, 5),
+                KeywordPredictor(),
+                workspace=WS,
+                channel_id=CHANNEL,
+                bot_user_id=BOT,
+                opted_out=mood.opted_out,
+                owner=owner,
+                pacer=RequestPacer(0),
+                should_stop=stop,
+            )
+
+        state, row = backfill_store.acquire(
+            mood.engine,
+            WS,
+            CHANNEL,
+            owner="first",
+            oldest_ts=span[0],
+            bound_ts=span[1],
+            lease=backfill_job.LEASE,
+            now=now,
+        )
+        assert state == "started"
+        pages = iter(range(1000))
+        first = make("first", lambda: next(pages) >= 4)  # stops after 4 pages of 13
+        first.settings = type(settings)(**{**settings.__dict__, "backfill_page_size": 13})
+        assert first.run(row) == "stopped"
+        halfway = backfill_store.load(mood.engine, WS, CHANNEL)
+        assert halfway.state == "running" and halfway.messages_read == 4 * 13
+        # A second runner cannot take it while the lease holds; after it expires it resumes.
+        assert (
+            backfill_store.acquire(
+                mood.engine,
+                WS,
+                CHANNEL,
+                owner="second",
+                oldest_ts=0,
+                bound_ts=0,
+                lease=backfill_job.LEASE,
+                now=now,
+            )[0]
+            == "running"
+        )
+        later = now + backfill_job.LEASE + timedelta(seconds=1)
+        state, row = backfill_store.acquire(
+            mood.engine,
+            WS,
+            CHANNEL,
+            owner="second",
+            oldest_ts=0,
+            bound_ts=0,
+            lease=backfill_job.LEASE,
+            now=later,
+        )
+        assert state == "resumed" and row.done_down_to == halfway.done_down_to
+        second = make("second", lambda: False)
+        assert second.run(row) == "done"
+        # The stalled first runner wakes up: its lease is gone, it cannot count a page.
+        with pytest.raises(backfill_store.LeaseLostError):
+            backfill_store.commit_page(
+                mood.engine,
+                row,
+                owner="first",
+                tallies={},
+                read=1,
+                new_mark=0.0,
+                complete_before=None,
+                lease=backfill_job.LEASE,
+            )
+        _assert_backfilled(mood, last - timedelta(days=29), last)
+        done = backfill_store.load(mood.engine, WS, CHANNEL)
+        assert done.messages_counted == 4 * 30
+        assert (
+            done.messages_read == 10 * 30 - 30
+        )  # thread replies: conversations.history has them here

@@ -1,0 +1,42 @@
+"""The Home tab view, as pure Block Kit."""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+
+from bot.home.view import MAX_BLOCKS, MAX_CHARTS, OPT_OUT_ACTION, ChannelMood, home_view
+from bot.mood.store import DayCounts
+from bot.mood.summary import summarize
+
+LAST = date(2026, 3, 1)
+
+
+def _summary(messages: int, authors: int = 6):
+    rows = [
+        DayCounts(date.fromordinal(LAST.toordinal() - i), messages, 10, 3, messages * 0.5, authors)
+        for i in range(60)
+    ]
+    return summarize(rows, last=LAST, period_days=30, min_authors=3, min_messages=5)
+
+
+def test_many_channels_fit_slacks_limit_busiest_first_with_charts_for_the_busiest():
+    channels = [ChannelMood(f"C{i:04d}", _summary(10 + i), f"F{i}") for i in range(150)]
+    view = home_view(channels, opted_out=False, stored_statement="Counts only.")
+    blocks = view["blocks"]
+    assert view["type"] == "home" and len(blocks) == MAX_BLOCKS
+    images = [b for b in blocks if b["type"] == "image"]
+    assert len(images) == MAX_CHARTS and images[0]["slack_file"] == {"id": "F149"}
+    text = json.dumps(view)
+    assert "more channels" in text and text.index("C0149") < text.index("C0148")
+
+
+def test_empty_home_and_small_groups():
+    empty = json.dumps(home_view([], opted_out=False, stored_statement="x"))
+    assert "No mood to show yet" in empty
+    small = home_view(
+        [ChannelMood("C1", _summary(40, authors=2), "F1")], opted_out=True, stored_statement="x"
+    )
+    text = json.dumps(small)
+    assert "Not enough people" in text and '"image"' not in text
+    assert OPT_OUT_ACTION not in text and "Opt back in" in text

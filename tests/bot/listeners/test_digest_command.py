@@ -1,0 +1,39 @@
+"""``/sentiment digest weekly|off|time`` through the real app (signed slash commands)."""
+
+from __future__ import annotations
+
+from bot.digests import store
+from bot.digests.schedule import SendAt, parse_send_at
+from bot.mood.store import Workspace
+from tests.helpers.slack_app import served_app
+
+WS = Workspace("T0000FAKE")
+
+
+def _say(s, text, channel="C0DIGCMD1"):
+    s.fake.clear()
+    s.command(text, channel_id=channel)
+    (answer,) = s.fake.wait_for("response_url")
+    s.settle()
+    return answer.params
+
+
+def test_subscribe_set_time_and_unsubscribe(database_url):
+    with served_app(database_url=database_url) as s:
+        engine = s.mood.engine
+        on = _say(s, "digest weekly")
+        assert on["response_type"] == "in_channel"  # the channel sees who subscribed it
+        assert "<@UHUMAN001> subscribed this channel" in on["text"] and "Mon 09:00" in on["text"]
+        assert store.is_subscribed(engine, WS, "C0DIGCMD1")
+        when = _say(s, "digest time fri 16:30")
+        assert when["response_type"] == "ephemeral" and "Fri 16:30" in when["text"]
+        assert store.send_at_for(engine, WS, parse_send_at("mon 09:00")) == SendAt(4, 990)
+        assert "gets the weekly digest" in _say(s, "digest")["text"]
+        bad = _say(s, "digest time someday 25:00")
+        assert "send time must look like" in bad["text"]
+        off = _say(s, "digest off")
+        assert off["response_type"] == "in_channel" and "stopped" in off["text"]
+        assert not store.is_subscribed(engine, WS, "C0DIGCMD1")
+        assert "Use this in the channel" in _say(s, "digest weekly", channel="D0DIRECT1")["text"]
+        # Text that merely starts with another word is still analysed as text.
+        assert _say(s, "digestion is terrible")["text"].startswith("Negative")

@@ -1,0 +1,263 @@
+"""The mood record through the real Bolt app as Slack drives it (signed HTTP), on both databases.
+
+What is counted (filters, dedupe, opt-outs, channel switches), what the database holds after a
+run (a scan for every text and user id sent), and what ``/sentiment mood`` answers (numbers,
+chart upload to the DM or the channel, membership checks).
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+
+from bot.console import slack_requests as payloads
+from bot.mood import store
+from bot.mood.store import Workspace
+from tests.helpers.fake_slack import FakeSlack
+from tests.helpers.slack_app import served_app
+
+TEAM = Workspace("T0000FAKE")
+GENERAL = "C0000GEN"
+USERS = ["UALICE001", "UBOB00002", "UCAROL003", "UDAVE0004"]
+POSITIVE = "the release was great and the team loved it"
+NEGATIVE = "the build is broken and the docs are awful"
+
+
+def message(text: str, user: str, channel: str = GENERAL, **extra) -> dict:
+    return payloads.message_event(text, user=user, channel=channel, **extra)
+
+
+def counted(served, channel: str = GENERAL) -> list[store.DayCounts]:
+    today = served.mood.clock().date()
+    return store.channel_days(
+        served.mood.engine, TEAM, channel, today - timedelta(days=3), today + timedelta(days=3)
+    )
+
+
+def close_today(served, clock) -> None:
+    """Move time past the end of today and run the maintenance that closes days."""
+    served.settle()
+    assert served.mood.recorder.flush()
+    clock.advance(days=2)
+    served.mood.maintain()
+
+
+def mood_answer(served, text: str = "mood", **kwargs) -> dict:
+    before = len(served.fake.calls("response_url"))
+    assert served.command(text, **kwargs)[0] == 200
+    served.settle()
+    calls = served.fake.calls("response_url")
+    assert len(calls) == before + 1
+    return calls[-1].params
+
+
+def busy_day(served, users=USERS, channel: str = GENERAL) -> list[str]:
+    """Eight counted messages from four people: 5 confident positive, 2 negative, 1 neutral."""
+    texts = []
+    for n, user in enumerate(users * 2):
+        text = [POSITIVE, POSITIVE, NEGATIVE, POSITIVE][n % 4] + f" day{n}"
+        if n == 7:
+            text = f"the meeting moved to the big room {n}"  # no sentiment words: lean, counted
+        texts.append(text)
+        assert served.send_event(message(text, user, channel))[0] == 200
+    served.settle()
+    return texts
+
+
+def test_counts_only_what_reactions_would_see_once_and_the_database_keeps_no_text_or_user(
+    database_url, clock, tmp_path: Path
+):
+    with served_app(
+        database_url=database_url, clock=clock, reaction_channels_deny=frozenset({"C0000DENY"})
+    ) as served:
+        texts = busy_day(served)
+        event_id = payloads.new_event_id()
+        redelivered = message(POSITIVE + " again", USERS[0])
+        texts.append(redelivered["text"])
+        assert served.send_event(redelivered, event_id=event_id)[0] == 200
+        assert served.send_event(redelivered, event_id=event_id)[0] == 200  # dedupe
+        retry = {"X-Slack-Retry-Num": "1", "X-Slack-Retry-Reason": "http_timeout"}
+        assert served.send_event(redelivered, event_id=event_id, **retry)[0] == 200
+        ignored = [
+            message("zzfoo zzbar zzbaz unknown zzqux", USERS[1]),  # too few known words
+            message(POSITIVE + " from a bot", "UBOTTY009", bot_id="B9"),
+            message(POSITIVE + " edited", USERS[2], subtype="message_changed"),
+            message(POSITIVE + " denied", USERS[3], channel="C0000DENY"),
+            message(POSITIVE + " in a dm", USERS[3], channel="D0000DM1", channel_type="im"),
+            message(f"<@{served.fake.bot_user_id}> " + POSITIVE, USERS[3]),  # a mention
+        ]
+        for event in ignored:
+            texts.append(event["text"])
+            assert served.send_event(event)[0] == 200
+        served.settle()
+        assert served.mood.recorder.flush()
+        (today,) = counted(served)
+        assert (today.messages, today.positive, today.negative, today.authors) == (9, 6, 2, 4)
+        assert counted(served, "C0000DENY") == []
+        assert len(served.fake.calls("reactions.add")) == 8  # the same filters: 6 + 2
+
+        close_today(served, clock)
+        rows = store.all_rows(served.mood.engine)
+        assert rows["mood_day_authors"] == [] and rows["mood_day_keys"] == []
+        assert [r[-1] for r in rows["mood_days"]] == [4]  # only the count of authors stays
+
+        answer = mood_answer(served, "mood 7d", user_id=USERS[0])
+        assert answer["response_type"] == "ephemeral"
+        assert "9 messages counted" in answer["text"]
+        assert "67% clearly positive, 22% clearly negative" in answer["text"]
+        (upload,) = served.fake.files.values()
+        assert upload.completed and upload.channel_id == "D" + USERS[0][1:]  # the asker's DM
+        assert upload.data.startswith(b"\x89PNG") and "9 messages counted" in upload.alt_txt
+
+        # The privacy scan: no text, no user id anywhere in the database.
+        rows = store.all_rows(served.mood.engine)
+        dump = repr(rows)
+        blobs = [v for table in rows.values() for row in table for v in row]
+        blobs = [bytes(v) for v in blobs if isinstance(v, bytes | bytearray | memoryview)]
+        for secret in [*texts, *USERS, "UBOTTY009"]:
+            assert secret not in dump
+            assert not any(secret.encode() in blob for blob in blobs)
+            for word in secret.split():
+                if word.startswith("day") or word.isdigit():
+                    assert word not in dump
+    if database_url.startswith("sqlite"):
+        raw = b"".join(p.read_bytes() for p in tmp_path.glob("bot.sqlite3*"))
+        for secret in [*texts, *USERS]:
+            assert secret.encode() not in raw
+
+
+def test_counts_are_written_by_the_background_flush(database_url):
+    with served_app(database_url=database_url, mood_flush_seconds=0.1) as served:
+        busy_day(served)
+        deadline_ok = False
+        for _ in range(200):  # generous: the flush runs every 0.1 s
+            days = counted(served)
+            if days and days[0].messages == 8:
+                deadline_ok = True
+                break
+            served.pool.wait_idle(0.05)
+            import time
+
+            time.sleep(0.05)
+        assert deadline_ok
+        assert served.mood.recorder.pending == 0
+
+
+def test_small_days_are_not_shown(database_url, clock):
+    with served_app(database_url=database_url, clock=clock) as served:
+        busy_day(served, users=USERS[:2])  # 8 messages but only two people
+        close_today(served, clock)
+        answer = mood_answer(served)
+        assert "not enough people" in answer["text"]
+        assert "messages counted" not in answer["text"]
+
+
+def test_optout_stops_reactions_and_counting_but_not_answers(database_url, clock):
+    with served_app(database_url=database_url, clock=clock) as served:
+        answer = mood_answer(served, "optout", user_id=USERS[0])
+        assert answer["response_type"] == "ephemeral" and "opted out" in answer["text"]
+        served.fake.clear()
+        assert served.send_event(message(POSITIVE, USERS[0]))[0] == 200
+        assert served.send_event(message(POSITIVE, USERS[1]))[0] == 200
+        served.settle()
+        (reaction,) = served.fake.calls("reactions.add")  # only the other person's message
+        mention = payloads.app_mention_event(
+            f"<@{served.fake.bot_user_id}> {POSITIVE}", user=USERS[0]
+        )
+        assert served.send_event(mention)[0] == 200
+        answer = mood_answer(served, POSITIVE, user_id=USERS[0])
+        assert "Positive" in answer["text"]
+        served.fake.wait_for("chat.postMessage")
+        assert served.mood.recorder.flush()
+        (today,) = counted(served)
+        assert (today.messages, today.authors) == (1, 1)
+        rows = store.all_rows(served.mood.engine)
+        assert len(rows["mood_optouts"]) == 1 and USERS[0] not in repr(rows)
+
+        assert "opted in" in mood_answer(served, "optin", user_id=USERS[0])["text"]
+        served.fake.clear()
+        assert served.send_event(message(POSITIVE, USERS[0]))[0] == 200
+        served.settle()
+        assert len(served.fake.calls("reactions.add")) == 1
+        assert store.all_rows(served.mood.engine)["mood_optouts"] == []
+
+
+def test_mood_off_and_on_tell_the_channel_who_changed_it(database_url, clock):
+    with served_app(database_url=database_url, clock=clock) as served:
+        notice = mood_answer(served, "mood off", user_id=USERS[2])
+        assert notice["response_type"] == "in_channel"
+        assert f"<@{USERS[2]}> turned mood tracking *off*" in notice["text"]
+        busy_day(served)
+        assert served.mood.recorder.flush()
+        assert counted(served) == []
+        assert len(served.fake.calls("reactions.add")) == 7  # reactions go on
+        notice = mood_answer(served, "mood on", user_id=USERS[3])
+        assert f"<@{USERS[3]}> turned mood tracking *on*" in notice["text"]
+        busy_day(served)
+        assert served.mood.recorder.flush()
+        assert counted(served)[0].messages == 8
+
+
+def test_mood_tracking_off_everywhere(database_url):
+    with served_app(database_url=database_url, mood_tracking=False) as served:
+        busy_day(served)
+        assert served.mood.recorder.flush()
+        assert counted(served) == []
+        assert "MOOD_TRACKING=off" in mood_answer(served)["text"]
+
+
+def test_another_channel_needs_the_bot_and_the_asker_in_it(database_url, clock):
+    fake = FakeSlack()
+    with served_app(database_url=database_url, clock=clock, fake=fake) as served:
+        fake.set_members("C0000SUP", [fake.bot_user_id, *USERS], name="support")
+        fake.set_members("C0000HR1", USERS, name="hr")  # the bot is not in it
+        busy_day(served, channel="C0000SUP")
+        close_today(served, clock)
+
+        refused = mood_answer(served, "mood <#C0000HR1|hr>", user_id=USERS[0])
+        assert "I'm not in that channel" in refused["text"]
+        refused = mood_answer(served, "mood <#C0000SUP|support> 30d", user_id="UOUTSIDER")
+        assert "channels you are a member of" in refused["text"]
+        assert fake.files == {}
+
+        answer = mood_answer(served, "mood 90d <#C0000SUP|support>", user_id=USERS[1])
+        assert "Mood in <#C0000SUP>, last 90 days" in answer["text"]
+        assert "8 messages counted" in answer["text"]
+        (upload,) = fake.files.values()
+        assert upload.channel_id == "D" + USERS[1][1:] and upload.title.startswith("#support")
+
+        shared = mood_answer(served, "mood <#C0000SUP|support> --public", user_id=USERS[1])
+        assert shared["response_type"] == "in_channel" and "8 messages" in shared["text"]
+        public = [f for f in fake.files.values() if f.channel_id == "C0000SUP"]
+        assert len(public) == 1 and f"<@{USERS[1]}> shared" in public[0].initial_comment
+        complete = fake.calls("files.completeUploadExternal")[-1]
+        assert json.loads(complete.params["files"])[0]["id"] == public[0].id
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("mood #support", "Pick the channel from Slack's list"),
+        ("mood 14d", "7d, 30d or 90d"),
+    ],
+)
+def test_mood_usage_errors(text, expected, tmp_path):
+    with served_app(database_url=f"sqlite:///{tmp_path / 'db.sqlite3'}") as served:
+        assert expected in mood_answer(served, text)["text"]
+
+
+def test_text_starting_with_mood_is_still_analysed(tmp_path):
+    with served_app(database_url=f"sqlite:///{tmp_path / 'db.sqlite3'}") as served:
+        answer = mood_answer(served, "mood today is great and wonderful")
+        assert answer["text"].startswith("Positive")
+
+
+def test_help_says_what_is_stored_and_how_to_opt_out(tmp_path):
+    with served_app(database_url=f"sqlite:///{tmp_path / 'db.sqlite3'}") as served:
+        answer = mood_answer(served, "help")
+        blob = json.dumps(answer)
+        assert "Never message text" in blob and "/sentiment optout" in blob
+        assert "/sentiment mood off" in blob

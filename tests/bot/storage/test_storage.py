@@ -1,0 +1,66 @@
+"""The database layer: URLs, migrations to head (also two processes at once), on both databases."""
+
+from __future__ import annotations
+
+import threading
+
+import pytest
+
+from bot.storage.engine import DatabaseUrlError, describe, make_engine, parse_database_url
+from bot.storage.migrate import HEAD, current_revision, head_revision, migrate
+
+
+def test_head_constant_matches_alembic():
+    assert head_revision() == HEAD
+
+
+def test_urls():
+    assert str(parse_database_url("")) == "sqlite:///data/bot.sqlite3"
+    assert parse_database_url("postgres://u:p@h/db").drivername == "postgresql+psycopg"
+    assert parse_database_url("postgresql://u:p@h/db").drivername == "postgresql+psycopg"
+    with pytest.raises(DatabaseUrlError, match="mysql"):
+        parse_database_url("mysql://u@h/db")
+    with pytest.raises(DatabaseUrlError, match="SQLAlchemy URL"):
+        parse_database_url("not a url")
+
+
+def test_urls_in_logs_carry_no_password():
+    for raw in (
+        "postgresql://bot:hunter2@db:5432/mood",
+        "postgresql://bot@db/mood?password=hunter2&sslmode=require",
+        "postgresql://bot@db/mood?sslpassword=hunter2",
+    ):
+        shown = describe(parse_database_url(raw))
+        assert "hunter2" not in shown and shown.startswith("postgresql+psycopg://bot")
+        assert shown.endswith("db/mood") or shown.endswith("db:5432/mood")
+
+
+def test_migrates_once_even_when_started_together(database_url):
+    engines = [make_engine(database_url) for _ in range(3)]
+    results: list[str] = []
+    errors: list[BaseException] = []
+
+    def run(engine) -> None:
+        try:
+            results.append(migrate(engine))
+        except BaseException as err:  # noqa: BLE001
+            errors.append(err)
+
+    threads = [threading.Thread(target=run, args=(e,)) for e in engines]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(60)
+    assert errors == [] and results == [HEAD] * 3
+    with engines[0].connect() as connection:
+        assert current_revision(connection) == HEAD
+    for engine in engines:
+        engine.dispose()
+
+
+def test_default_sqlite_file_goes_to_the_data_folder(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    engine = make_engine("")
+    migrate(engine)
+    engine.dispose()
+    assert (tmp_path / "data" / "bot.sqlite3").is_file()
