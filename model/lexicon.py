@@ -29,7 +29,11 @@ _NEGATOR, _TERMINATOR, _PHRASE = "negator", "terminator", "phrase"
 
 
 class Match(NamedTuple):
-    """One lexicon entry found in a text: its first token, length in tokens, signed valence."""
+    """One lexicon entry found in a text: its first token, length in tokens, signed valence.
+
+    A negated entry's span starts at its negator ("not bad", "never a good"), so that what a
+    reader is shown as the reason reads the way the valence was counted.
+    """
 
     start: int
     length: int
@@ -66,14 +70,14 @@ class Lexicon:
         hits = [(i, k) for i, t in enumerate(tokens) if (k := kinds.get(t)) is not None]
         total = 0.0
         found: list[Match] = []
-        negated_until = -1
+        negated_until = negator_at = -1
         covered_until = -1  # tokens inside a matched phrase are not read again
         for position, kind in hits:
             if position <= covered_until:
                 continue
             length = 1
             if kind is _NEGATOR:
-                negated_until = position + NEGATION_SCOPE
+                negated_until, negator_at = position + NEGATION_SCOPE, position
                 continue
             if kind is _TERMINATOR:
                 negated_until = -1
@@ -87,13 +91,14 @@ class Lexicon:
                         break
                 if kind is None:
                     continue
-            value = kind
+            value, start = kind, position
             if position <= negated_until:
                 value *= NEGATION_FACTOR
+                start = negator_at
             covered_until = position + length - 1
             total += value
             if collect:
-                found.append(Match(position, length, value))
+                found.append(Match(start, covered_until - start + 1, value))
         return total, found
 
     def feature(

@@ -45,6 +45,8 @@ def test_phrases_win_over_the_words_inside_them() -> None:
 
 def test_negation_flips_and_damps_within_the_scope() -> None:
     assert match("not bad")[0] == pytest.approx(-2.5 * NEGATION_FACTOR)
+    # The match spans the negator too: "not bad" is the reason, not "bad".
+    assert match("it was not that bad")[1] == [Match(2, 3, pytest.approx(-2.5 * NEGATION_FACTOR))]
     assert match("never a good one")[0] == pytest.approx(1.9 * NEGATION_FACTOR)
     far = "not " + "x " * NEGATION_SCOPE + "good"  # one token past the scope
     assert match(far)[0] == pytest.approx(1.9)
