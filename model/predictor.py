@@ -17,9 +17,10 @@ from pathlib import Path
 import numpy as np
 
 from model import artifact
+from model.key_phrases import clause_starts, reader_span
 from model.lexicon import Lexicon, Match
 from model.prediction import NEGATIVE, POSITIVE, Prediction
-from model.text import PUNCTUATION_TOKENS, tokenize, word_count
+from model.text import tokenize, word_count
 from model.vectorize import Vectorizer, WordIndex
 
 KEY_WORDS = 3
@@ -100,7 +101,9 @@ class SentimentPredictor:
             score=score,
             known_words=known,
             words=words,
-            key_words=self.key_words(tokens, spans, matches, positive, words),
+            key_words=self.key_words(
+                tokens, spans, matches, positive, words, breaks=clause_starts(text)
+            ),
         )
 
     def predict(self, texts: list[str]) -> list[Prediction]:
@@ -141,13 +144,16 @@ class SentimentPredictor:
         positive: bool,
         words: int,
         limit: int = KEY_WORDS,
+        breaks: frozenset[int] = frozenset(),
     ) -> list[str]:
         """The words or phrases that pushed hardest towards the decided label, strongest first.
 
         A phrase's push is its n-gram weight plus, for lexicon entries, its share of the lexicon
         term of the logit, so a lexicon word that drove the verdict shows up. Phrases are picked
         greedily so that no word of the text is shown twice, and only those with at least
-        ``KEY_WORD_MIN_SHARE`` of the strongest one's push.
+        ``KEY_WORD_MIN_SHARE`` of the strongest one's push. Each is shown as a reader would name
+        it (``model.key_phrases``): no phrase across a clause break (``breaks``, the indices of
+        tokens that start a clause), no function words at its ends.
         """
         w = self._w
         # Pulls are minus pushes, so that a plain tuple sort puts the strongest first (ties:
@@ -173,11 +179,14 @@ class SentimentPredictor:
         for value, start, n in candidates:
             if value > KEY_WORD_MIN_SHARE * candidates[0][0] or len(chosen) == limit:
                 break
-            mask = ((1 << n) - 1) << start
-            span = tokens[start : start + n]
-            if used & mask or all(t in PUNCTUATION_TOKENS for t in span):
+            span = reader_span(tokens, start, n, breaks)
+            if span is None:
                 continue
-            chosen.append(" ".join(span))
+            start, n = span
+            mask = ((1 << n) - 1) << start
+            if used & mask:
+                continue
+            chosen.append(" ".join(tokens[start : start + n]))
             used |= mask
         return chosen
 

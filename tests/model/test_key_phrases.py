@@ -51,3 +51,42 @@ def test_clause_starts_is_linear_on_hostile_text():
     started = time.perf_counter()
     clause_starts(hostile)
     assert time.perf_counter() - started < 5.0
+
+
+def _occurrences(tokens: list[str], phrase: list[str]) -> list[int]:
+    n = len(phrase)
+    return [i for i in range(len(tokens) - n + 1) if tokens[i : i + n] == phrase]
+
+
+def test_the_shipped_models_key_words_read_as_a_reader_names_them():
+    """Over every hand-written dev text: no stray function word at a key word's ends, and
+    each key word sits inside one clause of the text it came from (issue: "is great i")."""
+    import json
+    from pathlib import Path
+
+    from model import load_predictor
+    from model.key_phrases import NEGATORS, STOP_WORDS
+
+    repo = Path(__file__).resolve().parents[2]
+    texts = [
+        json.loads(line)["text"]
+        for path in sorted((repo / "eval").glob("*/*.jsonl"))
+        for line in path.read_text(encoding="utf-8").splitlines()
+        if line.strip()
+    ]
+    assert len(texts) > 1000
+    predictor = load_predictor()
+    shown = 0
+    for text, prediction in zip(texts, predictor.predict(texts), strict=True):
+        tokens, breaks = tokenize(text), clause_starts(text)
+        for key in prediction.key_words:
+            words = key.split()
+            for edge in (words[0], words[-1]):
+                assert edge not in STOP_WORDS or edge in NEGATORS, (text, key)
+            starts = _occurrences(tokens, words)
+            assert any(
+                not any(i in breaks for i in range(start + 1, start + len(words)))
+                for start in starts
+            ), (text, key)
+            shown += 1
+    assert shown > len(texts)  # most texts do get key words
