@@ -160,19 +160,26 @@ class RedisSeenEvents:
                 client.ping()
             except Exception:  # noqa: BLE001 - still down: try again later
                 continue
-            with self._lock:
-                self._down = False
-                keys, self._unreplayed = self._unreplayed, []
-                count, self._handled_without = self._handled_without, 0
-                seconds = self._clock() - self._down_since
-            replayed = self._replay(client, keys)
-            log.info(
-                "dedupe_store_recovered store=redis down_seconds=%.1f handled_without_it=%d "
-                "written_back=%d",
-                seconds,
-                count,
-                replayed,
-            )
+            # Write back what was handled without Redis before using it again, so a redelivery
+            # that reaches another replica meanwhile is still seen; keys handled while this runs
+            # are taken in the next round. Only then is Redis the record again.
+            replayed = 0
+            while True:
+                with self._lock:
+                    keys, self._unreplayed = self._unreplayed, []
+                    if not keys:
+                        count, self._handled_without = self._handled_without, 0
+                        seconds = self._clock() - self._down_since
+                        log.info(
+                            "dedupe_store_recovered store=redis down_seconds=%.1f "
+                            "handled_without_it=%d written_back=%d",
+                            seconds,
+                            count,
+                            replayed,
+                        )
+                        self._down = False
+                        break
+                replayed += self._replay(client, keys)
             return
 
     def _replay(self, client: Any, keys: list[str]) -> int:
