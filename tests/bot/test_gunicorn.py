@@ -19,6 +19,7 @@ import urllib.request
 import pytest
 
 from bot.console import slack_requests as payloads
+from model.artifact import DEFAULT_ARTIFACT
 from tests.helpers.fake_slack import FakeSlack
 from tests.helpers.slack_app import (
     REPO,
@@ -148,7 +149,7 @@ def test_concurrent_requests_across_workers(tmp_path):
 
 
 real_model = pytest.mark.skipif(
-    not (REPO / "model" / "artifacts" / "imdb-sentiment-v1" / "config.json").exists(),
+    not (DEFAULT_ARTIFACT / "config.json").exists(),
     reason="the shipped model artifact is not trained yet (make train)",
 )
 

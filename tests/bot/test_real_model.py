@@ -1,7 +1,8 @@
 """The bot with the real model: the shipped artifact behind every surface, and `python -m bot`.
 
-Skips (with the reason) until ``model/artifacts/imdb-sentiment-v1`` exists; everything else in
-the bot suite uses a keyword stand-in so it can run before the model is trained.
+Skips (with the reason) until the default artifact (``model.artifact.DEFAULT_ARTIFACT``) exists;
+everything else in the bot suite uses a keyword stand-in so it can run before the model is
+trained.
 """
 
 from __future__ import annotations
