@@ -311,6 +311,18 @@ def test_gunicorn_drain_timeout_names_the_abandoned_events_and_exits_1(tmp_path)
     assert proc.returncode == 1, err
 
 
+def _keyword_bot_env(fake: FakeSlack, port: int, **extra: str) -> dict[str, str]:
+    """``python -m bot`` in HTTP mode on ``port``, talking to ``fake``."""
+    return bot_env(
+        SLACK_BOT_TOKEN="xoxb-drain",
+        SLACK_SIGNING_SECRET=SECRET,
+        SLACK_API_URL=fake.base_url,
+        HOST="127.0.0.1",
+        PORT=str(port),
+        **extra,
+    )
+
+
 def test_python_m_bot_drain_timeout_names_the_abandoned_events_and_exits_1(tmp_path):
     import signal
 
@@ -319,14 +331,7 @@ def test_python_m_bot_drain_timeout_names_the_abandoned_events_and_exits_1(tmp_p
 
     port = free_port()
     with FakeSlack() as fake:
-        env = bot_env(
-            SLACK_BOT_TOKEN="xoxb-drain",
-            SLACK_SIGNING_SECRET=SECRET,
-            SLACK_API_URL=fake.base_url,
-            HOST="127.0.0.1",
-            PORT=str(port),
-            GRACEFUL_TIMEOUT="1",
-        )
+        env = _keyword_bot_env(fake, port, GRACEFUL_TIMEOUT="1")
         argv = [sys.executable, "-c", KEYWORD_BOT]
         with bot_process(argv, env, tmp_path, port) as (proc, base):
             _abandon_one_event(fake, base, SECRET)
@@ -344,13 +349,7 @@ def test_python_m_bot_finishes_acked_work_on_sigterm_and_exits_0(tmp_path):
 
     port = free_port()
     with FakeSlack() as fake:
-        env = bot_env(
-            SLACK_BOT_TOKEN="xoxb-drain",
-            SLACK_SIGNING_SECRET=SECRET,
-            SLACK_API_URL=fake.base_url,
-            HOST="127.0.0.1",
-            PORT=str(port),
-        )
+        env = _keyword_bot_env(fake, port)
         with bot_process([sys.executable, "-c", KEYWORD_BOT], env, tmp_path, port) as (proc, base):
             fake.add_message("C1", "500.000001", "the launch was great")
             fake.fail("conversations.replies", delay=1.5)

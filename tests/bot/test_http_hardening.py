@@ -8,7 +8,6 @@ server gets the same checks in ``test_gunicorn.py``.
 
 from __future__ import annotations
 
-import io
 import json
 import logging
 import time
@@ -18,9 +17,9 @@ import urllib.request
 import pytest
 
 from bot.console import slack_requests as payloads
-from bot.logs import configure_logging
 from bot.runners import gate
 from tests.helpers.fake_slack import RESPONSE_URL_METHOD, FakeSlack
+from tests.helpers.logs import debug_log_stream
 from tests.helpers.slack_app import SECRET, served_app
 from tests.helpers.slow_clients import raw_request, slow_clients
 
@@ -31,22 +30,8 @@ ACK_BOUND_S = 3.0
 
 @pytest.fixture
 def log_stream():
-    root = logging.getLogger()
-    saved_handlers, saved_level = list(root.handlers), root.level
-    names = ["slack_sdk", "slack_bolt", "bot.slack_sdk", "bot.bolt"]
-    saved_levels = {name: logging.getLogger(name).level for name in names}
-    stream = io.StringIO()
-    configure_logging("DEBUG", stream=stream)
-    try:
+    with debug_log_stream() as stream:
         yield stream
-    finally:
-        for handler in list(root.handlers):
-            root.removeHandler(handler)
-        for handler in saved_handlers:
-            root.addHandler(handler)
-        root.setLevel(saved_level)
-        for name, level in saved_levels.items():
-            logging.getLogger(name).setLevel(level)
 
 
 def get(url: str) -> tuple[int, str]:

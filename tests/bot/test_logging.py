@@ -6,14 +6,11 @@ then messages containing a distinctive phrase go through every surface, failures
 
 from __future__ import annotations
 
-import io
-import logging
-
 import pytest
 
 from bot.console import slack_requests as payloads
-from bot.logs import configure_logging
 from tests.helpers.fake_slack import RESPONSE_URL_METHOD, FakeSlack
+from tests.helpers.logs import debug_log_stream
 from tests.helpers.slack_app import free_port, served_app, socket_mode_app
 
 PHRASE = "quokka marmalade sunrise"
@@ -22,23 +19,8 @@ BOT = "UBOT0001"
 
 @pytest.fixture
 def log_stream():
-    root = logging.getLogger()
-    saved_handlers, saved_level = list(root.handlers), root.level
-    touched = ["slack_sdk", "slack_bolt", "bot.slack_sdk", "bot.bolt", "websockets"]
-    saved_levels = {name: logging.getLogger(name).level for name in touched}
-    stream = io.StringIO()
-    configure_logging("DEBUG", stream=stream)
-    logging.getLogger("websockets").setLevel(logging.WARNING)  # the test's own Slack stand-in
-    try:
+    with debug_log_stream() as stream:
         yield stream
-    finally:
-        for handler in list(root.handlers):
-            root.removeHandler(handler)
-        for handler in saved_handlers:
-            root.addHandler(handler)
-        root.setLevel(saved_level)
-        for name, level in saved_levels.items():
-            logging.getLogger(name).setLevel(level)
 
 
 def test_no_message_text_in_logs_on_any_surface(log_stream):
