@@ -1,10 +1,10 @@
 """Build the Bolt app: one place that wires settings, predictor, Slack client and listeners.
 
 The same ``App`` serves HTTP mode (``bot.runners.http``, ``bot.runners.asgi``), Socket Mode
-(``bot.runners.socket_mode``) and the local console (``bot.console``). Every listener is split
-Bolt's "lazy listener" way: a trivial ack function that runs on the request's own thread
-(``process_before_response=True``), and the work, which runs afterwards on the
-``ListenerPool``. So an ack never waits for a pool thread, however busy the listeners are.
+(``bot.runners.socket_mode``) and the local console (``bot.console``). Every listener runs on
+the request's own thread (``process_before_response=True``), acks, and hands its work to the
+``ListenerPool`` (``Deps.after_ack``). So an ack never waits for a pool thread, however busy the
+listeners are; Bolt's lazy listeners would do the same but copy the whole request per event.
 """
 
 from __future__ import annotations
@@ -108,7 +108,7 @@ def create_app(
         signing_secret=settings.slack_signing_secret,
         request_verification_enabled=False,  # SignatureCheck does it, without logging bodies
         before_authorize=SignatureCheck(settings.slack_signing_secret),
-        process_before_response=True,  # only the ack; the work is lazy, on the pool
+        process_before_response=True,  # only the ack here; the work goes to the pool
         listener_executor=pool,
         logger=bolt_logger,
     )
@@ -122,7 +122,9 @@ def create_app(
         from bot.mood.service import MoodService
 
         mood = MoodService.open(settings)
-    deps = Deps(settings=settings, predictor=predictor, readiness=readiness, mood=mood)
+    deps = Deps(
+        settings=settings, predictor=predictor, readiness=readiness, mood=mood, later=pool.submit
+    )
     register_listeners(app, deps)
     _parts[app] = _Parts(pool, readiness, settings.slack_signing_secret, mood)
     return app

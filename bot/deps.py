@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
@@ -33,6 +33,16 @@ class Deps:
     predictor: Predictor
     readiness: Readiness | None = None  # told each Slack call's outcome (``/readyz``)
     mood: MoodService | None = None  # the mood record (counting, opt-outs); None: not kept
+    # Runs a listener's work after its ack (the app's ListenerPool.submit). Cheaper per event
+    # than Bolt's lazy listeners, which copy the whole request for each one.
+    later: Callable[..., object] | None = None
+
+    def after_ack(self, work: Callable[..., object], *args: object) -> None:
+        """Run ``work(*args)`` on the listener pool (here and now when there is none)."""
+        if self.later is None:
+            work(*args)
+        else:
+            self.later(work, *args)
 
     def predict(self, text: str) -> Prediction:
         """One text in, one prediction out (the predictor works in batches)."""

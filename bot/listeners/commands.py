@@ -1,9 +1,9 @@
 """``/sentiment [--public] TEXT``: acknowledge at once, then answer through the response_url.
 
-The ack is its own function, run on the request's thread, and the answer a lazy listener run
-on the listener pool afterwards, so Slack gets its HTTP 200 (or Socket Mode ack) within
-milliseconds whatever the model costs and however busy the pool is. Every answer, usage
-included, is then posted to the command's ``response_url``: ``response_type: ephemeral``
+The listener acks on the request's thread and hands the answer to the listener pool, so
+Slack gets its HTTP 200 (or Socket Mode ack) within milliseconds whatever the model costs and
+however busy the pool is. Every answer, usage included, is then posted to the command's
+``response_url``: ``response_type: ephemeral``
 (only the person who asked sees it) by default, ``in_channel`` with ``--public``, quoting the
 text so the channel knows what was judged. ``response_url`` needs no channel membership, so
 the command works in any channel and DM.
@@ -81,10 +81,7 @@ def handle_command(body: Mapping[str, Any], deps: Deps, client: WebClient | None
 def register(app: App, deps: Deps) -> None:
     """Listen to the configured slash command (``SENTIMENT_COMMAND``, default ``/sentiment``)."""
 
-    def ack_command(ack: Ack) -> None:
+    @app.command(deps.settings.sentiment_command)
+    def on_command(ack: Ack, body: dict, client: WebClient) -> None:
         ack()
-
-    def answer_command(body: dict, client: WebClient) -> None:
-        handle_command(body, deps, client)
-
-    app.command(deps.settings.sentiment_command)(ack=ack_command, lazy=[answer_command])
+        deps.after_ack(handle_command, body, deps, client)

@@ -149,9 +149,6 @@ def register(app: App, deps: Deps) -> None:
     runs on the listener pool, so Slack gets its answer at once.
     """
 
-    def ack_only(ack: Ack) -> None:
-        ack()
-
     def home_opened(body: dict, event: dict, client: WebClient) -> None:
         with handling("home", body.get("event_id")) as outcome:
             if event.get("tab") != "home" or not event.get("user") or deps.mood is None:
@@ -176,6 +173,17 @@ def register(app: App, deps: Deps) -> None:
     def opt_in(body: dict, client: WebClient) -> None:
         opt(body, client, False)
 
-    app.event("app_home_opened")(ack=ack_only, lazy=[home_opened])
-    app.action(OPT_OUT_ACTION)(ack=ack_only, lazy=[opt_out])
-    app.action(OPT_IN_ACTION)(ack=ack_only, lazy=[opt_in])
+    @app.event("app_home_opened")
+    def on_home_opened(ack: Ack, body: dict, event: dict, client: WebClient) -> None:
+        ack()
+        deps.after_ack(home_opened, body, event, client)
+
+    @app.action(OPT_OUT_ACTION)
+    def on_opt_out(ack: Ack, body: dict, client: WebClient) -> None:
+        ack()
+        deps.after_ack(opt_out, body, client)
+
+    @app.action(OPT_IN_ACTION)
+    def on_opt_in(ack: Ack, body: dict, client: WebClient) -> None:
+        ack()
+        deps.after_ack(opt_in, body, client)

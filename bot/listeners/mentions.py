@@ -103,10 +103,11 @@ def handle_mention(
 def register(app: App, deps: Deps) -> None:
     """Listen to ``app_mention`` events: ack on the request thread, answer on the pool."""
 
-    def ack_mention(ack: Ack) -> None:
+    @app.event("app_mention")
+    def on_mention(
+        ack: Ack, body: dict, event: dict, context: BoltContext, client: WebClient
+    ) -> None:
         ack()
-
-    def answer_mention(body: dict, event: dict, context: BoltContext, client: WebClient) -> None:
-        handle_mention(event, body.get("event_id"), context.bot_user_id, client, deps)
-
-    app.event("app_mention")(ack=ack_mention, lazy=[answer_mention])
+        deps.after_ack(
+            handle_mention, event, body.get("event_id"), context.bot_user_id, client, deps
+        )

@@ -107,11 +107,11 @@ def register(app: App, deps: Deps) -> None:
     The ack runs on the request thread, the reaction work on the listener pool.
     """
 
-    def ack_message(ack: Ack) -> None:
+    @app.event("message")
+    def on_message(
+        ack: Ack, body: dict, event: dict, context: BoltContext, client: WebClient
+    ) -> None:
         ack()
-
-    def answer_message(body: dict, event: dict, context: BoltContext, client: WebClient) -> None:
         workspace = Workspace.of_event(body, context.team_id, context.enterprise_id)
-        handle_message(event, body.get("event_id"), context.bot_user_id, client, deps, workspace)
-
-    app.event("message")(ack=ack_message, lazy=[answer_message])
+        event_id, bot_user_id = body.get("event_id"), context.bot_user_id
+        deps.after_ack(handle_message, event, event_id, bot_user_id, client, deps, workspace)

@@ -78,10 +78,7 @@ def register(app: App, deps: Deps) -> None:
     The ack runs on the request thread, the answer on the listener pool.
     """
 
-    def ack_shortcut(ack: Ack) -> None:
+    @app.message_shortcut(CALLBACK_ID)
+    def on_shortcut(ack: Ack, body: dict, client: WebClient) -> None:
         ack()
-
-    def answer_shortcut(body: dict, client: WebClient) -> None:
-        handle_message_shortcut(body, client, deps)
-
-    app.message_shortcut(CALLBACK_ID)(ack=ack_shortcut, lazy=[answer_shortcut])
+        deps.after_ack(handle_message_shortcut, body, client, deps)
