@@ -228,18 +228,20 @@ def main(argv: list[str] | None = None) -> int:
                 progress("cold start and memory, the tutorial's Keras process")
                 cold["tutorial"] = coldstart.tutorial(artifact_dir, sizes["cold_reps"])
             results["cold_start"] = cold
+        # The bot's load phases, shared by the plain bot run and the mood record's runs.
+        load_args = dict(
+            rate=sizes["rate"],
+            seconds=sizes["seconds"],
+            burst=sizes["burst"],
+            reps=sizes["bot_reps"],
+            connections=sizes["connections"],
+            warmup=sizes["bot_warmup"],
+            workers=args.workers,
+            threads=args.threads,
+            model_path=model_setting.get("MODEL_PATH"),
+        )
         if "bot" not in skip:
-            bot_args = dict(
-                rate=sizes["rate"],
-                seconds=sizes["seconds"],
-                burst=sizes["burst"],
-                reps=sizes["bot_reps"],
-                connections=sizes["connections"],
-                warmup=sizes["bot_warmup"],
-                workers=args.workers,
-                threads=args.threads,
-                model_path=model_setting.get("MODEL_PATH"),
-            )
+            bot_args = load_args
             progress(
                 f"bot end to end: gunicorn {args.workers}x{args.threads}, "
                 f"{sizes['rate']:g}/s for {sizes['seconds']:g} s and bursts of "
@@ -292,17 +294,7 @@ def main(argv: list[str] | None = None) -> int:
                 "mood record: load with counting off / on (SQLite, PostgreSQL), "
                 f"/sentiment mood 90d among {sizes['mood_channels']} channels, size"
             )
-            mood_load = dict(
-                rate=sizes["rate"],
-                seconds=sizes["seconds"],
-                burst=sizes["burst"],
-                reps=sizes["bot_reps"],
-                connections=sizes["connections"],
-                warmup=sizes["bot_warmup"],
-                workers=args.workers,
-                threads=args.threads,
-                model_path=model_setting.get("MODEL_PATH"),
-            )
+            mood_load = load_args
             from benchmarks import mood_bench
 
             results["mood"] = mood_bench.run(
