@@ -28,10 +28,9 @@ from benchmarks.processes import (
     cpu_seconds,
     machine_cpu_seconds,
     start_server,
+    wait_for_reactions,
 )
 
-SETTLE_SECONDS = 30.0  # after the last request, how long reactions may keep arriving
-STALL_SECONDS = 5.0  # ...but give up early once nothing new arrived for this long
 ERROR_MARKERS = (
     "handler_failed",
     "slack_call_failed",
@@ -69,18 +68,8 @@ def phase(fake: FakeSlackProcess, server: BotServer, **args: Any) -> dict[str, A
     machine_before, wall_before = machine_cpu_seconds()[0], time.monotonic()
     result = _loadgen(server, **args)
     expected = result["sent"]
-    deadline = time.monotonic() + SETTLE_SECONDS
-    seen, progress_at = -1, time.monotonic()
-    while True:
-        stats = fake.stats().get("reactions.add", {})
-        got = stats.get("ok", 0) - before_ok
-        if got != seen:
-            seen, progress_at = got, time.monotonic()
-        if got >= expected or time.monotonic() > deadline:
-            break
-        if time.monotonic() - progress_at > STALL_SECONDS:
-            break
-        time.sleep(0.05)
+    stats = wait_for_reactions(fake, before_ok, expected)
+    got = stats.get("ok", 0) - before_ok
     cpu_after = (cpu_seconds(server_pids), cpu_seconds([fake.proc.pid]), _children_cpu())
     wall = time.monotonic() - wall_before
     machine_busy = machine_cpu_seconds()[0] - machine_before

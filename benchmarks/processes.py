@@ -51,6 +51,29 @@ def clean_env(**values: str) -> dict[str, str]:
     return env
 
 
+SETTLE_SECONDS = 30.0  # after the last request, how long reactions may keep arriving
+STALL_SECONDS = 5.0  # ...but give up early once nothing new arrived for this long
+
+
+def wait_for_reactions(fake: FakeSlackProcess, before: int, count: int) -> dict[str, Any]:
+    """Poll the fake until ``count`` reactions beyond ``before`` arrived, or they stop coming.
+
+    Gives up ``SETTLE_SECONDS`` after the call, or once nothing new arrived for
+    ``STALL_SECONDS``; returns the fake's last ``reactions.add`` statistics.
+    """
+    deadline, seen, progress_at = time.monotonic() + SETTLE_SECONDS, -1, time.monotonic()
+    while True:
+        stats = fake.stats().get("reactions.add", {})
+        got = stats.get("ok", 0) - before
+        if got != seen:
+            seen, progress_at = got, time.monotonic()
+        if got >= count or time.monotonic() > deadline:
+            return stats
+        if time.monotonic() - progress_at > STALL_SECONDS:
+            return stats
+        time.sleep(0.05)
+
+
 class FakeSlackProcess:
     """``python -m benchmarks.fake_slack_server`` in its own process; ``stats()`` reads counts."""
 

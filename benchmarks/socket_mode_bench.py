@@ -28,11 +28,16 @@ from typing import Any
 
 from benchmarks import corpus
 from benchmarks.measure import latency_summary
-from benchmarks.processes import REPO, TOKEN, FakeSlackProcess, clean_env
+from benchmarks.processes import (
+    REPO,
+    SETTLE_SECONDS,
+    TOKEN,
+    FakeSlackProcess,
+    clean_env,
+    wait_for_reactions,
+)
 from bot.console import slack_requests as payloads
 
-SETTLE_SECONDS = 30.0
-STALL_SECONDS = 5.0
 APP_TOKEN = "xapp-1-bench"
 
 
@@ -120,17 +125,8 @@ def _phase(
         sent_at[envelope_id] = time.perf_counter()
         ws.send(message)
     ws.wait_acked(list(sent_at), timeout=SETTLE_SECONDS)
-    deadline, seen, progress_at = time.monotonic() + SETTLE_SECONDS, -1, time.monotonic()
-    while True:
-        stats = fake.stats().get("reactions.add", {})
-        got = stats.get("ok", 0) - before
-        if got != seen:
-            seen, progress_at = got, time.monotonic()
-        if got >= count or time.monotonic() > deadline:
-            break
-        if time.monotonic() - progress_at > STALL_SECONDS:
-            break
-        time.sleep(0.05)
+    stats = wait_for_reactions(fake, before, count)
+    got = stats.get("ok", 0) - before
     latencies = [(ws.acked_at[e] - sent_at[e]) * 1000 for e in sent_at if e in ws.acked_at]
     span = max(1e-9, (stats.get("last_at") or started_epoch) - started_epoch)
     send_seconds = max(1e-9, max(sent_at.values()) - started)
