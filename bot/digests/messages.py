@@ -10,15 +10,11 @@ from __future__ import annotations
 from typing import Any
 
 from bot.digests.mood_drop import DropTest
+from bot.mood.replies import share
 from bot.mood.summary import MoodSummary, Period
 
 Message = dict[str, Any]
 METADATA_EVENT = "sentiment_bot_post"
-
-
-def share(value: float | None) -> str:
-    """A share as a whole percentage, or an en dash when there is nothing to show."""
-    return "\u2013" if value is None else f"{round(value * 100)}%"
 
 
 def points(value: float | None) -> str:

@@ -26,7 +26,8 @@ def _plain(text: str, *more: str) -> Message:
     return {"text": text, "blocks": [_section(text), *(_context(m) for m in more)]}
 
 
-def _share(value: float | None) -> str:
+def share(value: float | None) -> str:
+    """A share as a whole percentage, or an en dash when there is nothing to show."""
     return "\u2013" if value is None else f"{round(value * 100)}%"
 
 
@@ -78,9 +79,9 @@ def summary_text(summary: MoodSummary, channel_id: str) -> str:
             "enough different people and messages)."
         )
     lines = [
-        f"{head}: {totals.messages} messages counted; {_share(totals.positive_share)} clearly "
-        f"positive, {_share(totals.negative_share)} clearly negative; average mood "
-        f"{_share(totals.mean_score)} positive.",
+        f"{head}: {totals.messages} messages counted; {share(totals.positive_share)} clearly "
+        f"positive, {share(totals.negative_share)} clearly negative; average mood "
+        f"{share(totals.mean_score)} positive.",
         f"Against the previous {period_label(summary.period_days)}: positive "
         f"{_points(summary.change('positive_share'))}, negative "
         f"{_points(summary.change('negative_share'))}"
