@@ -30,6 +30,7 @@ import mmap
 import os
 import shlex
 import shutil
+import signal
 import sys
 import tempfile
 
@@ -84,6 +85,22 @@ if not _config.redis_url and not _config.dedupe_db:
 # Set by a worker that had to abandon acked events at shutdown (shared memory, inherited by
 # every forked worker): the master then exits 1 instead of 0.
 _abandoned = mmap.mmap(-1, 1)
+
+
+def when_ready(server) -> None:
+    """A SIGTERM that reaches a booting worker still stops it (bot.runners.gunicorn_signals)."""
+    from bot.runners.gunicorn_signals import guard_master_handlers
+
+    guard_master_handlers(server.pid)
+
+
+def post_worker_init(worker) -> None:
+    from bot.runners.gunicorn_signals import redeliver_early_signals
+
+    for signum in redeliver_early_signals():
+        worker.log.info(
+            "worker %s: %s arrived while it booted", worker.pid, signal.Signals(signum).name
+        )
 
 
 def worker_exit(server, worker) -> None:
