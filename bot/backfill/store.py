@@ -20,6 +20,7 @@ from sqlalchemy import Connection, Engine, and_, delete, func, select, update
 
 from bot.mood import privacy
 from bot.mood.store import DayTally, Workspace
+from bot.storage.day_counts import add_to_day, counts_of
 from bot.storage.engine import upsert
 from bot.storage.home_schema import backfill_authors, backfill_days, backfill_jobs
 from bot.storage.schema import mood_days
@@ -198,37 +199,21 @@ def commit_page(
 def _stage(connection: Connection, job: Job, tallies: dict[date, DayTally]) -> None:
     if not tallies:
         return
-    insert = upsert(connection.engine)
     scope = {"team_id": job.workspace.team_id, "enterprise_id": job.workspace.enterprise_id}
-    staged = insert(backfill_days)
-    staged = staged.on_conflict_do_update(
-        index_elements=["team_id", "enterprise_id", "channel_id", "day"],
-        set_={
-            "messages": backfill_days.c.messages + staged.excluded.messages,
-            "positive": backfill_days.c.positive + staged.excluded.positive,
-            "negative": backfill_days.c.negative + staged.excluded.negative,
-            "score_sum": backfill_days.c.score_sum + staged.excluded.score_sum,
-        },
-    )
+    staged = add_to_day(connection.engine, backfill_days)
     rows, hashes = [], []
     for day, tally in tallies.items():
         row = {**scope, "channel_id": job.channel_id, "day": day}
-        rows.append(
-            {
-                **row,
-                "messages": tally.messages,
-                "positive": tally.positive,
-                "negative": tally.negative,
-                "score_sum": tally.score_sum,
-            }
-        )
+        rows.append({**row, **counts_of(tally)})
         hashes.extend(
             {**row, "author_hash": privacy.author_hash(job.hash_key or b"", job.channel_id, user)}
             for user in sorted(tally.authors)
         )
     connection.execute(staged, rows)
     if hashes:
-        connection.execute(insert(backfill_authors).on_conflict_do_nothing(), hashes)
+        connection.execute(
+            upsert(connection.engine)(backfill_authors).on_conflict_do_nothing(), hashes
+        )
 
 
 def _publish(connection: Connection, job: Job, complete_before: date | None) -> None:
@@ -247,16 +232,8 @@ def _publish(connection: Connection, job: Job, complete_before: date | None) -> 
     if not days:
         return
     author_where = _where(backfill_authors, job.workspace, job.channel_id)
-    insert = upsert(connection.engine)(mood_days)
-    insert = insert.on_conflict_do_update(  # never expected (the window ends before live days)
-        index_elements=["team_id", "enterprise_id", "channel_id", "day"],
-        set_={
-            "messages": mood_days.c.messages + insert.excluded.messages,
-            "positive": mood_days.c.positive + insert.excluded.positive,
-            "negative": mood_days.c.negative + insert.excluded.negative,
-            "score_sum": mood_days.c.score_sum + insert.excluded.score_sum,
-        },
-    )
+    # Adding to an existing row is never expected (the window ends before the live days).
+    insert = add_to_day(connection.engine, mood_days)
     for day, messages, positive, negative, score_sum in days:
         authors = connection.execute(
             select(func.count())

@@ -17,6 +17,7 @@ from sqlalchemy import bindparam as param
 from bot.mood import privacy
 from bot.mood.tally import DayKey, DayTally, OptOuts
 from bot.mood.workspace import Workspace
+from bot.storage.day_counts import add_to_day, counts_of
 from bot.storage.engine import upsert
 from bot.storage.schema import (
     mood_channels,
@@ -82,16 +83,7 @@ def add_tallies(
     if not tallies:
         return
     insert = upsert(connection.engine)
-    days = insert(mood_days)
-    days = days.on_conflict_do_update(
-        index_elements=["team_id", "enterprise_id", "channel_id", "day"],
-        set_={
-            "messages": mood_days.c.messages + days.excluded.messages,
-            "positive": mood_days.c.positive + days.excluded.positive,
-            "negative": mood_days.c.negative + days.excluded.negative,
-            "score_sum": mood_days.c.score_sum + days.excluded.score_sum,
-        },
-    )
+    days = add_to_day(connection.engine, mood_days)
     rows = []
     hashes = []
     for key, tally in tallies.items():
@@ -101,10 +93,7 @@ def add_tallies(
             {
                 **scope,
                 **row,
-                "messages": tally.messages,
-                "positive": tally.positive,
-                "negative": tally.negative,
-                "score_sum": tally.score_sum,
+                **counts_of(tally),
                 "authors": 0,
             }
         )
