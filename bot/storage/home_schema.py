@@ -19,21 +19,13 @@ from sqlalchemy import (
     Table,
 )
 
-from bot.storage.schema import ID, metadata
-
-
-def _scope() -> list[Column]:
-    return [
-        Column("team_id", String(ID), primary_key=True),
-        Column("enterprise_id", String(ID), primary_key=True, server_default=""),
-    ]
-
+from bot.storage.schema import ID, metadata, scope_columns
 
 # /sentiment digest weekly|off: channels that get the weekly digest (and mood-drop alerts).
 digest_subscriptions = Table(
     "digest_subscriptions",
     metadata,
-    *_scope(),
+    *scope_columns(),
     Column("channel_id", String(ID), primary_key=True),
     Column("cadence", String(16), nullable=False),
     Column("created_at", DateTime(timezone=True), nullable=False),
@@ -43,7 +35,7 @@ digest_subscriptions = Table(
 digest_schedules = Table(
     "digest_schedules",
     metadata,
-    *_scope(),
+    *scope_columns(),
     Column("weekday", Integer, nullable=False),  # 0 = Monday
     Column("minute_of_day", Integer, nullable=False),
 )
@@ -53,7 +45,7 @@ digest_schedules = Table(
 scheduled_posts = Table(
     "scheduled_posts",
     metadata,
-    *_scope(),
+    *scope_columns(),
     Column("kind", String(16), primary_key=True),  # "digest" or "alert"
     Column("channel_id", String(ID), primary_key=True),
     Column("period", String(32), primary_key=True),  # e.g. "2026-11-23" (the digest's week)
@@ -69,7 +61,7 @@ scheduled_posts = Table(
 alert_states = Table(
     "alert_states",
     metadata,
-    *_scope(),
+    *scope_columns(),
     Column("channel_id", String(ID), primary_key=True),
     Column("in_episode", Boolean, nullable=False),
     Column("checked_day", Date, nullable=False),
@@ -81,7 +73,7 @@ alert_states = Table(
 chart_files = Table(
     "chart_files",
     metadata,
-    *_scope(),
+    *scope_columns(),
     Column("channel_id", String(ID), primary_key=True),
     Column("period_days", Integer, primary_key=True),
     Column("last_day", Date, nullable=False),
@@ -92,7 +84,7 @@ chart_files = Table(
 backfill_jobs = Table(
     "backfill_jobs",
     metadata,
-    *_scope(),
+    *scope_columns(),
     Column("channel_id", String(ID), primary_key=True),
     Column("state", String(16), nullable=False),  # "running", "done", "failed"
     Column("oldest_ts", Float, nullable=False),  # window start (exclusive)
@@ -114,7 +106,7 @@ backfill_jobs = Table(
 backfill_days = Table(
     "backfill_days",
     metadata,
-    *_scope(),
+    *scope_columns(),
     Column("channel_id", String(ID), primary_key=True),
     Column("day", Date, primary_key=True),
     Column("messages", Integer, nullable=False),
@@ -125,7 +117,7 @@ backfill_days = Table(
 backfill_authors = Table(
     "backfill_authors",
     metadata,
-    *_scope(),
+    *scope_columns(),
     Column("channel_id", String(ID), primary_key=True),
     Column("day", Date, primary_key=True),
     Column("author_hash", LargeBinary(32), primary_key=True),

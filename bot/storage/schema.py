@@ -26,7 +26,8 @@ metadata = MetaData()
 ID = 32  # Slack ids (T..., E..., C...) are short; bounded so a bad value cannot grow a row
 
 
-def _scope(*extra: Column) -> list[Column]:
+def scope_columns(*extra: Column) -> list[Column]:
+    """The workspace key every table starts with (enterprise_id is empty outside Grid)."""
     return [
         Column("team_id", String(ID), primary_key=True),
         Column("enterprise_id", String(ID), primary_key=True, server_default=""),
@@ -38,7 +39,7 @@ def _scope(*extra: Column) -> list[Column]:
 mood_days = Table(
     "mood_days",
     metadata,
-    *_scope(
+    *scope_columns(
         Column("channel_id", String(ID), primary_key=True),
         Column("day", Date, primary_key=True),
         Column("messages", Integer, nullable=False, server_default="0"),
@@ -55,7 +56,7 @@ mood_days = Table(
 mood_day_authors = Table(
     "mood_day_authors",
     metadata,
-    *_scope(
+    *scope_columns(
         Column("channel_id", String(ID), primary_key=True),
         Column("day", Date, primary_key=True),
         Column("author_hash", LargeBinary(32), primary_key=True),
@@ -66,7 +67,7 @@ mood_day_authors = Table(
 mood_day_keys = Table(
     "mood_day_keys",
     metadata,
-    *_scope(
+    *scope_columns(
         Column("day", Date, primary_key=True),
         Column("hash_key", LargeBinary(32), nullable=False),
     ),
@@ -76,19 +77,19 @@ mood_day_keys = Table(
 mood_optout_keys = Table(
     "mood_optout_keys",
     metadata,
-    *_scope(Column("hash_key", LargeBinary(32), nullable=False)),
+    *scope_columns(Column("hash_key", LargeBinary(32), nullable=False)),
 )
 mood_optouts = Table(
     "mood_optouts",
     metadata,
-    *_scope(Column("user_hash", LargeBinary(32), primary_key=True)),
+    *scope_columns(Column("user_hash", LargeBinary(32), primary_key=True)),
 )
 
 # Channels where someone turned counting off (or back on) with /sentiment mood off|on.
 mood_channels = Table(
     "mood_channels",
     metadata,
-    *_scope(
+    *scope_columns(
         Column("channel_id", String(ID), primary_key=True),
         Column("tracking", Boolean, nullable=False),
         Column("changed_at", DateTime(timezone=True), nullable=False),
