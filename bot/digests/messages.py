@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from bot.digests.mood_drop import DropTest
+from bot.mood.replies import points as mood_points
 from bot.mood.replies import share
 from bot.mood.summary import MoodSummary, Period
 
@@ -18,11 +19,8 @@ METADATA_EVENT = "sentiment_bot_post"
 
 
 def points(value: float | None) -> str:
-    """A change of a share in percentage points, signed."""
-    if value is None:
-        return "no earlier period to compare"
-    rounded = round(value * 100)
-    return "no change" if rounded == 0 else f"{rounded:+d} points"
+    """A change of a share in percentage points, signed, spelled out for a channel post."""
+    return mood_points(value, unit="points", missing="no earlier period to compare")
 
 
 def mood_line(period: Period) -> str:

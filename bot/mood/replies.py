@@ -31,11 +31,12 @@ def share(value: float | None) -> str:
     return "\u2013" if value is None else f"{round(value * 100)}%"
 
 
-def _points(value: float | None) -> str:
+def points(value: float | None, *, unit: str = "pts", missing: str = "no comparison") -> str:
+    """A change of a share in percentage points, signed; ``missing`` when there is no earlier."""
     if value is None:
-        return "no comparison"
-    points = round(value * 100)
-    return "no change" if points == 0 else f"{points:+d} pts"
+        return missing
+    rounded = round(value * 100)
+    return "no change" if rounded == 0 else f"{rounded:+d} {unit}"
 
 
 def stored_statement(settings: Settings) -> str:
@@ -83,8 +84,8 @@ def summary_text(summary: MoodSummary, channel_id: str) -> str:
         f"positive, {share(totals.negative_share)} clearly negative; average mood "
         f"{share(totals.mean_score)} positive.",
         f"Against the previous {period_label(summary.period_days)}: positive "
-        f"{_points(summary.change('positive_share'))}, negative "
-        f"{_points(summary.change('negative_share'))}"
+        f"{points(summary.change('positive_share'))}, negative "
+        f"{points(summary.change('negative_share'))}"
         + ("" if previous.totals.messages else " (nothing to compare with)")
         + ".",
     ]
