@@ -106,15 +106,19 @@ class SentimentPredictor:
             ),
         )
 
-    def predict(self, texts: list[str]) -> list[Prediction]:
-        """One prediction per text, in order."""
+    def predict(self, texts: list[str] | str) -> list[Prediction]:
+        """One prediction per text, in order; a single string is one text, not its characters."""
+        if isinstance(texts, str):
+            texts = [texts]
         return [self.predict_one(text) for text in texts]
 
-    def scores(self, texts: list[str]) -> np.ndarray:
+    def scores(self, texts: list[str] | str) -> np.ndarray:
         """P(positive) for many texts at once (evaluation, benchmarks, bulk scoring).
 
         The same numbers as ``predict``, computed a chunk of texts at a time with numpy.
         """
+        if isinstance(texts, str):
+            texts = [texts]
         out = np.empty(len(texts), dtype="float64")
         for start in range(0, len(texts), SCORE_CHUNK):
             chunk = [tokenize(text) for text in texts[start : start + SCORE_CHUNK]]

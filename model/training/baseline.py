@@ -46,7 +46,9 @@ class BaselinePredictor:
             )[:, 0]
         return out
 
-    def predict(self, texts: list[str]) -> list[Prediction]:
+    def predict(self, texts: list[str] | str) -> list[Prediction]:
+        if isinstance(texts, str):
+            texts = [texts]
         out = []
         for text, score in zip(texts, self.scores(texts), strict=True):
             tokens = [t for t in tokenize(text) if t not in PUNCTUATION_TOKENS]

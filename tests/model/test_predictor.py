@@ -97,6 +97,13 @@ def test_batch_and_single_agree_and_order_is_kept(predictor):
     assert [p.label for p in predictor.predict(texts)] == [POSITIVE] * 3 + [NEGATIVE] * 3
 
 
+def test_a_single_string_is_one_text_not_its_characters(predictor):
+    text = "what a fantastic release, thanks team"
+    assert predictor.predict(text) == predictor.predict([text])
+    assert predictor.predict(text)[0].words == 6
+    assert list(predictor.scores(text)) == list(predictor.scores([text]))
+
+
 def test_rejects_non_strings(predictor):
     with pytest.raises(TypeError):
         predictor.predict([None])
