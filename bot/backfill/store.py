@@ -20,7 +20,7 @@ from sqlalchemy import Connection, Engine, and_, delete, func, select, update
 
 from bot.mood import privacy
 from bot.mood.store import DayTally, Workspace
-from bot.storage.day_counts import add_to_day, counts_of
+from bot.storage.day_counts import COUNTS, add_to_day, counts_of
 from bot.storage.engine import upsert
 from bot.storage.home_schema import backfill_authors, backfill_days, backfill_jobs
 from bot.storage.schema import mood_days
@@ -221,20 +221,15 @@ def _publish(connection: Connection, job: Job, complete_before: date | None) -> 
     if complete_before is not None:
         where = and_(where, backfill_days.c.day > complete_before)
     days = connection.execute(
-        select(
-            backfill_days.c.day,
-            backfill_days.c.messages,
-            backfill_days.c.positive,
-            backfill_days.c.negative,
-            backfill_days.c.score_sum,
-        ).where(where)
+        select(backfill_days.c.day, *(backfill_days.c[name] for name in COUNTS)).where(where)
     ).all()
     if not days:
         return
     author_where = _where(backfill_authors, job.workspace, job.channel_id)
     # Adding to an existing row is never expected (the window ends before the live days).
     insert = add_to_day(connection.engine, mood_days)
-    for day, messages, positive, negative, score_sum in days:
+    for staged in days:
+        day = staged.day
         authors = connection.execute(
             select(func.count())
             .select_from(backfill_authors)
@@ -246,10 +241,7 @@ def _publish(connection: Connection, job: Job, complete_before: date | None) -> 
                 enterprise_id=job.workspace.enterprise_id,
                 channel_id=job.channel_id,
                 day=day,
-                messages=messages,
-                positive=positive,
-                negative=negative,
-                score_sum=score_sum,
+                **counts_of(staged),
                 authors=authors,
             )
         )
