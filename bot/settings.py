@@ -1,17 +1,37 @@
 """The bot's settings: read once from the environment and ``.env``, validated, then frozen.
 
-Every setting has a default here and a line in ``.env.example``. Validation raises
-``SettingsError`` with one line that names the variable and says how to fix it, because that
-line is all a person starting the bot sees.
+Each setting is declared once, as a field of ``Settings``: its name (the environment variable
+is the field name in upper case), its type (the annotation), its default (written as you would
+write it in ``.env``), how it is read and checked (a parser with its range), and its help text.
+``settings_from_env`` walks those fields, and ``env_example()`` writes ``.env.example`` from
+them (``python -m bot.settings > .env.example``), so the code, the defaults and the documented
+file cannot drift apart. Values are parsed once into typed values: ``DIGEST_SEND_AT`` is a
+``SendAt``, channel lists are frozensets.
+
+Why a declarative table in this module and not pydantic-settings: ``Settings`` stays a plain
+frozen dataclass, which the rest of the code and its tests build with keywords
+(``Settings(database_url=...)``) and copy with ``dataclasses.replace``; a ``BaseSettings``
+would read the environment on every such construction and is no dataclass. The one-line
+``SettingsError`` messages people see at startup would have to be rebuilt from pydantic's
+multi-line validation errors. And it would add a dependency and its import to every cold start
+(about 0.36 s to the first answer) for about forty fields whose parsers are a few lines each.
+Importing this module and parsing an environment takes about 23 ms, as before the table. It
+imports only the standard library, ``model.verdict`` and ``bot.schedule_time``: settings are a
+lower layer and import no feature or runner.
+
+Validation raises ``SettingsError`` with one line that names the variable and says how to fix
+it, because that line is all a person starting the bot sees.
 """
 
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import Field, dataclass, field, fields
 from pathlib import Path
+from typing import Any
 
+from bot.schedule_time import ScheduleError, SendAt, parse_send_at
 from model.verdict import VerdictRule
 
 DEFAULT_SLACK_API_URL = "https://slack.com/api/"
@@ -24,58 +44,444 @@ class SettingsError(ValueError):
     """A setting is missing or wrong; the message is the one line to show the user."""
 
 
+# A parser reads one variable's raw value (the variable's name is there for the error line).
+Parser = Callable[[str, str], Any]
+
+
+@dataclass(frozen=True)
+class SettingSpec:
+    """How one setting is read and documented; kept in its ``Settings`` field's metadata."""
+
+    default: str  # as written in .env; the field's typed default is this, parsed
+    parse: Parser
+    help_text: str
+    section: str  # starts a new section of .env.example when not empty
+    blank_means_default: bool  # false: an empty value goes to the parser (e.g. flag= is false)
+
+
+def setting(
+    default: str,
+    parse: Parser,
+    help_text: str,
+    *,
+    section: str = "",
+    blank_means_default: bool = True,
+) -> Any:
+    """Declare one setting; the dataclass default is ``default`` parsed, so the two agree."""
+    spec = SettingSpec(default, parse, help_text, section, blank_means_default)
+    return field(default=parse("default", default), metadata={"setting": spec})
+
+
+# --- Parsers -------------------------------------------------------------------------------
+
+
+def _text(name: str, raw: str) -> str:
+    return raw.strip()
+
+
+def _flag(name: str, raw: str) -> bool:
+    lowered = raw.strip().lower()
+    if lowered in _TRUE:
+        return True
+    if lowered in _FALSE:
+        return False
+    raise SettingsError(f"{name} must be true or false, not {raw!r}")
+
+
+def _ranged(kind: type[int] | type[float], low: float, high: float) -> Parser:
+    def parse(name: str, raw: str) -> int | float:
+        try:
+            number = kind(raw.strip())
+        except ValueError:
+            raise SettingsError(
+                f"{name} must be {'an integer' if kind is int else 'a number'}, not {raw!r}"
+            ) from None
+        if not low <= number <= high:
+            raise SettingsError(f"{name} must be between {low} and {high}, not {raw!r}")
+        return number
+
+    return parse
+
+
+def _integer(low: int, high: int) -> Parser:
+    return _ranged(int, low, high)
+
+
+def _number(low: float, high: float) -> Parser:
+    return _ranged(float, low, high)
+
+
+_REDIS_URL_HELP = (
+    "REDIS_URL must look like redis://host:6379/0 (or rediss://, unix:///path/redis.sock), or be "
+    "empty to keep the record of handled events on this host"
+)
+
+
+def _redis_url(name: str, raw: str) -> str:
+    url = raw.strip()
+    if not url:
+        return url
+    from urllib.parse import parse_qs, urlsplit
+
+    try:
+        parts = urlsplit(url)
+        port = parts.port  # raises ValueError for a port that is not a number
+        query = parse_qs(parts.query, strict_parsing=bool(parts.query))
+    except ValueError:
+        raise SettingsError(f"{_REDIS_URL_HELP} (the port is not a number)") from None
+    if parts.scheme in {"redis", "rediss"}:
+        if not parts.hostname:
+            raise SettingsError(f"{_REDIS_URL_HELP} (no host)")
+        if port == 0:
+            raise SettingsError(f"{_REDIS_URL_HELP} (port 0)")
+        db = parts.path.lstrip("/") or query.get("db", ["0"])[0]
+    elif parts.scheme == "unix":
+        if not parts.path:
+            raise SettingsError(f"{_REDIS_URL_HELP} (no socket path)")
+        db = query.get("db", ["0"])[0]
+    else:
+        raise SettingsError(_REDIS_URL_HELP)
+    if not db.isdigit():
+        raise SettingsError(f"{_REDIS_URL_HELP} (the database must be a number, not {db!r})")
+    return url
+
+
+def _process_retries(name: str, raw: str) -> bool:
+    """``auto`` (or empty) = on: every supported deployment has a record that sees every delivery
+    (one process: its own; gunicorn: ``DEDUPE_DB``; replicas: ``REDIS_URL``), so a redelivery is
+    answered exactly when nobody answered the original."""
+    if raw.strip().lower() in {"", "auto"}:
+        return True
+    try:
+        return _flag(name, raw)
+    except SettingsError:
+        raise SettingsError(f"{name} must be auto, true or false, not {raw!r}") from None
+
+
+def _channels(name: str, raw: str) -> frozenset[str]:
+    ids = frozenset(part.strip() for part in raw.replace(" ", ",").split(",") if part.strip())
+    for channel in ids:
+        if channel[:1] not in {"C", "G"} or not channel.isalnum():
+            raise SettingsError(
+                f"{name} must be a comma-separated list of channel ids like C0123ABCD "
+                f"(from the channel's About tab), not {channel!r}"
+            )
+    return ids
+
+
+def _emoji(name: str, raw: str) -> str:
+    value = raw.strip().strip(":")
+    if not value or any(ch.isspace() for ch in value):
+        raise SettingsError(f"{name} must be an emoji name like thumbsup, not {value!r}")
+    return value
+
+
+def _api_url(name: str, raw: str) -> str:
+    url = raw.strip()
+    if not url.startswith(("http://", "https://")):
+        raise SettingsError(
+            f"{name} must be an http(s) URL like {DEFAULT_SLACK_API_URL}, not {url!r}"
+        )
+    return url if url.endswith("/") else url + "/"
+
+
+def _command(name: str, raw: str) -> str:
+    command = raw.strip()
+    if not command.startswith("/") or len(command) < 2 or " " in command:
+        raise SettingsError(f"{name} must look like /sentiment, not {command!r}")
+    return command
+
+
+def _log_level(name: str, raw: str) -> str:
+    level = raw.strip().upper()
+    if level not in {"DEBUG", "INFO", "WARNING", "ERROR"}:
+        raise SettingsError(f"{name} must be DEBUG, INFO, WARNING or ERROR, not {level!r}")
+    return level
+
+
+def _model_path(name: str, raw: str) -> str:
+    path = raw.strip()
+    if path and not Path(path).exists():
+        raise SettingsError(
+            f"{name}={path} does not exist: point it at a model artifact directory or unset it "
+            "to use the shipped model"
+        )
+    return path
+
+
+def _timezone(name: str, raw: str) -> str:
+    zone = raw.strip()
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+    try:
+        ZoneInfo(zone)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise SettingsError(
+            f"{name} must be an IANA time zone like Europe/Berlin or UTC, not {zone!r}"
+        ) from None
+    return zone
+
+
+def _database_url(name: str, raw: str) -> str:
+    url = raw.strip()
+    if url and not url.startswith(("sqlite:", "postgresql", "postgres:")):
+        raise SettingsError(
+            f"{name} must look like sqlite:///data/bot.sqlite3 or "
+            "postgresql://user:password@host:5432/dbname, or be empty for the default SQLite file"
+        )
+    return url
+
+
+def _send_at(name: str, raw: str) -> SendAt:
+    try:
+        return parse_send_at(raw)
+    except ScheduleError as err:
+        raise SettingsError(f"{name}: {err}") from None
+
+
+# --- The settings --------------------------------------------------------------------------
+
+
 @dataclass(frozen=True)
 class Settings:
-    """Everything the bot can be told; the defaults are the documented ones."""
+    """Everything the bot can be told; each field is one setting, declared with ``setting``."""
 
-    slack_bot_token: str = ""
-    slack_signing_secret: str = ""
-    slack_app_token: str = ""
-    slack_api_url: str = DEFAULT_SLACK_API_URL
-    host: str = "0.0.0.0"
-    port: int = 3000
-    model_path: str = ""
-    sentiment_command: str = "/sentiment"
+    slack_bot_token: str = setting(
+        "",
+        _text,
+        "Bot User OAuth Token (OAuth & Permissions page). Required for Slack.",
+        section="Slack credentials",
+    )
+    slack_signing_secret: str = setting(
+        "",
+        _text,
+        "HTTP mode (used when SLACK_APP_TOKEN is empty): Basic Information > App Credentials.",
+    )
+    slack_app_token: str = setting(
+        "",
+        _text,
+        "Socket Mode: an app-level token with connections:write (Basic Information > App-Level "
+        "Tokens). When set, the bot connects out over a WebSocket and needs no public URL.",
+    )
+    slack_api_url: str = setting(
+        DEFAULT_SLACK_API_URL,
+        _api_url,
+        "Slack Web API base URL. Leave as is for Slack; tests and the console point it at a fake.",
+    )
+    host: str = setting(
+        "0.0.0.0",
+        _text,
+        "Address and port for POST /slack/events and GET /healthz.",
+        section="HTTP mode",
+    )
+    port: int = setting("3000", _integer(0, 65535), "")
+    model_path: str = setting(
+        "",
+        _model_path,
+        "Model artifact directory; empty means the shipped model/artifacts/imdb-sentiment-v2.",
+        section="Model",
+    )
+    sentiment_command: str = setting(
+        "/sentiment",
+        _command,
+        "Must match the command in the Slack app (slack_manifest.json).",
+        section="Slash command",
+        blank_means_default=False,
+    )
     # Reactions to channel messages.
-    reactions_enabled: bool = True
-    reaction_threshold: float = 0.8
-    min_known_words: int = 3
-    min_known_share: float = 0.5
-    positive_emoji: str = "slightly_smiling_face"
-    negative_emoji: str = "slightly_frowning_face"
-    reaction_channels: frozenset[str] = field(default_factory=frozenset)
-    reaction_channels_deny: frozenset[str] = field(default_factory=frozenset)
-    react_in_threads: bool = True
+    reactions_enabled: bool = setting(
+        "true",
+        _flag,
+        "React with an emoji to channel messages the model is confident about (false: never; "
+        "messages are still counted for the mood record).",
+        section="Reactions to channel messages",
+        blank_means_default=False,
+    )
+    reaction_threshold: float = setting(
+        "0.8", _number(0.5, 1.0), "React only when the model is at least this sure (0.5-1.0)."
+    )
+    min_known_words: int = setting(
+        "3", _integer(0, 1000), "...and knows at least this many of the message's words..."
+    )
+    min_known_share: float = setting(
+        "0.5",
+        _number(0.0, 1.0),
+        '...and at least this share of them. Replies also say "I can\'t tell" below these two.',
+    )
+    positive_emoji: str = setting(
+        "slightly_smiling_face",
+        _emoji,
+        "Emoji names, without colons.",
+        blank_means_default=False,
+    )
+    negative_emoji: str = setting("slightly_frowning_face", _emoji, "", blank_means_default=False)
+    reaction_channels: frozenset[str] = setting(
+        "",
+        _channels,
+        "Comma-separated channel ids (C0123ABCD). Empty allow-list = every channel the bot is in.",
+    )
+    reaction_channels_deny: frozenset[str] = setting(
+        "", _channels, "Channel ids never reacted in, even when on the allow-list."
+    )
+    react_in_threads: bool = setting(
+        "true",
+        _flag,
+        "React to replies inside threads too (thread replies sent to the channel always count).",
+        blank_means_default=False,
+    )
     # Delivery.
-    redis_url: str = ""
-    process_slack_retries: bool = True
-    dedupe_ttl_seconds: int = 3600
-    slack_timeout_seconds: float = 10.0
-    slack_max_retry_wait_seconds: float = 30.0
-    listener_threads: int = 8
-    log_level: str = "INFO"
+    redis_url: str = setting(
+        "",
+        _redis_url,
+        "Shared record of handled event_ids for several replicas behind a load balancer, e.g. "
+        "redis://redis.internal:6379/0. Checked at startup: an unreachable Redis stops the bot. "
+        "Empty: the record stays on this host (DEDUPE_DB) or in this process.",
+        section="Delivery",
+    )
+    process_slack_retries: bool = setting(
+        "auto",
+        _process_retries,
+        "Slack redeliveries (X-Slack-Retry-Num > 0). auto (= true) handles a redelivery whose "
+        "event_id nobody has handled (its first delivery was lost, say in a restart) and drops "
+        "the others. false drops every redelivery unread (an event whose first delivery was "
+        "lost is then lost).",
+    )
+    dedupe_ttl_seconds: int = setting(
+        "3600", _integer(1, 7 * 24 * 3600), "How long a handled event_id is remembered."
+    )
+    slack_timeout_seconds: float = setting(
+        "10", _number(0.1, 120.0), "Timeout for one Slack Web API call."
+    )
+    slack_max_retry_wait_seconds: float = setting(
+        "30",
+        _number(0, 600),
+        "Longest Retry-After the bot waits out on a rate limit before giving up on that call.",
+    )
+    listener_threads: int = setting(
+        "8", _integer(1, 256), "Threads that run listeners after the ack."
+    )
+    log_level: str = setting(
+        "INFO",
+        _log_level,
+        "DEBUG, INFO, WARNING or ERROR. Logs never contain message text.",
+        blank_means_default=False,
+    )
     # The database and the mood record (bot/storage, bot/mood).
-    database_url: str = ""
-    mood_tracking: bool = True
-    mood_timezone: str = "UTC"
-    mood_min_authors: int = 3
-    mood_min_messages: int = 5
-    mood_retention_days: int = 400
-    mood_flush_seconds: float = 1.0
-    mood_max_pending: int = 100_000
-    # Appended: the record of handled events on this host, and shutdown.
-    dedupe_db: str = ""
-    graceful_timeout: int = 30
+    database_url: str = setting(
+        "",
+        _database_url,
+        "SQLAlchemy URL. Empty: the SQLite file data/bot.sqlite3 under the working directory. "
+        "Production with several processes or replicas: "
+        "postgresql://user:password@host:5432/dbname (psycopg 3). Schema migrations run on "
+        "start.",
+        section='Database and team mood (bot/storage, bot/mood; what is stored: README "Team '
+        'mood")',
+    )
+    mood_tracking: bool = setting(
+        "on",
+        _flag,
+        "Count channel messages per channel and day for /sentiment mood. off: count nothing "
+        "anywhere.",
+        blank_means_default=False,
+    )
+    mood_timezone: str = setting(
+        "UTC",
+        _timezone,
+        "The workspace's time zone: which calendar day a message counts for (IANA name).",
+    )
+    mood_min_authors: int = setting(
+        "3",
+        _integer(2, 1000),
+        "Minimum group size: a day (or merged week) is shown only with this many different "
+        "authors...",
+    )
+    mood_min_messages: int = setting(
+        "5",
+        _integer(1, 100_000),
+        '...and this many counted messages; otherwise it is merged or shown as "not enough '
+        'people".',
+    )
+    mood_retention_days: int = setting(
+        "400", _integer(2, 36500), "Days of counts kept; older rows are deleted."
+    )
+    mood_flush_seconds: float = setting(
+        "1",
+        _number(0.05, 1.0),
+        "How often counts are written (seconds, at most 1). A kill -9 loses at most this much.",
+    )
+    mood_max_pending: int = setting(
+        "100000",
+        _integer(1, 10_000_000),
+        "Messages kept in memory while the database is unreachable; past this they are not "
+        "counted (reactions and replies go on) and the number dropped is logged.",
+    )
+    # The record of handled events on this host, and shutdown.
+    dedupe_db: str = setting(
+        "",
+        _text,
+        "A SQLite file holding the record of handled events, shared by every process on this "
+        "host. gunicorn.conf.py sets it for its workers when REDIS_URL is empty; set it for "
+        "`python -m bot` to keep the record across restarts. Empty: this process's own record.",
+        section="The record on this host, and shutdown",
+    )
+    graceful_timeout: int = setting(
+        "30",
+        _integer(1, 3600),
+        "Seconds a stopping bot gives the listener work of events it already acked; what is "
+        "still running then is abandoned, logged by event id, and the exit status is 1.",
+    )
     # Weekly digests, mood-drop alerts, backfill (bot/digests, bot/backfill).
-    digest_send_at: str = "mon 09:00"
-    digest_catch_up_hours: float = 24.0
-    digest_claim_seconds: float = 300.0
-    mood_alert_z: float = 3.5
-    mood_alert_min_messages: int = 40
-    mood_alert_min_rise: float = 0.05
-    backfill_days: int = 30
-    backfill_requests_per_minute: float = 50.0
-    backfill_page_size: int = 200
+    digest_send_at: SendAt = setting(
+        "mon 09:00",
+        _send_at,
+        "When `python -m bot digest` (cron) sends weekly digests, in MOOD_TIMEZONE; a workspace "
+        "can change it with `/sentiment digest time DAY HH:MM`.",
+        section="Weekly digests, mood-drop alerts, backfill (docs/home.md)",
+    )
+    digest_catch_up_hours: float = setting(
+        "24",
+        _number(0.1, 24 * 7),
+        "A digest whose send time passed longer ago than this is skipped (a runner down for "
+        "days does not flood channels with stale digests).",
+    )
+    digest_claim_seconds: float = setting(
+        "300",
+        _number(1, 24 * 3600),
+        "A runner's claim on a post expires after this many seconds if the runner died before "
+        "recording it; the next run then takes it over (and first checks it was not posted).",
+    )
+    mood_alert_z: float = setting(
+        "3.5",
+        _number(1.0, 10.0),
+        "Mood-drop alert sensitivity: the test statistic needed (higher = fewer alerts; 3.5 "
+        "stays quiet on a stable channel for years and catches a clear drop within about a "
+        "week)...",
+    )
+    mood_alert_min_messages: int = setting(
+        "40",
+        _integer(1, 1_000_000),
+        "...at least this many counted messages in the last 7 days...",
+    )
+    mood_alert_min_rise: float = setting(
+        "0.05",
+        _number(0.0, 1.0),
+        "...and a rise of the negative share of at least this much (0.05 = 5 percentage points).",
+    )
+    backfill_days: int = setting(
+        "30", _integer(1, 365), "/sentiment mood backfill reads this many days of history."
+    )
+    backfill_requests_per_minute: float = setting(
+        "50",
+        _number(0.1, 1000.0),
+        "conversations.history is Tier 3 (50+ a minute) for internal and Marketplace apps. A "
+        "commercially distributed app NOT approved for the Marketplace gets 1 request a minute "
+        "and 15 messages a page since 2025: then set 1 and 15.",
+    )
+    backfill_page_size: int = setting(
+        "200",
+        _integer(1, 999),
+        "Messages asked for per conversations.history page (its limit, 1-999).",
+    )
 
     @property
     def socket_mode(self) -> bool:
@@ -122,148 +528,10 @@ class Settings:
             )
 
 
-def _text(env: Mapping[str, str], name: str, default: str) -> str:
-    value = env.get(name)
-    return default if value is None else value.strip()
-
-
-def _bool(env: Mapping[str, str], name: str, default: bool) -> bool:
-    value = env.get(name)
-    if value is None:
-        return default
-    lowered = value.strip().lower()
-    if lowered in _TRUE:
-        return True
-    if lowered in _FALSE:
-        return False
-    raise SettingsError(f"{name} must be true or false, not {value!r}")
-
-
-def _number(env: Mapping[str, str], name: str, default, kind, low, high):
-    value = env.get(name)
-    if value is None or not value.strip():
-        return default
-    try:
-        number = kind(value.strip())
-    except ValueError:
-        raise SettingsError(
-            f"{name} must be {'an integer' if kind is int else 'a number'}, not {value!r}"
-        ) from None
-    if not low <= number <= high:
-        raise SettingsError(f"{name} must be between {low} and {high}, not {value!r}")
-    return number
-
-
-_REDIS_URL_HELP = (
-    "REDIS_URL must look like redis://host:6379/0 (or rediss://, unix:///path/redis.sock), or be "
-    "empty to keep the record of handled events on this host"
-)
-
-
-def _redis_url(env: Mapping[str, str]) -> str:
-    url = _text(env, "REDIS_URL", "")
-    if not url:
-        return url
-    from urllib.parse import parse_qs, urlsplit
-
-    try:
-        parts = urlsplit(url)
-        port = parts.port  # raises ValueError for a port that is not a number
-        query = parse_qs(parts.query, strict_parsing=bool(parts.query))
-    except ValueError:
-        raise SettingsError(f"{_REDIS_URL_HELP} (the port is not a number)") from None
-    if parts.scheme in {"redis", "rediss"}:
-        if not parts.hostname:
-            raise SettingsError(f"{_REDIS_URL_HELP} (no host)")
-        if port == 0:
-            raise SettingsError(f"{_REDIS_URL_HELP} (port 0)")
-        db = parts.path.lstrip("/") or query.get("db", ["0"])[0]
-    elif parts.scheme == "unix":
-        if not parts.path:
-            raise SettingsError(f"{_REDIS_URL_HELP} (no socket path)")
-        db = query.get("db", ["0"])[0]
-    else:
-        raise SettingsError(_REDIS_URL_HELP)
-    if not db.isdigit():
-        raise SettingsError(f"{_REDIS_URL_HELP} (the database must be a number, not {db!r})")
-    return url
-
-
-def _process_retries(env: Mapping[str, str]) -> bool:
-    """``auto`` (or empty) = on: every supported deployment has a record that sees every delivery
-    (one process: its own; gunicorn: ``DEDUPE_DB``; replicas: ``REDIS_URL``), so a redelivery is
-    answered exactly when nobody answered the original."""
-    value = env.get("PROCESS_SLACK_RETRIES")
-    if value is None or value.strip().lower() in {"", "auto"}:
-        return True
-    try:
-        return _bool(env, "PROCESS_SLACK_RETRIES", False)
-    except SettingsError:
-        raise SettingsError(
-            f"PROCESS_SLACK_RETRIES must be auto, true or false, not {value!r}"
-        ) from None
-
-
-def _channels(env: Mapping[str, str], name: str) -> frozenset[str]:
-    raw = env.get(name) or ""
-    ids = frozenset(part.strip() for part in raw.replace(" ", ",").split(",") if part.strip())
-    for channel in ids:
-        if channel[:1] not in {"C", "G"} or not channel.isalnum():
-            raise SettingsError(
-                f"{name} must be a comma-separated list of channel ids like C0123ABCD "
-                f"(from the channel's About tab), not {channel!r}"
-            )
-    return ids
-
-
-def _emoji(env: Mapping[str, str], name: str, default: str) -> str:
-    value = _text(env, name, default).strip(":")
-    if not value or any(ch.isspace() for ch in value):
-        raise SettingsError(f"{name} must be an emoji name like thumbsup, not {value!r}")
-    return value
-
-
-def _api_url(env: Mapping[str, str]) -> str:
-    url = _text(env, "SLACK_API_URL", DEFAULT_SLACK_API_URL) or DEFAULT_SLACK_API_URL
-    if not url.startswith(("http://", "https://")):
-        raise SettingsError(
-            f"SLACK_API_URL must be an http(s) URL like {DEFAULT_SLACK_API_URL}, not {url!r}"
-        )
-    return url if url.endswith("/") else url + "/"
-
-
-def _timezone(env: Mapping[str, str]) -> str:
-    name = _text(env, "MOOD_TIMEZONE", "UTC") or "UTC"
-    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
-
-    try:
-        ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError):
-        raise SettingsError(
-            f"MOOD_TIMEZONE must be an IANA time zone like Europe/Berlin or UTC, not {name!r}"
-        ) from None
-    return name
-
-
-def _database_url(env: Mapping[str, str]) -> str:
-    url = _text(env, "DATABASE_URL", "")
-    if url and not url.startswith(("sqlite:", "postgresql", "postgres:")):
-        raise SettingsError(
-            "DATABASE_URL must look like sqlite:///data/bot.sqlite3 or "
-            "postgresql://user:password@host:5432/dbname, or be empty for the default SQLite file"
-        )
-    return url
-
-
-def _send_at(env: Mapping[str, str]) -> str:
-    value = _text(env, "DIGEST_SEND_AT", "mon 09:00") or "mon 09:00"
-    from bot.digests.schedule import ScheduleError, parse_send_at
-
-    try:
-        parse_send_at(value)
-    except ScheduleError as err:
-        raise SettingsError(f"DIGEST_SEND_AT: {err}") from None
-    return value
+def declared() -> Iterator[tuple[str, Field[Any], SettingSpec]]:
+    """Each setting as (environment variable, dataclass field, spec), in declaration order."""
+    for f in fields(Settings):
+        yield f.name.upper(), f, f.metadata["setting"]
 
 
 def load_env(env_file: str | os.PathLike[str] | None = ".env") -> dict[str, str]:
@@ -278,66 +546,48 @@ def load_env(env_file: str | os.PathLike[str] | None = ".env") -> dict[str, str]
 
 
 def settings_from_env(env: Mapping[str, str]) -> Settings:
-    """Build validated settings from a mapping of environment variables."""
-    command = _text(env, "SENTIMENT_COMMAND", "/sentiment")
-    if not command.startswith("/") or len(command) < 2 or " " in command:
-        raise SettingsError(f"SENTIMENT_COMMAND must look like /sentiment, not {command!r}")
-    level = _text(env, "LOG_LEVEL", "INFO").upper()
-    if level not in {"DEBUG", "INFO", "WARNING", "ERROR"}:
-        raise SettingsError(f"LOG_LEVEL must be DEBUG, INFO, WARNING or ERROR, not {level!r}")
-    redis_url = _redis_url(env)
-    settings = Settings(
-        slack_bot_token=_text(env, "SLACK_BOT_TOKEN", ""),
-        slack_signing_secret=_text(env, "SLACK_SIGNING_SECRET", ""),
-        slack_app_token=_text(env, "SLACK_APP_TOKEN", ""),
-        slack_api_url=_api_url(env),
-        host=_text(env, "HOST", "0.0.0.0") or "0.0.0.0",
-        port=_number(env, "PORT", 3000, int, 0, 65535),
-        model_path=_text(env, "MODEL_PATH", ""),
-        sentiment_command=command,
-        reactions_enabled=_bool(env, "REACTIONS_ENABLED", True),
-        reaction_threshold=_number(env, "REACTION_THRESHOLD", 0.8, float, 0.5, 1.0),
-        min_known_words=_number(env, "MIN_KNOWN_WORDS", 3, int, 0, 1000),
-        min_known_share=_number(env, "MIN_KNOWN_SHARE", 0.5, float, 0.0, 1.0),
-        positive_emoji=_emoji(env, "POSITIVE_EMOJI", "slightly_smiling_face"),
-        negative_emoji=_emoji(env, "NEGATIVE_EMOJI", "slightly_frowning_face"),
-        reaction_channels=_channels(env, "REACTION_CHANNELS"),
-        reaction_channels_deny=_channels(env, "REACTION_CHANNELS_DENY"),
-        react_in_threads=_bool(env, "REACT_IN_THREADS", True),
-        redis_url=redis_url,
-        process_slack_retries=_process_retries(env),
-        dedupe_ttl_seconds=_number(env, "DEDUPE_TTL_SECONDS", 3600, int, 1, 7 * 24 * 3600),
-        slack_timeout_seconds=_number(env, "SLACK_TIMEOUT_SECONDS", 10.0, float, 0.1, 120.0),
-        slack_max_retry_wait_seconds=_number(
-            env, "SLACK_MAX_RETRY_WAIT_SECONDS", 30.0, float, 0, 600
-        ),
-        listener_threads=_number(env, "LISTENER_THREADS", 8, int, 1, 256),
-        log_level=level,
-        database_url=_database_url(env),
-        mood_tracking=_bool(env, "MOOD_TRACKING", True),
-        mood_timezone=_timezone(env),
-        mood_min_authors=_number(env, "MOOD_MIN_AUTHORS", 3, int, 2, 1000),
-        mood_min_messages=_number(env, "MOOD_MIN_MESSAGES", 5, int, 1, 100_000),
-        mood_retention_days=_number(env, "MOOD_RETENTION_DAYS", 400, int, 2, 36500),
-        mood_flush_seconds=_number(env, "MOOD_FLUSH_SECONDS", 1.0, float, 0.05, 1.0),
-        mood_max_pending=_number(env, "MOOD_MAX_PENDING", 100_000, int, 1, 10_000_000),
-        dedupe_db=_text(env, "DEDUPE_DB", ""),
-        graceful_timeout=_number(env, "GRACEFUL_TIMEOUT", 30, int, 1, 3600),
-        digest_send_at=_send_at(env),
-        digest_catch_up_hours=_number(env, "DIGEST_CATCH_UP_HOURS", 24.0, float, 0.1, 24 * 7),
-        digest_claim_seconds=_number(env, "DIGEST_CLAIM_SECONDS", 300.0, float, 1, 24 * 3600),
-        mood_alert_z=_number(env, "MOOD_ALERT_Z", 3.5, float, 1.0, 10.0),
-        mood_alert_min_messages=_number(env, "MOOD_ALERT_MIN_MESSAGES", 40, int, 1, 1_000_000),
-        mood_alert_min_rise=_number(env, "MOOD_ALERT_MIN_RISE", 0.05, float, 0.0, 1.0),
-        backfill_days=_number(env, "BACKFILL_DAYS", 30, int, 1, 365),
-        backfill_requests_per_minute=_number(
-            env, "BACKFILL_REQUESTS_PER_MINUTE", 50.0, float, 0.1, 1000.0
-        ),
-        backfill_page_size=_number(env, "BACKFILL_PAGE_SIZE", 200, int, 1, 999),
-    )
-    if settings.model_path and not Path(settings.model_path).exists():
-        raise SettingsError(
-            f"MODEL_PATH={settings.model_path} does not exist: point it at a model artifact "
-            "directory or unset it to use the shipped model"
-        )
-    return settings
+    """Build validated settings from a mapping of environment variables.
+
+    A variable that is unset keeps its default, and so does an empty one unless its parser
+    gives empty a meaning (``REACTIONS_ENABLED=`` is false, ``LOG_LEVEL=`` is an error).
+    """
+    values: dict[str, Any] = {}
+    for name, f, spec in declared():
+        raw = env.get(name)
+        if raw is None or (spec.blank_means_default and not raw.strip()):
+            values[f.name] = f.default
+        else:
+            values[f.name] = spec.parse(name, raw)
+    return Settings(**values)
+
+
+_EXAMPLE_HEADER = """\
+# Slack sentiment bot settings. Copy to .env and fill in; real environment variables win over
+# .env. Every line shows the default. With no Slack credentials at all, `python -m bot` starts
+# the local console instead of connecting to Slack.
+# Generated from bot/settings.py by `python -m bot.settings > .env.example`; edit it there.
+"""
+
+
+def env_example() -> str:
+    """The text of ``.env.example``: every setting with its help and default, in sections."""
+    import textwrap  # only when writing the file, not on the bot's cold start
+
+    lines = [_EXAMPLE_HEADER.rstrip("\n")]
+    for name, _, spec in declared():
+        if spec.section:
+            lines += ["", f"# --- {spec.section} ".ljust(92, "-")]
+        if spec.help_text:
+            lines += textwrap.wrap(
+                spec.help_text,
+                96,
+                initial_indent="# ",
+                subsequent_indent="# ",
+                break_on_hyphens=False,
+            )
+        lines.append(f"{name}={spec.default}")
+    return "\n".join(lines) + "\n"
+
+
+if __name__ == "__main__":
+    print(env_example(), end="")

@@ -37,6 +37,11 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from bot.settings import Settings
+
+# MOOD_ALERT_* defaults are declared once, in bot.settings; DropRule's defaults read them there.
+_SETTINGS = Settings()
+
 
 @dataclass(frozen=True)
 class DayCounts:
@@ -50,11 +55,11 @@ class DayCounts:
 class DropRule:
     """The sensitivity settings (``MOOD_ALERT_*``); the defaults stay quiet on noise."""
 
-    z_alert: float = 3.5
+    z_alert: float = _SETTINGS.mood_alert_z
     z_clear: float = 1.0
-    min_recent_messages: int = 40
+    min_recent_messages: int = _SETTINGS.mood_alert_min_messages
     min_baseline_messages: int = 100
-    min_rise: float = 0.05
+    min_rise: float = _SETTINGS.mood_alert_min_rise
     day_spread_floor: float = 0.3
     recent_days: int = 7
     baseline_days: int = 28

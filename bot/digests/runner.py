@@ -29,7 +29,7 @@ from sqlalchemy import Engine
 
 from bot.digests import messages, store
 from bot.digests.mood_drop import AlertState, DayCounts, DropRule, drop_test, step
-from bot.digests.schedule import SendAt, due_digest, parse_send_at
+from bot.digests.schedule import SendAt, due_digest
 from bot.digests.store import Claim, PostKey, Subscription
 from bot.home import charts
 from bot.mood import days
@@ -102,7 +102,7 @@ class DigestRunner:
         self.tz = ZoneInfo(settings.mood_timezone)
         self.last_closed = days.last_closed_day(now, self.tz)
         self.lease = timedelta(seconds=settings.digest_claim_seconds)
-        self.default_send_at = parse_send_at(settings.digest_send_at)
+        self.default_send_at = settings.digest_send_at
         self.rule = drop_rule(settings)
         self.report = RunReport()
         self._send_at: dict[Workspace, SendAt] = {}

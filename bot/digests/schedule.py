@@ -10,42 +10,19 @@ flood channels with stale digests, and one that runs every few minutes sends eac
 
 from __future__ import annotations
 
-import re
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
-_SEND_AT = re.compile(r"^\s*([a-z]{3})[a-z]*\s+(\d{1,2}):(\d{2})\s*$", re.I)
+# The send time itself (its type and parser) sits below settings; re-exported for bot.digests.
+from bot.schedule_time import WEEKDAYS, ScheduleError, SendAt, parse_send_at
 
-
-class ScheduleError(ValueError):
-    """A send time that cannot be read; the message says what to write instead."""
-
-
-@dataclass(frozen=True)
-class SendAt:
-    """A weekly send time: weekday (0 = Monday) and minutes after local midnight."""
-
-    weekday: int
-    minute_of_day: int
-
-    def __str__(self) -> str:
-        hours, minutes = divmod(self.minute_of_day, 60)
-        return f"{WEEKDAYS[self.weekday].capitalize()} {hours:02d}:{minutes:02d}"
-
-
-def parse_send_at(text: str) -> SendAt:
-    """``mon 09:00``, ``Friday 16:30``... into a ``SendAt``."""
-    match = _SEND_AT.match(text or "")
-    day = match.group(1).lower() if match else ""
-    if not match or day not in WEEKDAYS:
-        raise ScheduleError(
-            f"send time must look like 'mon 09:00' (a weekday and a 24-hour time), not {text!r}"
-        )
-    hours, minutes = int(match.group(2)), int(match.group(3))
-    if hours > 23 or minutes > 59:
-        raise ScheduleError(f"send time must be between 00:00 and 23:59, not {text!r}")
-    return SendAt(WEEKDAYS.index(day), hours * 60 + minutes)
+__all__ = [
+    "WEEKDAYS",
+    "ScheduleError",
+    "SendAt",
+    "due_digest",
+    "last_send_time",
+    "parse_send_at",
+]
 
 
 def last_send_time(now_local: datetime, send_at: SendAt) -> datetime:

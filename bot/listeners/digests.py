@@ -25,7 +25,6 @@ from bot.deps import Deps, Outcome
 from bot.digests import store
 from bot.digests.command import ExtraRequest
 from bot.digests.runner import runner_id
-from bot.digests.schedule import parse_send_at
 from bot.mood.store import Workspace
 from bot.slack import web_api as slack_api
 
@@ -66,7 +65,7 @@ def answer(
                 f"Weekly digests in this workspace now go out {request.send_at} "
                 f"({settings.mood_timezone})."
             ), "ephemeral"
-        send_at = store.send_at_for(mood.engine, workspace, parse_send_at(settings.digest_send_at))
+        send_at = store.send_at_for(mood.engine, workspace, settings.digest_send_at)
         if request.action in {"digest_on", "digest_off"} and not in_channel:
             return _text("Use this in the channel that should get the digest."), "ephemeral"
         if request.action == "digest_on":
