@@ -17,7 +17,7 @@ from datetime import UTC, date, datetime, timedelta
 from sqlalchemy import Engine, and_, delete, select, update
 
 from bot.digests.schedule import SendAt
-from bot.mood.store import Workspace
+from bot.mood.workspace import Workspace
 from bot.storage.engine import upsert
 from bot.storage.home_schema import (
     alert_states,

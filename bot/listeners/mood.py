@@ -22,6 +22,7 @@ from slack_sdk import WebClient
 
 from bot.deps import Deps, Outcome
 from bot.mood import replies as mood_replies
+from bot.mood.charts.upload import share_chart
 from bot.mood.command import MoodRequest
 from bot.mood.replies import Message
 from bot.mood.workspace import Workspace
@@ -71,33 +72,6 @@ def _is_member(client: WebClient, channel: str, user: str, request_id: str | Non
     return False
 
 
-def upload_chart(
-    client: WebClient,
-    png: bytes,
-    *,
-    channel: str,
-    filename: str,
-    title: str,
-    alt_text: str,
-    comment: str,
-    request_id: str | None,
-) -> bool:
-    """Upload ``png`` and share it in ``channel`` (a DM or a channel) with ``comment``."""
-    ok, _ = slack_api.call(
-        "files.upload_v2",
-        lambda: client.files_upload_v2(
-            channel=channel,
-            file=png,
-            filename=filename,
-            title=title,
-            alt_txt=alt_text[:1000],
-            initial_comment=comment,
-        ),
-        event_id=request_id,
-    )
-    return ok
-
-
 def _show(
     request: MoodRequest,
     body: Mapping[str, Any],
@@ -136,7 +110,7 @@ def _show(
     text = mood_replies.summary_text(summary, channel)
     label = mood_replies.period_label(request.days)
     title = f"#{name} \u2014 mood, last {label}" if name else f"Mood, last {label}"
-    from bot.mood.chart import render_png
+    from bot.mood.charts.draw import render_png
 
     png = render_png(summary, title)
     if request.public:
@@ -150,7 +124,7 @@ def _show(
             event_id=request_id,
         )
         target = ((opened.get("channel") or {}).get("id") if ok else None) or ""
-    uploaded = bool(target) and upload_chart(
+    uploaded = bool(target) and share_chart(
         client,
         png,
         channel=target,
@@ -174,7 +148,7 @@ def _show(
     return mood_replies.summary_message(summary, channel, note), "ephemeral"
 
 
-def answer(
+def mood_reply(
     request: MoodRequest, body: Mapping[str, Any], client: WebClient, deps: Deps, outcome: Outcome
 ) -> tuple[Message, str]:
     """The message and ``response_type`` for one mood request (never raises on Slack errors)."""
@@ -183,7 +157,7 @@ def answer(
         outcome.set("replied", f"mood_usage_{request.error}")
         return mood_replies.error(request.error, settings), "ephemeral"
     mood = deps.mood
-    workspace = Workspace.of(body.get("team_id"), body.get("enterprise_id"))
+    workspace = Workspace.of(body)
     user = str(body.get("user_id") or "")
     if mood is None or (request.action in {"show", "off", "on"} and not settings.mood_tracking):
         outcome.set("replied", "mood_tracking_off")

@@ -31,11 +31,12 @@ from datetime import UTC, date, datetime, timedelta
 from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
-from bot.mood import days
+from bot.mood import counting, days
 from bot.mood.record import MoodRecorder
-from bot.mood.tally import OptOuts, Workspace
+from bot.mood.tally import OptOuts
+from bot.mood.workspace import Workspace
 from bot.settings import Settings
-from model.prediction import POSITIVE, Prediction
+from model.prediction import Prediction
 from model.verdict import Verdict
 
 if TYPE_CHECKING:  # SQLAlchemy is imported when the database is opened, not with this module
@@ -48,7 +49,6 @@ log = logging.getLogger("bot.mood")
 REFRESH_SECONDS = 2.0
 MAINTAIN_SECONDS = 600.0
 LOAD_WAIT_SECONDS = 30.0  # the message path's longest wait for the caches at startup
-COUNTED_VERDICTS = frozenset({Verdict.REACT, Verdict.LEAN})
 
 
 def _utc_now() -> datetime:
@@ -264,11 +264,9 @@ class MoodService:
         verdict: Verdict,
     ) -> bool:
         """Count one judged message (enough known words); True if it was counted."""
-        if verdict not in COUNTED_VERDICTS or not self.counting(workspace, channel_id):
+        sign = counting.counted_sign(prediction, verdict)
+        if sign is None or not self.counting(workspace, channel_id):
             return False
-        sign = 0
-        if verdict is Verdict.REACT:
-            sign = 1 if prediction.label == POSITIVE else -1
         return self.recorder.add(workspace, channel_id, ts, user_id, prediction.score, sign)
 
     # -- commands -------------------------------------------------------------------------------

@@ -28,8 +28,6 @@ from bot.storage.schema import (
     mood_optouts,
 )
 
-__all__ = ["DayCounts", "DayKey", "DayTally", "OptOuts", "Workspace"]
-
 
 @dataclass(frozen=True)
 class DayCounts:

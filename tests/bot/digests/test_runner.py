@@ -19,7 +19,7 @@ from bot.digests import store
 from bot.digests.runner import DigestRunner
 from bot.digests.schedule import SendAt
 from bot.digests.store import PostKey
-from bot.mood.store import Workspace
+from bot.mood.workspace import Workspace
 from bot.slack.web_api import make_web_client
 from bot.storage.engine import make_engine
 from bot.storage.migrate import migrate

@@ -22,7 +22,7 @@ from typing import Any
 
 from bot.console import slack_requests as payloads
 from bot.mood import store
-from bot.mood.store import Workspace
+from bot.mood.workspace import Workspace
 from tests.bot.mood.test_mood_app import NEGATIVE, POSITIVE
 from tests.helpers.fake_slack import FakeSlack
 from tests.helpers.slack_app import served_app

@@ -15,7 +15,7 @@ import pytest
 
 from bot.console import slack_requests as payloads
 from bot.mood import store
-from bot.mood.store import Workspace
+from bot.mood.workspace import Workspace
 from tests.helpers.fake_slack import FakeSlack
 from tests.helpers.slack_app import served_app
 
