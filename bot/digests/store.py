@@ -230,19 +230,6 @@ def mark_failed(engine: Engine, key: PostKey, runner: str) -> None:
         )
 
 
-def post_states(engine: Engine) -> list[tuple[str, str, str, str, int]]:
-    """(kind, channel, period, state, attempts) of every post, for tests and operators."""
-    query = select(
-        scheduled_posts.c.kind,
-        scheduled_posts.c.channel_id,
-        scheduled_posts.c.period,
-        scheduled_posts.c.state,
-        scheduled_posts.c.attempts,
-    ).order_by(scheduled_posts.c.kind, scheduled_posts.c.channel_id, scheduled_posts.c.period)
-    with engine.connect() as connection:
-        return [tuple(row) for row in connection.execute(query)]
-
-
 # -- alert states ------------------------------------------------------------------------------
 
 

@@ -56,7 +56,12 @@ def _utc_now() -> datetime:
 
 
 class MoodService:
-    """The mood record as the running bot sees it (one per process)."""
+    """The mood record as the running bot sees it (one per process).
+
+    ``MoodService.open`` is the one way to start it (database, caches, flush thread). The bare
+    constructor gives a service that only reads (``summary``, ``last_closed_day``), as the
+    digest runner uses it: no thread, nothing to close.
+    """
 
     def __init__(
         self,
@@ -95,7 +100,7 @@ class MoodService:
         ``background``: return at once and open the database on the thread (``python -m bot``).
         """
         service = cls(settings, clock=clock)
-        service.start(background=background)
+        service._start(background=background)
         return service
 
     @property
@@ -112,7 +117,7 @@ class MoodService:
 
     # -- lifecycle ------------------------------------------------------------------------------
 
-    def start(self, *, background: bool = False) -> None:
+    def _start(self, *, background: bool = False) -> None:
         """Try the database once (migrate, load caches), then flush in the background.
 
         ``background``: the first try runs on the thread; the caches come from the SQLite file
