@@ -16,7 +16,8 @@ from bot.mood.summary import MoodSummary
 METADATA_EVENT = "sentiment_bot_post"
 
 
-def metadata(label: str) -> dict[str, Any]:
+def post_metadata(label: str) -> dict[str, Any]:
+    """Names the post in Slack, so a runner taking over a dead one can find it went out."""
     return {"event_type": METADATA_EVENT, "event_payload": {"post": label}}
 
 
@@ -51,7 +52,7 @@ def digest_message(
         }
     )
     text = f"Weekly mood, {week}: {line}" + (f" ({change})" if change else "")
-    return {"text": text, "blocks": blocks, "metadata": metadata(label)}
+    return {"text": text, "blocks": blocks, "metadata": post_metadata(label)}
 
 
 def alert_message(test: DropTest, channel_id: str, label: str) -> Message:
@@ -73,5 +74,5 @@ def alert_message(test: DropTest, channel_id: str, label: str) -> Message:
             {"type": "section", "text": {"type": "mrkdwn", "text": f":warning: {text}"}},
             {"type": "context", "elements": [{"type": "mrkdwn", "text": detail}]},
         ],
-        "metadata": metadata(label),
+        "metadata": post_metadata(label),
     }
