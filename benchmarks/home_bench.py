@@ -176,7 +176,7 @@ def backfill_speed(
     from bot.backfill import store as backfill_store
     from bot.backfill.history import RequestPacer, make_history_client
     from bot.mood.service import MoodService
-    from bot.mood.store import Workspace
+    from bot.mood.workspace import Workspace
     from bot.slack.web_api import make_web_client
 
     channel, ws = "CBACKFILL", Workspace(TEAM)
@@ -233,7 +233,7 @@ def backfill_speed(
         started = time.perf_counter()
         state = job.run(row)
         elapsed = time.perf_counter() - started
-        done = backfill_store.load(mood.engine, ws, channel)
+        done = backfill_store.load_job(mood.engine, ws, channel)
         result = {
             "messages_in_history": messages,
             "requests_per_minute": per_minute,

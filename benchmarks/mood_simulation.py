@@ -14,7 +14,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from bot.digests.mood_drop import AlertState, DayCounts, DropRule, drop_test, step
+from bot.digests.mood_drop import AlertState, DropRule, drop_test, step
+from bot.digests.mood_drop import DropDay as DayCounts
 
 
 @dataclass(frozen=True)

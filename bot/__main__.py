@@ -69,11 +69,10 @@ def main(argv: list[str] | None = None) -> int:
             return fail(bind_error(settings.host, settings.port, err))
     from bot.mood.service import MoodService
 
-    mood = MoodService(settings)
-    app = create_app(settings, booted.predictor, mood=mood)
     # The database opens on the mood thread while the bot already answers (SQLAlchemy's import
     # would delay the first answer); the opt-out list is read before the first message.
-    mood.start(background=True)
+    mood = MoodService.open(settings, background=True)
+    app = create_app(settings, booted.predictor, mood=mood)
     _stop_on_sigterm()
     try:
         if server is None:

@@ -11,11 +11,10 @@ from __future__ import annotations
 from typing import Any
 
 from bot.mood import replies as mood_replies
+from bot.mood.replies import Message
 from bot.settings import Settings
 from model.prediction import POSITIVE, Prediction
 from model.verdict import Verdict
-
-Message = dict[str, Any]
 
 MAX_KEY_WORDS = 5
 MAX_QUOTE_CHARS = 300

@@ -22,7 +22,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from benchmarks.mood_simulation import Channel, alert_days, simulate_days  # noqa: E402
 from bot.digests.messages import alert_message, digest_message  # noqa: E402
-from bot.digests.mood_drop import DayCounts as Drop  # noqa: E402
+from bot.digests.mood_drop import DropDay as Drop  # noqa: E402
 from bot.digests.mood_drop import DropRule, drop_test  # noqa: E402
 from bot.home.view import ChannelMood, home_view  # noqa: E402
 from bot.mood.replies import stored_statement  # noqa: E402
@@ -96,7 +96,7 @@ def main() -> int:
     args = parser.parse_args()
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
-    from bot.mood.chart import render_png
+    from bot.mood.charts.draw import render_png
 
     support = channel_days(7, 70, 0.25)
     design = channel_days(8, 30, 0.0)

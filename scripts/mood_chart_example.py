@@ -48,7 +48,7 @@ def main() -> int:
     summary = summarize(
         synthetic_days(last, 60), last=last, period_days=30, min_authors=3, min_messages=5
     )
-    from bot.mood.chart import render_png
+    from bot.mood.charts.draw import render_png
 
     Path(args.out).write_bytes(render_png(summary, "#support \u2014 mood, last 30 days"))
     print(f"wrote {args.out}")

@@ -1,9 +1,11 @@
 """One channel's backfill: read up to ``BACKFILL_DAYS`` of history into the mood record.
 
-Counted under the live rules: the same event filters (no bots, no housekeeping subtypes, not
-the bot itself, not a mention of the bot), channel allow/deny lists, opt-outs, the same model
-and verdict rule (counted when ``react`` or ``lean``, confident sign when ``react``), the
-same days in ``MOOD_TIMEZONE``, and the minimum group size applies when the days are shown.
+Counted under the live rule, ``bot.mood.counting`` itself (the message listener asks it too):
+the same event filters (no bots, no housekeeping subtypes, not the bot itself, not a mention
+of the bot), channel allow/deny lists, thread replies only with ``REACT_IN_THREADS`` (thread
+broadcasts always), opt-outs, the same model and verdict rule (counted when ``react`` or
+``lean``, confident sign when ``react``), the same days in ``MOOD_TIMEZONE``, and the minimum
+group size applies when the days are shown.
 
 Only whole closed days that have no counts yet are read: the window ends at the start of the
 first day live counting (or an earlier backfill) already has, or of today. So live counting
@@ -25,20 +27,17 @@ from slack_sdk import WebClient
 
 from bot.backfill import store
 from bot.backfill.history import HistoryError, RequestPacer, read_history
-from bot.mood import days
-from bot.mood.store import DayTally, Workspace
+from bot.mood import counting, days
+from bot.mood.tally import DayTally
+from bot.mood.workspace import Workspace
 from bot.settings import Settings
 from bot.slack import web_api as slack_api
-from bot.slack.events import ignore_reason
-from bot.slack.text import clean, mentions_user
-from model.prediction import POSITIVE, Predictor
-from model.verdict import Verdict
+from model.prediction import Predictor
 
 log = logging.getLogger("bot.backfill")
 
 LEASE = timedelta(seconds=120)
 PROGRESS_EVERY_SECONDS = 5.0
-COUNTED = frozenset({Verdict.REACT, Verdict.LEAN})
 
 
 @dataclass
@@ -100,19 +99,19 @@ class BackfillJob:
     # -- counting ------------------------------------------------------------------------------
 
     def _tally(self, messages: list[dict[str, Any]]) -> dict:
+        """Count one page of history under the live rule (``bot.mood.counting``)."""
         now = self.clock()
         wanted, texts = [], []
+
+        def opted_out(user_id: str | None) -> bool:
+            return bool(user_id) and self.opted_out(self.workspace, user_id)
+
         for message in messages:
-            if ignore_reason(message, self.bot_user_id) or message.get("thread_ts") not in (
-                None,
-                message.get("ts"),
-            ):
-                continue
-            if mentions_user(message.get("text"), self.bot_user_id):
-                continue
-            if self.opted_out(self.workspace, message["user"]):
-                continue
-            text = clean(message.get("text"))
+            # History messages carry no channel: add it, so the channel rules see what live does.
+            event = {**message, "channel": self.channel_id}
+            text, _reason = counting.text_to_judge(
+                event, self.bot_user_id, self.settings, opted_out
+            )
             if text:
                 wanted.append(message)
                 texts.append(text)
@@ -121,19 +120,12 @@ class BackfillJob:
             return tallies
         rule = self.settings.verdict_rule
         for message, prediction in zip(wanted, self.predictor.predict(texts), strict=True):
-            verdict = rule.decide(prediction)
-            if verdict not in COUNTED:
+            sign = counting.counted_sign(prediction, rule.decide(prediction))
+            if sign is None:
                 continue
             day = days.day_of_ts(message.get("ts"), self.tz, now)
             tally = tallies.setdefault(day, DayTally())
-            tally.messages += 1
-            tally.score_sum += prediction.score
-            if verdict is Verdict.REACT:
-                if prediction.label == POSITIVE:
-                    tally.positive += 1
-                else:
-                    tally.negative += 1
-            tally.authors.add(message["user"])
+            counting.grow(tally, message["user"], prediction.score, sign)
         return tallies
 
     # -- progress ------------------------------------------------------------------------------
@@ -210,7 +202,7 @@ class BackfillJob:
             log.warning("backfill_failed channel=%s error=%s", self.channel_id, err.code)
             return "failed"
         store.finish(self.engine, job, self.owner, "done")
-        final = store.load(self.engine, self.workspace, self.channel_id)
+        final = store.load_job(self.engine, self.workspace, self.channel_id)
         read = final.messages_read if final else self.progress.read
         counted = final.messages_counted if final else self.progress.counted
         self._say(

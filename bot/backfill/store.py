@@ -19,7 +19,8 @@ from datetime import UTC, date, datetime, timedelta
 from sqlalchemy import Connection, Engine, and_, delete, func, select, update
 
 from bot.mood import privacy
-from bot.mood.store import DayTally, Workspace
+from bot.mood.tally import DayTally
+from bot.mood.workspace import Workspace
 from bot.storage.day_counts import COUNTS, add_to_day, counts_of
 from bot.storage.engine import upsert
 from bot.storage.home_schema import backfill_authors, backfill_days, backfill_jobs
@@ -58,7 +59,7 @@ def _where(table, workspace: Workspace, channel_id: str):
     )
 
 
-def load(engine: Engine, workspace: Workspace, channel_id: str) -> Job | None:
+def load_job(engine: Engine, workspace: Workspace, channel_id: str) -> Job | None:
     columns = [
         backfill_jobs.c.state,
         backfill_jobs.c.oldest_ts,
@@ -121,8 +122,8 @@ def acquire(
     with engine.begin() as connection:
         started = connection.execute(insert).first() is not None
     if started:
-        return "started", load(engine, workspace, channel_id)
-    existing = load(engine, workspace, channel_id)
+        return "started", load_job(engine, workspace, channel_id)
+    existing = load_job(engine, workspace, channel_id)
     if existing is None or existing.state == "done":
         return "done", existing
     takeover = (
@@ -137,7 +138,7 @@ def acquire(
     with engine.begin() as connection:
         resumed = connection.execute(takeover).rowcount == 1
     if resumed:
-        return "resumed", load(engine, workspace, channel_id)
+        return "resumed", load_job(engine, workspace, channel_id)
     return "running", existing
 
 

@@ -1,6 +1,7 @@
-"""``/sentiment digest weekly|off|time DAY HH:MM`` and ``/sentiment mood backfill`` (parsing).
+"""``/sentiment digest weekly|off|time DAY HH:MM`` (parsing).
 
-Pure: no Slack, no database. Anything else returns None and is handled as before.
+Pure: no Slack, no database. Anything else returns None, so the slash command tries the next
+feature's parser (``mood backfill`` is ``bot.backfill.command``'s).
 """
 
 from __future__ import annotations
@@ -11,29 +12,30 @@ from bot.digests.schedule import ScheduleError, SendAt, parse_send_at
 
 
 @dataclass(frozen=True)
-class ExtraRequest:
-    action: str  # "digest_on", "digest_off", "digest_time", "digest_status", "backfill"
+class DigestRequest:
+    """What a digest subcommand asked for; ``error`` set when it was malformed."""
+
+    action: str  # "digest_on", "digest_off", "digest_time", "digest_status"
     send_at: SendAt | None = None
     error: str | None = None
 
 
-def parse_extra_request(text: str) -> ExtraRequest | None:
+def parse_digest_request(text: str) -> DigestRequest | None:
+    """The digest request in ``text`` (flags removed), or None when it is no digest command."""
     words = text.split()
     lowered = [w.lower() for w in words]
-    if lowered == ["mood", "backfill"]:
-        return ExtraRequest("backfill")
     if not lowered or lowered[0] != "digest":
         return None
     rest = lowered[1:]
     if not rest:
-        return ExtraRequest("digest_status")
+        return DigestRequest("digest_status")
     if rest == ["weekly"] or rest == ["on"]:
-        return ExtraRequest("digest_on")
+        return DigestRequest("digest_on")
     if rest == ["off"]:
-        return ExtraRequest("digest_off")
+        return DigestRequest("digest_off")
     if rest[0] == "time":
         try:
-            return ExtraRequest("digest_time", parse_send_at(" ".join(words[2:])))
+            return DigestRequest("digest_time", parse_send_at(" ".join(words[2:])))
         except ScheduleError as err:
-            return ExtraRequest("digest_time", error=str(err))
-    return ExtraRequest("digest_status", error="usage")
+            return DigestRequest("digest_time", error=str(err))
+    return DigestRequest("digest_status", error="usage")

@@ -10,54 +10,14 @@ from __future__ import annotations
 from typing import Any
 
 from bot.digests.mood_drop import DropTest
-from bot.mood.replies import points as mood_points
-from bot.mood.replies import share
-from bot.mood.summary import MoodSummary, Period
+from bot.mood.replies import Message, change_line, image_block, mood_line, share
+from bot.mood.summary import MoodSummary
 
-Message = dict[str, Any]
 METADATA_EVENT = "sentiment_bot_post"
 
 
-def points(value: float | None) -> str:
-    """A change of a share in percentage points, signed, spelled out for a channel post."""
-    return mood_points(value, unit="points", missing="no earlier period to compare")
-
-
-def mood_line(period: Period) -> str:
-    """`12 messages · 40% positive · 10% negative`, or why there is nothing to show."""
-    totals = period.totals
-    if not totals.messages:
-        return "Not enough people wrote for a mood to be shown (fewer than the minimum group)."
-    return (
-        f"{totals.messages:,} messages \u00b7 {share(totals.positive_share)} positive \u00b7 "
-        f"{share(totals.negative_share)} negative"
-    )
-
-
-def change_line(summary: MoodSummary) -> str:
-    """Change of the negative and positive shares against the period before."""
-    if not summary.current.totals.messages:
-        return ""
-    return (
-        f"vs the {summary.period_days} days before: negative "
-        f"{points(summary.change('negative_share'))}, positive "
-        f"{points(summary.change('positive_share'))}"
-    )
-
-
-def image_block(file_id: str, alt_text: str, title: str | None = None) -> dict[str, Any]:
-    """An image block showing a file the bot uploaded itself (a ``slack_file`` by id)."""
-    block: dict[str, Any] = {
-        "type": "image",
-        "slack_file": {"id": file_id},
-        "alt_text": alt_text[:2000],
-    }
-    if title:
-        block["title"] = {"type": "plain_text", "text": title[:2000]}
-    return block
-
-
-def metadata(label: str) -> dict[str, Any]:
+def post_metadata(label: str) -> dict[str, Any]:
+    """Names the post in Slack, so a runner taking over a dead one can find it went out."""
     return {"event_type": METADATA_EVENT, "event_payload": {"post": label}}
 
 
@@ -92,7 +52,7 @@ def digest_message(
         }
     )
     text = f"Weekly mood, {week}: {line}" + (f" ({change})" if change else "")
-    return {"text": text, "blocks": blocks, "metadata": metadata(label)}
+    return {"text": text, "blocks": blocks, "metadata": post_metadata(label)}
 
 
 def alert_message(test: DropTest, channel_id: str, label: str) -> Message:
@@ -114,5 +74,5 @@ def alert_message(test: DropTest, channel_id: str, label: str) -> Message:
             {"type": "section", "text": {"type": "mrkdwn", "text": f":warning: {text}"}},
             {"type": "context", "elements": [{"type": "mrkdwn", "text": detail}]},
         ],
-        "metadata": metadata(label),
+        "metadata": post_metadata(label),
     }

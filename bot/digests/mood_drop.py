@@ -44,7 +44,7 @@ _SETTINGS = Settings()
 
 
 @dataclass(frozen=True)
-class DayCounts:
+class DropDay:
     """One day of a channel: messages counted and how many were confidently negative."""
 
     messages: int
@@ -104,7 +104,7 @@ def t_quantile(z: float, dof: float) -> float:
     return z + g1 / dof + g2 / dof**2 + g3 / dof**3
 
 
-def between_day_variance(days: Sequence[DayCounts], share: float, pooled: float) -> float:
+def between_day_variance(days: Sequence[DropDay], share: float, pooled: float) -> float:
     """Method-of-moments estimate of how much the daily share varies beyond binomial noise."""
     used = [d for d in days if d.messages > 0]
     total = sum(d.messages for d in used)
@@ -117,7 +117,7 @@ def between_day_variance(days: Sequence[DayCounts], share: float, pooled: float)
     return max(0.0, (q - (len(used) - 1) * pooled * (1 - pooled)) / denominator)
 
 
-def drop_test(days: Sequence[DayCounts], rule: DropRule = DropRule()) -> DropTest:
+def drop_test(days: Sequence[DropDay], rule: DropRule = DropRule()) -> DropTest:
     """Test the last ``recent_days`` of ``days`` (oldest first) against the days before them.
 
     ``days`` should hold ``rule.window_days`` entries; fewer baseline days just mean less data.

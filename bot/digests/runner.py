@@ -28,13 +28,13 @@ from slack_sdk import WebClient
 from sqlalchemy import Engine
 
 from bot.digests import messages, store
-from bot.digests.mood_drop import AlertState, DayCounts, DropRule, drop_test, step
+from bot.digests.mood_drop import AlertState, DropDay, DropRule, drop_test, step
 from bot.digests.schedule import SendAt, due_digest
 from bot.digests.store import Claim, PostKey, Subscription
-from bot.home import charts
-from bot.mood import days
-from bot.mood.store import Workspace, channel_days
-from bot.mood.summary import is_large_enough, summarize
+from bot.mood.charts import files as chart_files
+from bot.mood.charts.draw import Render, render_png
+from bot.mood.service import MoodService
+from bot.mood.workspace import Workspace
 from bot.settings import Settings
 from bot.slack import web_api as slack_api
 
@@ -90,7 +90,7 @@ class DigestRunner:
         client: WebClient,
         *,
         now: datetime,
-        render: charts.Render = charts.default_render,
+        render: Render = render_png,
         name: str | None = None,
     ) -> None:
         self.settings = settings
@@ -100,7 +100,9 @@ class DigestRunner:
         self.render = render
         self.name = name or runner_id()
         self.tz = ZoneInfo(settings.mood_timezone)
-        self.last_closed = days.last_closed_day(now, self.tz)
+        # Periods come from the mood service's summary as of ``now`` (the one computation).
+        self.mood = MoodService(settings, engine, clock=lambda: now)
+        self.last_closed = self.mood.last_closed_day()
         self.lease = timedelta(seconds=settings.digest_claim_seconds)
         self.default_send_at = settings.digest_send_at
         self.rule = drop_rule(settings)
@@ -138,13 +140,13 @@ class DigestRunner:
         self._post(key, lambda: self._digest_message(key), "digests")
 
     def _digest_message(self, key: PostKey) -> messages.Message:
-        summary = self._summary(key.workspace, key.channel_id, 7)
+        summary = self.mood.summary(key.workspace, key.channel_id, 7)
         file_id = None
         if summary.current.totals.messages:
-            file_id = charts.cached_chart(self.engine, key.workspace, key.channel_id, summary)
+            file_id = chart_files.cached_chart(self.engine, key.workspace, key.channel_id, summary)
             if file_id is None:
                 try:
-                    file_id = charts.upload_chart(
+                    file_id = chart_files.upload_summary_chart(
                         self.engine,
                         self.client,
                         key.workspace,
@@ -159,17 +161,6 @@ class DigestRunner:
                         type(err).__name__,
                     )
         return messages.digest_message(summary, key.channel_id, file_id, key.label)
-
-    def _summary(self, workspace: Workspace, channel_id: str, period_days: int):
-        first = self.last_closed - timedelta(days=2 * period_days - 1)
-        rows = channel_days(self.engine, workspace, channel_id, first, self.last_closed)
-        return summarize(
-            rows,
-            last=self.last_closed,
-            period_days=period_days,
-            min_authors=self.settings.mood_min_authors,
-            min_messages=self.settings.mood_min_messages,
-        )
 
     # -- alerts --------------------------------------------------------------------------------
 
@@ -191,21 +182,17 @@ class DigestRunner:
             self.engine, workspace, channel_id, state.in_episode, self.last_closed
         )
 
-    def _alert_days(self, workspace: Workspace, channel_id: str) -> list[DayCounts]:
-        """The last 35 closed days; days below the minimum group size count as empty."""
-        first = self.last_closed - timedelta(days=self.rule.window_days - 1)
-        stored = {
-            row.day: row
-            for row in channel_days(self.engine, workspace, channel_id, first, self.last_closed)
-        }
-        out = []
-        for offset in range(self.rule.window_days):
-            row = stored.get(first + timedelta(days=offset))
-            large = row is not None and is_large_enough(
-                row, self.settings.mood_min_authors, self.settings.mood_min_messages
-            )
-            out.append(DayCounts(row.messages, row.negative) if large else DayCounts(0, 0))
-        return out
+    def _alert_days(self, workspace: Workspace, channel_id: str) -> list[DropDay]:
+        """The last 35 closed days; days below the minimum group size count as empty.
+
+        Read through the mood service's summary, so the alert sees exactly the days a chart
+        shows (merged and too-small days are not shown on their own, so they count as empty).
+        """
+        period = self.mood.summary(workspace, channel_id, self.rule.window_days).current
+        return [
+            DropDay(p.shown.messages, p.shown.negative) if p.shown else DropDay(0, 0)
+            for p in period.points
+        ]
 
     # -- claim, post, record -------------------------------------------------------------------
 

@@ -17,7 +17,7 @@ from datetime import UTC, date, datetime, timedelta
 from sqlalchemy import Engine, and_, delete, select, update
 
 from bot.digests.schedule import SendAt
-from bot.mood.store import Workspace
+from bot.mood.workspace import Workspace
 from bot.storage.engine import upsert
 from bot.storage.home_schema import (
     alert_states,
@@ -228,19 +228,6 @@ def mark_failed(engine: Engine, key: PostKey, runner: str) -> None:
             .where(key.where(), scheduled_posts.c.claimed_by == runner)
             .values(state="failed")
         )
-
-
-def post_states(engine: Engine) -> list[tuple[str, str, str, str, int]]:
-    """(kind, channel, period, state, attempts) of every post, for tests and operators."""
-    query = select(
-        scheduled_posts.c.kind,
-        scheduled_posts.c.channel_id,
-        scheduled_posts.c.period,
-        scheduled_posts.c.state,
-        scheduled_posts.c.attempts,
-    ).order_by(scheduled_posts.c.kind, scheduled_posts.c.channel_id, scheduled_posts.c.period)
-    with engine.connect() as connection:
-        return [tuple(row) for row in connection.execute(query)]
 
 
 # -- alert states ------------------------------------------------------------------------------

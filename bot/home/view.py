@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from bot.digests.messages import change_line, image_block, mood_line
+from bot.mood.replies import change_line, image_block, mood_line
 from bot.mood.summary import MoodSummary
 
 MAX_BLOCKS = 100

@@ -7,6 +7,10 @@ however busy the pool is. Every answer, usage included, is then posted to the co
 (only the person who asked sees it) by default, ``in_channel`` with ``--public``, quoting the
 text so the channel knows what was judged. ``response_url`` needs no channel membership, so
 the command works in any channel and DM.
+
+Dispatch only: each feature's pure parser (``bot.backfill.command``, ``bot.digests.command``,
+``bot.mood.command``) is tried in turn and its listener module (``bot.listeners.backfill``,
+``.digests``, ``.mood``) answers; any other text is analysed (``bot.replies``).
 """
 
 from __future__ import annotations
@@ -18,12 +22,63 @@ from slack_bolt import Ack, App
 from slack_sdk import WebClient
 
 from bot import replies
-from bot.deps import Deps, handling
-from bot.digests.command import parse_extra_request
-from bot.listeners import mood as mood_listener
+from bot.backfill.command import parse_backfill_request
+from bot.deps import Deps, Outcome, handling
+from bot.digests.command import parse_digest_request
+from bot.listeners.mood import mood_reply
 from bot.mood.command import parse_mood_request
+from bot.mood.replies import Message
 from bot.slack import web_api as slack_api
 from bot.slack.text import clean, parse_command
+
+
+def _feature_reply(
+    text: str,
+    public: bool,
+    body: Mapping[str, Any],
+    client: WebClient,
+    deps: Deps,
+    outcome: Outcome,
+) -> tuple[Message, str] | None:
+    """The answer of the feature whose parser claims ``text``, or None when none does.
+
+    Each feature parses its own words (pure) and its listener module answers; the database
+    layer is imported on the first such command, not at start.
+    """
+    if (backfill_request := parse_backfill_request(text)) is not None:
+        from bot.listeners.backfill import backfill_reply
+
+        return backfill_reply(backfill_request, body, client, deps, outcome)
+    if (digest_request := parse_digest_request(text)) is not None:
+        from bot.listeners.digests import digest_reply
+
+        return digest_reply(digest_request, body, client, deps, outcome)
+    if (mood_request := parse_mood_request(text, public)) is not None:
+        return mood_reply(mood_request, body, client, deps, outcome)
+    return None
+
+
+def _text_reply(text: str, public: bool, body: Mapping[str, Any], deps: Deps, outcome: Outcome):
+    """Analyse ``text`` as before: the verdict, quoted for the channel with ``--public``."""
+    response_type = "in_channel" if public else "ephemeral"
+    text = clean(text)
+    try:
+        if not text:
+            message, response_type = replies.no_words_message(), "ephemeral"
+        elif public:
+            message = replies.result_message(
+                deps.predict(text),
+                deps.settings,
+                quote=text,
+                quote_intro=f"<@{body.get('user_id')}> asked about",
+            )
+        else:
+            message = replies.result_message(deps.predict(text), deps.settings)
+        outcome.set("replied", response_type)
+    except Exception as err:  # noqa: BLE001 - tell the person rather than go silent
+        outcome.set("error", type(err).__name__)
+        message, response_type = replies.failure_message(), "ephemeral"
+    return message, response_type
 
 
 def handle_command(body: Mapping[str, Any], deps: Deps, client: WebClient | None = None) -> None:
@@ -35,38 +90,15 @@ def handle_command(body: Mapping[str, Any], deps: Deps, client: WebClient | None
             outcome.set("skipped", "no_response_url")
             return
         args = parse_command(body.get("text"))
-        response_type = "in_channel" if args.public else "ephemeral"
-        mood_request = None if args.help else parse_mood_request(args.text, args.public)
-        extra_request = None if args.help else parse_extra_request(args.text)
+        answered = None
         if args.help:
-            message, response_type = replies.help_message(deps.settings), "ephemeral"
+            answered = replies.help_message(deps.settings), "ephemeral"
             outcome.set("replied", "help")
-        elif extra_request is not None and client is not None:
-            from bot.listeners import digests as digest_listener  # SQLAlchemy: on first use
-
-            message, response_type = digest_listener.answer(
-                extra_request, body, client, deps, outcome
-            )
-        elif mood_request is not None and client is not None:
-            message, response_type = mood_listener.answer(mood_request, body, client, deps, outcome)
-        else:
-            text = clean(args.text)
-            try:
-                if not text:
-                    message, response_type = replies.no_words_message(), "ephemeral"
-                elif args.public:
-                    message = replies.result_message(
-                        deps.predict(text),
-                        deps.settings,
-                        quote=text,
-                        quote_intro=f"<@{body.get('user_id')}> asked about",
-                    )
-                else:
-                    message = replies.result_message(deps.predict(text), deps.settings)
-                outcome.set("replied", response_type)
-            except Exception as err:  # noqa: BLE001 - tell the person rather than go silent
-                outcome.set("error", type(err).__name__)
-                message, response_type = replies.failure_message(), "ephemeral"
+        elif client is not None:
+            answered = _feature_reply(args.text, args.public, body, client, deps, outcome)
+        if answered is None:
+            answered = _text_reply(args.text, args.public, body, deps, outcome)
+        message, response_type = answered
         ok = slack_api.respond(
             response_url,
             message,

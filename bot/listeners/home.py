@@ -15,7 +15,7 @@ from collections.abc import Mapping
 from datetime import timedelta
 from typing import Any
 
-from slack_bolt import Ack, App
+from slack_bolt import Ack, App, BoltContext
 from slack_sdk import WebClient
 
 from bot.deps import Deps, handling
@@ -27,6 +27,7 @@ from bot.home.view import (
     ChannelMood,
     home_view,
 )
+from bot.mood.replies import stored_statement
 from bot.mood.workspace import Workspace
 from bot.slack import web_api as slack_api
 
@@ -60,18 +61,9 @@ def viewer_channels(client: WebClient, user_id: str, request_id: str | None) -> 
     return found
 
 
-def _stored_statement(deps: Deps) -> str:
-    try:
-        from bot.mood.replies import stored_statement
-
-        return stored_statement(deps.settings)
-    except ImportError:  # pragma: no cover - the mood replies ship with the mood record
-        return "I store counts per channel and day, never message text or who wrote what."
-
-
 def channel_moods(deps: Deps, workspace: Workspace, member_of: set[str]) -> list[ChannelMood]:
     """Summaries (and already-uploaded charts) of the tracked channels the viewer is in."""
-    from bot.home import charts  # SQLAlchemy: imported on the first Home tab, not at start
+    from bot.mood.charts import files as charts  # SQLAlchemy: on the first Home tab
     from bot.mood.store import tracked_channels
 
     mood = deps.mood
@@ -96,7 +88,7 @@ def publish_home(
         member_of = set()
     moods = channel_moods(deps, workspace, member_of)
     opted_out = deps.mood.opted_out(workspace, user_id)
-    statement = _stored_statement(deps)
+    statement = stored_statement(deps.settings)
 
     def publish(items: list[ChannelMood]) -> bool:
         view = home_view(items, opted_out=opted_out, stored_statement=statement)
@@ -113,11 +105,11 @@ def publish_home(
     missing = [c for c in busiest if c.chart_file_id is None and c.summary.current.totals.messages]
     if not missing:
         return f"published channels={len(moods)}"
-    from bot.home import charts
+    from bot.mood.charts import files as charts
 
     uploaded = {}
     for channel in missing:
-        file_id = charts.upload_chart(
+        file_id = charts.upload_summary_chart(
             deps.mood.engine,
             client,
             workspace,
@@ -136,12 +128,6 @@ def publish_home(
     return f"published channels={len(moods)} charts_uploaded={len(uploaded)}"
 
 
-def _workspace(body: Mapping[str, Any]) -> Workspace:
-    team = body.get("team_id") or (body.get("team") or {}).get("id")
-    enterprise = body.get("enterprise_id") or (body.get("enterprise") or {}).get("id")
-    return Workspace.of(team, enterprise)
-
-
 def register(app: App, deps: Deps) -> None:
     """Listen to ``app_home_opened`` and the Home tab's opt-out/opt-in buttons.
 
@@ -149,41 +135,41 @@ def register(app: App, deps: Deps) -> None:
     runs on the listener pool, so Slack gets its answer at once.
     """
 
-    def home_opened(body: dict, event: dict, client: WebClient) -> None:
+    def home_opened(body: dict, event: dict, client: WebClient, workspace: Workspace) -> None:
         with handling("home", body.get("event_id")) as outcome:
             if event.get("tab") != "home" or not event.get("user") or deps.mood is None:
                 outcome.set("skipped", "not_home_tab")
                 return
-            outcome.set(publish_home(client, deps, _workspace(body), event["user"], None))
+            outcome.set(publish_home(client, deps, workspace, event["user"], None))
 
-    def opt(body: Mapping[str, Any], client: WebClient, opt_out: bool) -> None:
+    def opt(
+        body: Mapping[str, Any], client: WebClient, workspace: Workspace, opt_out: bool
+    ) -> None:
         user_id = (body.get("user") or {}).get("id")
         with handling("home_action", body.get("trigger_id")) as outcome:
             if not user_id or deps.mood is None:
                 outcome.set("skipped", "no_user")
                 return
-            workspace = _workspace(body)
             deps.mood.set_opted_out(workspace, user_id, opt_out)
             result = publish_home(client, deps, workspace, user_id, body.get("trigger_id"))
             outcome.set("opted_out" if opt_out else "opted_in", result)
 
-    def opt_out(body: dict, client: WebClient) -> None:
-        opt(body, client, True)
-
-    def opt_in(body: dict, client: WebClient) -> None:
-        opt(body, client, False)
+    def workspace_of(body: dict, context: BoltContext) -> Workspace:
+        return Workspace.of(body, context.team_id, context.enterprise_id)
 
     @app.event("app_home_opened")
-    def on_home_opened(ack: Ack, body: dict, event: dict, client: WebClient) -> None:
+    def on_home_opened(
+        ack: Ack, body: dict, event: dict, context: BoltContext, client: WebClient
+    ) -> None:
         ack()
-        deps.after_ack(home_opened, body, event, client)
+        deps.after_ack(home_opened, body, event, client, workspace_of(body, context))
 
     @app.action(OPT_OUT_ACTION)
-    def on_opt_out(ack: Ack, body: dict, client: WebClient) -> None:
+    def on_opt_out(ack: Ack, body: dict, context: BoltContext, client: WebClient) -> None:
         ack()
-        deps.after_ack(opt_out, body, client)
+        deps.after_ack(opt, body, client, workspace_of(body, context), True)
 
     @app.action(OPT_IN_ACTION)
-    def on_opt_in(ack: Ack, body: dict, client: WebClient) -> None:
+    def on_opt_in(ack: Ack, body: dict, context: BoltContext, client: WebClient) -> None:
         ack()
-        deps.after_ack(opt_in, body, client)
+        deps.after_ack(opt, body, client, workspace_of(body, context), False)

@@ -17,40 +17,12 @@ from slack_sdk import WebClient
 
 from bot import replies
 from bot.deps import Deps, handling
+from bot.mood import counting
 from bot.mood.workspace import Workspace
 from bot.slack import web_api as slack_api
-from bot.slack.events import channel_type, ignore_reason, is_thread_reply
-from bot.slack.text import clean, mentions_user
 from model.verdict import Verdict
 
-REACTION_CHANNEL_TYPES = frozenset({"channel", "group"})
 NO_WORKSPACE = Workspace("")
-
-
-def skip_reason(event: Mapping[str, Any], bot_user_id: str | None, deps: Deps) -> str | None:
-    """Why this message gets no reaction before the model is asked, or None."""
-    reason = ignore_reason(event, bot_user_id)
-    if reason:
-        return reason
-    settings = deps.settings
-    if mentions_user(event.get("text"), bot_user_id):
-        return "mention"  # the app_mention listener answers it
-    if channel_type(event) not in REACTION_CHANNEL_TYPES:
-        return "not_a_channel"
-    channel = event.get("channel")
-    if settings.reaction_channels and channel not in settings.reaction_channels:
-        return "not_allowed"
-    if channel in settings.reaction_channels_deny:
-        return "denied"
-    if (
-        is_thread_reply(event)
-        and event.get("subtype") != "thread_broadcast"
-        and not settings.react_in_threads
-    ):
-        return "thread_reply"
-    if not settings.reactions_enabled:
-        return "reactions_off"  # still counted for the mood record (bot/mood)
-    return None
 
 
 def handle_message(
@@ -61,26 +33,28 @@ def handle_message(
     deps: Deps,
     workspace: Workspace = NO_WORKSPACE,
 ) -> None:
-    """React to one channel message if the bot is confident about it; count it for the mood."""
+    """React to one channel message if the bot is confident about it; count it for the mood.
+
+    What is skipped and what is counted is ``bot.mood.counting``'s rule (backfill uses it too);
+    ``REACTIONS_ENABLED`` only stops the reaction.
+    """
     channel = event.get("channel")
+    mood = deps.mood
     with handling("message", event_id, channel) as outcome:
-        reason = skip_reason(event, bot_user_id, deps)
-        if reason and reason != "reactions_off":
-            outcome.set("skipped", reason)
-            return
-        if deps.mood is not None and deps.mood.opted_out(workspace, event.get("user")):
-            outcome.set("skipped", "opted_out")  # no reaction, not counted
-            return
-        text = clean(event.get("text"))
+
+        def opted_out(user_id: str | None) -> bool:
+            return mood is not None and mood.opted_out(workspace, user_id)
+
+        text, reason = counting.text_to_judge(event, bot_user_id, deps.settings, opted_out)
         if not text:
-            outcome.set("skipped", "no_words")
+            outcome.set("skipped", reason)
             return
         prediction = deps.predict(text)
         verdict = deps.settings.verdict_rule.decide(prediction)
-        if deps.mood is not None:
-            deps.mood.count(workspace, channel, event.get("ts"), event["user"], prediction, verdict)
-        if reason:
-            outcome.set("skipped", reason)
+        if mood is not None:
+            mood.count(workspace, channel, event.get("ts"), event["user"], prediction, verdict)
+        if not deps.settings.reactions_enabled:
+            outcome.set("skipped", "reactions_off")  # still counted for the mood record
             return
         if verdict is Verdict.UNSURE or verdict is Verdict.NO_WORDS:
             outcome.set(
@@ -112,6 +86,6 @@ def register(app: App, deps: Deps) -> None:
         ack: Ack, body: dict, event: dict, context: BoltContext, client: WebClient
     ) -> None:
         ack()
-        workspace = Workspace.of_event(body, context.team_id, context.enterprise_id)
+        workspace = Workspace.of(body, context.team_id, context.enterprise_id)
         event_id, bot_user_id = body.get("event_id"), context.bot_user_id
         deps.after_ack(handle_message, event, event_id, bot_user_id, client, deps, workspace)

@@ -22,8 +22,10 @@ from slack_sdk import WebClient
 
 from bot.deps import Deps, Outcome
 from bot.mood import replies as mood_replies
+from bot.mood.charts.upload import share_chart
 from bot.mood.command import MoodRequest
 from bot.mood.replies import Message
+from bot.mood.summary import MoodSummary
 from bot.mood.workspace import Workspace
 from bot.slack import web_api as slack_api
 
@@ -71,73 +73,48 @@ def _is_member(client: WebClient, channel: str, user: str, request_id: str | Non
     return False
 
 
-def upload_chart(
-    client: WebClient,
-    png: bytes,
-    *,
-    channel: str,
-    filename: str,
-    title: str,
-    alt_text: str,
-    comment: str,
-    request_id: str | None,
-) -> bool:
-    """Upload ``png`` and share it in ``channel`` (a DM or a channel) with ``comment``."""
-    ok, _ = slack_api.call(
-        "files.upload_v2",
-        lambda: client.files_upload_v2(
-            channel=channel,
-            file=png,
-            filename=filename,
-            title=title,
-            alt_txt=alt_text[:1000],
-            initial_comment=comment,
-        ),
-        event_id=request_id,
-    )
-    return ok
-
-
-def _show(
+def _access_error(
     request: MoodRequest,
     body: Mapping[str, Any],
     client: WebClient,
-    deps: Deps,
-    workspace: Workspace,
-    outcome: Outcome,
-) -> tuple[Message, str]:
-    settings, mood = deps.settings, deps.mood
-    assert mood is not None
-    request_id, user = body.get("trigger_id"), str(body.get("user_id") or "")
-    channel = request.channel_id or str(body.get("channel_id") or "")
+    channel: str,
+    request_id: str | None,
+) -> tuple[str | None, str | None]:
+    """``(error kind, None)`` when the asker may not see ``channel``'s mood, else (None, name).
+
+    Another channel (or ``--public``) needs the bot in it; another channel also needs the
+    asker in it, so nobody reads the mood of a channel they cannot read.
+    """
     if not channel or channel[0] not in {"C", "G"}:
-        outcome.set("replied", "mood_not_a_channel")
-        return mood_replies.error("not_a_channel", settings), "ephemeral"
+        return "not_a_channel", None
     status, info = _channel_info(client, channel, request_id)
     other = channel != body.get("channel_id")
     if status == "ok" and (other or request.public) and not info.get("is_member"):
         status = "bot_not_in_channel"
     if status != "ok" and (other or request.public):
-        outcome.set("replied", f"mood_{status}")
-        return mood_replies.error(status, settings), "ephemeral"
+        return status, None
     if other:
-        member = _is_member(client, channel, user, request_id)
+        member = _is_member(client, channel, str(body.get("user_id") or ""), request_id)
         if member is not True:
-            kind = "slack_error" if member is None else "asker_not_in_channel"
-            outcome.set("replied", f"mood_{kind}")
-            return mood_replies.error(kind, settings), "ephemeral"
-    name = (info or {}).get("name")
-    try:
-        summary = mood.summary(workspace, channel, request.days)
-    except Exception as err:  # noqa: BLE001 - the database is down: say so
-        log.warning("mood_summary_failed error=%s", type(err).__name__)
-        outcome.set("replied", "mood_database")
-        return mood_replies.error("database", settings), "ephemeral"
+            return ("slack_error" if member is None else "asker_not_in_channel"), None
+    return None, (info or {}).get("name")
+
+
+def _send_chart(
+    request: MoodRequest,
+    body: Mapping[str, Any],
+    client: WebClient,
+    summary: MoodSummary,
+    channel: str,
+    name: str | None,
+) -> bool:
+    """Draw the chart and share it: in the channel with ``--public``, else in the asker's DM."""
+    from bot.mood.charts.draw import render_png  # matplotlib: on the first chart, not at start
+
+    request_id, user = body.get("trigger_id"), str(body.get("user_id") or "")
     text = mood_replies.summary_text(summary, channel)
     label = mood_replies.period_label(request.days)
     title = f"#{name} \u2014 mood, last {label}" if name else f"Mood, last {label}"
-    from bot.mood.chart import render_png
-
     png = render_png(summary, title)
     if request.public:
         comment = f"<@{user}> shared the mood of <#{channel}>.\n{text}"
@@ -150,7 +127,7 @@ def _show(
             event_id=request_id,
         )
         target = ((opened.get("channel") or {}).get("id") if ok else None) or ""
-    uploaded = bool(target) and upload_chart(
+    return bool(target) and share_chart(
         client,
         png,
         channel=target,
@@ -160,11 +137,36 @@ def _show(
         comment=comment,
         request_id=request_id,
     )
+
+
+def _show(
+    request: MoodRequest,
+    body: Mapping[str, Any],
+    client: WebClient,
+    deps: Deps,
+    workspace: Workspace,
+    outcome: Outcome,
+) -> tuple[Message, str]:
+    """``mood [7d|30d|90d] [#channel]``: access checks, the summary, the chart, the numbers."""
+    settings, mood = deps.settings, deps.mood
+    assert mood is not None
+    channel = request.channel_id or str(body.get("channel_id") or "")
+    problem, name = _access_error(request, body, client, channel, body.get("trigger_id"))
+    if problem:
+        outcome.set("replied", f"mood_{problem}")
+        return mood_replies.error(problem, settings), "ephemeral"
+    try:
+        summary = mood.summary(workspace, channel, request.days)
+    except Exception as err:  # noqa: BLE001 - the database is down: say so
+        log.warning("mood_summary_failed error=%s", type(err).__name__)
+        outcome.set("replied", "mood_database")
+        return mood_replies.error("database", settings), "ephemeral"
+    uploaded = _send_chart(request, body, client, summary, channel, name)
     outcome.set("replied", f"mood_{request.days}d_{'public' if request.public else 'private'}")
     if request.public:
-        if uploaded:
-            return mood_replies.summary_message(summary, channel, ""), "in_channel"
-        note = "I couldn't share the chart in the channel; here are the numbers."
+        note = (
+            "" if uploaded else "I couldn't share the chart in the channel; here are the numbers."
+        )
         return mood_replies.summary_message(summary, channel, note), "in_channel"
     note = (
         "The chart is in your direct messages with me."
@@ -174,7 +176,7 @@ def _show(
     return mood_replies.summary_message(summary, channel, note), "ephemeral"
 
 
-def answer(
+def mood_reply(
     request: MoodRequest, body: Mapping[str, Any], client: WebClient, deps: Deps, outcome: Outcome
 ) -> tuple[Message, str]:
     """The message and ``response_type`` for one mood request (never raises on Slack errors)."""
@@ -183,7 +185,7 @@ def answer(
         outcome.set("replied", f"mood_usage_{request.error}")
         return mood_replies.error(request.error, settings), "ephemeral"
     mood = deps.mood
-    workspace = Workspace.of(body.get("team_id"), body.get("enterprise_id"))
+    workspace = Workspace.of(body)
     user = str(body.get("user_id") or "")
     if mood is None or (request.action in {"show", "off", "on"} and not settings.mood_tracking):
         outcome.set("replied", "mood_tracking_off")

@@ -21,8 +21,9 @@ from datetime import date, datetime
 from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
-from bot.mood import days
-from bot.mood.tally import DayKey, DayTally, Workspace
+from bot.mood import counting, days
+from bot.mood.tally import DayKey, DayTally
+from bot.mood.workspace import Workspace
 
 if TYPE_CHECKING:
     from sqlalchemy import Engine
@@ -92,13 +93,7 @@ class MoodRecorder:
             tally = self._pending.get(key)
             if tally is None:
                 tally = self._pending[key] = DayTally()
-            tally.messages += 1
-            tally.score_sum += score
-            if sign > 0:
-                tally.positive += 1
-            elif sign < 0:
-                tally.negative += 1
-            tally.authors.add(user_id)
+            counting.grow(tally, user_id, score, sign)
             self._held += 1
         return True
 

@@ -1,5 +1,8 @@
 """What the bot says about the mood record: the text summary, notices, confirmations (pure).
 
+Also the lines the Home tab and the weekly digest both show (``mood_line``, ``change_line``,
+``image_block``), so neither surface imports the other.
+
 The text summary carries every number the chart shows in words (messages counted, shares, the
 change against the previous period), for screen readers and notifications.
 """
@@ -8,10 +11,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from bot.mood.summary import MoodSummary
+from bot.mood.summary import MoodSummary, Period
 from bot.settings import Settings
 
-Message = dict[str, Any]
+Message = dict[str, Any]  # a Slack message body (text, blocks); the one alias every surface uses
 
 
 def _section(text: str) -> dict[str, Any]:
@@ -22,7 +25,8 @@ def _context(text: str) -> dict[str, Any]:
     return {"type": "context", "elements": [{"type": "mrkdwn", "text": text}]}
 
 
-def _plain(text: str, *more: str) -> Message:
+def plain_message(text: str, *more: str) -> Message:
+    """A section with ``text``, then a context line for each of ``more``."""
     return {"text": text, "blocks": [_section(text), *(_context(m) for m in more)]}
 
 
@@ -37,6 +41,48 @@ def points(value: float | None, *, unit: str = "pts", missing: str = "no compari
         return missing
     rounded = round(value * 100)
     return "no change" if rounded == 0 else f"{rounded:+d} {unit}"
+
+
+# -- the lines the Home tab and the digests share (channel posts, so points spelled out) -------
+
+
+def points_in_words(value: float | None) -> str:
+    """A change of a share in percentage points, signed, spelled out for a channel post."""
+    return points(value, unit="points", missing="no earlier period to compare")
+
+
+def mood_line(period: Period) -> str:
+    """`12 messages · 40% positive · 10% negative`, or why there is nothing to show."""
+    totals = period.totals
+    if not totals.messages:
+        return "Not enough people wrote for a mood to be shown (fewer than the minimum group)."
+    return (
+        f"{totals.messages:,} messages \u00b7 {share(totals.positive_share)} positive \u00b7 "
+        f"{share(totals.negative_share)} negative"
+    )
+
+
+def change_line(summary: MoodSummary) -> str:
+    """Change of the negative and positive shares against the period before."""
+    if not summary.current.totals.messages:
+        return ""
+    return (
+        f"vs the {summary.period_days} days before: negative "
+        f"{points_in_words(summary.change('negative_share'))}, positive "
+        f"{points_in_words(summary.change('positive_share'))}"
+    )
+
+
+def image_block(file_id: str, alt_text: str, title: str | None = None) -> dict[str, Any]:
+    """An image block showing a file the bot uploaded itself (a ``slack_file`` by id)."""
+    block: dict[str, Any] = {
+        "type": "image",
+        "slack_file": {"id": file_id},
+        "alt_text": alt_text[:2000],
+    }
+    if title:
+        block["title"] = {"type": "plain_text", "text": title[:2000]}
+    return block
 
 
 def stored_statement(settings: Settings) -> str:
@@ -99,11 +145,11 @@ def summary_text(summary: MoodSummary, channel_id: str) -> str:
 
 def summary_message(summary: MoodSummary, channel_id: str, chart_note: str) -> Message:
     text = summary_text(summary, channel_id)
-    return _plain(text, chart_note) if chart_note else _plain(text)
+    return plain_message(text, chart_note) if chart_note else plain_message(text)
 
 
 def tracking_off_everywhere(settings: Settings) -> Message:
-    return _plain(
+    return plain_message(
         "Mood tracking is turned off for this bot (MOOD_TRACKING=off), so there is nothing to "
         "show. Whoever runs the bot can turn it on."
     )
@@ -123,19 +169,19 @@ def tracking_changed(user_id: str, tracking: bool, settings: Settings) -> Messag
             f"<@{user_id}> turned mood tracking *off* in this channel: I no longer count messages "
             f"here. `{cmd} mood on` restarts it."
         )
-    return _plain(text)
+    return plain_message(text)
 
 
 def opted(opted_out: bool, settings: Settings) -> Message:
     cmd = settings.sentiment_command
     if opted_out:
-        return _plain(
+        return plain_message(
             "You're opted out: I won't react to your messages or count them in any channel's "
             f"mood. I still answer when you ask me ({cmd}, @-mentions). Counts already made hold "
             f"no names and stay. `{cmd} optin` undoes this.",
             stored_statement(settings),
         )
-    return _plain(
+    return plain_message(
         f"You're opted in again: I react to your messages and count them. `{cmd} optout` stops it."
     )
 
@@ -158,4 +204,4 @@ def error(kind: str, settings: Settings) -> Message:
             "I can't reach my database right now, so I can't answer that. Please try again later."
         ),
     }
-    return _plain(texts[kind])
+    return plain_message(texts[kind])

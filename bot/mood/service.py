@@ -31,11 +31,12 @@ from datetime import UTC, date, datetime, timedelta
 from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
-from bot.mood import days
+from bot.mood import counting, days
 from bot.mood.record import MoodRecorder
-from bot.mood.tally import OptOuts, Workspace
+from bot.mood.tally import OptOuts
+from bot.mood.workspace import Workspace
 from bot.settings import Settings
-from model.prediction import POSITIVE, Prediction
+from model.prediction import Prediction
 from model.verdict import Verdict
 
 if TYPE_CHECKING:  # SQLAlchemy is imported when the database is opened, not with this module
@@ -48,7 +49,6 @@ log = logging.getLogger("bot.mood")
 REFRESH_SECONDS = 2.0
 MAINTAIN_SECONDS = 600.0
 LOAD_WAIT_SECONDS = 30.0  # the message path's longest wait for the caches at startup
-COUNTED_VERDICTS = frozenset({Verdict.REACT, Verdict.LEAN})
 
 
 def _utc_now() -> datetime:
@@ -56,7 +56,12 @@ def _utc_now() -> datetime:
 
 
 class MoodService:
-    """The mood record as the running bot sees it (one per process)."""
+    """The mood record as the running bot sees it (one per process).
+
+    ``MoodService.open`` is the one way to start it (database, caches, flush thread). The bare
+    constructor gives a service that only reads (``summary``, ``last_closed_day``), as the
+    digest runner uses it: no thread, nothing to close.
+    """
 
     def __init__(
         self,
@@ -95,7 +100,7 @@ class MoodService:
         ``background``: return at once and open the database on the thread (``python -m bot``).
         """
         service = cls(settings, clock=clock)
-        service.start(background=background)
+        service._start(background=background)
         return service
 
     @property
@@ -112,7 +117,7 @@ class MoodService:
 
     # -- lifecycle ------------------------------------------------------------------------------
 
-    def start(self, *, background: bool = False) -> None:
+    def _start(self, *, background: bool = False) -> None:
         """Try the database once (migrate, load caches), then flush in the background.
 
         ``background``: the first try runs on the thread; the caches come from the SQLite file
@@ -264,11 +269,9 @@ class MoodService:
         verdict: Verdict,
     ) -> bool:
         """Count one judged message (enough known words); True if it was counted."""
-        if verdict not in COUNTED_VERDICTS or not self.counting(workspace, channel_id):
+        sign = counting.counted_sign(prediction, verdict)
+        if sign is None or not self.counting(workspace, channel_id):
             return False
-        sign = 0
-        if verdict is Verdict.REACT:
-            sign = 1 if prediction.label == POSITIVE else -1
         return self.recorder.add(workspace, channel_id, ts, user_id, prediction.score, sign)
 
     # -- commands -------------------------------------------------------------------------------

@@ -7,7 +7,7 @@ several processes may race (keys are created with insert-or-ignore, then read ba
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 
@@ -27,8 +27,6 @@ from bot.storage.schema import (
     mood_optout_keys,
     mood_optouts,
 )
-
-__all__ = ["DayCounts", "DayKey", "DayTally", "OptOuts", "Workspace"]
 
 
 @dataclass(frozen=True)
@@ -294,17 +292,3 @@ def untracked_channels(engine: Engine) -> frozenset[tuple[Workspace, str]]:
             (Workspace(team, enterprise), channel)
             for team, enterprise, channel in connection.execute(query)
         )
-
-
-def all_rows(engine: Engine, tables: Iterable[str] | None = None) -> dict[str, list[tuple]]:
-    """Every row of every table (the privacy test scans this for texts and user ids)."""
-    from sqlalchemy import MetaData
-
-    reflected = MetaData()
-    reflected.reflect(engine)
-    out: dict[str, list[tuple]] = {}
-    with engine.connect() as connection:
-        for name, table in reflected.tables.items():
-            if tables is None or name in tables:
-                out[name] = [tuple(row) for row in connection.execute(select(table))]
-    return out

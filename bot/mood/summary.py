@@ -83,10 +83,6 @@ class Period:
     totals: Totals
 
     @property
-    def days_shown(self) -> int:
-        return sum(1 for p in self.points if p.status == "shown")
-
-    @property
     def days_merged(self) -> int:
         return sum(1 for p in self.points if p.status == "merged")
 

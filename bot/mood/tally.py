@@ -13,8 +13,6 @@ from typing import NamedTuple
 from bot.mood import privacy
 from bot.mood.workspace import Workspace
 
-__all__ = ["DayKey", "DayTally", "OptOuts", "Workspace"]
-
 
 @dataclass
 class DayTally:

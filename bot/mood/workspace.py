@@ -17,24 +17,35 @@ class Workspace(NamedTuple):
     enterprise_id: str = ""
 
     @classmethod
-    def of(cls, team_id: str | None, enterprise_id: str | None = None) -> Workspace:
-        return cls((team_id or "")[:32], (enterprise_id or "")[:32])
-
-    @classmethod
-    def of_event(
-        cls, body: Mapping[str, Any], team_id: str | None, enterprise_id: str | None
+    def of(
+        cls,
+        payload: Mapping[str, Any],
+        team_id: str | None = None,
+        enterprise_id: str | None = None,
     ) -> Workspace:
-        """The workspace an Events API event happened in (``team_id``/``enterprise_id``: Bolt's).
+        """The workspace a Slack payload comes from, for every surface (the one constructor).
 
-        Bolt takes its context ids from ``authorizations[0]``, the installation. On an
-        Enterprise Grid org-wide install that installation's ``team_id`` is null, so the
-        workspace comes from the envelope (``context_team_id``, else ``team_id``), as a slash
-        command from that workspace carries it in its ``team_id``.
+        ``team_id``/``enterprise_id``: Bolt's context ids, when the listener has them. Bolt takes
+        them from ``authorizations[0]``, the installation; on an Enterprise Grid org-wide
+        install that installation's ``team_id`` is null, so the workspace comes from the
+        payload: an Events API envelope's ``context_team_id``, else its ``team_id`` (as a slash
+        command carries it), else an interactive payload's ``team.id``. Same for the org.
         """
-        team = team_id or _id(body.get("context_team_id")) or _id(body.get("team_id"))
+        team = (
+            team_id
+            or _id(payload.get("context_team_id"))
+            or _id(payload.get("team_id"))
+            or _id(_nested(payload, "team"))
+        )
         enterprise = (
             enterprise_id
-            or _id(body.get("context_enterprise_id"))
-            or _id(body.get("enterprise_id"))
+            or _id(payload.get("context_enterprise_id"))
+            or _id(payload.get("enterprise_id"))
+            or _id(_nested(payload, "enterprise"))
         )
-        return cls.of(team, enterprise)
+        return cls(team[:32], enterprise[:32])
+
+
+def _nested(payload: Mapping[str, Any], key: str) -> Any:
+    value = payload.get(key)
+    return value.get("id") if isinstance(value, Mapping) else None

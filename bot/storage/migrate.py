@@ -60,16 +60,6 @@ def _alembic_config(connection: Connection):
     return config
 
 
-def head_revision() -> str:
-    """Alembic's view of the newest revision (imports Alembic; used by the tests)."""
-    from alembic.config import Config
-    from alembic.script import ScriptDirectory
-
-    config = Config()
-    config.set_main_option("script_location", str(MIGRATIONS))
-    return ScriptDirectory.from_config(config).get_current_head()
-
-
 def migrate(engine: Engine) -> str:
     """Upgrade the schema to head under a cross-process lock; return the revision reached."""
     with engine.connect() as connection:

@@ -13,7 +13,8 @@ from sqlalchemy import select
 from bot.backfill import job as backfill_job
 from bot.backfill import store as backfill_store
 from bot.backfill.history import RequestPacer, make_history_client
-from bot.mood.store import Workspace, channel_days
+from bot.mood.store import channel_days
+from bot.mood.workspace import Workspace
 from bot.slack.web_api import make_web_client
 from bot.storage.home_schema import backfill_authors, backfill_days
 from tests.helpers.mood_rows import add_days
@@ -79,11 +80,11 @@ def test_backfill_command_counts_history_under_the_live_rules(database_url):
         (reply,) = s.fake.wait_for("response_url")
         assert reply.params["text"].startswith("Started")
         assert wait_until(
-            lambda: (backfill_store.load(mood.engine, WS, CHANNEL) or object()).state == "done",
+            lambda: (backfill_store.load_job(mood.engine, WS, CHANNEL) or object()).state == "done",
             timeout=60,
         )
         s.settle()
-        job = backfill_store.load(mood.engine, WS, CHANNEL)
+        job = backfill_store.load_job(mood.engine, WS, CHANNEL)
         first = last - timedelta(days=29)
         _assert_backfilled(mood, first, live_first - timedelta(days=1))
         live = channel_days(mood.engine, WS, CHANNEL, live_first, last)
@@ -145,7 +146,7 @@ def test_an_interrupted_backfill_resumes_without_counting_twice(database_url):
         first = make("first", lambda: next(pages) >= 4)  # stops after 4 pages of 13
         first.settings = type(settings)(**{**settings.__dict__, "backfill_page_size": 13})
         assert first.run(row) == "stopped"
-        halfway = backfill_store.load(mood.engine, WS, CHANNEL)
+        halfway = backfill_store.load_job(mood.engine, WS, CHANNEL)
         assert halfway.state == "running" and halfway.messages_read == 4 * 13
         # A second runner cannot take it while the lease holds; after it expires it resumes.
         assert (
@@ -188,7 +189,7 @@ def test_an_interrupted_backfill_resumes_without_counting_twice(database_url):
                 lease=backfill_job.LEASE,
             )
         _assert_backfilled(mood, last - timedelta(days=29), last)
-        done = backfill_store.load(mood.engine, WS, CHANNEL)
+        done = backfill_store.load_job(mood.engine, WS, CHANNEL)
         assert done.messages_counted == 4 * 30
         assert (
             done.messages_read == 10 * 30 - 30

@@ -11,13 +11,13 @@ import statistics
 import pytest
 
 from benchmarks.mood_simulation import Channel, alert_days, simulate_days
-from bot.digests.mood_drop import AlertState, DayCounts, DropRule, drop_test, step, t_quantile
+from bot.digests.mood_drop import AlertState, DropDay, DropRule, drop_test, step, t_quantile
 
 YEAR = 365 + 35  # a year of daily runs after the first full 35-day window
 SIZES = (20, 40, 150, 600)  # messages per weekday; weekends are quieter
 
 
-def _naive_alert_days(days: list[DayCounts], z_alert: float) -> list[int]:
+def _naive_alert_days(days: list[DropDay], z_alert: float) -> list[int]:
     """A plain two-proportion z-test with the same hysteresis: what the rule is not."""
     fired, in_episode = [], False
     for day in range(35, len(days) + 1):
@@ -95,9 +95,9 @@ def test_too_few_messages_never_alert_however_bad():
 
 def test_step_fires_once_then_waits_for_recovery():
     rule = DropRule()
-    base = [DayCounts(100, 10)] * 28
-    bad = drop_test(base + [DayCounts(100, 40)] * 7, rule)
-    calm = drop_test(base + [DayCounts(100, 10)] * 7, rule)
+    base = [DropDay(100, 10)] * 28
+    bad = drop_test(base + [DropDay(100, 40)] * 7, rule)
+    calm = drop_test(base + [DropDay(100, 10)] * 7, rule)
     assert bad.enough_data and bad.t > bad.threshold and bad.rise == pytest.approx(0.3)
     state, fire = step(AlertState(), bad, rule)
     assert fire and state.in_episode
@@ -108,14 +108,14 @@ def test_step_fires_once_then_waits_for_recovery():
 
 
 def test_a_fall_in_negativity_never_alerts():
-    base = [DayCounts(100, 40)] * 28
-    test = drop_test(base + [DayCounts(100, 5)] * 7)
+    base = [DropDay(100, 40)] * 28
+    test = drop_test(base + [DropDay(100, 5)] * 7)
     assert test.t < 0
     assert step(AlertState(), test) == (AlertState(), False)
 
 
 def test_empty_windows_are_not_enough_data():
-    test = drop_test([DayCounts(0, 0)] * 35)
+    test = drop_test([DropDay(0, 0)] * 35)
     assert not test.enough_data and step(AlertState(), test) == (AlertState(), False)
 
 

@@ -19,12 +19,12 @@ from bot.digests import store
 from bot.digests.runner import DigestRunner
 from bot.digests.schedule import SendAt
 from bot.digests.store import PostKey
-from bot.mood.store import Workspace
+from bot.mood.workspace import Workspace
 from bot.slack.web_api import make_web_client
 from bot.storage.engine import make_engine
 from bot.storage.migrate import migrate
 from tests.helpers.fake_slack import FakeSlack
-from tests.helpers.mood_rows import add_days
+from tests.helpers.mood_rows import add_days, post_states
 from tests.helpers.slack_app import REPO, bot_env, make_settings
 
 WS = Workspace("T0000FAKE")
@@ -89,7 +89,7 @@ def test_due_digest_is_posted_once_with_the_weeks_numbers(env):
     again = _run(engine, fake, now=MONDAY_0905 + timedelta(minutes=5))
     assert again.digests == 0 and again.already_claimed == 1
     assert len(_posts(fake)) == 1
-    assert store.post_states(engine) == [("digest", "C0DIGEST1", "2026-03-02", "sent", 1)]
+    assert post_states(engine) == [("digest", "C0DIGEST1", "2026-03-02", "sent", 1)]
 
 
 def test_no_digest_outside_the_catch_up_window_or_before_subscribing(env):
@@ -151,7 +151,7 @@ def test_takeover_of_a_dead_runners_claim_finds_its_post_and_posts_nothing(env):
     )
     report = _run(engine, fake)
     assert report.recovered == 1 and report.digests == 0 and not _posts(fake)
-    assert store.post_states(engine) == [("digest", "C0PRIME01", "2026-03-02", "sent", 2)]
+    assert post_states(engine) == [("digest", "C0PRIME01", "2026-03-02", "sent", 2)]
 
 
 def test_takeover_of_a_claim_that_never_posted_posts(env):
@@ -179,7 +179,7 @@ def test_slack_failure_is_retried_by_the_next_run_and_permanent_errors_are_not(e
     later = _run(engine, fake, now=MONDAY_0905 + timedelta(minutes=5), digest_claim_seconds=30)
     assert later.digests == 1
     assert [p.params["channel"] for p in _posts(fake)] == ["C0RETRY01"]
-    states = {row[1]: row[3] for row in store.post_states(engine)}
+    states = {row[1]: row[3] for row in post_states(engine)}
     assert states == {"C0GONE001": "failed", "C0RETRY01": "sent"}
 
 
@@ -234,7 +234,7 @@ def test_two_runners_started_together_post_each_digest_and_alert_once(many_chann
     sent = [line for out, _ in outputs for line in out.splitlines()]
     totals = [int(part.split("=")[1]) for line in sent for part in line.split()[1:3]]
     assert sum(totals) == 2 * len(CHANNELS)
-    assert all(state == "sent" for *_, state, _attempts in store.post_states(engine))
+    assert all(state == "sent" for *_, state, _attempts in post_states(engine))
 
 
 def test_a_runner_killed_half_way_is_finished_by_the_next_without_double_posts(many_channels):

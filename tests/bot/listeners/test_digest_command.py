@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from bot.digests import store
 from bot.digests.schedule import SendAt, parse_send_at
-from bot.mood.store import Workspace
+from bot.mood.workspace import Workspace
 from tests.helpers.slack_app import served_app
 
 WS = Workspace("T0000FAKE")

@@ -22,9 +22,10 @@ from typing import Any
 
 from bot.console import slack_requests as payloads
 from bot.mood import store
-from bot.mood.store import Workspace
+from bot.mood.workspace import Workspace
 from tests.bot.mood.test_mood_app import NEGATIVE, POSITIVE
 from tests.helpers.fake_slack import FakeSlack
+from tests.helpers.mood_rows import all_rows
 from tests.helpers.slack_app import served_app
 
 ORG = "E0GRIDORG"
@@ -125,7 +126,7 @@ def test_org_wide_install_keeps_team_and_enterprise_and_reads_them_back(database
         assert len(fake.calls("reactions.add")) == 8
         assert served.mood.recorder.flush()
 
-        (row,) = store.all_rows(served.mood.engine, ["mood_days"])["mood_days"]
+        (row,) = all_rows(served.mood.engine, ["mood_days"])["mood_days"]
         assert row[:3] == (WORKSPACE, ORG, CHANNEL)  # team_id, enterprise_id, channel_id
         today = clock().date()
         ours = Workspace(WORKSPACE, ORG)

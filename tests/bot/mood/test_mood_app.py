@@ -15,8 +15,9 @@ import pytest
 
 from bot.console import slack_requests as payloads
 from bot.mood import store
-from bot.mood.store import Workspace
+from bot.mood.workspace import Workspace
 from tests.helpers.fake_slack import FakeSlack
+from tests.helpers.mood_rows import all_rows
 from tests.helpers.slack_app import served_app
 
 TEAM = Workspace("T0000FAKE")
@@ -100,7 +101,7 @@ def test_counts_only_what_reactions_would_see_once_and_the_database_keeps_no_tex
         assert len(served.fake.calls("reactions.add")) == 8  # the same filters: 6 + 2
 
         close_today(served, clock)
-        rows = store.all_rows(served.mood.engine)
+        rows = all_rows(served.mood.engine)
         assert rows["mood_day_authors"] == [] and rows["mood_day_keys"] == []
         assert [r[-1] for r in rows["mood_days"]] == [4]  # only the count of authors stays
 
@@ -113,7 +114,7 @@ def test_counts_only_what_reactions_would_see_once_and_the_database_keeps_no_tex
         assert upload.data.startswith(b"\x89PNG") and "9 messages counted" in upload.alt_txt
 
         # The privacy scan: no text, no user id anywhere in the database.
-        rows = store.all_rows(served.mood.engine)
+        rows = all_rows(served.mood.engine)
         dump = repr(rows)
         blobs = [v for table in rows.values() for row in table for v in row]
         blobs = [bytes(v) for v in blobs if isinstance(v, bytes | bytearray | memoryview)]
@@ -174,7 +175,7 @@ def test_optout_stops_reactions_and_counting_but_not_answers(database_url, clock
         assert served.mood.recorder.flush()
         (today,) = counted(served)
         assert (today.messages, today.authors) == (1, 1)
-        rows = store.all_rows(served.mood.engine)
+        rows = all_rows(served.mood.engine)
         assert len(rows["mood_optouts"]) == 1 and USERS[0] not in repr(rows)
 
         assert "opted in" in mood_answer(served, "optin", user_id=USERS[0])["text"]
@@ -182,7 +183,7 @@ def test_optout_stops_reactions_and_counting_but_not_answers(database_url, clock
         assert served.send_event(message(POSITIVE, USERS[0]))[0] == 200
         served.settle()
         assert len(served.fake.calls("reactions.add")) == 1
-        assert store.all_rows(served.mood.engine)["mood_optouts"] == []
+        assert all_rows(served.mood.engine)["mood_optouts"] == []
 
 
 def test_mood_off_and_on_tell_the_channel_who_changed_it(database_url, clock):

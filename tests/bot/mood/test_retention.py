@@ -12,6 +12,7 @@ from datetime import date
 
 from bot.mood import store
 from tests.bot.mood.test_mood_app import GENERAL, POSITIVE, TEAM, USERS, message
+from tests.helpers.mood_rows import all_rows
 from tests.helpers.slack_app import served_app
 
 RETENTION = 3
@@ -59,5 +60,5 @@ def test_maintenance_deletes_days_older_than_the_retention_and_keeps_newer(
         clock.advance(days=RETENTION + 10)  # everything is old now
         served.mood.maintain()
         assert stored_days(served) == []
-        rows = store.all_rows(served.mood.engine, ["mood_days", "mood_day_authors"])
+        rows = all_rows(served.mood.engine, ["mood_days", "mood_day_authors"])
         assert rows == {"mood_days": [], "mood_day_authors": []}

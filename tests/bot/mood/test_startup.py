@@ -85,8 +85,7 @@ def test_importing_the_mood_service_does_not_import_sqlalchemy():
 def test_background_open_waits_for_the_caches_before_the_first_message(database_url):
     prepared(database_url).close()
     settings = Settings(database_url=database_url)
-    service = MoodService(settings)
-    service.start(background=True)
+    service = MoodService.open(settings, background=True)
     try:
         assert service.opted_out(TEAM, USERS[0])  # at once from the file, or after the open
         assert not service.opted_out(TEAM, USERS[1])
@@ -97,8 +96,7 @@ def test_background_open_waits_for_the_caches_before_the_first_message(database_
 
 def test_background_open_of_a_database_that_is_down_does_not_stop_the_message_path():
     settings = replace(Settings(), database_url=f"postgresql://u@127.0.0.1:{free_port()}/db")
-    service = MoodService(settings)
-    service.start(background=True)
+    service = MoodService.open(settings, background=True)
     try:
         assert not service.opted_out(TEAM, USERS[0])  # the first try failed: go on without
         assert service.counting(TEAM, "C0000GEN")

@@ -7,7 +7,8 @@ import threading
 import pytest
 
 from bot.storage.engine import DatabaseUrlError, describe, make_engine, parse_database_url
-from bot.storage.migrate import HEAD, current_revision, head_revision, migrate
+from bot.storage.migrate import HEAD, current_revision, migrate
+from tests.helpers.migrations import head_revision
 
 
 def test_head_constant_matches_alembic():

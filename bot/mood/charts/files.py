@@ -1,30 +1,25 @@
 """Chart images the Home tab and digests show: drawn once per channel and closed day, uploaded
-as the bot's own file, and reused by file id.
+as the bot's own file (``upload.upload_own_file``), and reused by file id.
 
-The upload uses Slack's current flow (``files.getUploadURLExternal``, the upload,
-``files.completeUploadExternal``; slack_sdk's ``files_upload_v2``) without a channel, so the
-file is the bot's private file and appears wherever the bot shows it in a ``slack_file`` image
-block. A chart only changes when a new day closes, so ``chart_files`` keeps the file id per
-channel and period until then.
+A chart only changes when a new day closes, so ``chart_files`` keeps the file id per channel
+and period until then.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
 
 from slack_sdk import WebClient
 from sqlalchemy import Engine, and_, select
 
-from bot.mood.store import Workspace
+from bot.mood.charts.draw import Render, render_png
+from bot.mood.charts.upload import upload_own_file
 from bot.mood.summary import MoodSummary
-from bot.slack import web_api as slack_api
+from bot.mood.workspace import Workspace
 from bot.storage.engine import upsert
 from bot.storage.home_schema import chart_files
 
 log = logging.getLogger("bot.home")
-
-Render = Callable[[MoodSummary, str], bytes]
 
 
 def _where(workspace: Workspace, channel_id: str, period_days: int):
@@ -48,38 +43,26 @@ def cached_chart(
         return connection.execute(query).scalar()
 
 
-def default_render(summary: MoodSummary, title: str) -> bytes:
-    from bot.mood.chart import render_png  # matplotlib: imported only when a chart is drawn
-
-    return render_png(summary, title)
-
-
-def upload_chart(
+def upload_summary_chart(
     engine: Engine,
     client: WebClient,
     workspace: Workspace,
     channel_id: str,
     summary: MoodSummary,
     *,
-    render: Render = default_render,
+    render: Render = render_png,
     request_id: str | None = None,
 ) -> str | None:
     """Draw, upload and remember the chart of one channel's summary; None if Slack refused."""
     last = summary.current.last
     png = render(summary, f"Mood, last {summary.period_days} days to {last:%b %-d}")
-    ok, response = slack_api.call(
-        "files.upload_v2",
-        lambda: client.files_upload_v2(
-            content=png,
-            filename=f"mood-{channel_id}-{last.isoformat()}.png",
-            title=f"Mood, last {summary.period_days} days",
-        ),
-        event_id=request_id,
+    file_id = upload_own_file(
+        client,
+        png,
+        filename=f"mood-{channel_id}-{last.isoformat()}.png",
+        title=f"Mood, last {summary.period_days} days",
+        request_id=request_id,
     )
-    if not ok:
-        return None
-    files = response.get("files") or [response.get("file") or {}]
-    file_id = (files[0] or {}).get("id")
     if not file_id:
         return None
     insert = upsert(engine)(chart_files).values(

@@ -11,8 +11,11 @@ from __future__ import annotations
 import io
 import math
 import threading
+from collections.abc import Callable
 
 from bot.mood.summary import MoodSummary
+
+Render = Callable[[MoodSummary, str], bytes]  # what draws: ``render_png`` or a test's stand-in
 
 POSITIVE_COLOUR = "#2c7bb6"
 NEGATIVE_COLOUR = "#e66101"
