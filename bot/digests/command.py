@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from bot.digests.schedule import ScheduleError, SendAt, parse_send_at
+from bot.schedule_time import ScheduleError, SendAt, parse_send_at
 
 
 @dataclass(frozen=True)

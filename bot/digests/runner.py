@@ -29,12 +29,13 @@ from sqlalchemy import Engine
 
 from bot.digests import messages, store
 from bot.digests.mood_drop import AlertState, DropDay, DropRule, drop_test, step
-from bot.digests.schedule import SendAt, due_digest
+from bot.digests.schedule import due_digest
 from bot.digests.store import Claim, PostKey, Subscription
 from bot.mood.charts import files as chart_files
 from bot.mood.charts.draw import Render, render_png
 from bot.mood.service import MoodService
 from bot.mood.workspace import Workspace
+from bot.schedule_time import SendAt
 from bot.settings import Settings
 from bot.slack import web_api as slack_api
 

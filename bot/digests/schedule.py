@@ -12,17 +12,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-# The send time itself (its type and parser) sits below settings; re-exported for bot.digests.
-from bot.schedule_time import WEEKDAYS, ScheduleError, SendAt, parse_send_at
-
-__all__ = [
-    "WEEKDAYS",
-    "ScheduleError",
-    "SendAt",
-    "due_digest",
-    "last_send_time",
-    "parse_send_at",
-]
+from bot.schedule_time import SendAt
 
 
 def last_send_time(now_local: datetime, send_at: SendAt) -> datetime:

@@ -16,8 +16,8 @@ from datetime import UTC, date, datetime, timedelta
 
 from sqlalchemy import Engine, and_, delete, select, update
 
-from bot.digests.schedule import SendAt
 from bot.mood.workspace import Workspace
+from bot.schedule_time import SendAt
 from bot.storage.engine import upsert
 from bot.storage.home_schema import (
     alert_states,

@@ -17,9 +17,9 @@ import pytest
 
 from bot.digests import store
 from bot.digests.runner import DigestRunner
-from bot.digests.schedule import SendAt
 from bot.digests.store import PostKey
 from bot.mood.workspace import Workspace
+from bot.schedule_time import SendAt
 from bot.slack.web_api import make_web_client
 from bot.storage.engine import make_engine
 from bot.storage.migrate import migrate

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from bot.digests import store
-from bot.digests.schedule import SendAt, parse_send_at
 from bot.mood.workspace import Workspace
+from bot.schedule_time import SendAt, parse_send_at
 from tests.helpers.slack_app import served_app
 
 WS = Workspace("T0000FAKE")
