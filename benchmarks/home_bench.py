@@ -102,7 +102,7 @@ def _fill(engine, channels: list[str], last) -> None:
 
 def home_latency(url: str, predictor, channels: int, opens: int) -> dict[str, Any]:
     """Warm and cold ``views.publish`` latency for one viewer in ``channels`` channels."""
-    from bot.app import create_app, mood_service
+    from bot.app import create_app
     from bot.delivery.seen_events import MemorySeenEvents
     from bot.listener_pool import ListenerPool
     from bot.mood.service import MoodService
@@ -118,7 +118,7 @@ def home_latency(url: str, predictor, channels: int, opens: int) -> dict[str, An
         for name in names:
             fake.add_member(name, viewer)
         pool = ListenerPool(max_workers=4)
-        app = create_app(
+        bot = create_app(
             settings,
             predictor,
             make_web_client(settings),
@@ -126,7 +126,7 @@ def home_latency(url: str, predictor, channels: int, opens: int) -> dict[str, An
             listener_pool=pool,
             mood=mood,
         )
-        server = make_http_server(create_wsgi_app(app), "127.0.0.1", 0)
+        server = make_http_server(create_wsgi_app(bot), "127.0.0.1", 0)
         threading.Thread(target=server.serve_forever, daemon=True).start()
         events = f"http://127.0.0.1:{server.server_address[1]}/slack/events"
 
@@ -157,7 +157,7 @@ def home_latency(url: str, predictor, channels: int, opens: int) -> dict[str, An
             server.shutdown()
             server.server_close()
             pool.shutdown(wait=True)
-            mood_service(app).close()
+            bot.mood.close()
     return {
         "channels": channels,
         "opens": opens,

@@ -86,7 +86,7 @@ def answer_times(url: str, channels: int, calls: int, model_path: str | None) ->
     from slack_bolt import BoltRequest
 
     import model
-    from bot.app import create_app, mood_service
+    from bot.app import create_app
     from bot.console import slack_requests as payloads
     from bot.console.fake_slack import FakeSlack
     from bot.settings import Settings
@@ -99,8 +99,8 @@ def answer_times(url: str, channels: int, calls: int, model_path: str | None) ->
             slack_api_url=fake.base_url,
             database_url=url,
         )
-        app = create_app(settings, model.load_predictor(model_path))
-        service = mood_service(app)
+        bot = create_app(settings, model.load_predictor(model_path))
+        service = bot.mood
         filled = fill(service.engine, channels, 365, service.last_closed_day())
         size = size_per_channel_year(service.engine, url, channels)
         rng = random.Random(2)
@@ -119,7 +119,7 @@ def answer_times(url: str, channels: int, calls: int, model_path: str | None) ->
             headers["Content-Type"] = "application/x-www-form-urlencoded"
             before = len(fake.calls("response_url"))
             started = time.perf_counter()
-            app.dispatch(BoltRequest(body=body, headers=headers))
+            bot.app.dispatch(BoltRequest(body=body, headers=headers))
             fake.wait_for("response_url", count=before + 1, timeout=60)
             times.append((time.perf_counter() - started) * 1000)
             assert "messages counted" in fake.calls("response_url")[-1].params["text"]
