@@ -24,8 +24,9 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from benchmarks.fake_slack_server import CountingFakeSlack
 from bot.console import slack_requests as payloads
-from bot.console.fake_slack import FakeSlack, Reply
+from bot.console.fake_slack import Reply
 
 TEAM = "T0000FAKE"
 SECRET = "bench-signing-secret"
@@ -36,7 +37,7 @@ def _percentile(values: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, int(round(q * (len(ordered) - 1))))]
 
 
-class RateLimitedSlack(FakeSlack):
+class RateLimitedSlack(CountingFakeSlack):
     """The fake Web API with a token bucket on ``conversations.history`` (429 + Retry-After)."""
 
     def __init__(self, per_minute: float | None = None, **kwargs: Any) -> None:
@@ -47,9 +48,9 @@ class RateLimitedSlack(FakeSlack):
         self._bucket = threading.Lock()
         self.limited = 0
 
-    def intercept(self, method: str, params: dict[str, Any]) -> Reply | None:
+    def _reply(self, method: str, params: dict[str, Any], token: str | None) -> Reply:
         if method != "conversations.history" or not self.per_minute:
-            return None
+            return super()._reply(method, params, token)
         with self._bucket:
             now = time.monotonic()
             rate = self.per_minute / 60
@@ -57,13 +58,13 @@ class RateLimitedSlack(FakeSlack):
             self._stamp = now
             if self._tokens >= 1.0:
                 self._tokens -= 1.0
-                return None
+                return super()._reply(method, params, token)
             self.limited += 1
             wait = max(1, round((1.0 - self._tokens) / rate))
         return Reply(429, {"ok": False, "error": "ratelimited"}, {"Retry-After": str(wait)})
 
 
-def _settings(fake: FakeSlack, url: str, **extra: Any):
+def _settings(fake: CountingFakeSlack, url: str, **extra: Any):
     from bot.settings import Settings
 
     return Settings(
@@ -110,7 +111,7 @@ def home_latency(url: str, predictor, channels: int, opens: int) -> dict[str, An
     from bot.slack.web_api import make_web_client
 
     viewer = "UVIEWER01"
-    with FakeSlack() as fake:
+    with CountingFakeSlack() as fake:
         settings = _settings(fake, url)
         mood = MoodService.open(settings)
         names = [f"CHOME{i:04d}" for i in range(channels)]
@@ -253,7 +254,7 @@ def backfill_speed(
 def run(
     workdir: Path, predictor, *, channels: int, opens: int, messages: int, tier3_seconds: float
 ):
-    from tests.helpers.postgres import PostgresServer, postgres_bin
+    from benchmarks.postgres import PostgresServer, postgres_bin
 
     results: dict[str, Any] = {}
     pg = PostgresServer().start() if postgres_bin() else None

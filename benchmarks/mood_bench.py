@@ -86,13 +86,13 @@ def answer_times(url: str, channels: int, calls: int, model_path: str | None) ->
     from slack_bolt import BoltRequest
 
     import model
+    from benchmarks.fake_slack_server import CountingFakeSlack
     from bot.app import create_app
     from bot.console import slack_requests as payloads
-    from bot.console.fake_slack import FakeSlack
     from bot.settings import Settings
 
     now = datetime.now(UTC)
-    with FakeSlack(team_id=TEAM) as fake:
+    with CountingFakeSlack(team_id=TEAM) as fake:
         settings = Settings(
             slack_bot_token="xoxb-bench",
             slack_signing_secret="bench-secret",
@@ -152,7 +152,7 @@ def run(
     model_path: str | None,
 ) -> dict[str, Any]:
     """Every mood figure, on SQLite and (when installed) PostgreSQL."""
-    from tests.helpers.postgres import PostgresServer, postgres_bin
+    from benchmarks.postgres import PostgresServer, postgres_bin
 
     results: dict[str, Any] = {}
     pg = PostgresServer().start() if postgres_bin() else None
