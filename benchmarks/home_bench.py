@@ -26,7 +26,7 @@ from typing import Any
 
 from benchmarks.fake_slack_server import CountingFakeSlack
 from bot.console import slack_requests as payloads
-from bot.console.fake_slack import Reply
+from bot.console.fake_slack import Answer
 
 TEAM = "T0000FAKE"
 SECRET = "bench-signing-secret"
@@ -48,7 +48,7 @@ class RateLimitedSlack(CountingFakeSlack):
         self._bucket = threading.Lock()
         self.limited = 0
 
-    def _reply(self, method: str, params: dict[str, Any], token: str | None) -> Reply:
+    def _reply(self, method: str, params: dict[str, Any], token: str | None) -> Answer:
         if method != "conversations.history" or not self.per_minute:
             return super()._reply(method, params, token)
         with self._bucket:
@@ -61,7 +61,7 @@ class RateLimitedSlack(CountingFakeSlack):
                 return super()._reply(method, params, token)
             self.limited += 1
             wait = max(1, round((1.0 - self._tokens) / rate))
-        return Reply(429, {"ok": False, "error": "ratelimited"}, {"Retry-After": str(wait)})
+        return Answer(429, {"ok": False, "error": "ratelimited"}, {"Retry-After": str(wait)})
 
 
 def _settings(fake: CountingFakeSlack, url: str, **extra: Any):

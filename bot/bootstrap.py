@@ -1,7 +1,7 @@
 """The one startup path every entry point shares: settings, checks, model, ``auth.test``, logging.
 
-``python -m bot`` (HTTP and Socket Mode), gunicorn's ``bot.runners.asgi:application()`` (and the
-WSGI ``bot.runners.wsgi:application()``) and the console start with ``bootstrap``; the
+``python -m bot`` (HTTP and Socket Mode), gunicorn's ``bot.runners.asgi:application()`` (through
+``bot.runners.wsgi.build_bot``) and the console start with ``bootstrap``; the
 one-shot jobs that only post (``python -m bot digest``) start with ``bootstrap_job``, the same
 settings and logging without the model or the HTTP checks. So a bad setup fails the same way
 everywhere: exit status 2 and one line on stderr that says what to fix, never a traceback; and

@@ -55,7 +55,7 @@ class Call:
 
 
 @dataclass(frozen=True)
-class Reply:
+class Answer:
     """An answer to send instead of Slack's usual one: status, JSON (or raw text) body, headers."""
 
     status: int = 200
@@ -296,11 +296,11 @@ class FakeSlack:
         except OSError:
             pass  # the client gave up (a timeout test); the call is still recorded
 
-    def _reply(self, method: str, params: dict[str, Any], token: str | None) -> Reply:
+    def _reply(self, method: str, params: dict[str, Any], token: str | None) -> Answer:
         """Slack's answer to one call (subclasses answer some calls differently)."""
         if method == RESPONSE_URL_METHOD:
-            return Reply(200, "ok")
-        return Reply(200, self._answer(method, params, token))
+            return Answer(200, "ok")
+        return Answer(200, self._answer(method, params, token))
 
     def _handle_upload(self, request: BaseHTTPRequestHandler, file_id: str, raw: bytes) -> None:
         """The upload URL: store the raw bytes (Slack answers 200 "OK - <length>")."""

@@ -1,9 +1,9 @@
-"""Building the HTTP-mode app for a server process, and draining it when the process stops.
+"""Building the HTTP-mode bot for a server process, and draining it when the process stops.
 
-``build_bot()`` is what gunicorn's factory (``bot.runners.asgi:application()``) uses; the
-``application()`` here is the same app as a WSGI callable, for WSGI servers (behind a buffering
-proxy: a threaded WSGI server gives each slow client a thread). Bolt acks an event *before*
-its listener runs on the app's thread pool, so when gunicorn stops a worker on SIGTERM its
+``build_bot()`` is what gunicorn's factory (``bot.runners.asgi:application()``) uses; any WSGI
+server can serve the same bot as ``bot.runners.http.create_wsgi_app(build_bot())`` (behind a
+buffering proxy: a threaded WSGI server gives each slow client a thread). Bolt acks an event
+*before* its listener runs on the app's thread pool, so when gunicorn stops a worker on SIGTERM its
 in-flight requests are long answered while the listener work (the model, the reaction) may
 still be running. The config's ``worker_exit`` hook calls ``drain`` so that work finishes
 before the worker process exits.
@@ -15,7 +15,6 @@ import logging
 
 from bot.app import Bot
 from bot.listener_pool import ListenerPool, drain_pools
-from bot.runners.http import WsgiApp, create_wsgi_app
 
 log = logging.getLogger("bot.runners.wsgi")
 
@@ -35,11 +34,6 @@ def build_bot(env_file: str = ".env") -> Bot:
     bot = create_app(booted.settings, booted.predictor)
     _pools.append(bot.pool)
     return bot
-
-
-def application(env_file: str = ".env") -> WsgiApp:
-    """The HTTP-mode app as a WSGI callable (``bot.runners.wsgi:application()``)."""
-    return create_wsgi_app(build_bot(env_file))
 
 
 def pending() -> bool:

@@ -244,10 +244,10 @@ class GarbageResponseSlack(FakeSlack):
     answer: object = "<html>proxy error</html>"
 
     def _reply(self, method, params, token):
-        from bot.console.fake_slack import Reply
+        from bot.console.fake_slack import Answer
 
         if method == RESPONSE_URL_METHOD:
-            return Reply(200, self.answer)
+            return Answer(200, self.answer)
         return super()._reply(method, params, token)
 
 

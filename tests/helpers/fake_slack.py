@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from benchmarks.fake_slack_server import CountingFakeSlack
-from bot.console.fake_slack import RESPONSE_URL_METHOD, Call, Reply
+from bot.console.fake_slack import RESPONSE_URL_METHOD, Answer, Call
 
 __all__ = ["RESPONSE_URL_METHOD", "Call", "FakeSlack"]
 
@@ -67,7 +67,7 @@ class FakeSlack(CountingFakeSlack):
         with self._cond:
             self._failures.clear()
 
-    def _reply(self, method: str, params: dict[str, Any], token: str | None) -> Reply:
+    def _reply(self, method: str, params: dict[str, Any], token: str | None) -> Answer:
         failure = self._next_failure(method)
         if failure is None:
             return super()._reply(method, params, token)
@@ -77,11 +77,11 @@ class FakeSlack(CountingFakeSlack):
             return super()._reply(method, params, token)  # only slow
         headers = {"Retry-After": str(failure.retry_after)} if failure.retry_after else {}
         if failure.status >= 500:
-            return Reply(
+            return Answer(
                 failure.status, "<html><body>Slack is having trouble</body></html>", headers
             )
         body = {"ok": False, "error": failure.error or f"http_{failure.status}"}
-        return Reply(failure.status, body, headers)
+        return Answer(failure.status, body, headers)
 
     def _next_failure(self, method: str) -> Failure | None:
         with self._cond:
