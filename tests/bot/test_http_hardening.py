@@ -227,9 +227,19 @@ def test_response_url_never_reaches_the_logs_even_when_retried(log_stream):
 
 def test_response_url_is_scrubbed_at_every_sdk_log_level(caplog):
     """Without the bot's logging setup (the SDK logger at NOTSET) slack_sdk logs even more."""
+    from bot.logs import PAYLOAD_LOGGERS
+
     caplog.set_level(logging.DEBUG)
-    with served_app() as s:
-        _command_to_dead_response_url(s, "quokka sunrise is great")
+    # An in-process bootstrap in an earlier test (test_main's WSGI factory) leaves them at INFO.
+    saved = {name: logging.getLogger(name).level for name in PAYLOAD_LOGGERS}
+    try:
+        for name in saved:
+            logging.getLogger(name).setLevel(logging.NOTSET)
+        with served_app() as s:
+            _command_to_dead_response_url(s, "quokka sunrise is great")
+    finally:
+        for name, level in saved.items():
+            logging.getLogger(name).setLevel(level)
     messages = "\n".join(r.getMessage() for r in caplog.records)
     assert "A retry handler found" in messages
     assert "s3cr3t" not in messages and "quokka" not in messages
