@@ -34,7 +34,7 @@ import signal
 import sys
 import tempfile
 
-from bot.runners.gunicorn_config import load
+from bot.runners.gunicorn_config import load_config
 
 
 def _bind_given_on_command_line() -> bool:
@@ -42,7 +42,7 @@ def _bind_given_on_command_line() -> bool:
     return any(a in ("-b", "--bind") or a.startswith(("--bind=", "-b")) for a in args)
 
 
-_config = load(check_port=not _bind_given_on_command_line())  # exit 2 + one line when wrong
+_config = load_config(check_port=not _bind_given_on_command_line())  # exit 2 + one line when wrong
 
 wsgi_app = "bot.runners.asgi:application()"
 bind = [_config.bind]

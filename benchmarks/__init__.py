@@ -10,6 +10,9 @@
 - ``install_size``: the serving install's size and whether it pulls in TensorFlow.
 - ``training``: the default model's training time.
 - ``report``: the printed table and the JSON file.
+- ``postgres``: a throwaway PostgreSQL server (the mood and Home figures; the tests' too).
+- ``fake_slack_server``, ``slow_clients``: the fake Slack with statistics and ``wait_for``, and
+  the slow HTTP clients; the tests build on both (tests may import benchmarks, never the reverse).
 
 Nothing here is imported by the bot or the model, and nothing heavy runs at import time.
 """

@@ -30,10 +30,10 @@ from pathlib import Path
 from typing import Any
 
 from benchmarks import corpus
+from benchmarks.fake_slack_server import CountingFakeSlack
 from benchmarks.measure import medians
 from benchmarks.processes import REPO, SECRET, clean_env, pss_mb, rss_mb, start_server
 from bot.console import slack_requests as payloads
-from bot.console.fake_slack import FakeSlack
 
 
 def _post(url: str, body: str, content_type: str, timeout: float = 5.0) -> int:
@@ -47,7 +47,7 @@ def _post(url: str, body: str, content_type: str, timeout: float = 5.0) -> int:
         return err.code
 
 
-def _warm_up(url: str, fake: FakeSlack, events: int) -> None:
+def _warm_up(url: str, fake: CountingFakeSlack, events: int) -> None:
     """Messages of both kinds, mentions and slash commands, a few at a time."""
     bodies = []
     for n in range(events):
@@ -78,7 +78,7 @@ def measure_once(
     kind: str, workdir: Path, *, warmup_events: int, settings: dict[str, str]
 ) -> dict[str, Any]:
     """One cold start of ``kind`` (``python-m-bot`` or ``gunicorn``) and its memory after."""
-    with FakeSlack() as fake:
+    with CountingFakeSlack() as fake:
         server = start_server(kind, fake.base_url, workdir, wait=False, **settings)
         try:
             first = payloads.json_body(

@@ -3,6 +3,9 @@
 ``python -m benchmarks.fake_slack_server [--port N]`` prints its base URL on the first line of
 stdout and serves until SIGTERM; ``GET /_fake/stats`` answers per-method call counts as JSON.
 The benchmark runs it apart from the bot so the fake never competes with the bot for the GIL.
+
+``CountingFakeSlack`` is also the fake the in-process benchmarks (and the tests' fake, which adds
+failures on demand) use: the console's fake plus call statistics and ``wait_for``.
 """
 
 from __future__ import annotations
@@ -11,17 +14,34 @@ import argparse
 import json
 import signal
 import threading
+import time
 from http.server import BaseHTTPRequestHandler
 from typing import Any
 from urllib.parse import urlsplit
 
-from bot.console.fake_slack import FakeSlack
+from bot.console.fake_slack import Call, FakeSlack
 
 STATS_PATH = "/_fake/stats"
 
 
 class CountingFakeSlack(FakeSlack):
-    """The fake, answering ``GET /_fake/stats`` with what it recorded."""
+    """The fake, answering ``GET /_fake/stats`` with what it recorded; callers can wait on it."""
+
+    def wait_for(self, method: str, count: int = 1, timeout: float = 5.0) -> list[Call]:
+        """Wait until ``count`` calls of ``method`` are recorded; raise TimeoutError if not."""
+        deadline = time.monotonic() + timeout
+        with self._cond:
+            while True:
+                found = [c for c in self._calls if c.method == method]
+                if len(found) >= count:
+                    return found
+                remaining = deadline - time.monotonic()
+                if remaining <= 0:
+                    raise TimeoutError(
+                        f"expected {count} {method} call(s) within {timeout}s, got {len(found)}: "
+                        f"{[c.method for c in self._calls]}"
+                    )
+                self._cond.wait(remaining)
 
     def stats(self) -> dict[str, Any]:
         """Per method: calls, successful calls, and the first and last call's time (epoch s)."""

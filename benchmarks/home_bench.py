@@ -24,8 +24,9 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from benchmarks.fake_slack_server import CountingFakeSlack
 from bot.console import slack_requests as payloads
-from bot.console.fake_slack import FakeSlack, Reply
+from bot.console.fake_slack import Answer
 
 TEAM = "T0000FAKE"
 SECRET = "bench-signing-secret"
@@ -36,7 +37,7 @@ def _percentile(values: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, int(round(q * (len(ordered) - 1))))]
 
 
-class RateLimitedSlack(FakeSlack):
+class RateLimitedSlack(CountingFakeSlack):
     """The fake Web API with a token bucket on ``conversations.history`` (429 + Retry-After)."""
 
     def __init__(self, per_minute: float | None = None, **kwargs: Any) -> None:
@@ -47,9 +48,9 @@ class RateLimitedSlack(FakeSlack):
         self._bucket = threading.Lock()
         self.limited = 0
 
-    def intercept(self, method: str, params: dict[str, Any]) -> Reply | None:
+    def _reply(self, method: str, params: dict[str, Any], token: str | None) -> Answer:
         if method != "conversations.history" or not self.per_minute:
-            return None
+            return super()._reply(method, params, token)
         with self._bucket:
             now = time.monotonic()
             rate = self.per_minute / 60
@@ -57,13 +58,13 @@ class RateLimitedSlack(FakeSlack):
             self._stamp = now
             if self._tokens >= 1.0:
                 self._tokens -= 1.0
-                return None
+                return super()._reply(method, params, token)
             self.limited += 1
             wait = max(1, round((1.0 - self._tokens) / rate))
-        return Reply(429, {"ok": False, "error": "ratelimited"}, {"Retry-After": str(wait)})
+        return Answer(429, {"ok": False, "error": "ratelimited"}, {"Retry-After": str(wait)})
 
 
-def _settings(fake: FakeSlack, url: str, **extra: Any):
+def _settings(fake: CountingFakeSlack, url: str, **extra: Any):
     from bot.settings import Settings
 
     return Settings(
@@ -102,7 +103,7 @@ def _fill(engine, channels: list[str], last) -> None:
 
 def home_latency(url: str, predictor, channels: int, opens: int) -> dict[str, Any]:
     """Warm and cold ``views.publish`` latency for one viewer in ``channels`` channels."""
-    from bot.app import create_app, mood_service
+    from bot.app import create_app
     from bot.delivery.seen_events import MemorySeenEvents
     from bot.listener_pool import ListenerPool
     from bot.mood.service import MoodService
@@ -110,7 +111,7 @@ def home_latency(url: str, predictor, channels: int, opens: int) -> dict[str, An
     from bot.slack.web_api import make_web_client
 
     viewer = "UVIEWER01"
-    with FakeSlack() as fake:
+    with CountingFakeSlack() as fake:
         settings = _settings(fake, url)
         mood = MoodService.open(settings)
         names = [f"CHOME{i:04d}" for i in range(channels)]
@@ -118,7 +119,7 @@ def home_latency(url: str, predictor, channels: int, opens: int) -> dict[str, An
         for name in names:
             fake.add_member(name, viewer)
         pool = ListenerPool(max_workers=4)
-        app = create_app(
+        bot = create_app(
             settings,
             predictor,
             make_web_client(settings),
@@ -126,7 +127,7 @@ def home_latency(url: str, predictor, channels: int, opens: int) -> dict[str, An
             listener_pool=pool,
             mood=mood,
         )
-        server = make_http_server(create_wsgi_app(app), "127.0.0.1", 0)
+        server = make_http_server(create_wsgi_app(bot), "127.0.0.1", 0)
         threading.Thread(target=server.serve_forever, daemon=True).start()
         events = f"http://127.0.0.1:{server.server_address[1]}/slack/events"
 
@@ -157,7 +158,7 @@ def home_latency(url: str, predictor, channels: int, opens: int) -> dict[str, An
             server.shutdown()
             server.server_close()
             pool.shutdown(wait=True)
-            mood_service(app).close()
+            bot.mood.close()
     return {
         "channels": channels,
         "opens": opens,
@@ -253,7 +254,7 @@ def backfill_speed(
 def run(
     workdir: Path, predictor, *, channels: int, opens: int, messages: int, tier3_seconds: float
 ):
-    from tests.helpers.postgres import PostgresServer, postgres_bin
+    from benchmarks.postgres import PostgresServer, postgres_bin
 
     results: dict[str, Any] = {}
     pg = PostgresServer().start() if postgres_bin() else None

@@ -86,21 +86,21 @@ def answer_times(url: str, channels: int, calls: int, model_path: str | None) ->
     from slack_bolt import BoltRequest
 
     import model
-    from bot.app import create_app, mood_service
+    from benchmarks.fake_slack_server import CountingFakeSlack
+    from bot.app import create_app
     from bot.console import slack_requests as payloads
-    from bot.console.fake_slack import FakeSlack
     from bot.settings import Settings
 
     now = datetime.now(UTC)
-    with FakeSlack(team_id=TEAM) as fake:
+    with CountingFakeSlack(team_id=TEAM) as fake:
         settings = Settings(
             slack_bot_token="xoxb-bench",
             slack_signing_secret="bench-secret",
             slack_api_url=fake.base_url,
             database_url=url,
         )
-        app = create_app(settings, model.load_predictor(model_path))
-        service = mood_service(app)
+        bot = create_app(settings, model.load_predictor(model_path))
+        service = bot.mood
         filled = fill(service.engine, channels, 365, service.last_closed_day())
         size = size_per_channel_year(service.engine, url, channels)
         rng = random.Random(2)
@@ -119,7 +119,7 @@ def answer_times(url: str, channels: int, calls: int, model_path: str | None) ->
             headers["Content-Type"] = "application/x-www-form-urlencoded"
             before = len(fake.calls("response_url"))
             started = time.perf_counter()
-            app.dispatch(BoltRequest(body=body, headers=headers))
+            bot.app.dispatch(BoltRequest(body=body, headers=headers))
             fake.wait_for("response_url", count=before + 1, timeout=60)
             times.append((time.perf_counter() - started) * 1000)
             assert "messages counted" in fake.calls("response_url")[-1].params["text"]
@@ -152,7 +152,7 @@ def run(
     model_path: str | None,
 ) -> dict[str, Any]:
     """Every mood figure, on SQLite and (when installed) PostgreSQL."""
-    from tests.helpers.postgres import PostgresServer, postgres_bin
+    from benchmarks.postgres import PostgresServer, postgres_bin
 
     results: dict[str, Any] = {}
     pg = PostgresServer().start() if postgres_bin() else None

@@ -112,9 +112,24 @@ def _reviews_row(ours: dict, tut: Any, side_by_side: Any, judge: bool) -> dict[s
 
 
 def build_rows(results: dict[str, Any]) -> list[dict[str, Any]]:
-    """The table, from the results of every section that ran."""
+    """The table, from the results of every section that ran, one group of rows per section."""
     judge = not results.get("smoke")
-    rows = []
+    return [
+        *_predictor_rows(results, judge),
+        *_bot_rows(results, judge),
+        *_slow_client_rows(results.get("slow_clients"), judge),
+        *mood_rows(results.get("mood"), judge),
+        *socket_mode_rows(results, judge),
+        *home_rows(results.get("home")),
+        *_cold_start_rows(results.get("cold_start") or {}, judge),
+        *_install_rows(results.get("install") or {}),
+        _training_row(results.get("training") or {}),
+    ]
+
+
+def _predictor_rows(results: dict[str, Any], judge: bool) -> list[dict[str, Any]]:
+    """The predictor in process, ours beside the tutorial's."""
+    rows: list[dict[str, Any]] = []
     ours = _get(results, "predictor", "ours")
     tut = _get(results, "predictor", "tutorial")
     if ours:
@@ -164,6 +179,12 @@ def build_rows(results: dict[str, Any]) -> list[dict[str, Any]]:
             ),
             _reviews_row(ours, tut, _get(results, "predictor", "reviews_side_by_side"), judge),
         ]
+    return rows
+
+
+def _bot_rows(results: dict[str, Any], judge: bool) -> list[dict[str, Any]]:
+    """The bot end to end under gunicorn: fixed rate, bursts, and again with Redis."""
+    rows: list[dict[str, Any]] = []
     bot = results.get("bot")
     if bot and "rate" in bot:
         rate, burst = bot["rate"], bot["burst"]
@@ -213,11 +234,12 @@ def build_rows(results: dict[str, Any]) -> list[dict[str, Any]]:
                 f"{redis_bot['rate']['lost'] + redis_bot['burst']['lost']}",
             )
         )
-    rows += _slow_client_rows(results.get("slow_clients"), judge)
-    rows += mood_rows(results.get("mood"), judge)
-    rows += socket_mode_rows(results, judge)
-    rows += home_rows(results.get("home"))
-    cold = results.get("cold_start") or {}
+    return rows
+
+
+def _cold_start_rows(cold: dict[str, Any], judge: bool) -> list[dict[str, Any]]:
+    """Start to first answer and memory after warm-up, python -m bot and gunicorn."""
+    rows: list[dict[str, Any]] = []
     single, guni, tut_cold = cold.get("python_m_bot"), cold.get("gunicorn"), cold.get("tutorial")
     if single:
         rows += [
@@ -260,7 +282,12 @@ def build_rows(results: dict[str, Any]) -> list[dict[str, Any]]:
                 f"{fmt(guni['rss_max_process_mb'])} / {fmt(guni['pss_total_mb'])}",
             ),
         ]
-    install = results.get("install") or {}
+    return rows
+
+
+def _install_rows(install: dict[str, Any]) -> list[dict[str, Any]]:
+    """The serving install's size and whether TensorFlow is in it."""
+    rows: list[dict[str, Any]] = []
     closure = install.get("closure")
     if closure:
         venv = install.get("venv")
@@ -284,17 +311,18 @@ def build_rows(results: dict[str, Any]) -> list[dict[str, Any]]:
                 judge=True,
             ),
         ]
-    train = results.get("training") or {}
+    return rows
+
+
+def _training_row(train: dict[str, Any]) -> dict[str, Any]:
+    """The default model's training time (re-trained now, else as recorded in the artifact)."""
     recorded = train.get("recorded") or {}
     retrained = train.get("retrained") or {}
-    rows.append(
-        row(
-            "training time, default model, s (tutorial: baseline network)",
-            retrained.get("default_model_seconds") or recorded.get("default_model_seconds"),
-            retrained.get("baseline_seconds") or recorded.get("baseline_seconds"),
-        )
+    return row(
+        "training time, default model, s (tutorial: baseline network)",
+        retrained.get("default_model_seconds") or recorded.get("default_model_seconds"),
+        retrained.get("baseline_seconds") or recorded.get("baseline_seconds"),
     )
-    return rows
 
 
 def _slow_client_rows(slow: dict[str, Any] | None, judge: bool) -> list[dict[str, Any]]:

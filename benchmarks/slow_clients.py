@@ -13,6 +13,9 @@ own process:
    must not grow by anything like the bytes pushed.
 
 Target: every ack within 1 s (Slack's window is 3 s) while the slow clients are connected.
+
+The slow clients themselves (``open_slow_client``, ``slow_clients``, ``raw_request``) are the
+tests' too (tests/bot/test_http_hardening.py, test_gunicorn.py): this is their only copy.
 """
 
 from __future__ import annotations
@@ -20,7 +23,8 @@ from __future__ import annotations
 import socket
 import statistics
 import time
-from contextlib import suppress
+from collections.abc import Iterator
+from contextlib import contextmanager, suppress
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -36,11 +40,51 @@ def _connect(base_url: str) -> socket.socket:
     return socket.create_connection((split.hostname, split.port), timeout=5)
 
 
-def _slow(base_url: str, *, headers_only: bool) -> socket.socket:
+def open_slow_client(base_url: str, *, headers_only: bool = False) -> socket.socket:
+    """One connection that sent a POST's headers (and one body byte), and now waits.
+
+    The slow-loris shape from issue 8; ``headers_only`` stops halfway through the headers.
+    """
     sock = _connect(base_url)
     head = "POST /slack/events HTTP/1.1\r\nHost: bench\r\nContent-Type: application/json\r\n"
     sock.sendall((head if headers_only else head + "Content-Length: 100000\r\n\r\n{").encode())
     return sock
+
+
+@contextmanager
+def slow_clients(
+    base_url: str, count: int = 8, *, headers_only: bool = False
+) -> Iterator[list[socket.socket]]:
+    """``count`` slow connections held open for the duration of the block."""
+    socks: list[socket.socket] = []
+    try:
+        for _ in range(count):
+            socks.append(open_slow_client(base_url, headers_only=headers_only))
+        yield socks
+    finally:
+        for sock in socks:
+            with suppress(OSError):
+                sock.close()
+
+
+def _status(sock: socket.socket) -> int:
+    """Read up to the status line; its code, or 0 if the server answered none."""
+    reply = b""
+    while b"\r\n" not in reply:
+        chunk = sock.recv(4096)
+        if not chunk:
+            break
+        reply += chunk
+    parts = reply.split(b" ", 2)
+    return int(parts[1]) if len(parts) > 1 and parts[1].isdigit() else 0
+
+
+def raw_request(base_url: str, head: str, body: bytes = b"", timeout: float = 5.0) -> int:
+    """Send raw request bytes on a new connection; the response's status code (0 if none)."""
+    split = urlsplit(base_url)
+    with socket.create_connection((split.hostname, split.port), timeout=timeout) as sock:
+        sock.sendall(head.encode() + body)
+        return _status(sock)
 
 
 def _roundtrip(base_url: str, data: bytes) -> tuple[int, float]:
@@ -48,14 +92,7 @@ def _roundtrip(base_url: str, data: bytes) -> tuple[int, float]:
     started = time.perf_counter()
     with _connect(base_url) as sock:
         sock.sendall(data)
-        reply = b""
-        while b"\r\n" not in reply:
-            chunk = sock.recv(4096)
-            if not chunk:
-                break
-            reply += chunk
-    parts = reply.split(b" ", 2)
-    status = int(parts[1]) if len(parts) > 1 and parts[1].isdigit() else 0
+        status = _status(sock)
     return status, time.perf_counter() - started
 
 
@@ -108,8 +145,8 @@ def _one_server(kind: str, workdir: Path, slow: int, events: int, settings: dict
             requests = build_requests(server.events_url, SECRET, events + 5, phase=900)
             for data in requests[:5]:  # warm-up outside the measured set
                 _roundtrip(server.base_url, data)
-            socks = [_slow(server.base_url, headers_only=False) for _ in range(slow)]
-            socks += [_slow(server.base_url, headers_only=True) for _ in range(slow)]
+            socks = [open_slow_client(server.base_url) for _ in range(slow)]
+            socks += [open_slow_client(server.base_url, headers_only=True) for _ in range(slow)]
             time.sleep(0.5)  # the server has taken every slow connection in
             acks = []
             statuses = []

@@ -56,7 +56,7 @@ def main(argv: list[str] | None = None) -> int:
 
         return run_console(settings, booted.predictor)
 
-    from bot.app import create_app, listener_pool, mood_service
+    from bot.app import create_app
     from bot.listener_pool import drain_pools, exit_now
 
     server = None
@@ -71,24 +71,23 @@ def main(argv: list[str] | None = None) -> int:
 
     # The database opens on the mood thread while the bot already answers (SQLAlchemy's import
     # would delay the first answer); the opt-out list is read before the first message.
-    mood = MoodService.open(settings, background=True)
-    app = create_app(settings, booted.predictor, mood=mood)
+    bot = create_app(settings, booted.predictor, mood=MoodService.open(settings, background=True))
     _stop_on_sigterm()
     try:
         if server is None:
             from bot.runners.socket_mode import run_socket_mode
 
-            run_socket_mode(app, settings)
+            run_socket_mode(bot, settings)
         else:
             from bot.runners.http import serve
 
-            serve(server, app)
+            serve(server, bot)
     except KeyboardInterrupt:
         pass
     # Events already acked must still be answered: finish their listener work, or say which
     # were abandoned (drain_timeout). The mood counts still pending are written either way.
-    drained = drain_pools([listener_pool(app)], settings.graceful_timeout)
-    mood_service(app).close()
+    drained = drain_pools([bot.pool], settings.graceful_timeout)
+    bot.mood.close()
     if not drained:
         exit_now(1)  # at once, not when the stuck calls end
     return 0

@@ -1,4 +1,8 @@
-"""Build the Bolt app: one place that wires settings, predictor, Slack client and listeners.
+"""Build the bot: one place that wires settings, predictor, Slack client, services and listeners.
+
+``create_app`` builds each service once and returns them together as a ``Bot``: the Bolt
+``App`` plus its listener pool, readiness, mood record and signing secret. Runners, the console
+and the tests take that ``Bot`` and use its fields; nothing is looked up from the ``App`` later.
 
 The same ``App`` serves HTTP mode (``bot.runners.http``, ``bot.runners.asgi``), Socket Mode
 (``bot.runners.socket_mode``) and the local console (``bot.console``). Every listener runs on
@@ -10,7 +14,6 @@ listeners are; Bolt's lazy listeners would do the same but copy the whole reques
 from __future__ import annotations
 
 import logging
-import weakref
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -36,14 +39,18 @@ _SAFE_ID_CHARS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ
 
 
 @dataclass(frozen=True)
-class _Parts:
+class Bot:
+    """The Bolt app and the services built for it, handed to whatever runs it.
+
+    Runners serve ``app``; the HTTP gate checks ``signing_secret`` and asks ``readiness``;
+    whoever stops the bot drains ``pool`` and closes ``mood``.
+    """
+
+    app: App
     pool: ListenerPool
     readiness: Readiness
-    signing_secret: str
     mood: MoodService
-
-
-_parts: weakref.WeakKeyDictionary[App, _Parts] = weakref.WeakKeyDictionary()
+    signing_secret: str
 
 
 def safe_id(value: object) -> str:
@@ -86,8 +93,8 @@ def create_app(
     seen: SeenEvents | None = None,
     listener_pool: ListenerPool | None = None,
     mood: MoodService | None = None,
-) -> App:
-    """The Bolt app with every surface registered.
+) -> Bot:
+    """The Bolt app with every surface registered, and the services it runs on.
 
     ``client`` defaults to a WebClient on ``SLACK_API_URL``; Bolt calls ``auth.test`` with it
     once, here, to learn the bot's own user id. ``seen`` defaults to the Redis record when
@@ -126,32 +133,4 @@ def create_app(
         settings=settings, predictor=predictor, readiness=readiness, mood=mood, later=pool.submit
     )
     register_listeners(app, deps)
-    _parts[app] = _Parts(pool, readiness, settings.slack_signing_secret, mood)
-    return app
-
-
-def _parts_of(app: App) -> _Parts:
-    try:
-        return _parts[app]
-    except KeyError:
-        raise TypeError("this app was not built by bot.app.create_app") from None
-
-
-def mood_service(app: App) -> MoodService:
-    """The mood record an app built by ``create_app`` counts into (to close it, or query it)."""
-    return _parts_of(app).mood
-
-
-def listener_pool(app: App) -> ListenerPool:
-    """The pool an app built by ``create_app`` runs its listeners on."""
-    return _parts_of(app).pool
-
-
-def readiness(app: App) -> Readiness:
-    """What ``/readyz`` reports for an app built by ``create_app``."""
-    return _parts_of(app).readiness
-
-
-def signing_secret(app: App) -> str:
-    """The signing secret HTTP requests to this app must be signed with."""
-    return _parts_of(app).signing_secret
+    return Bot(app, pool, readiness, mood, settings.slack_signing_secret)

@@ -1,8 +1,11 @@
-"""The one startup path every runner shares: settings, checks, model, ``auth.test``, logging.
+"""The one startup path every entry point shares: settings, checks, model, ``auth.test``, logging.
 
-``python -m bot`` (HTTP and Socket Mode), gunicorn's ``bot.runners.wsgi:application()`` and the
-console all start here, so a bad setup fails the same way everywhere: exit status 2 and one
-line on stderr that says what to fix, never a traceback.
+``python -m bot`` (HTTP and Socket Mode), gunicorn's ``bot.runners.asgi:application()`` (through
+``bot.runners.wsgi.build_bot``) and the console start with ``bootstrap``; the
+one-shot jobs that only post (``python -m bot digest``) start with ``bootstrap_job``, the same
+settings and logging without the model or the HTTP checks. So a bad setup fails the same way
+everywhere: exit status 2 and one line on stderr that says what to fix, never a traceback; and
+every process logs through ``bot.logs`` (its URL and control-character scrubbing included).
 """
 
 from __future__ import annotations
@@ -142,8 +145,6 @@ def bootstrap(
     With no Slack credentials (or ``console``) it stops after the model: the console talks to
     its own fake Slack. ``http_only`` (a WSGI server) always needs HTTP-mode credentials.
     """
-    from bot.logs import configure_logging
-
     if settings is None:
         settings = settings_from_env(load_env(env_file))
     if not http_only and (console or not settings.has_slack_credentials):
@@ -157,8 +158,30 @@ def bootstrap(
     check_dedupe_record(settings)
     predictor = load_model(settings)
     check_slack_auth(settings)
-    configure_logging(settings.log_level)
+    _start_logging(settings)
     return Booted(settings, predictor, console=False)
+
+
+def bootstrap_job(env_file: str | None = ".env", *, job: str) -> Settings:
+    """Settings -> bot token check -> logging, for a one-shot ``job`` that only posts.
+
+    No model, signing secret or app token: a cron job such as ``python -m bot digest`` posts
+    with the bot token alone, and must fail with the same one line as the bot when it is wrong.
+    """
+    settings = settings_from_env(load_env(env_file))
+    if not settings.slack_bot_token.startswith("xoxb-"):
+        raise SettingsError(
+            f"SLACK_BOT_TOKEN must be set to the Bot User OAuth Token (xoxb-...) for `{job}` "
+            "to post"
+        )
+    _start_logging(settings)
+    return settings
+
+
+def _start_logging(settings: Settings) -> None:
+    from bot.logs import configure_logging
+
+    configure_logging(settings.log_level)
 
 
 def fail(message: str) -> int:

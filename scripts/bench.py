@@ -20,7 +20,9 @@ import os
 import sys
 import tempfile
 import time
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
@@ -137,40 +139,57 @@ def progress(message: str) -> None:
     print(f"bench: {message}", file=sys.stderr, flush=True)
 
 
-def main(argv: list[str] | None = None) -> int:
-    args = parse_args(argv)
+@dataclass
+class Run:
+    """One benchmark run's inputs and the results its phases fill in, in the order they ran."""
+
+    args: argparse.Namespace
+    sizes: dict[str, Any]
+    artifact_dir: Path
+    results: dict[str, Any]
+    skip: set[str] = field(default_factory=set)
+    predictor: Any = None
+
+    @property
+    def model_path(self) -> str:
+        """The artifact every server process loads (``MODEL_PATH``), the same as in process."""
+        return str(self.artifact_dir)
+
+    def load_args(self) -> dict[str, Any]:
+        """The bot's load phases, shared by the plain bot run and the mood record's runs."""
+        sizes, args = self.sizes, self.args
+        return dict(
+            rate=sizes["rate"],
+            seconds=sizes["seconds"],
+            burst=sizes["burst"],
+            reps=sizes["bot_reps"],
+            connections=sizes["connections"],
+            warmup=sizes["bot_warmup"],
+            workers=args.workers,
+            threads=args.threads,
+            model_path=self.model_path,
+        )
+
+
+def _sizes(args: argparse.Namespace) -> dict[str, Any]:
+    """The run's sizes: smoke or full, with the command line's overrides."""
     sizes = dict(SMOKE if args.smoke else FULL)
     for name in ("rate", "seconds", "burst"):
         if getattr(args, name) is not None:
             sizes[name] = getattr(args, name)
     if args.reps is not None:
         sizes["bot_reps"] = args.reps
+    return sizes
 
-    from benchmarks import (
-        bot_bench,
-        coldstart,
-        corpus,
-        install_size,
-        predictor_bench,
-        report,
-        slow_clients,
-        socket_mode_bench,
-        training,
-        tutorial_bench,
-    )
+
+def _header(
+    args: argparse.Namespace, argv: list[str] | None, sizes: dict[str, Any], artifact_dir: Path
+) -> dict[str, Any]:
+    """What the results say about the run itself: command, machine, artifact, sizes, texts."""
+    from benchmarks import corpus
     from benchmarks.measure import machine
-    from benchmarks.processes import redis_server
-    from model.artifact import artifact_path, check_artifact
 
-    artifact_dir = artifact_path(args.model).resolve()
-    try:
-        check_artifact(artifact_dir)
-    except Exception as err:  # noqa: BLE001 - one line, what to do
-        print(f"error: {err}", file=sys.stderr)
-        return 2
-    model_setting = {"MODEL_PATH": str(artifact_dir)}  # the servers load the same artifact
-    skip = set(args.skip)
-    results: dict = {
+    return {
         "command": " ".join(
             ["python scripts/bench.py", *(argv if argv is not None else sys.argv[1:])]
         ),
@@ -185,194 +204,234 @@ def main(argv: list[str] | None = None) -> int:
             f"{args.workers} gunicorn workers and the fake Slack run at the same time",
         ],
     }
-    started = time.perf_counter()
-    progress(f"{os.cpu_count()} cores; artifact {artifact_dir}")
-    predictor = predictor_bench.load(args.model)
-    results["load_messages_confidence"] = predictor_bench.check_load_messages(predictor)
 
-    with tempfile.TemporaryDirectory(prefix="bench-") as tmp:
-        workdir = Path(tmp)
-        if "training" not in skip:
-            progress(
-                "training time (recorded in the artifact)"
-                + ("; re-training now" if args.train else "")
-            )
-            results["training"] = {
-                "recorded": training.recorded(artifact_dir),
-                "retrained": training.retrain(args.data) if args.train else None,
-            }
-        if "install" not in skip:
-            progress("serving install size" + (" (throwaway venv)" if args.install_size else ""))
-            results["install"] = {
-                "closure": install_size.measure_closure(),
-                "tutorial_closure": install_size.tutorial_closure(),
-                "venv": install_size.measure_venv() if args.install_size else None,
-            }
-        if "coldstart" not in skip:
-            cold: dict = {}
-            for kind, key in (("python-m-bot", "python_m_bot"), ("gunicorn", "gunicorn")):
-                progress(f"cold start and memory, {kind} ({sizes['cold_reps']} reps)")
-                settings = {
-                    **model_setting,
-                    "WEB_CONCURRENCY": str(args.workers),
-                    "GUNICORN_THREADS": str(args.threads),
-                }
-                cold[key] = coldstart.run(
-                    kind,
-                    workdir,
-                    reps=sizes["cold_reps"],
-                    warmup_events=sizes["cold_warmup"],
-                    settings=settings,
-                )
-            if "tutorial" not in skip and not tutorial_bench.available(artifact_dir):
-                progress("cold start and memory, the tutorial's Keras process")
-                cold["tutorial"] = coldstart.tutorial(artifact_dir, sizes["cold_reps"])
-            results["cold_start"] = cold
-        # The bot's load phases, shared by the plain bot run and the mood record's runs.
-        load_args = dict(
-            rate=sizes["rate"],
-            seconds=sizes["seconds"],
-            burst=sizes["burst"],
-            reps=sizes["bot_reps"],
-            connections=sizes["connections"],
-            warmup=sizes["bot_warmup"],
-            workers=args.workers,
-            threads=args.threads,
-            model_path=model_setting.get("MODEL_PATH"),
-        )
-        if "bot" not in skip:
-            bot_args = load_args
-            progress(
-                f"bot end to end: gunicorn {args.workers}x{args.threads}, "
-                f"{sizes['rate']:g}/s for {sizes['seconds']:g} s and bursts of "
-                f"{sizes['burst']}, {sizes['bot_reps']} reps"
-            )
-            results["bot"] = bot_bench.run(workdir, **bot_args)
-            others = max(results["bot"][ph]["other_processes_cores"] for ph in ("rate", "burst"))
-            results["notes"].append(
-                f"during the bot phases other processes on this machine used up to {others:.2f} "
-                "cores (median per phase; 0 = the benchmark had the machine to itself)"
-            )
-            if args.redis:
-                with redis_server() as url:
-                    if url is None:
-                        results["bot_redis"] = {"skipped": "redis-server is not installed"}
-                    else:
-                        progress("bot end to end again, with REDIS_URL")
-                        results["bot_redis"] = bot_bench.run(workdir, redis_url=url, **bot_args)
-        if "socket" not in skip:
-            progress(
-                f"bot in Socket Mode (python -m bot): {sizes['rate']:g}/s for "
-                f"{sizes['seconds']:g} s, bursts of {sizes['burst']}, "
-                f"{sizes['socket_reconnects']} reconnects"
-            )
-            results["socket_mode"] = socket_mode_bench.run(
-                workdir,
-                rate=sizes["rate"],
-                seconds=sizes["seconds"],
-                burst=sizes["burst"],
-                reps=sizes["bot_reps"],
-                warmup=sizes["bot_warmup"],
-                reconnects=sizes["socket_reconnects"],
-                model_path=model_setting.get("MODEL_PATH"),
-            )
 
-        if "slow" not in skip:
-            events = SLOW_EVENTS["smoke" if args.smoke else "full"]
-            progress(f"ack latency with 16 slow clients connected ({events} events per server)")
-            results["slow_clients"] = slow_clients.run(
-                workdir,
-                slow=8,
-                events=events,
-                workers=args.workers,
-                threads=args.threads,
-                model_path=model_setting.get("MODEL_PATH"),
-            )
+def _training(run: Run) -> None:
+    from benchmarks import training
 
-        if "mood" not in skip:
-            progress(
-                "mood record: load with counting off / on (SQLite, PostgreSQL), "
-                f"/sentiment mood 90d among {sizes['mood_channels']} channels, size"
-            )
-            mood_load = load_args
-            from benchmarks import mood_bench
+    progress(
+        "training time (recorded in the artifact)" + ("; re-training now" if run.args.train else "")
+    )
+    run.results["training"] = {
+        "recorded": training.recorded(run.artifact_dir),
+        "retrained": training.retrain(run.args.data) if run.args.train else None,
+    }
 
-            results["mood"] = mood_bench.run(
-                workdir,
-                bot_args=None if "bot" in skip else mood_load,
-                channels=sizes["mood_channels"],
-                calls=sizes["mood_calls"],
-                model_path=model_setting.get("MODEL_PATH"),
-            )
 
-        if "home" not in skip:
-            progress(
-                f"home tab: views.publish for a viewer in {sizes['home_channels']} channels; "
-                f"backfill of {sizes['backfill_messages']:,} messages with rate limits"
-            )
-            from benchmarks import home_bench
+def _install(run: Run) -> None:
+    from benchmarks import install_size
 
-            results["home"] = home_bench.run(
-                workdir,
-                predictor,
-                channels=sizes["home_channels"],
-                opens=sizes["home_opens"],
-                messages=sizes["backfill_messages"],
-                tier3_seconds=sizes["backfill_tier3_seconds"],
-            )
+    progress("serving install size" + (" (throwaway venv)" if run.args.install_size else ""))
+    run.results["install"] = {
+        "closure": install_size.measure_closure(),
+        "tutorial_closure": install_size.tutorial_closure(),
+        "venv": install_size.measure_venv() if run.args.install_size else None,
+    }
 
-    if "predictor" not in skip:
-        progress(f"predictor in process ({sizes['reps']} reps of {sizes['calls']} calls)")
-        batch = corpus.short_messages(sizes["batch"])
-        reviews, source = corpus.reviews(args.data, sizes["reviews"], use_dataset=not args.smoke)
-        results["reviews_source"] = source
-        results["predictor"] = {
-            "ours": predictor_bench.run(
-                predictor,
-                calls=sizes["calls"],
-                reps=sizes["reps"],
-                warmup=sizes["warmup"],
-                batch=batch,
-                reviews=reviews,
-                review_reps=sizes["review_reps"],
-                min_seconds=sizes["min_seconds"],
-                v1=predictor_bench.load_v1(artifact_dir),
-            )
+
+def _cold_start(run: Run, workdir: Path) -> None:
+    from benchmarks import coldstart, tutorial_bench
+
+    sizes, args = run.sizes, run.args
+    cold: dict[str, Any] = {}
+    for kind, key in (("python-m-bot", "python_m_bot"), ("gunicorn", "gunicorn")):
+        progress(f"cold start and memory, {kind} ({sizes['cold_reps']} reps)")
+        settings = {
+            "MODEL_PATH": run.model_path,
+            "WEB_CONCURRENCY": str(args.workers),
+            "GUNICORN_THREADS": str(args.threads),
         }
-        # Last: it imports TensorFlow into this process.
-        why_not = tutorial_bench.available(artifact_dir)
-        if "tutorial" in skip or why_not:
-            results["predictor"]["tutorial"] = {"skipped": why_not or "--skip tutorial"}
-        else:
-            progress("the tutorial's way, in process (imports TensorFlow)")
-            results["predictor"]["tutorial"] = tutorial_bench.run(
-                artifact_dir,
-                predict_calls=sizes["tutorial_predict_calls"],
-                direct_calls=sizes["tutorial_direct_calls"],
-                reps=sizes["reps"],
-                warmup=10,
-                batch=batch,
-                reviews=reviews,
-                review_reps=sizes["review_reps"],
-                min_seconds=sizes["min_seconds"],
-            )
-            progress("reviews, ours and the tutorial's way in turns")
-            results["predictor"]["reviews_side_by_side"] = predictor_bench.reviews_side_by_side(
-                lambda: predictor.scores(reviews),
-                tutorial_bench.review_scorer(artifact_dir, reviews),
-                len(reviews),
-                sizes["review_reps"],
-            )
+        cold[key] = coldstart.run(
+            kind,
+            workdir,
+            reps=sizes["cold_reps"],
+            warmup_events=sizes["cold_warmup"],
+            settings=settings,
+        )
+    if "tutorial" not in run.skip and not tutorial_bench.available(run.artifact_dir):
+        progress("cold start and memory, the tutorial's Keras process")
+        cold["tutorial"] = coldstart.tutorial(run.artifact_dir, sizes["cold_reps"])
+    run.results["cold_start"] = cold
 
+
+def _bot(run: Run, workdir: Path) -> None:
+    from benchmarks import bot_bench
+    from benchmarks.processes import redis_server
+
+    sizes, args, results = run.sizes, run.args, run.results
+    bot_args = run.load_args()
+    progress(
+        f"bot end to end: gunicorn {args.workers}x{args.threads}, "
+        f"{sizes['rate']:g}/s for {sizes['seconds']:g} s and bursts of "
+        f"{sizes['burst']}, {sizes['bot_reps']} reps"
+    )
+    results["bot"] = bot_bench.run(workdir, **bot_args)
+    others = max(results["bot"][ph]["other_processes_cores"] for ph in ("rate", "burst"))
+    results["notes"].append(
+        f"during the bot phases other processes on this machine used up to {others:.2f} "
+        "cores (median per phase; 0 = the benchmark had the machine to itself)"
+    )
+    if args.redis:
+        with redis_server() as url:
+            if url is None:
+                results["bot_redis"] = {"skipped": "redis-server is not installed"}
+            else:
+                progress("bot end to end again, with REDIS_URL")
+                results["bot_redis"] = bot_bench.run(workdir, redis_url=url, **bot_args)
+
+
+def _socket_mode(run: Run, workdir: Path) -> None:
+    from benchmarks import socket_mode_bench
+
+    sizes = run.sizes
+    progress(
+        f"bot in Socket Mode (python -m bot): {sizes['rate']:g}/s for "
+        f"{sizes['seconds']:g} s, bursts of {sizes['burst']}, "
+        f"{sizes['socket_reconnects']} reconnects"
+    )
+    run.results["socket_mode"] = socket_mode_bench.run(
+        workdir,
+        rate=sizes["rate"],
+        seconds=sizes["seconds"],
+        burst=sizes["burst"],
+        reps=sizes["bot_reps"],
+        warmup=sizes["bot_warmup"],
+        reconnects=sizes["socket_reconnects"],
+        model_path=run.model_path,
+    )
+
+
+def _slow_clients(run: Run, workdir: Path) -> None:
+    from benchmarks import slow_clients
+
+    events = SLOW_EVENTS["smoke" if run.args.smoke else "full"]
+    progress(f"ack latency with 16 slow clients connected ({events} events per server)")
+    run.results["slow_clients"] = slow_clients.run(
+        workdir,
+        slow=8,
+        events=events,
+        workers=run.args.workers,
+        threads=run.args.threads,
+        model_path=run.model_path,
+    )
+
+
+def _mood(run: Run, workdir: Path) -> None:
+    sizes = run.sizes
+    progress(
+        "mood record: load with counting off / on (SQLite, PostgreSQL), "
+        f"/sentiment mood 90d among {sizes['mood_channels']} channels, size"
+    )
+    from benchmarks import mood_bench
+
+    run.results["mood"] = mood_bench.run(
+        workdir,
+        bot_args=None if "bot" in run.skip else run.load_args(),
+        channels=sizes["mood_channels"],
+        calls=sizes["mood_calls"],
+        model_path=run.model_path,
+    )
+
+
+def _home(run: Run, workdir: Path) -> None:
+    sizes = run.sizes
+    progress(
+        f"home tab: views.publish for a viewer in {sizes['home_channels']} channels; "
+        f"backfill of {sizes['backfill_messages']:,} messages with rate limits"
+    )
+    from benchmarks import home_bench
+
+    run.results["home"] = home_bench.run(
+        workdir,
+        run.predictor,
+        channels=sizes["home_channels"],
+        opens=sizes["home_opens"],
+        messages=sizes["backfill_messages"],
+        tier3_seconds=sizes["backfill_tier3_seconds"],
+    )
+
+
+# The phases that need a scratch folder, in the order they run, by their --skip name.
+WORKDIR_PHASES = (
+    ("coldstart", _cold_start),
+    ("bot", _bot),
+    ("socket", _socket_mode),
+    ("slow", _slow_clients),
+    ("mood", _mood),
+    ("home", _home),
+)
+
+
+def _predictor(run: Run) -> None:
+    """The predictor in process, then (last: it imports TensorFlow) the tutorial's way."""
+    from benchmarks import corpus, predictor_bench
+
+    sizes, predictor = run.sizes, run.predictor
+    progress(f"predictor in process ({sizes['reps']} reps of {sizes['calls']} calls)")
+    batch = corpus.short_messages(sizes["batch"])
+    reviews, source = corpus.reviews(
+        run.args.data, sizes["reviews"], use_dataset=not run.args.smoke
+    )
+    run.results["reviews_source"] = source
+    run.results["predictor"] = {
+        "ours": predictor_bench.run(
+            predictor,
+            calls=sizes["calls"],
+            reps=sizes["reps"],
+            warmup=sizes["warmup"],
+            batch=batch,
+            reviews=reviews,
+            review_reps=sizes["review_reps"],
+            min_seconds=sizes["min_seconds"],
+            v1=predictor_bench.load_v1(run.artifact_dir),
+        )
+    }
+    _tutorial(run, batch, reviews)
+
+
+def _tutorial(run: Run, batch: list[str], reviews: list[str]) -> None:
+    from benchmarks import predictor_bench, tutorial_bench
+
+    sizes, artifact_dir, predictor = run.sizes, run.artifact_dir, run.predictor
+    why_not = tutorial_bench.available(artifact_dir)
+    if "tutorial" in run.skip or why_not:
+        run.results["predictor"]["tutorial"] = {"skipped": why_not or "--skip tutorial"}
+        return
+    progress("the tutorial's way, in process (imports TensorFlow)")
+    run.results["predictor"]["tutorial"] = tutorial_bench.run(
+        artifact_dir,
+        predict_calls=sizes["tutorial_predict_calls"],
+        direct_calls=sizes["tutorial_direct_calls"],
+        reps=sizes["reps"],
+        warmup=10,
+        batch=batch,
+        reviews=reviews,
+        review_reps=sizes["review_reps"],
+        min_seconds=sizes["min_seconds"],
+    )
+    progress("reviews, ours and the tutorial's way in turns")
+    run.results["predictor"]["reviews_side_by_side"] = predictor_bench.reviews_side_by_side(
+        lambda: predictor.scores(reviews),
+        tutorial_bench.review_scorer(artifact_dir, reviews),
+        len(reviews),
+        sizes["review_reps"],
+    )
+
+
+def _report(run: Run, started: float) -> None:
+    """Save every figure to --json and print the table, the notes and where the figures are."""
+    from benchmarks import report
+
+    results = run.results
     results["seconds"] = time.perf_counter() - started
     results["machine"]["loadavg_at_end"] = [round(x, 2) for x in os.getloadavg()]
     rows = report.build_rows(results)
     results["table"] = rows
-    out = Path(args.json)
+    out = Path(run.args.json)
     report.save_json(results, out)
     print(
         f"\n{results['command']}  ({os.cpu_count()} cores: {results['machine']['cpu_model']}"
-        f"{'; SMOKE sizes, no verdicts' if args.smoke else ''})\n"
+        f"{'; SMOKE sizes, no verdicts' if run.args.smoke else ''})\n"
     )
     print(report.table(rows))
     if "reviews_source" in results:
@@ -380,6 +439,38 @@ def main(argv: list[str] | None = None) -> int:
     for note in results["notes"]:
         print(f"note: {note}")
     print(f"\nall figures: {out}  ({results['seconds']:.0f} s)")
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Check the artifact, run every phase not skipped, in a fixed order, then report."""
+    args = parse_args(argv)
+    sizes = _sizes(args)
+    from benchmarks import predictor_bench
+    from model.artifact import artifact_path, check_artifact
+
+    artifact_dir = artifact_path(args.model).resolve()
+    try:
+        check_artifact(artifact_dir)
+    except Exception as err:  # noqa: BLE001 - one line, what to do
+        print(f"error: {err}", file=sys.stderr)
+        return 2
+    run = Run(args, sizes, artifact_dir, _header(args, argv, sizes, artifact_dir), set(args.skip))
+    started = time.perf_counter()
+    progress(f"{os.cpu_count()} cores; artifact {artifact_dir}")
+    run.predictor = predictor_bench.load(args.model)
+    run.results["load_messages_confidence"] = predictor_bench.check_load_messages(run.predictor)
+
+    with tempfile.TemporaryDirectory(prefix="bench-") as tmp:
+        if "training" not in run.skip:
+            _training(run)
+        if "install" not in run.skip:
+            _install(run)
+        for name, phase in WORKDIR_PHASES:
+            if name not in run.skip:
+                phase(run, Path(tmp))
+    if "predictor" not in run.skip:
+        _predictor(run)
+    _report(run, started)
     return 0
 
 

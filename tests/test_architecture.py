@@ -1,19 +1,40 @@
-"""The tree's promises: no import cycle, and serving never loads training code or TensorFlow."""
+"""The tree's promises, each checked with a negative control that shows the check can fail.
+
+- no import cycle among the modules, nor between bot/'s folders;
+- lower layers (storage, mood, slack, delivery, settings, logs) import no feature or runner;
+- ``model/`` imports nothing from ``bot/``; ``benchmarks/`` nothing from ``tests/``;
+- a public name is defined in one bot/ module only (``register`` and ``main`` excepted);
+- nothing in bot/ is there only for the tests: every public top-level function or class is
+  referenced from bot/, model/, scripts/, benchmarks/ or gunicorn.conf.py;
+- serving never loads training code or TensorFlow.
+"""
 
 from __future__ import annotations
 
 import ast
 import json
+import re
 import subprocess
 import sys
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
 PACKAGES = ("bot", "model", "benchmarks")
+# Where product code may reference bot/'s public names (tests/ does not count).
+PRODUCT = ("bot", "model", "scripts", "benchmarks")
+PRODUCT_FILES = ("gunicorn.conf.py",)
+LOWER_LAYERS = ("bot.storage", "bot.mood", "bot.slack", "bot.delivery", "bot.settings", "bot.logs")
+FEATURES = ("bot.listeners", "bot.digests", "bot.home", "bot.backfill", "bot.console")
+RUNNERS = ("bot.runners", "bot.app", "bot.__main__", "bot.bootstrap")
+# Names every surface or entry point defines by convention, one per module.
+SHARED_NAMES = frozenset({"register", "main"})
+# Alembic loads each revision script by its path and calls these two; no module imports them.
+MIGRATIONS = ("bot.storage.migrations.versions",)
+ALEMBIC_NAMES = frozenset({"upgrade", "downgrade"})
 
 
-def _module_name(path: Path) -> str:
-    parts = list(path.relative_to(REPO).with_suffix("").parts)
+def _module_name(path: Path, root: Path = REPO) -> str:
+    parts = list(path.relative_to(root).with_suffix("").parts)
     if parts[-1] == "__init__":
         parts.pop()
     return ".".join(parts)
@@ -43,12 +64,118 @@ def _imports(path: Path, name: str, known: set[str]) -> set[str]:
     return out
 
 
-def import_graph() -> dict[str, set[str]]:
-    files = {
-        _module_name(path): path for package in PACKAGES for path in (REPO / package).rglob("*.py")
+def _files(root: Path, packages: tuple[str, ...]) -> dict[str, Path]:
+    return {
+        _module_name(path, root): path
+        for package in packages
+        for path in sorted((root / package).rglob("*.py"))
     }
+
+
+def import_graph(root: Path = REPO, packages: tuple[str, ...] = PACKAGES) -> dict[str, set[str]]:
+    """Module -> the project modules it imports, for the modules under ``packages``."""
+    files = _files(root, packages)
     known = set(files)
     return {name: _imports(path, name, known) for name, path in files.items()}
+
+
+def _within(module: str, prefixes: tuple[str, ...]) -> bool:
+    return any(module == p or module.startswith(p + ".") for p in prefixes)
+
+
+def imports_between(
+    graph: dict[str, set[str]], importers: tuple[str, ...], imported: tuple[str, ...]
+) -> list[tuple[str, str]]:
+    """Every (importer, imported) edge from a module under ``importers`` into ``imported``."""
+    return sorted(
+        (module, target)
+        for module, targets in graph.items()
+        if _within(module, importers)
+        for target in targets
+        if _within(target, imported)
+    )
+
+
+def folder_graph(graph: dict[str, set[str]]) -> dict[str, set[str]]:
+    """bot/'s import graph with each folder as one node (``bot.mood``, ``bot.runners``, ...).
+
+    A top-level module of bot/ (``bot.app``, ``bot.deps``) is a node of its own, and so is
+    the ``bot`` package itself.
+    """
+
+    def node(module: str) -> str:
+        return ".".join(module.split(".")[:2])
+
+    folders: dict[str, set[str]] = {}
+    for module, targets in graph.items():
+        if not _within(module, ("bot",)):
+            continue
+        edges = folders.setdefault(node(module), set())
+        edges.update(node(t) for t in targets if _within(t, ("bot",)) and node(t) != node(module))
+    for edges in folders.values():
+        for target in edges:
+            folders.setdefault(target, set())
+    return folders
+
+
+def _public_definitions(path: Path) -> list[str]:
+    """The public top-level functions and classes a module defines."""
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    return [
+        node.name
+        for node in tree.body
+        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef)
+        and not node.name.startswith("_")
+    ]
+
+
+def names_defined_twice(root: Path = REPO) -> dict[str, list[str]]:
+    """Public name -> the bot/ modules defining it, for names defined in more than one."""
+    where: dict[str, list[str]] = {}
+    for module, path in _files(root, ("bot",)).items():
+        for name in _public_definitions(path):
+            if not (_within(module, MIGRATIONS) and name in ALEMBIC_NAMES):
+                where.setdefault(name, []).append(module)
+    return {
+        name: modules
+        for name, modules in sorted(where.items())
+        if len(modules) > 1 and name not in SHARED_NAMES
+    }
+
+
+_WORD = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+
+
+def _referenced_names(path: Path) -> set[str]:
+    """Every name a file uses: identifiers, attributes, imported names, and the words of its
+    strings (``"bot.runners.asgi:application()"`` names ``application``)."""
+    names: set[str] = set()
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Name):
+            names.add(node.id)
+        elif isinstance(node, ast.Attribute):
+            names.add(node.attr)
+        elif isinstance(node, ast.alias):
+            names.add(node.name.split(".")[-1])
+        elif isinstance(node, ast.Constant) and isinstance(node.value, str):
+            names.update(_WORD.findall(node.value))
+    return names
+
+
+def used_only_by_tests(root: Path = REPO) -> list[str]:
+    """``module.name`` for each public top-level function or class of bot/ that no product
+    file (bot/, model/, scripts/, benchmarks/, gunicorn.conf.py) references."""
+    used: set[str] = set()
+    product = [*_files(root, PRODUCT).values(), *(root / f for f in PRODUCT_FILES)]
+    for path in product:
+        if path.exists():
+            used |= _referenced_names(path)
+    return sorted(
+        f"{module}.{name}"
+        for module, path in _files(root, ("bot",)).items()
+        for name in _public_definitions(path)
+        if name not in used
+    )
 
 
 def find_cycle(graph: dict[str, set[str]]) -> list[str] | None:
@@ -109,3 +236,146 @@ def test_serving_loads_no_training_code_and_no_tensorflow():
     training = [m for m in loaded if m == "model.training" or m.startswith("model.training.")]
     assert heavy == [] and training == []
     assert "bot.app" in loaded and "model.predictor" in loaded  # the check did load serving
+
+
+# -- layers -----------------------------------------------------------------------------------
+
+
+def _tree(root: Path, files: dict[str, str]) -> Path:
+    """A synthetic source tree under ``root``: relative path -> source."""
+    for relative, source in files.items():
+        path = root / relative
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(source, encoding="utf-8")
+    return root
+
+
+def test_lower_layers_import_no_feature_and_no_runner():
+    graph = import_graph(REPO, ("bot",))
+    assert imports_between(graph, LOWER_LAYERS, FEATURES + RUNNERS) == []
+
+
+def test_the_layer_check_catches_a_lower_layer_importing_a_feature():
+    graph = {
+        "bot.mood.service": {"bot.settings", "bot.home.view"},
+        "bot.storage.engine": {"bot.app"},
+        "bot.home.view": {"bot.mood.service"},  # features may import lower layers
+    }
+    assert imports_between(graph, LOWER_LAYERS, FEATURES + RUNNERS) == [
+        ("bot.mood.service", "bot.home.view"),
+        ("bot.storage.engine", "bot.app"),
+    ]
+
+
+def test_model_imports_nothing_from_bot():
+    graph = import_graph(REPO, ("bot", "model"))
+    assert imports_between(graph, ("model",), ("bot",)) == []
+
+
+def test_the_model_check_catches_a_model_module_importing_bot(tmp_path):
+    _tree(
+        tmp_path,
+        {
+            "bot/__init__.py": "",
+            "bot/slack/__init__.py": "",
+            "bot/slack/text.py": "",
+            "model/__init__.py": "",
+            "model/training/evaluate.py": "def f():\n    from bot.slack.text import x\n",
+        },
+    )
+    graph = import_graph(tmp_path, ("bot", "model"))
+    assert imports_between(graph, ("model",), ("bot",)) == [
+        ("model.training.evaluate", "bot.slack.text")
+    ]
+
+
+def test_benchmarks_import_nothing_from_tests():
+    graph = import_graph(REPO, ("benchmarks", "tests"))
+    assert imports_between(graph, ("benchmarks",), ("tests",)) == []
+
+
+def test_the_benchmark_check_catches_a_benchmark_importing_tests(tmp_path):
+    _tree(
+        tmp_path,
+        {
+            "benchmarks/__init__.py": "",
+            "benchmarks/home_bench.py": "from tests.helpers import postgres\n",
+            "tests/__init__.py": "",
+            "tests/helpers/__init__.py": "",
+            "tests/helpers/postgres.py": "from benchmarks import home_bench\n",  # allowed
+        },
+    )
+    graph = import_graph(tmp_path, ("benchmarks", "tests"))
+    assert imports_between(graph, ("benchmarks",), ("tests",)) == [
+        ("benchmarks.home_bench", "tests.helpers.postgres")
+    ]
+
+
+def test_no_import_cycle_between_bots_folders():
+    assert find_cycle(folder_graph(import_graph(REPO, ("bot",)))) is None
+
+
+def test_the_folder_cycle_check_catches_a_cycle_through_two_folders():
+    graph = {
+        "bot.mood.service": {"bot.settings"},
+        "bot.mood.summary": {"bot.home.charts"},  # a module-level cycle it is not ...
+        "bot.home.view": {"bot.mood.service"},  # ... but mood -> home -> mood
+        "bot.home.charts": set(),
+        "bot.settings": set(),
+    }
+    assert find_cycle(graph) is None
+    folders = folder_graph(graph)
+    assert folders["bot.settings"] == set()
+    assert find_cycle(folders) in (
+        ["bot.home", "bot.mood", "bot.home"],
+        ["bot.mood", "bot.home", "bot.mood"],
+    )
+
+
+# -- one home for each name -------------------------------------------------------------------
+
+
+def test_no_public_name_is_defined_in_two_bot_modules():
+    assert names_defined_twice() == {}
+
+
+def test_the_duplicate_check_catches_a_name_defined_twice(tmp_path):
+    _tree(
+        tmp_path,
+        {
+            "bot/__init__.py": "",
+            "bot/a.py": "def points(): ...\ndef register(app): ...\ndef _local(): ...\n",
+            "bot/b/__init__.py": "",
+            "bot/b/c.py": "class points: ...\ndef register(app): ...\ndef _local(): ...\n",
+            "bot/storage/migrations/versions/0001_a.py": "def upgrade(): ...\n",
+            "bot/storage/migrations/versions/0002_b.py": "def upgrade(): ...\n",
+            "bot/storage/engine.py": "def upgrade(): ...\n",  # not revision scripts
+            "bot/storage/migrate.py": "def upgrade(): ...\n",
+        },
+    )
+    assert names_defined_twice(tmp_path) == {
+        "points": ["bot.a", "bot.b.c"],
+        "upgrade": ["bot.storage.engine", "bot.storage.migrate"],
+    }
+
+
+def test_nothing_in_bot_is_there_only_for_the_tests():
+    assert used_only_by_tests() == []
+
+
+def test_the_test_only_check_catches_a_helper_only_tests_call(tmp_path):
+    _tree(
+        tmp_path,
+        {
+            "bot/__init__.py": "",
+            "bot/console/__init__.py": "",
+            "bot/console/requests.py": (
+                "def sign(): ...\ndef interactive_body(): ...\ndef application(): ...\n"
+                "class Console: ...\n"
+            ),
+            "bot/console/console.py": "from bot.console.requests import sign\nConsole = None\n",
+            "gunicorn.conf.py": 'wsgi_app = "bot.console.requests:application()"\n',
+            "tests/test_requests.py": "from bot.console.requests import interactive_body\n",
+        },
+    )
+    assert used_only_by_tests(tmp_path) == ["bot.console.requests.interactive_body"]

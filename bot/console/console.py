@@ -31,7 +31,7 @@ from typing import TextIO
 
 from slack_bolt import BoltRequest
 
-from bot.app import create_app, mood_service
+from bot.app import create_app
 from bot.console import slack_requests as payloads
 from bot.console.fake_slack import RESPONSE_URL_METHOD, Call, FakeSlack
 from bot.listener_pool import ListenerPool
@@ -103,8 +103,8 @@ class Console:
             slack_signing_secret=self.secret,
             slack_api_url=fake.base_url,
         )
-        self.pool = ListenerPool(max_workers=2)
-        self.app = create_app(self.settings, predictor, listener_pool=self.pool)
+        self.bot = create_app(self.settings, predictor, listener_pool=ListenerPool(max_workers=2))
+        self.pool = self.bot.pool
         self.bot_user = fake.bot_user_id
         self.last_message_ts: str | None = None
         self.outcomes = _Outcomes()
@@ -117,7 +117,7 @@ class Console:
     def _dispatch(self, body: str, content_type: str) -> int:
         headers = payloads.sign(self.secret, body)
         headers["Content-Type"] = content_type
-        return self.app.dispatch(BoltRequest(body=body, headers=headers)).status
+        return self.bot.app.dispatch(BoltRequest(body=body, headers=headers)).status
 
     def _send_event(self, event: dict) -> int:
         body = payloads.json_body(payloads.event_callback(event, team_id=self.fake.team_id))
@@ -257,7 +257,7 @@ class Console:
     def close(self) -> None:
         logging.getLogger("bot.events").removeHandler(self.outcomes)
         self.pool.shutdown(wait=True)
-        mood_service(self.app).close()
+        self.bot.mood.close()
 
 
 _BACKSTAGE = frozenset(

@@ -11,8 +11,9 @@ nobody configured counts everyone as a member) and Slack's upload flow:
 the Home tab, shortcuts, digests and backfill: ``views.publish``, ``views.open``,
 ``users.conversations`` (channels whose configured members include the user),
 ``conversations.history`` with cursors, ``chat.update``, ``chat.postEphemeral``.
-Tests and the benchmark build on it (failure injection and call statistics live with them,
-through ``intercept``).
+Tests and the benchmark build on it: failure injection, waiting for calls and call statistics
+live with them (``tests/helpers/fake_slack.py``, ``benchmarks/fake_slack_server.py``), as
+subclasses that answer differently through ``_reply``.
 
 Use it as a context manager::
 
@@ -54,7 +55,7 @@ class Call:
 
 
 @dataclass(frozen=True)
-class Reply:
+class Answer:
     """An answer to send instead of Slack's usual one: status, JSON (or raw text) body, headers."""
 
     status: int = 200
@@ -233,36 +234,12 @@ class FakeSlack:
         with self._cond:
             return [c for c in self._calls if method is None or c.method == method]
 
-    def ok_calls(self, method: str | None = None) -> list[Call]:
-        """Recorded calls that the fake answered successfully."""
-        return [c for c in self.calls(method) if c.ok]
-
-    def wait_for(self, method: str, count: int = 1, timeout: float = 5.0) -> list[Call]:
-        """Wait until ``count`` calls of ``method`` are recorded; raise TimeoutError if not."""
-        deadline = time.monotonic() + timeout
-        with self._cond:
-            while True:
-                found = [c for c in self._calls if c.method == method]
-                if len(found) >= count:
-                    return found
-                remaining = deadline - time.monotonic()
-                if remaining <= 0:
-                    raise TimeoutError(
-                        f"expected {count} {method} call(s) within {timeout}s, got {len(found)}: "
-                        f"{[c.method for c in self._calls]}"
-                    )
-                self._cond.wait(remaining)
-
     def clear(self) -> None:
         """Forget recorded calls (stored messages stay)."""
         with self._cond:
             self._calls.clear()
 
     # -- request handling -------------------------------------------------------------------
-
-    def intercept(self, method: str, params: dict[str, Any]) -> Reply | None:
-        """A different answer for this call, or None to answer like Slack (tests override it)."""
-        return None
 
     def _handle(self, request: BaseHTTPRequestHandler) -> None:
         split = urlsplit(request.path)
@@ -291,13 +268,8 @@ class FakeSlack:
         else:
             method = split.path
 
-        override = self.intercept(method, params)
-        if override is not None:
-            status, body, headers = override.status, override.body, override.headers
-        elif method == RESPONSE_URL_METHOD:
-            status, body, headers = 200, "ok", {}
-        else:
-            status, body, headers = 200, self._answer(method, params, token), {}
+        reply = self._reply(method, params, token)
+        status, body, headers = reply.status, reply.body, reply.headers
 
         error = None
         if isinstance(body, dict) and not body.get("ok"):
@@ -323,6 +295,12 @@ class FakeSlack:
             request.wfile.write(payload)
         except OSError:
             pass  # the client gave up (a timeout test); the call is still recorded
+
+    def _reply(self, method: str, params: dict[str, Any], token: str | None) -> Answer:
+        """Slack's answer to one call (subclasses answer some calls differently)."""
+        if method == RESPONSE_URL_METHOD:
+            return Answer(200, "ok")
+        return Answer(200, self._answer(method, params, token))
 
     def _handle_upload(self, request: BaseHTTPRequestHandler, file_id: str, raw: bytes) -> None:
         """The upload URL: store the raw bytes (Slack answers 200 "OK - <length>")."""

@@ -1,7 +1,8 @@
 """Requests shaped the way Slack sends them, signed with a signing secret.
 
 The console uses these to drive the real Bolt app (signature check included) from typed
-lines, and the tests use them to send what Slack would send over HTTP or Socket Mode.
+lines; the tests and the benchmark use them to send what Slack would send over HTTP or Socket
+Mode. The interactivity payloads only the tests send live in ``tests/helpers/slack_requests.py``.
 """
 
 from __future__ import annotations
@@ -135,38 +136,6 @@ def form_body(fields: dict[str, str]) -> str:
     return urlencode(fields)
 
 
-def interactive_body(payload: dict[str, Any]) -> str:
-    """An interactivity request body as Slack POSTs it: form field ``payload`` holding JSON."""
-    return urlencode({"payload": json.dumps(payload)})
-
-
-def message_action(
-    message: dict[str, Any],
-    *,
-    response_url: str,
-    callback_id: str = "analyze_sentiment",
-    channel_id: str = "C0000GEN",
-    user_id: str = "UHUMAN001",
-    team_id: str = "T0000FAKE",
-) -> dict[str, Any]:
-    """A message shortcut (``message_action``) payload, as Slack sends it when someone uses it."""
-    return {
-        "type": "message_action",
-        "token": "legacy-verification-token",
-        "action_ts": f"{time.time():.6f}",
-        "team": {"id": team_id, "domain": "fake"},
-        "user": {"id": user_id, "username": "someone", "team_id": team_id, "name": "someone"},
-        "channel": {"id": channel_id, "name": "general"},
-        "is_enterprise_install": False,
-        "enterprise": None,
-        "callback_id": callback_id,
-        "trigger_id": f"{next(_counter)}.{uuid.uuid4().hex[:10]}",
-        "response_url": response_url,
-        "message_ts": message.get("ts"),
-        "message": message,
-    }
-
-
 def app_home_opened_event(
     *, user: str = "UHUMAN001", channel: str = "D0000HOME", tab: str = "home"
 ) -> dict[str, Any]:
@@ -177,37 +146,4 @@ def app_home_opened_event(
         "channel": channel,
         "tab": tab,
         "event_ts": f"{time.time():.6f}",
-    }
-
-
-def block_actions(
-    action_id: str,
-    *,
-    value: str = "",
-    user_id: str = "UHUMAN001",
-    team_id: str = "T0000FAKE",
-    view_type: str = "home",
-) -> dict[str, Any]:
-    """A ``block_actions`` payload for one button clicked in a view (the Home tab by default)."""
-    return {
-        "type": "block_actions",
-        "team": {"id": team_id, "domain": "fake"},
-        "user": {"id": user_id, "username": "someone", "team_id": team_id, "name": "someone"},
-        "api_app_id": "A0000FAKE",
-        "token": "legacy-verification-token",
-        "container": {"type": "view", "view_id": "V0000HOME"},
-        "trigger_id": f"{next(_counter)}.{uuid.uuid4().hex[:10]}",
-        "is_enterprise_install": False,
-        "enterprise": None,
-        "view": {"id": "V0000HOME", "type": view_type, "team_id": team_id, "blocks": []},
-        "actions": [
-            {
-                "type": "button",
-                "action_id": action_id,
-                "block_id": "home_actions",
-                "value": value,
-                "action_ts": f"{time.time():.6f}",
-                "text": {"type": "plain_text", "text": action_id},
-            }
-        ],
     }

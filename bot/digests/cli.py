@@ -4,12 +4,14 @@ Reads the same settings as the bot (``SLACK_BOT_TOKEN``, ``SLACK_API_URL``, ``DA
 ``MOOD_*``, ``DIGEST_*``), migrates the database if needed, sends what is due, prints one
 summary line and exits: 0 when every due post went out (or was already sent by another
 runner), 1 when some failed (they are retried by the next run), 2 on a bad setup.
+
+It starts like the bot does (``bot.bootstrap.bootstrap_job``): the same settings, the same one
+line on a bad setup, and the bot's log format with its scrubbing.
 """
 
 from __future__ import annotations
 
 import argparse
-import logging
 import sys
 from datetime import UTC, datetime
 
@@ -27,26 +29,27 @@ def _parse(argv: list[str]) -> argparse.Namespace:
     return parser.parse_args(argv)
 
 
+def _now(raw: str | None) -> datetime:
+    """``--now`` as an aware time (``SettingsError`` when it has no zone), else now."""
+    from bot.settings import SettingsError
+
+    now = datetime.fromisoformat(raw) if raw else datetime.now(UTC)
+    if now.tzinfo is None:
+        raise SettingsError(f"--now needs a time zone, e.g. {raw}+00:00")
+    return now
+
+
 def main(argv: list[str]) -> int:
+    """One digest run; the exit status says whether every due post went out (cron reads it)."""
     args = _parse(argv)
-    from bot.bootstrap import fail
-    from bot.settings import SettingsError, load_env, settings_from_env
+    from bot.bootstrap import bootstrap_job, fail
+    from bot.settings import SettingsError
 
     try:
-        settings = settings_from_env(load_env(args.env_file))
-        if not settings.slack_bot_token.startswith("xoxb-"):
-            raise SettingsError(
-                "SLACK_BOT_TOKEN must be set to the Bot User OAuth Token (xoxb-...) for "
-                "`python -m bot digest` to post"
-            )
-        now = datetime.fromisoformat(args.now) if args.now else datetime.now(UTC)
-        if now.tzinfo is None:
-            raise SettingsError(f"--now needs a time zone, e.g. {args.now}+00:00")
+        settings = bootstrap_job(args.env_file, job="python -m bot digest")
+        now = _now(args.now)
     except (SettingsError, ValueError) as err:
         return fail(str(err))
-    logging.basicConfig(
-        level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s %(message)s"
-    )
     from bot.digests.runner import DigestRunner
     from bot.slack.web_api import make_web_client
     from bot.storage.engine import make_engine

@@ -18,11 +18,12 @@ import asyncio
 import logging
 from collections.abc import Awaitable, Callable
 from concurrent.futures import ThreadPoolExecutor
-from typing import Any
-
-from slack_bolt import App
+from typing import TYPE_CHECKING, Any
 
 from bot.runners.gate import BODY_TIMEOUT_SECONDS, EVENTS_PATH, Gate, Reply
+
+if TYPE_CHECKING:
+    from bot.app import Bot
 
 log = logging.getLogger("bot.runners.asgi")
 
@@ -62,9 +63,9 @@ async def _lifespan(receive: Receive, send: Send) -> None:
             return
 
 
-def create_asgi_app(app: App, ack_threads: int = 4, path: str = EVENTS_PATH) -> AsgiApp:
+def create_asgi_app(bot: Bot, ack_threads: int = 4, path: str = EVENTS_PATH) -> AsgiApp:
     """The bot's HTTP endpoints as an ASGI application; Bolt runs on ``ack_threads`` threads."""
-    gate = Gate(app, path)
+    gate = Gate(bot, path)
     pool = ThreadPoolExecutor(max_workers=ack_threads, thread_name_prefix="bot-ack")
 
     def verified_dispatch(headers: dict[str, str], query: str, body: bytes) -> Reply:
@@ -117,10 +118,10 @@ def application(env_file: str = ".env") -> AsgiApp:
     """gunicorn's factory (``bot.runners.asgi:application()``); bad setup exits 2, one line."""
     from bot.bootstrap import exit_on_setup_error
     from bot.runners.gunicorn_config import gunicorn_config
-    from bot.runners.wsgi import build_app
+    from bot.runners.wsgi import build_bot
     from bot.settings import load_env
 
-    app = build_app(env_file)
+    bot = build_bot(env_file)
     with exit_on_setup_error():
         threads = gunicorn_config(load_env(env_file)).threads
-    return create_asgi_app(app, ack_threads=threads)
+    return create_asgi_app(bot, ack_threads=threads)

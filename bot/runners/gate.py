@@ -23,12 +23,13 @@ import logging
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 from urllib.parse import parse_qs
 
-from slack_bolt import App, BoltRequest
+from slack_bolt import BoltRequest
 
-from bot.app import readiness as readiness_of
-from bot.app import signing_secret
+if TYPE_CHECKING:
+    from bot.app import Bot
 
 log = logging.getLogger("bot.http")
 
@@ -75,13 +76,13 @@ def status_line(status: int) -> str:
 
 
 class Gate:
-    """Routes, limits and checks requests for one Bolt app, then dispatches the good ones."""
+    """Routes, limits and checks requests for one bot, then dispatches the good ones to Bolt."""
 
-    def __init__(self, app: App, path: str = EVENTS_PATH) -> None:
-        self.app = app
+    def __init__(self, bot: Bot, path: str = EVENTS_PATH) -> None:
+        self.app = bot.app
         self.path = path
-        self.secret = signing_secret(app).encode()
-        self.readiness = readiness_of(app)
+        self.secret = bot.signing_secret.encode()
+        self.readiness = bot.readiness
 
     # -- before the body ------------------------------------------------------------------
 

@@ -76,7 +76,7 @@ def gunicorn_config(env: Mapping[str, str]) -> GunicornConfig:
     )
 
 
-def load(env_file: str = ".env", *, check_port: bool = True) -> GunicornConfig:
+def load_config(env_file: str = ".env", *, check_port: bool = True) -> GunicornConfig:
     """Read, validate and try the bind address; on a problem print one line and exit 2."""
     from bot.bootstrap import fail
     from bot.runners.http import check_bind
@@ -102,7 +102,7 @@ def main() -> int:
     file, so ``WEB_CONCURRENCY=abc gunicorn ...`` fails with gunicorn's own traceback; this
     check, run first, turns that into the one line too.
     """
-    load()
+    load_config()
     return 0
 
 

@@ -18,10 +18,8 @@ import socketserver
 import threading
 import time
 from collections.abc import Callable, Iterable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
-
-from slack_bolt import App
 
 from bot.runners.gate import (
     BODY_TIMEOUT_SECONDS,
@@ -32,6 +30,9 @@ from bot.runners.gate import (
     Reply,
     status_line,
 )
+
+if TYPE_CHECKING:
+    from bot.app import Bot
 
 log = logging.getLogger("bot.runners.http")
 
@@ -71,9 +72,9 @@ def _read_body(stream: Any, length: int, deadline: float) -> bytes | None:
     return b"".join(chunks)
 
 
-def create_wsgi_app(app: App, path: str = EVENTS_PATH) -> WsgiApp:
+def create_wsgi_app(bot: Bot, path: str = EVENTS_PATH) -> WsgiApp:
     """The bot's HTTP endpoints as a WSGI application (any WSGI server can run it)."""
-    gate = Gate(app, path)
+    gate = Gate(bot, path)
 
     def wsgi_app(environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
         headers = _headers(environ)
@@ -144,9 +145,9 @@ def listen(host: str, port: int) -> WSGIServer:
     return make_http_server(None, host, port)  # type: ignore[arg-type]  # set by serve()
 
 
-def serve(server: WSGIServer, app: App) -> None:
-    """Serve the app in HTTP mode on a bound ``server`` until interrupted."""
-    server.set_app(create_wsgi_app(app))
+def serve(server: WSGIServer, bot: Bot) -> None:
+    """Serve the bot in HTTP mode on a bound ``server`` until interrupted."""
+    server.set_app(create_wsgi_app(bot))
     host, port = server.server_address[:2]
     log.info(
         "http_mode listening=http://%s:%d%s health=%s ready=%s",

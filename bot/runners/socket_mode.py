@@ -23,7 +23,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from slack_bolt import App
 from slack_bolt.adapter.socket_mode.internals import run_bolt_app, send_response
@@ -33,6 +33,9 @@ from slack_sdk.socket_mode.response import SocketModeResponse
 from slack_sdk.socket_mode.websocket_client import SocketModeClient
 
 from bot.settings import Settings
+
+if TYPE_CHECKING:
+    from bot.app import Bot
 
 log = logging.getLogger("bot.runners.socket_mode")
 
@@ -126,18 +129,18 @@ class AckingSocketModeHandler(SocketModeHandler):
         client.send_socket_mode_response(SocketModeResponse(envelope_id=req.envelope_id))
 
 
-def make_socket_mode_handler(app: App, settings: Settings) -> SocketModeHandler:
+def make_socket_mode_handler(bot: Bot, settings: Settings) -> SocketModeHandler:
     """A Socket Mode handler on ``SLACK_APP_TOKEN``; then ``connect()`` or ``start()`` it."""
     return AckingSocketModeHandler(
-        app,
+        bot.app,
         app_token=settings.slack_app_token,
         logger=logging.getLogger("bot.slack_sdk"),
     )
 
 
-def run_socket_mode(app: App, settings: Settings) -> None:
+def run_socket_mode(bot: Bot, settings: Settings) -> None:
     """Connect and block until the process is stopped; then stop taking envelopes."""
-    handler = make_socket_mode_handler(app, settings)
+    handler = make_socket_mode_handler(bot, settings)
     log.info("socket_mode connecting")
     try:
         handler.start()

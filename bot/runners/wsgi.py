@@ -1,9 +1,9 @@
-"""Building the HTTP-mode app for a server process, and draining it when the process stops.
+"""Building the HTTP-mode bot for a server process, and draining it when the process stops.
 
-``build_app()`` is what gunicorn's factory (``bot.runners.asgi:application()``) uses; the
-``application()`` here is the same app as a WSGI callable, for WSGI servers (behind a buffering
-proxy: a threaded WSGI server gives each slow client a thread). Bolt acks an event *before*
-its listener runs on the app's thread pool, so when gunicorn stops a worker on SIGTERM its
+``build_bot()`` is what gunicorn's factory (``bot.runners.asgi:application()``) uses; any WSGI
+server can serve the same bot as ``bot.runners.http.create_wsgi_app(build_bot())`` (behind a
+buffering proxy: a threaded WSGI server gives each slow client a thread). Bolt acks an event
+*before* its listener runs on the app's thread pool, so when gunicorn stops a worker on SIGTERM its
 in-flight requests are long answered while the listener work (the model, the reaction) may
 still be running. The config's ``worker_exit`` hook calls ``drain`` so that work finishes
 before the worker process exits.
@@ -13,32 +13,27 @@ from __future__ import annotations
 
 import logging
 
-from slack_bolt import App
-
-from bot.app import listener_pool
+from bot.app import Bot
 from bot.listener_pool import ListenerPool, drain_pools
-from bot.runners.http import WsgiApp, create_wsgi_app
 
 log = logging.getLogger("bot.runners.wsgi")
 
 _pools: list[ListenerPool] = []
 
 
-def build_app(env_file: str = ".env") -> App:
-    """The HTTP-mode Bolt app from the environment; a setup problem exits 2 with one line."""
+def build_bot(env_file: str = ".env") -> Bot:
+    """The HTTP-mode bot from the environment; a setup problem exits 2 with one line.
+
+    Its listener pool is kept here so ``drain`` can finish acked work when the worker stops.
+    """
     from bot.app import create_app
     from bot.bootstrap import bootstrap, exit_on_setup_error
 
     with exit_on_setup_error():
         booted = bootstrap(env_file, http_only=True)
-    app = create_app(booted.settings, booted.predictor)
-    _pools.append(listener_pool(app))
-    return app
-
-
-def application(env_file: str = ".env") -> WsgiApp:
-    """The HTTP-mode app as a WSGI callable (``bot.runners.wsgi:application()``)."""
-    return create_wsgi_app(build_app(env_file))
+    bot = create_app(booted.settings, booted.predictor)
+    _pools.append(bot.pool)
+    return bot
 
 
 def pending() -> bool:

@@ -2,8 +2,12 @@
 
 - ``engine``: the URL (default a SQLite file ``data/bot.sqlite3``; PostgreSQL through psycopg 3
   in production) and the engine built from it.
-- ``schema``: the tables, as SQLAlchemy Core ``Table`` objects (the mood record's tables are
-  described in ``bot/mood/README.md``).
+- ``schema``: the mood record's tables, as SQLAlchemy Core ``Table`` objects (described in
+  ``bot/mood/README.md``).
+- ``home_schema``: the tables of the Home tab, weekly digests, mood-drop alerts and backfill
+  (migration 0002).
+- ``day_counts``: adding counts to a per-channel-day row, the write ``mood_days`` and
+  ``backfill_days`` share (and the names of those counts).
 - ``migrate``: run the versioned Alembic migrations in ``migrations/versions`` up to head, safely
   when several processes start together.
 

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.helpers.postgres import PostgresServer, postgres_bin
+from benchmarks.postgres import PostgresServer, postgres_bin
 
 
 class Clock:

@@ -172,7 +172,7 @@ def test_gunicorn_serves_the_shipped_model(tmp_path):
 def test_acks_while_eight_slow_clients_hold_connections(tmp_path):
     """`make serve`'s shape (2 workers x 4 threads) used to ack nothing while eight clients sat
     on a half-sent body; on the asyncio worker a signed event is still acked at once."""
-    from tests.helpers.slow_clients import slow_clients
+    from benchmarks.slow_clients import slow_clients
 
     port = free_port()
     with FakeSlack() as fake:
@@ -188,7 +188,7 @@ def test_acks_while_eight_slow_clients_hold_connections(tmp_path):
 
 
 def test_limits_readiness_and_junk_under_gunicorn(tmp_path):
-    from tests.helpers.slow_clients import raw_request
+    from benchmarks.slow_clients import raw_request
 
     port = free_port()
     with FakeSlack() as fake:

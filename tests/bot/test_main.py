@@ -160,13 +160,13 @@ def test_slack_text_needs_no_sdk():
 
 
 def test_wsgi_factory_for_gunicorn(tmp_path, monkeypatch):
-    """`bot.runners.wsgi:application()` builds the same HTTP app from the environment."""
+    """`bot.runners.wsgi.build_bot()` builds the same HTTP app from the environment."""
     import threading
 
     import bot.bootstrap
     from bot.console import slack_requests as payloads
-    from bot.runners.http import make_http_server
-    from bot.runners.wsgi import application
+    from bot.runners.http import create_wsgi_app, make_http_server
+    from bot.runners.wsgi import build_bot
     from tests.helpers.slack_app import KeywordPredictor, post_signed
 
     monkeypatch.setattr(bot.bootstrap, "load_model", lambda settings: KeywordPredictor())
@@ -181,7 +181,7 @@ def test_wsgi_factory_for_gunicorn(tmp_path, monkeypatch):
         root = logging.getLogger()
         saved = list(root.handlers), root.level
         try:
-            wsgi = application(env_file=str(tmp_path / "none.env"))
+            wsgi = create_wsgi_app(build_bot(env_file=str(tmp_path / "none.env")))
         finally:
             root.handlers[:] = saved[0]
             root.setLevel(saved[1])
@@ -204,12 +204,12 @@ def test_wsgi_factory_for_gunicorn(tmp_path, monkeypatch):
 
 
 def test_wsgi_factory_refuses_socket_mode(monkeypatch, tmp_path, capsys):
-    from bot.runners.wsgi import application
+    from bot.runners.wsgi import build_bot
 
     monkeypatch.setenv("SLACK_BOT_TOKEN", "xoxb-1")
     monkeypatch.setenv("SLACK_APP_TOKEN", "xapp-1")
     with pytest.raises(SystemExit) as info:
-        application(env_file=str(tmp_path / "none.env"))
+        build_bot(env_file=str(tmp_path / "none.env"))
     assert info.value.code == 2
     (line,) = capsys.readouterr().err.splitlines()
     assert line.startswith("error: SLACK_APP_TOKEN is set: Socket Mode runs with `python -m bot`")

@@ -1,7 +1,8 @@
 """The console's fake Slack Web API, plus failures on demand for the tests.
 
 ``fail()`` queues failures per method: Slack error codes, 429 with ``Retry-After``, 5xx, or a
-slow answer that makes the client time out. The console's fake itself only records and answers.
+slow answer that makes the client time out. The console's fake itself only records and answers;
+``wait_for`` comes from the benchmark's ``CountingFakeSlack``, ``ok_calls`` is the tests' own.
 """
 
 from __future__ import annotations
@@ -11,8 +12,8 @@ from collections import deque
 from dataclasses import dataclass
 from typing import Any
 
-from bot.console import fake_slack
-from bot.console.fake_slack import RESPONSE_URL_METHOD, Call, Reply
+from benchmarks.fake_slack_server import CountingFakeSlack
+from bot.console.fake_slack import RESPONSE_URL_METHOD, Answer, Call
 
 __all__ = ["RESPONSE_URL_METHOD", "Call", "FakeSlack"]
 
@@ -28,7 +29,7 @@ class Failure:
     times: int = 1
 
 
-class FakeSlack(fake_slack.FakeSlack):
+class FakeSlack(CountingFakeSlack):
     """The fake Web API with a queue of failures per method."""
 
     def __init__(self, **kwargs: Any) -> None:
@@ -56,27 +57,31 @@ class FakeSlack(fake_slack.FakeSlack):
         with self._cond:
             self._failures.setdefault(method, deque()).append(failure)
 
+    def ok_calls(self, method: str | None = None) -> list[Call]:
+        """Recorded calls that the fake answered successfully."""
+        return [c for c in self.calls(method) if c.ok]
+
     def clear(self) -> None:
         """Forget recorded calls and queued failures (stored messages stay)."""
         super().clear()
         with self._cond:
             self._failures.clear()
 
-    def intercept(self, method: str, params: dict[str, Any]) -> Reply | None:
+    def _reply(self, method: str, params: dict[str, Any], token: str | None) -> Answer:
         failure = self._next_failure(method)
         if failure is None:
-            return None
+            return super()._reply(method, params, token)
         if failure.delay:
             time.sleep(failure.delay)
         if failure.status == 200 and not failure.error:
-            return None  # only slow
+            return super()._reply(method, params, token)  # only slow
         headers = {"Retry-After": str(failure.retry_after)} if failure.retry_after else {}
         if failure.status >= 500:
-            return Reply(
+            return Answer(
                 failure.status, "<html><body>Slack is having trouble</body></html>", headers
             )
         body = {"ok": False, "error": failure.error or f"http_{failure.status}"}
-        return Reply(failure.status, body, headers)
+        return Answer(failure.status, body, headers)
 
     def _next_failure(self, method: str) -> Failure | None:
         with self._cond:

@@ -29,9 +29,10 @@ from typing import Any
 
 from websockets.sync.server import serve
 
-from bot.app import ListenerPool, create_app, mood_service
+from bot.app import create_app
 from bot.console import slack_requests as payloads
 from bot.delivery.seen_events import MemorySeenEvents
+from bot.listener_pool import ListenerPool
 from bot.runners.http import create_wsgi_app, make_http_server
 from bot.settings import Settings
 from bot.slack.web_api import make_web_client
@@ -169,7 +170,7 @@ def served_app(predictor=None, *, clock=None, fake=None, **overrides) -> Iterato
         predictor = predictor if predictor is not None else KeywordPredictor()
         pool = ListenerPool(max_workers=settings.listener_threads)
         seen = MemorySeenEvents()
-        app = create_app(
+        bot = create_app(
             settings,
             predictor,
             make_web_client(settings),
@@ -177,7 +178,7 @@ def served_app(predictor=None, *, clock=None, fake=None, **overrides) -> Iterato
             listener_pool=pool,
             mood=open_mood(settings, clock),
         )
-        server = make_http_server(create_wsgi_app(app), "127.0.0.1", 0)
+        server = make_http_server(create_wsgi_app(bot), "127.0.0.1", 0)
         thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05})
         thread.daemon = True
         thread.start()
@@ -189,13 +190,13 @@ def served_app(predictor=None, *, clock=None, fake=None, **overrides) -> Iterato
                 pool=pool,
                 url=f"http://127.0.0.1:{server.server_address[1]}",
                 seen=seen,
-                mood=mood_service(app),
+                mood=bot.mood,
             )
         finally:
             server.shutdown()
             server.server_close()
             pool.shutdown(wait=True)
-            mood_service(app).close()
+            bot.mood.close()
 
 
 def wait_until(predicate: Callable[[], bool], timeout: float = 5.0) -> bool:
@@ -302,25 +303,25 @@ def socket_mode_app(
             fake, slack_app_token="xapp-1-test", slack_signing_secret="", **overrides
         )
         pool = ListenerPool(max_workers=2)
-        app = create_app(
+        bot = create_app(
             settings,
             predictor or KeywordPredictor(),
             make_web_client(settings),
             listener_pool=pool,
             mood=open_mood(settings, clock),
         )
-        handler = make_socket_mode_handler(app, settings)
+        handler = make_socket_mode_handler(bot, settings)
         handler.connect()
         try:
             assert ws.connected.wait(5), "the Socket Mode client never connected"
             ws.open_calls = fake.calls("apps.connections.open")
-            ws.mood = mood_service(app)
+            ws.mood = bot.mood
             yield ws, fake, pool
         finally:
             handler.close()
             ws.close()
             pool.shutdown(wait=True)
-            mood_service(app).close()
+            bot.mood.close()
 
 
 REPO = Path(__file__).resolve().parents[2]

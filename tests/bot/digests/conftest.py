@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.helpers.postgres import PostgresServer, postgres_bin
+from benchmarks.postgres import PostgresServer, postgres_bin
 
 
 @pytest.fixture(scope="session")

@@ -13,10 +13,10 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import insert
 
-from bot.console import slack_requests as payloads
 from bot.home.view import MAX_BLOCKS, MAX_CHARTS, OPT_IN_ACTION, OPT_OUT_ACTION
 from bot.mood.workspace import Workspace
 from bot.storage.home_schema import chart_files
+from tests.helpers import slack_requests as payloads
 from tests.helpers.mood_rows import add_days
 from tests.helpers.slack_app import served_app, socket_mode_app, wait_until
 

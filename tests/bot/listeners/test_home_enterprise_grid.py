@@ -13,10 +13,10 @@ import time
 from datetime import timedelta
 from typing import Any
 
-from bot.console import slack_requests as payloads
 from bot.home.view import OPT_OUT_ACTION
 from bot.mood.workspace import Workspace
 from tests.bot.mood.test_enterprise_grid import BOT, ORG, OTHER_WORKSPACE, WORKSPACE, OrgSlack
+from tests.helpers import slack_requests as payloads
 from tests.helpers.mood_rows import add_days
 from tests.helpers.slack_app import served_app
 

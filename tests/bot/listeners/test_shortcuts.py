@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from bot.console import slack_requests as payloads
+from tests.helpers import slack_requests as payloads
 from tests.helpers.fake_slack import RESPONSE_URL_METHOD
 from tests.helpers.slack_app import served_app, socket_mode_app
 

@@ -16,6 +16,7 @@ from pathlib import Path
 
 import pytest
 
+from benchmarks.postgres import PostgresServer, postgres_bin, wait_for
 from bot.console import slack_requests as payloads
 from bot.mood import store
 from bot.storage.engine import make_engine
@@ -23,7 +24,6 @@ from tests.bot.mood.test_mood_app import POSITIVE, TEAM, USERS, counted, message
 from tests.bot.test_gunicorn import env_for, gunicorn_argv
 from tests.bot.test_gunicorn import send as send_to_gunicorn
 from tests.helpers.fake_slack import FakeSlack
-from tests.helpers.postgres import PostgresServer, postgres_bin, wait_for
 from tests.helpers.slack_app import (
     SECRET,
     bot_env,

@@ -19,7 +19,7 @@ import time
 import uuid
 from pathlib import Path
 
-from tests.helpers.slack_app import free_port
+from benchmarks.processes import free_port
 
 
 def postgres_bin() -> Path | None:
