@@ -26,6 +26,11 @@ def _parse_args(argv: list[str] | None) -> argparse.Namespace:
         help="try the bot locally against a fake Slack (the default without Slack credentials)",
     )
     parser.add_argument(
+        "--demo",
+        action="store_true",
+        help="with the console: start with a month of #general read into a throwaway mood record",
+    )
+    parser.add_argument(
         "--env-file", default=".env", help="settings file read under the environment (default .env)"
     )
     return parser.parse_args(argv)
@@ -49,12 +54,12 @@ def main(argv: list[str] | None = None) -> int:
     from bot.bootstrap import bootstrap, exit_on_setup_error, fail
 
     with exit_on_setup_error():
-        booted = bootstrap(args.env_file, console=args.console)
+        booted = bootstrap(args.env_file, console=args.console or args.demo)
     settings = booted.settings
     if booted.console:
         from bot.console import run_console
 
-        return run_console(settings, booted.predictor)
+        return run_console(settings, booted.predictor, demo=args.demo)
 
     from bot.app import create_app
     from bot.listener_pool import drain_pools, exit_now

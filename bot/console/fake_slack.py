@@ -10,7 +10,10 @@ nobody configured counts everyone as a member) and Slack's upload flow:
 ``files.completeUploadExternal`` shares it (``files`` holds every upload with its bytes). For
 the Home tab, shortcuts, digests and backfill: ``views.publish``, ``views.open``,
 ``users.conversations`` (channels whose configured members include the user),
-``conversations.history`` with cursors, ``chat.update``, ``chat.postEphemeral``.
+``conversations.history`` with cursors, ``chat.update``, ``chat.postEphemeral``. For the
+console's several people and channels: ``users.info`` (from ``add_user``; anyone else is a
+plain member named after their id) and ``conversations.list`` (the channels ``set_members``
+named).
 Tests and the benchmark build on it: failure injection, waiting for calls and call statistics
 live with them (``tests/helpers/fake_slack.py``, ``benchmarks/fake_slack_server.py``), as
 subclasses that answer differently through ``_reply``.
@@ -128,6 +131,7 @@ class FakeSlack:
         self.files: dict[str, UploadedFile] = {}
         self._members: dict[str, set[str]] = {}
         self._channel_names: dict[str, str] = {}
+        self._users: dict[str, dict[str, Any]] = {}
         self._cond = threading.Condition()
         self._server: ThreadingHTTPServer | None = None
         self._thread: threading.Thread | None = None
@@ -224,6 +228,21 @@ class FakeSlack:
             self._members[channel] = set(users)
             if name:
                 self._channel_names[channel] = name
+
+    def add_user(self, user_id: str, name: str, *, is_admin: bool = False) -> None:
+        """Someone ``users.info`` knows by name; ``is_admin`` as Slack reports a workspace admin."""
+        with self._cond:
+            self._users[user_id] = {
+                "id": user_id,
+                "team_id": self.team_id,
+                "name": name,
+                "real_name": name.title(),
+                "is_admin": is_admin,
+                "is_owner": False,
+                "is_bot": False,
+                "deleted": False,
+                "profile": {"display_name": name, "real_name": name.title()},
+            }
 
     def _is_member(self, channel: str, user: str) -> bool:
         members = self._members.get(channel)
@@ -400,6 +419,33 @@ class FakeSlack:
             "response_metadata": {"next_cursor": str(start + limit) if more else ""},
         }
 
+    def _directory_answer(self, method: str, params: dict[str, Any]) -> dict[str, Any]:
+        """``users.info`` and ``conversations.list`` (one page: the console has few channels)."""
+        with self._cond:
+            if method == "users.info":
+                user = str(params.get("user") or "")
+                if not user:
+                    return {"ok": False, "error": "user_not_found"}
+                known = self._users.get(user)
+            else:
+                named = sorted(self._channel_names.items())
+                channels = [
+                    {
+                        "id": channel,
+                        "name": name,
+                        "is_channel": channel.startswith("C"),
+                        "is_private": channel.startswith("G"),
+                        "is_member": self._is_member(channel, self.bot_user_id),
+                    }
+                    for channel, name in named
+                ]
+        if method == "conversations.list":
+            return {"ok": True, "channels": channels, "response_metadata": {"next_cursor": ""}}
+        if known is None:  # like a channel nobody configured: a plain member
+            known = {"id": user, "team_id": self.team_id, "name": user.lower(), "is_admin": False}
+            known.update(is_owner=False, is_bot=False, deleted=False)
+        return {"ok": True, "user": known}
+
     def _next_ts(self) -> str:
         return f"{int(time.time())}.{next(self._ts):06d}"
 
@@ -472,6 +518,8 @@ class FakeSlack:
             return self._files_answer(method, params)
         if method in {"conversations.info", "conversations.members", "conversations.open"}:
             return self._conversations_answer(method, params)
+        if method in {"users.info", "conversations.list"}:
+            return self._directory_answer(method, params)
         extra = self._answer_views_and_history(method, params)
         if extra is not None:
             return extra

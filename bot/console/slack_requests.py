@@ -109,6 +109,8 @@ def slash_command(
     channel_id: str = "C0000GEN",
     user_id: str = "UHUMAN001",
     team_id: str = "T0000FAKE",
+    channel_name: str = "general",
+    user_name: str = "someone",
 ) -> dict[str, str]:
     """The form fields of a slash command invocation."""
     return {
@@ -116,9 +118,9 @@ def slash_command(
         "team_id": team_id,
         "team_domain": "fake",
         "channel_id": channel_id,
-        "channel_name": "general",
+        "channel_name": channel_name,
         "user_id": user_id,
-        "user_name": "someone",
+        "user_name": user_name,
         "command": command,
         "text": text,
         "api_app_id": "A0000FAKE",
