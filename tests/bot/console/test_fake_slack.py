@@ -74,3 +74,16 @@ def test_server_error_and_missing_token(fake):
     with pytest.raises(SlackApiError, match="not_authed"):
         anonymous.auth_test()
     assert [c.status for c in fake.calls("auth.test")] == [503, 200]
+
+
+def test_users_info_and_conversations_list_answer_from_what_was_set(fake, client):
+    fake.add_user("U0ALICE", "alice", is_admin=True)
+    fake.set_members("C0DESIGN", [fake.bot_user_id, "U0ALICE"], name="design")
+    alice = client.users_info(user="U0ALICE")["user"]
+    assert (alice["name"], alice["is_admin"]) == ("alice", True)
+    # Someone nobody set up is a plain member, as a channel nobody set up counts everyone.
+    stranger = client.users_info(user="U0NOBODY")["user"]
+    assert stranger["is_admin"] is False and stranger["id"] == "U0NOBODY"
+    assert client.conversations_info(channel="C0DESIGN")["channel"]["name"] == "design"
+    listed = client.conversations_list()["channels"]
+    assert [(c["id"], c["name"], c["is_member"]) for c in listed] == [("C0DESIGN", "design", True)]
