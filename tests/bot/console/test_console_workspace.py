@@ -128,3 +128,21 @@ def test_the_demo_never_touches_the_configured_database(tmp_path, monkeypatch):
         )
     assert sorted(p.name for p in tmp_path.iterdir()) == []  # no data/bot.sqlite3, no real.db
     assert out.getvalue().count("messages counted") == 4  # the chart comment and the reply
+
+
+def test_python_m_bot_demo_opens_the_console_with_the_demo(tmp_path, monkeypatch):
+    import bot.console
+    from bot.__main__ import main
+
+    for name in ("SLACK_BOT_TOKEN", "SLACK_APP_TOKEN", "SLACK_SIGNING_SECRET", "DATABASE_URL"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setattr("bot.bootstrap.load_model", lambda settings: KeywordPredictor())
+    seen = {}
+
+    def fake_run_console(settings, predictor, **kwargs):
+        seen.update(kwargs)
+        return 0
+
+    monkeypatch.setattr(bot.console, "run_console", fake_run_console)
+    assert main(["--demo", "--env-file", str(tmp_path / "none.env")]) == 0
+    assert seen == {"demo": True}
