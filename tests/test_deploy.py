@@ -334,3 +334,12 @@ def test_make_serve_on_an_installed_host_never_runs_pip(tmp_path):
     assert "pip" in plan("install")  # the explicit step that does reach the network
     (bin_dir / "gunicorn").unlink()  # no serving install yet: serve installs it once
     assert "install -e ." in plan("serve")
+
+
+def test_the_guide_names_every_deploy_file_and_step():
+    guide = (REPO / "docs" / "deploy.md").read_text()
+    for path in sorted(DEPLOY.rglob("*")):
+        if path.is_file() and path.name != "Dockerfile.dockerignore":
+            assert path.name in guide, path
+    for step in ("python -m bot migrate", "pg_dump", ".backup", "make install", "rollout undo"):
+        assert step in guide, step
