@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 PIP := $(PY) -m pip --disable-pip-version-check -q
 
-.PHONY: run serve test lint train evaluate bench venv venv-dev
+.PHONY: run serve install test lint train evaluate bench venv venv-dev
 
 $(VENV)/bin/python:
 	$(PYTHON) -m venv $(VENV)
@@ -25,8 +25,21 @@ venv-dev: $(VENV)/.dev
 run: venv
 	$(PY) -m bot $(ARGS)
 
+# A serving install made only when there is none (no prerequisite: pyproject.toml being newer
+# does not trigger it), for `make serve`.
+$(VENV)/bin/gunicorn: | $(VENV)/bin/python
+	$(PIP) install -e .
+	touch $(VENV)/.serve
+
+# (Re)install the serving dependencies now: the one step of an upgrade that needs the network.
+install: | $(VENV)/bin/python
+	$(PIP) install -e .
+	touch $(VENV)/.serve
+
 # Production HTTP mode: gunicorn, one worker per core, settings from the environment or .env.
-serve: venv
+# It installs only when no serving install exists, never because pyproject.toml changed, so a
+# restart on an installed host never reaches the network (`make install` is the upgrade step).
+serve: | $(VENV)/bin/gunicorn
 	$(PY) -m bot.runners.gunicorn_config
 	$(PY) -m gunicorn -c gunicorn.conf.py $(ARGS)
 

@@ -5,6 +5,9 @@
   ``GET /healthz``).
 - no Slack credentials at all, or ``--console``: the local console.
 
+Two one-shot jobs share the settings: ``python -m bot digest`` (cron, ``bot.digests.cli``) and
+``python -m bot migrate`` (the explicit schema step of an upgrade, docs/deploy.md).
+
 Any setup problem exits with status 2 and one line on stderr saying what to fix.
 """
 
@@ -43,6 +46,57 @@ def _stop_on_sigterm() -> None:
     signal.signal(signal.SIGTERM, handler)
 
 
+def _migrate(argv: list[str]) -> int:
+    """``python -m bot migrate``: bring ``DATABASE_URL`` to this code's schema, then exit.
+
+    The bot also migrates on start; this step lets a deploy migrate once, before any new
+    replica starts, and fail there (exit 2, one line) rather than in every pod.
+    """
+    parser = argparse.ArgumentParser(
+        prog="python -m bot migrate",
+        description="Upgrade the database at DATABASE_URL to this version's schema (Alembic "
+        "upgrade head) and exit: 0 when done or already there, 2 with one line on an error.",
+    )
+    parser.add_argument(
+        "--env-file", default=".env", help="settings file read under the environment (default .env)"
+    )
+    args = parser.parse_args(argv)
+    from bot.bootstrap import fail
+    from bot.settings import SettingsError, load_env, settings_from_env
+
+    try:
+        settings = settings_from_env(load_env(args.env_file))
+    except SettingsError as err:
+        return fail(str(err))
+    from bot.storage.engine import DatabaseUrlError, make_engine
+    from bot.storage.migrate import SchemaNewerError, current_revision, migrate
+
+    try:
+        engine = make_engine(settings.database_url)
+    except DatabaseUrlError as err:
+        return fail(str(err))
+    url = engine.url
+    where = url.database if url.get_backend_name() == "sqlite" else f"{url.host}:{url.port or 5432}"
+    try:
+        with engine.connect() as connection:
+            before = current_revision(connection)
+        reached = migrate(engine)
+    except SchemaNewerError as err:
+        return fail(str(err))
+    except Exception as err:  # noqa: BLE001 - refused, auth, unknown database: one line
+        return fail(
+            f"cannot migrate the database at {where} ({type(err).__name__}): check DATABASE_URL "
+            "and that the server is reachable"
+        )
+    finally:
+        engine.dispose()
+    if before == reached:
+        print(f"database_at_head revision={reached}", flush=True)
+    else:
+        print(f"database_migrated from={before or 'empty'} to={reached}", flush=True)
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     """Start up (one line and exit 2 on a bad setup), then run the mode the settings ask for."""
     argv = sys.argv[1:] if argv is None else argv
@@ -50,6 +104,8 @@ def main(argv: list[str] | None = None) -> int:
         from bot.digests.cli import main as digest_main
 
         return digest_main(argv[1:])
+    if argv[:1] == ["migrate"]:
+        return _migrate(argv[1:])
     args = _parse_args(argv)
     from bot.bootstrap import bootstrap, exit_on_setup_error, fail
 

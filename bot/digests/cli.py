@@ -1,9 +1,12 @@
 """``python -m bot digest [--now ISO-TIME] [--env-file .env]``: one digest run, for cron.
 
 Reads the same settings as the bot (``SLACK_BOT_TOKEN``, ``SLACK_API_URL``, ``DATABASE_URL``,
-``MOOD_*``, ``DIGEST_*``), migrates the database if needed, sends what is due, prints one
-summary line and exits: 0 when every due post went out (or was already sent by another
-runner), 1 when some failed (they are retried by the next run), 2 on a bad setup.
+``MOOD_*``, ``DIGEST_*``), migrates the database if needed, sends what is due and prints, on
+stdout, one timestamped line per subscription with its outcome and one summary line. Its logs
+(stderr) carry only warnings and errors about single calls, so ``>> log 2>&1`` writes each
+outcome once. Exit status: 0 when nothing failed (nothing due, or every due post went out or
+was already sent), 1 when a post failed in this run (``failed_retry`` ones are retried by the
+next run), 2 on a bad setup.
 
 It starts like the bot does (``bot.bootstrap.bootstrap_job``): the same settings, the same one
 line on a bad setup, and the bot's log format with its scrubbing.
@@ -23,7 +26,8 @@ def _parse(argv: list[str]) -> argparse.Namespace:
     )
     parser.add_argument(
         "--now",
-        help="run as if it were this ISO time (e.g. 2026-03-02T09:05:00+00:00); default: now",
+        help="decide what is due as if it were this ISO time (e.g. 2026-03-02T09:05:00+00:00); "
+        "claims and their expiry still use the real clock; default: now",
     )
     parser.add_argument("--env-file", default=".env", help="settings file (default .env)")
     return parser.parse_args(argv)
@@ -39,6 +43,11 @@ def _now(raw: str | None) -> datetime:
     return now
 
 
+def _print_line(line: str) -> None:
+    """One outcome line on stdout, stamped with the real time (cron logs have no stamp)."""
+    print(f"{datetime.now(UTC).isoformat(timespec='seconds')} {line}", flush=True)
+
+
 def main(argv: list[str]) -> int:
     """One digest run; the exit status says whether every due post went out (cron reads it)."""
     args = _parse(argv)
@@ -52,21 +61,26 @@ def main(argv: list[str]) -> int:
         return fail(str(err))
     from bot.digests.runner import DigestRunner
     from bot.slack.web_api import make_web_client
-    from bot.storage.engine import make_engine
-    from bot.storage.migrate import migrate
+    from bot.storage.engine import DatabaseUrlError, make_engine
+    from bot.storage.migrate import SchemaNewerError, migrate
 
-    engine = make_engine(settings.database_url)
+    try:
+        engine = make_engine(settings.database_url)
+    except DatabaseUrlError as err:
+        return fail(str(err))
     try:
         migrate(engine)
+    except SchemaNewerError as err:
+        return fail(str(err))
     except Exception as err:  # noqa: BLE001 - one line, not a traceback
         return fail(
             f"cannot open the database ({type(err).__name__}): check DATABASE_URL and that the "
             "server is reachable"
         )
-    report = DigestRunner(settings, engine, make_web_client(settings), now=now).run()
+    client = make_web_client(settings)
+    report = DigestRunner(settings, engine, client, now=now, emit=_print_line).run()
     engine.dispose()
-    print(report.line(), flush=True)
-    return 1 if report.failed or report.errors else 0
+    return report.exit_status
 
 
 if __name__ == "__main__":

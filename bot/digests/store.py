@@ -7,6 +7,10 @@ A runner killed between the two leaves a ``claimed`` row whose ``claim_expires``
 next runner takes it over (an UPDATE that only one runner's WHERE can match) and, before
 posting, looks in the channel for the message a dead runner may already have posted (it
 carries the post's key in Slack message metadata), so even that window posts nothing twice.
+
+A post Slack refused for good (``mark_failed``) stays ``failed`` with Slack's error code in
+``message_ts`` (a failed post has no message), so later runs can say why instead of counting it
+as claimed by someone else (``post_state``).
 """
 
 from __future__ import annotations
@@ -220,14 +224,35 @@ def mark_sent(
     return bool(done)
 
 
-def mark_failed(engine: Engine, key: PostKey, runner: str) -> None:
-    """Slack refused the post for good (channel archived, bot removed): do not retry it."""
+def mark_failed(engine: Engine, key: PostKey, runner: str, reason: str) -> None:
+    """Slack refused the post for good (channel archived, bot removed): do not retry it.
+
+    ``reason`` (Slack's error code) is kept in ``message_ts``: a failed post has no message.
+    """
     with engine.begin() as connection:
         connection.execute(
             update(scheduled_posts)
             .where(key.where(), scheduled_posts.c.claimed_by == runner)
-            .values(state="failed")
+            .values(state="failed", message_ts=reason[:32])
         )
+
+
+@dataclass(frozen=True)
+class PostState:
+    """Where a post stands: ``claimed`` (a runner holds it), ``sent`` or ``failed`` (why)."""
+
+    state: str
+    reason: str | None = None
+
+
+def post_state(engine: Engine, key: PostKey) -> PostState | None:
+    """The post's row, or None when no runner has claimed it yet."""
+    query = select(scheduled_posts.c.state, scheduled_posts.c.message_ts).where(key.where())
+    with engine.connect() as connection:
+        row = connection.execute(query).first()
+    if row is None:
+        return None
+    return PostState(row[0], row[1] if row[0] == "failed" else None)
 
 
 # -- alert states ------------------------------------------------------------------------------

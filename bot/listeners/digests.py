@@ -4,6 +4,10 @@ response_url like the rest (``bot.listeners.commands`` dispatches here).
 ``digest weekly`` / ``digest off`` subscribe or unsubscribe the channel (a visible notice in the
 channel says who did it, so a digest never appears unexplained); ``digest time DAY HH:MM`` sets
 the workspace's send time; ``digest`` alone says what is set.
+
+``digest weekly`` in a channel the bot is not in (``conversations.info`` says ``is_member:
+false``, or Slack answers ``not_in_channel``/``channel_not_found``) is refused with the fix: the
+digest could never be posted, and the runner would fail on it every week.
 """
 
 from __future__ import annotations
@@ -20,8 +24,24 @@ from bot.digests import store
 from bot.digests.command import DigestRequest
 from bot.mood.replies import Message, plain_message
 from bot.mood.workspace import Workspace
+from bot.slack import web_api as slack_api
 
 log = logging.getLogger("bot.digest")
+
+# conversations.info's answers that mean the bot cannot post in the channel.
+_NOT_IN_CHANNEL = frozenset({"not_in_channel", "channel_not_found"})
+
+
+def _bot_not_in_channel(client: WebClient, channel: str, request_id: str | None) -> bool:
+    """True when Slack says the bot is not a member; False when it is or Slack would not say."""
+    ok, response = slack_api.call(
+        "conversations.info",
+        lambda: client.conversations_info(channel=channel),
+        event_id=request_id,
+    )
+    if not ok:
+        return response in _NOT_IN_CHANNEL
+    return (response.get("channel") or {}).get("is_member") is False
 
 
 def digest_reply(
@@ -57,6 +77,12 @@ def digest_reply(
         if request.action in {"digest_on", "digest_off"} and not in_channel:
             return plain_message("Use this in the channel that should get the digest."), "ephemeral"
         if request.action == "digest_on":
+            if _bot_not_in_channel(client, channel, body.get("trigger_id")):
+                outcome.set("replied", "digest_bot_not_in_channel")
+                return plain_message(
+                    "I'm not in this channel, so I couldn't post its digest: invite me with "
+                    f"`/invite @sentiment` first, then run `{cmd} digest weekly` again."
+                ), "ephemeral"
             store.subscribe(mood.engine, workspace, channel, datetime.now(UTC))
             outcome.set("replied", "digest_on")
             return plain_message(

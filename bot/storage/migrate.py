@@ -4,6 +4,11 @@ Several processes may start together (gunicorn workers, replicas), so the upgrad
 lock: a PostgreSQL advisory lock, or an exclusive file lock next to a SQLite file. A database
 already at ``HEAD`` is recognised with one query, without importing Alembic, so a normal start
 stays fast.
+
+A database at a revision this code does not know was migrated by a newer version of the bot
+(a rollback after an upgrade): ``migrate`` refuses it with ``SchemaNewerError`` instead of
+letting Alembic fail halfway, since only that newer code, or the backup taken before the
+upgrade, can serve it.
 """
 
 from __future__ import annotations
@@ -24,6 +29,10 @@ log = logging.getLogger("bot.storage")
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 _ADVISORY_LOCK_ID = 0x5E17_0001  # any constant shared by every process of this app
+
+
+class SchemaNewerError(RuntimeError):
+    """The database was migrated by a newer version of the bot; the message says what to do."""
 
 
 def current_revision(connection: Connection) -> str | None:
@@ -60,11 +69,27 @@ def _alembic_config(connection: Connection):
     return config
 
 
+def _check_known(revision: str | None) -> None:
+    """Raise ``SchemaNewerError`` for a revision that is not among this code's migrations."""
+    if revision is None or revision == HEAD:
+        return
+    from alembic.script import ScriptDirectory
+
+    scripts = ScriptDirectory(str(MIGRATIONS))
+    if revision not in {script.revision for script in scripts.walk_revisions()}:
+        raise SchemaNewerError(
+            f"the database is at schema revision {revision}, newer than this code's {HEAD}: run "
+            "the bot version that migrated it, or restore the backup taken before that upgrade"
+        )
+
+
 def migrate(engine: Engine) -> str:
     """Upgrade the schema to head under a cross-process lock; return the revision reached."""
     with engine.connect() as connection:
-        if current_revision(connection) == HEAD:
-            return HEAD
+        revision = current_revision(connection)
+    if revision == HEAD:
+        return HEAD
+    _check_known(revision)
     from alembic import command
 
     if is_sqlite(engine):

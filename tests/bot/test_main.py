@@ -254,3 +254,59 @@ def test_socket_mode_process_end_to_end(tmp_path):
                     proc.communicate()
     finally:
         ws.close()
+
+
+# -- python -m bot migrate: the explicit schema step of an upgrade (docs/deploy.md) ----------
+
+
+def test_migrate_brings_the_database_to_head_once_then_says_so(tmp_path, database_url):
+    from sqlalchemy import text
+
+    from bot.storage import HEAD
+    from bot.storage.engine import make_engine
+
+    first = run_bot({"DATABASE_URL": database_url}, "migrate", cwd=tmp_path)
+    assert first.returncode == 0, first.stderr
+    assert first.stdout == f"database_migrated from=empty to={HEAD}\n"
+    again = run_bot({"DATABASE_URL": database_url}, "migrate", cwd=tmp_path)
+    assert again.returncode == 0 and again.stdout == f"database_at_head revision={HEAD}\n"
+    # A rollback after an upgrade: the schema is newer than this code. Exit 2, one line.
+    engine = make_engine(database_url)
+    with engine.begin() as connection:
+        connection.execute(text("UPDATE alembic_version SET version_num = '0099_from_later'"))
+    engine.dispose()
+    newer = run_bot({"DATABASE_URL": database_url}, "migrate", cwd=tmp_path)
+    assert newer.returncode == 2 and newer.stdout == ""
+    assert newer.stderr.startswith("error: the database is at schema revision 0099_from_later")
+    assert "restore the backup" in newer.stderr and len(newer.stderr.splitlines()) == 1
+    # The digest job refuses it with the same line (it migrates before it runs).
+    digest = run_bot(
+        {"DATABASE_URL": database_url, "SLACK_BOT_TOKEN": "xoxb-digest"},
+        "digest",
+        "--env-file",
+        "",
+        cwd=tmp_path,
+    )
+    assert digest.returncode == 2 and digest.stderr == newer.stderr
+
+
+@pytest.mark.parametrize(
+    ("url", "expected"),
+    [
+        ("postgresql://bot:s3cret@127.0.0.1:9/bot", "error: cannot migrate the database at"),
+        ("mysql://bot@db/bot", "error: DATABASE_URL"),
+    ],
+)
+def test_migrate_errors_are_one_line_exit_2_without_the_password(tmp_path, url, expected):
+    result = run_bot({"DATABASE_URL": url}, "migrate", cwd=tmp_path)
+    assert result.returncode == 2 and result.stdout == ""
+    assert result.stderr.startswith(expected) and len(result.stderr.splitlines()) == 1
+    assert "s3cret" not in result.stderr
+
+
+def test_migrate_help_and_the_default_database(tmp_path):
+    helped = run_bot({}, "migrate", "--help", cwd=tmp_path)
+    assert helped.returncode == 0 and "python -m bot migrate" in helped.stdout
+    default = run_bot({"DATABASE_URL": ""}, "migrate", cwd=tmp_path)
+    assert default.returncode == 0, default.stderr
+    assert (tmp_path / "data" / "bot.sqlite3").exists()  # DATABASE_URL empty: data/bot.sqlite3

@@ -11,6 +11,7 @@ import os
 import signal
 import subprocess
 import sys
+import time
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
@@ -57,12 +58,27 @@ def _subscribe(engine, *channels, at=MONDAY_0905 - timedelta(days=30)):
         store.subscribe(engine, WS, channel, at)
 
 
-def _run(engine, fake, now=MONDAY_0905, **overrides):
+def _run(engine, fake, now=MONDAY_0905, *, clock=None, emit=None, **overrides):
+    """One run; by default the real clock is ``now`` too (a cron run on time)."""
     settings = make_settings(fake, **overrides)
     runner = DigestRunner(
-        settings, engine, make_web_client(settings), now=now, render=lambda s, t: b"png"
+        settings,
+        engine,
+        make_web_client(settings),
+        now=now,
+        render=lambda s, t: b"png",
+        clock=clock or (lambda: now),
+        emit=emit or (lambda line: None),
     )
     return runner.run()
+
+
+def _fields(line: str) -> dict[str, str]:
+    """``key=value`` words of an outcome line (the event name under ``event``)."""
+    words = line.split()
+    out = {"event": next(w for w in words if "=" not in w and w.startswith("digest_"))}
+    out.update(w.split("=", 1) for w in words if "=" in w)
+    return out
 
 
 def _posts(fake, channel=None):
@@ -87,7 +103,7 @@ def test_due_digest_is_posted_once_with_the_weeks_numbers(env):
     assert label == "digest:T0000FAKE:C0DIGEST1:2026-03-02"
     # The same run again (cron every 5 minutes): nothing new.
     again = _run(engine, fake, now=MONDAY_0905 + timedelta(minutes=5))
-    assert again.digests == 0 and again.already_claimed == 1
+    assert again.digests == 0 and again.already_sent == 1 and again.already_claimed == 0
     assert len(_posts(fake)) == 1
     assert post_states(engine) == [("digest", "C0DIGEST1", "2026-03-02", "sent", 1)]
 
@@ -183,6 +199,100 @@ def test_slack_failure_is_retried_by_the_next_run_and_permanent_errors_are_not(e
     assert states == {"C0GONE001": "failed", "C0RETRY01": "sent"}
 
 
+def test_one_outcome_line_per_subscription_says_why_and_one_summary(env):
+    engine, fake, _ = env
+    for channel in ("C0SENT001", "C0GONE001", "C0RETRY01"):
+        _calm_then(engine, channel)
+    _subscribe(engine, "C0SENT001", "C0GONE001", "C0RETRY01")
+    _subscribe(engine, "C0NEW0001", at=MONDAY_0905 - timedelta(minutes=1))  # after 09:00
+    fake.fail("chat.postMessage", error="is_archived")  # C0GONE001 (channels run in order)
+    fake.fail("chat.postMessage", status=500, times=2)  # C0RETRY01 (the client retries once)
+    lines: list[str] = []
+    first = _run(engine, fake, emit=lines.append, digest_claim_seconds=30)
+    by_channel = {_fields(line).get("channel"): _fields(line) for line in lines[:-1]}
+    assert by_channel["C0GONE001"]["digest"] == "failed_permanent"
+    assert by_channel["C0GONE001"]["reason"] == "is_archived"
+    assert by_channel["C0RETRY01"]["digest"] == "failed_retry"
+    assert by_channel["C0RETRY01"]["reason"] == "http_500"
+    assert by_channel["C0SENT001"]["digest"] == "sent"
+    assert by_channel["C0NEW0001"]["digest"] == "not_due"
+    assert by_channel["C0NEW0001"]["next"] == "2026-03-09T09:00:00+00:00"
+    summary = _fields(lines[-1])
+    assert len(lines) == 5 and summary["event"] == "digest_run"
+    assert summary["subscriptions"] == "4" and summary["digests_sent"] == "1"
+    assert summary["failed_permanent"] == "1" and summary["failed_retry"] == "1"
+    assert summary["status"] == "failed" and first.exit_status == 1
+    # Five minutes later (the retry's claim expired): the permanent failure is not "claimed by
+    # another runner", the sent one is already sent, the retried one goes out: exit 0.
+    lines.clear()
+    later = _run(
+        engine,
+        fake,
+        now=MONDAY_0905 + timedelta(minutes=5),
+        emit=lines.append,
+        digest_claim_seconds=30,
+    )
+    by_channel = {_fields(line).get("channel"): _fields(line) for line in lines[:-1]}
+    assert by_channel["C0GONE001"]["digest"] == "failed_earlier"
+    assert by_channel["C0GONE001"]["reason"] == "is_archived"
+    assert by_channel["C0SENT001"]["digest"] == "already_sent"
+    assert by_channel["C0RETRY01"]["digest"] == "sent"
+    assert later.already_claimed == 0 and later.exit_status == 0
+    assert _fields(lines[-1])["status"] == "ok"
+
+
+def test_not_due_and_stale_skipped_are_told_apart(env):
+    engine, fake, _ = env
+    _calm_then(engine, "C0STALE01")
+    _subscribe(engine, "C0STALE01")
+    lines: list[str] = []
+    # The runner was down on Monday: on Tuesday 10:00 Monday's digest is past the 24 h catch-up.
+    report = _run(engine, fake, now=MONDAY_0905 + timedelta(hours=25), emit=lines.append)
+    fields = _fields(lines[0])
+    assert fields["digest"] == "stale_skipped" and fields["missed"] == "2026-03-02T09:00:00+00:00"
+    assert fields["next"] == "2026-03-09T09:00:00+00:00" and report.exit_status == 0
+    assert _fields(lines[-1])["stale_skipped"] == "1" and not _posts(fake)
+    # Sunday, before this week's send time, after last week's digest went out: not due.
+    _run(engine, fake)
+    lines.clear()
+    _run(engine, fake, now=MONDAY_0905 + timedelta(days=6), emit=lines.append)
+    fields = _fields(lines[0])
+    assert fields["digest"] == "not_due" and fields["next"] == "2026-03-09T09:00:00+00:00"
+
+
+def test_now_decides_what_is_due_but_claims_use_the_real_clock(env):
+    """A ``--now`` a week ahead must not expire a live claim and post a digest twice."""
+    engine, fake, _ = env
+    _calm_then(engine, "C0PRIME01")
+    _subscribe(engine, "C0PRIME01")
+    real = MONDAY_0905
+    key = PostKey("digest", WS, "C0PRIME01", "2026-03-09")
+    # Another runner, right now, claimed next week's digest (run with --now) and posted it.
+    store.claim(engine, key, "other-runner", timedelta(seconds=300), real)
+    fake.add_message(
+        "C0PRIME01",
+        f"{real.timestamp():.6f}",
+        "Weekly mood",
+        user=fake.bot_user_id,
+        bot_id=fake.bot_id,
+        metadata={"event_type": "sentiment_bot_post", "event_payload": {"post": key.label}},
+    )
+    next_monday = MONDAY_0905 + timedelta(days=7)
+    lines: list[str] = []
+    report = _run(
+        engine,
+        fake,
+        now=next_monday,
+        clock=lambda: real + timedelta(minutes=1),
+        emit=lines.append,
+    )
+    assert _fields(lines[0])["digest"] == "already_claimed" and not _posts(fake)
+    assert report.exit_status == 0
+    # Once the claim really expired, the takeover looks back from the real time and finds it.
+    report = _run(engine, fake, now=next_monday, clock=lambda: real + timedelta(minutes=6))
+    assert report.recovered == 1 and not _posts(fake)
+
+
 # -- real processes --------------------------------------------------------------------------
 
 
@@ -191,8 +301,7 @@ def _runner_env(fake, database_url, **extra):
         SLACK_BOT_TOKEN="xoxb-digest",
         SLACK_API_URL=fake.base_url,
         DATABASE_URL=database_url,
-        LOG_LEVEL="WARNING",
-        **extra,
+        **{"LOG_LEVEL": "WARNING", **extra},
     )
 
 
@@ -231,15 +340,18 @@ def test_two_runners_started_together_post_each_digest_and_alert_once(many_chann
         for p in posts
     )
     assert kinds == sorted((c, k) for c in CHANNELS for k in ("alert", "digest"))
-    sent = [line for out, _ in outputs for line in out.splitlines()]
-    totals = [int(part.split("=")[1]) for line in sent for part in line.split()[1:3]]
+    summaries = [
+        _fields(line) for out, _ in outputs for line in out.splitlines() if " digest_run " in line
+    ]
+    assert len(summaries) == 2
+    totals = [int(f["digests_sent"]) + int(f["alerts_sent"]) for f in summaries]
     assert sum(totals) == 2 * len(CHANNELS)
     assert all(state == "sent" for *_, state, _attempts in post_states(engine))
 
 
 def test_a_runner_killed_half_way_is_finished_by_the_next_without_double_posts(many_channels):
     engine, fake, url = many_channels
-    env_vars = _runner_env(fake, url, DIGEST_CLAIM_SECONDS="60")
+    env_vars = _runner_env(fake, url, DIGEST_CLAIM_SECONDS="1")
     victim = _start(env_vars, MONDAY_0905)
     killed = []
 
@@ -253,7 +365,9 @@ def test_a_runner_killed_half_way_is_finished_by_the_next_without_double_posts(m
     fake.on_call = None
     assert victim.returncode == -signal.SIGKILL and killed
     assert len(_posts(fake)) == 3
-    # Cron starts the next run a few minutes later, after the dead claim's lease.
+    # Cron starts the next run a few minutes later, after the dead claim's lease (real time:
+    # ``--now`` only decides what is due).
+    time.sleep(1.2)
     survivor = _start(env_vars, MONDAY_0905 + timedelta(minutes=5))
     out, err = survivor.communicate(timeout=120)
     assert survivor.returncode == 0, err
@@ -263,3 +377,45 @@ def test_a_runner_killed_half_way_is_finished_by_the_next_without_double_posts(m
         label = post.params["metadata"]["event_payload"]["post"]
         per_post[label] = per_post.get(label, 0) + 1
     assert len(per_post) == 2 * len(CHANNELS) and set(per_post.values()) == {1}
+
+
+def _cli(env_vars, now):
+    """``python -m bot digest`` as the documented cron line runs it: ``>> log 2>&1``."""
+    return subprocess.run(
+        [sys.executable, "-m", "bot", "digest", "--now", now.isoformat(), "--env-file", ""],
+        env=env_vars,
+        cwd=REPO,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        timeout=120,
+    )
+
+
+def test_cli_writes_each_outcome_once_with_a_time_and_its_exit_status_says_what_failed(env):
+    engine, fake, url = env
+    _calm_then(engine, "C0CLI0001")
+    _calm_then(engine, "C0CLIGONE")
+    _subscribe(engine, "C0CLI0001", "C0CLIGONE")
+    fake.fail("chat.postMessage", error="not_in_channel")  # C0CLI0001 comes first
+    env_vars = _runner_env(fake, url, LOG_LEVEL="INFO")
+    first = _cli(env_vars, MONDAY_0905)
+    lines = first.stdout.splitlines()
+    runs = [line for line in lines if "digest_run" in line]
+    channels = [line for line in lines if "digest_channel" in line]
+    assert first.returncode == 1, first.stdout
+    assert len(runs) == 1 and len(channels) == 2, first.stdout
+    for line in [*runs, *channels]:
+        assert datetime.fromisoformat(line.split()[0]).tzinfo is not None, line
+    assert "digest=failed_permanent reason=not_in_channel" in channels[0]
+    assert "digest=sent" in channels[1]
+    # The next run: nothing new failed, so cron hears nothing (exit 0).
+    again = _cli(env_vars, MONDAY_0905 + timedelta(minutes=5))
+    assert again.returncode == 0, again.stdout
+    assert "digest=failed_earlier reason=not_in_channel" in again.stdout
+    assert again.stdout.count("digest_run") == 1
+    # Nothing due: exit 0; a bad setup: exit 2 and one line.
+    assert _cli(env_vars, MONDAY_0905 + timedelta(days=3)).returncode == 0
+    broken = _cli({**env_vars, "SLACK_BOT_TOKEN": ""}, MONDAY_0905)
+    assert broken.returncode == 2 and broken.stdout.startswith("error: SLACK_BOT_TOKEN")
+    assert len(broken.stdout.splitlines()) == 1

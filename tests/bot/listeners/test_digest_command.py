@@ -37,3 +37,21 @@ def test_subscribe_set_time_and_unsubscribe(database_url):
         assert "Use this in the channel" in _say(s, "digest weekly", channel="D0DIRECT1")["text"]
         # Text that merely starts with another word is still analysed as text.
         assert _say(s, "digestion is terrible")["text"].startswith("Negative")
+
+
+def test_subscribing_a_channel_the_bot_is_not_in_is_refused_with_the_fix(database_url):
+    with served_app(database_url=database_url) as s:
+        engine = s.mood.engine
+        s.fake.set_members("C0NOTIN01", ["UHUMAN001"])  # conversations.info: is_member false
+        refused = _say(s, "digest weekly", channel="C0NOTIN01")
+        assert refused["response_type"] == "ephemeral"
+        assert "invite me with `/invite @sentiment` first" in refused["text"]
+        assert not store.is_subscribed(engine, WS, "C0NOTIN01")
+        # A private channel the bot is not in: Slack answers channel_not_found.
+        s.fake.set_members("G0PRIVATE", ["UHUMAN001"])
+        assert "/invite @sentiment" in _say(s, "digest weekly", channel="G0PRIVATE")["text"]
+        assert not store.is_subscribed(engine, WS, "G0PRIVATE")
+        # Invited: accepted.
+        s.fake.set_members("C0NOTIN01", ["UHUMAN001", s.fake.bot_user_id])
+        assert "subscribed this channel" in _say(s, "digest weekly", channel="C0NOTIN01")["text"]
+        assert store.is_subscribed(engine, WS, "C0NOTIN01")
