@@ -22,9 +22,6 @@ due; claims, their expiry and the look-back for a dead runner's post use the rea
 from __future__ import annotations
 
 import logging
-import os
-import socket
-import uuid
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -45,6 +42,7 @@ from bot.mood.workspace import Workspace
 from bot.schedule_time import SendAt
 from bot.settings import Settings
 from bot.slack import web_api as slack_api
+from bot.storage.claims import claim_owner
 
 log = logging.getLogger("bot.digest")
 
@@ -154,11 +152,6 @@ def drop_rule(settings: Settings) -> DropRule:
     )
 
 
-def runner_id() -> str:
-    """Who holds a claim: host, pid and a random part (logs only; no person in it)."""
-    return f"{socket.gethostname()[:40]}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
-
-
 class DigestRunner:
     """One run over every subscription (``run``); everything it needs is passed in."""
 
@@ -181,7 +174,7 @@ class DigestRunner:
         self.clock = clock  # claims, their expiry, the recovery look-back: always real time
         self.emit = emit
         self.render = render
-        self.name = name or runner_id()
+        self.name = name or claim_owner()
         self.tz = ZoneInfo(settings.mood_timezone)
         # Periods come from the mood service's summary as of ``now`` (the one computation).
         self.mood = MoodService(settings, engine, clock=lambda: now)

@@ -21,11 +21,11 @@ from bot.backfill import store as backfill_store
 from bot.backfill.command import BackfillRequest
 from bot.backfill.history import make_history_client
 from bot.deps import Deps, Outcome
-from bot.digests.runner import runner_id
 from bot.mood import counting
 from bot.mood.replies import Message, plain_message
 from bot.mood.workspace import Workspace
 from bot.slack import web_api as slack_api
+from bot.storage.claims import claim_owner
 
 log = logging.getLogger("bot.digest")
 
@@ -76,7 +76,7 @@ def _start(
         return plain_message("Every recent day of this channel is already in the mood record."), (
             "ephemeral"
         )
-    owner = runner_id()
+    owner = claim_owner()
     state, row = backfill_store.acquire(
         mood.engine,
         workspace,
