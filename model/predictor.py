@@ -190,7 +190,8 @@ class SentimentPredictor:
         h += sum(a * b for a, b in zip(head.dense, dense, strict=True))
         a, b = head.calibration
         probabilities = three_way(sigmoid(a * h + b), sigmoid(head.polar_temperature * z))
-        return {k: round(v, 6) for k, v in probabilities.items()}
+        positive, neutral = round(probabilities[POSITIVE], 6), round(probabilities[NEUTRAL], 6)
+        return {POSITIVE: positive, NEGATIVE: 1.0 - positive - neutral, NEUTRAL: neutral}
 
     def predict(self, texts: list[str] | str) -> list[Prediction]:
         """One prediction per text, in order; a single string is one text, not its characters."""
