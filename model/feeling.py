@@ -20,7 +20,11 @@ DENSE_FEATURES = (
     "has ?",
     "log1p !",
     "log1p known emoji",
+    # v3 variant "signed": complaint and praise apart (mild complaints read neutral otherwise).
+    "log1p lexicon negative valence sum",
+    "log1p lexicon positive valence sum",
 )
+BASE_DENSE = 7
 
 
 def dense_features(
@@ -30,8 +34,10 @@ def dense_features(
     matches: int,
     polarity_logit: float,
     emoji: int,
+    negative_valence: float = 0.0,
 ) -> list[float]:
-    """The dense inputs, in ``DENSE_FEATURES`` order; all bounded or logarithmic in length."""
+    """The dense inputs, in ``DENSE_FEATURES`` order; all bounded or logarithmic in length.
+    A head uses the first ``len(its weights)`` of them."""
     return [
         math.log1p(abs_valence),
         math.log1p(matches),
@@ -40,6 +46,8 @@ def dense_features(
         1.0 if "?" in tokens else 0.0,
         math.log1p(tokens.count("!")),
         math.log1p(emoji),
+        math.log1p(negative_valence),
+        math.log1p(max(0.0, abs_valence - negative_valence)),
     ]
 
 

@@ -49,6 +49,8 @@ class FeelingHead:
     bias: float
     calibration: tuple[float, float]
     polar_temperature: float
+    polar_bias: float = 0.0  # 0 unless the artifact fitted one (then label and verdict may
+    # disagree on texts whose polarity logit is within the bias of 0)
 
 
 class Parts(NamedTuple):
@@ -160,7 +162,9 @@ class SentimentPredictor:
         z = logit * self.temperature(len(spans)) + self.lexicon_scale * lexicon_value
         emoji = self._count_emoji(tokens) if self._emoji else 0
         abs_valence = sum(abs(m.valence) for m in matches)
-        return Parts(spans, z, dense_features(tokens, words, abs_valence, len(matches), z, emoji))
+        negative = -sum(m.valence for m in matches if m.valence < 0)
+        dense = dense_features(tokens, words, abs_valence, len(matches), z, emoji, negative)
+        return Parts(spans, z, dense)
 
     def _count_emoji(self, tokens: Sequence[str]) -> int:
         """Emoji tokens the table knows: they count as known words."""
@@ -183,13 +187,15 @@ class SentimentPredictor:
             p = sigmoid(z)
             return {POSITIVE: p, NEGATIVE: 1.0 - p, NEUTRAL: 0.0}
         u = self._u
+        negative = -sum(m.valence for m in matches if m.valence < 0)
         dense = dense_features(
-            tokens, words, sum(abs(m.valence) for m in matches), len(matches), z, emoji
+            tokens, words, sum(abs(m.valence) for m in matches), len(matches), z, emoji, negative
         )
         h = sum([u[i] for i in spans]) + head.bias
-        h += sum(a * b for a, b in zip(head.dense, dense, strict=True))
+        h += sum(a * b for a, b in zip(head.dense, dense, strict=False))
         a, b = head.calibration
-        probabilities = three_way(sigmoid(a * h + b), sigmoid(head.polar_temperature * z))
+        polar = sigmoid(head.polar_temperature * z + head.polar_bias)
+        probabilities = three_way(sigmoid(a * h + b), polar)
         positive, neutral = round(probabilities[POSITIVE], 6), round(probabilities[NEUTRAL], 6)
         return {POSITIVE: positive, NEGATIVE: 1.0 - positive - neutral, NEUTRAL: neutral}
 
@@ -326,6 +332,7 @@ def _load(where: Path) -> SentimentPredictor:
             bias=head["bias"],
             calibration=tuple(head["calibration"]),
             polar_temperature=head["polar_temperature"],
+            polar_bias=head.get("polar_bias", 0.0),
         )
     return SentimentPredictor(
         vectorizer,

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from model.feeling import DENSE_FEATURES
+from model.feeling import BASE_DENSE, DENSE_FEATURES
 from model.goemotions import MIXED, NEGATIVE, NEUTRAL, POSITIVE, Lines, load_split
 from model.predictor import FeelingHead, SentimentPredictor
 
@@ -34,15 +34,17 @@ class FeelingConfig:
     learning_rate: float
     l2: float
     calibration_fraction: float
+    signed: bool = False  # the two signed valence features too
+    polar_bias: bool = False  # fit a bias beside the polarity temperature
 
 
-def features(predictor: SentimentPredictor, texts: Sequence[str]):
+def features(predictor: SentimentPredictor, texts: Sequence[str], num_dense: int = BASE_DENSE):
     """(feature-id lists, dense matrix, polarity logits) through the serving code."""
     ids, dense, z = [], [], []
     for text in texts:
         parts = predictor.parts(text)
         ids.append(list(parts.spans))
-        dense.append(parts.dense)
+        dense.append(parts.dense[:num_dense])
         z.append(parts.z)
     return ids, np.array(dense, dtype="float32"), np.array(z, dtype="float64")
 
@@ -82,11 +84,12 @@ def train_feeling(predictor: SentimentPredictor, config: FeelingConfig, data=Non
     cal_rows = sorted(keep[i] for i in order[:n_cal])
     fit_rows = sorted(keep[i] for i in order[n_cal:])
     texts = train.texts
-    ids, dense, z = features(predictor, texts)
+    num_dense = len(DENSE_FEATURES) if config.signed else BASE_DENSE
+    ids, dense, z = features(predictor, texts, num_dense)
     neutral = np.array([c == NEUTRAL for c in train.classes], dtype="float32")
     models = build_feeling(
         predictor.vectorizer.num_features,
-        len(DENSE_FEATURES),
+        num_dense,
         learning_rate=config.learning_rate,
         l2=config.l2,
     )
@@ -106,20 +109,26 @@ def train_feeling(predictor: SentimentPredictor, config: FeelingConfig, data=Non
     a, b = _fit_affine(cal_logits.astype("float64"), neutral[cal].astype("float64"))
     models.affine.c.assign(np.array([a, b], dtype="float32"))
     polar = [i for i in cal_rows if train.classes[i] in (POSITIVE, NEGATIVE)]
-    t = _fit_temperature(z[polar], np.array([train.classes[i] == POSITIVE for i in polar]))
+    is_positive = np.array([train.classes[i] == POSITIVE for i in polar], dtype="float64")
+    if config.polar_bias:
+        t, polar_bias = _fit_affine(z[polar], is_positive)
+    else:
+        t, polar_bias = _fit_temperature(z[polar], is_positive), 0.0
     head = FeelingHead(
         weights=np.asarray(models.head.u.numpy(), dtype="float32"),
         dense=tuple(float(x) for x in models.head.v.numpy()),
         bias=float(models.head.b.numpy()),
         calibration=(a, b),
         polar_temperature=t,
+        polar_bias=polar_bias,
     )
     record = {
         "dense": list(head.dense),
-        "dense_features": list(DENSE_FEATURES),
+        "dense_features": list(DENSE_FEATURES[:num_dense]),
         "bias": head.bias,
         "calibration": [a, b],
         "polar_temperature": t,
+        "polar_bias": polar_bias,
         "history": {"loss": history},
         "lines": {
             "train_fit": len(fit_rows),

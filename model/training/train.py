@@ -107,6 +107,8 @@ class TrainConfig:
     feeling_learning_rate: float = 0.005
     feeling_l2: float = 1e-4
     feeling_calibration_fraction: float = 0.1
+    feeling_signed: bool = False
+    polar_bias: bool = False
     # The Keras tutorial network, exactly.
     baseline: bool = True
     baseline_words: int = 10_000
@@ -442,6 +444,8 @@ def _train_nbbag(
                 learning_rate=config.feeling_learning_rate,
                 l2=config.feeling_l2,
                 calibration_fraction=config.feeling_calibration_fraction,
+                signed=config.feeling_signed,
+                polar_bias=config.polar_bias,
             ),
             goemotions_data,
         )
