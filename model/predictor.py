@@ -8,6 +8,7 @@ sums; a batch of long texts goes through numpy (``Vectorizer.batch_features``).
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import os
 import threading
@@ -51,6 +52,12 @@ class FeelingHead:
     polar_temperature: float
     polar_bias: float = 0.0  # 0 unless the artifact fitted one (then label and verdict may
     # disagree on texts whose polarity logit is within the bias of 0)
+    # Variant "polar head": P(positive | a feeling) from a GoEmotions-trained correction, a
+    # logistic model over the feature ids and (polarity logit, lexicon input), calibrated.
+    polar_weights: np.ndarray | None = None
+    polar_dense: tuple[float, ...] = ()
+    polar_head_bias: float = 0.0
+    polar_calibration: tuple[float, float] = (1.0, 0.0)
 
 
 class Parts(NamedTuple):
@@ -59,6 +66,7 @@ class Parts(NamedTuple):
     spans: dict[int, tuple[int, int]]
     z: float
     dense: list[float]
+    lexicon: float = 0.0  # the lexicon input (valence sum per word), signed
 
 
 class SentimentPredictor:
@@ -100,6 +108,11 @@ class SentimentPredictor:
             if feeling.weights.shape != (vectorizer.num_features,):
                 raise ValueError("the feeling head's weights do not match the vectorizer")
             self._u = feeling.weights.astype("float32").tolist()
+            self._pw = (
+                feeling.polar_weights.astype("float32").tolist()
+                if feeling.polar_weights is not None
+                else None
+            )
 
     def lexicon_input(
         self, tokens: Sequence[str], words: int | None = None, collect: bool = True
@@ -136,7 +149,7 @@ class SentimentPredictor:
         score = sigmoid(z)
         positive = score >= 0.5
         emoji = self._count_emoji(tokens) if self._emoji else 0
-        probabilities = self.three_way(tokens, words, spans, matches, z, emoji)
+        probabilities = self.three_way(tokens, words, spans, matches, z, emoji, lexicon_value)
         return Prediction(
             label=POSITIVE if positive else NEGATIVE,
             confidence=score if positive else 1.0 - score,
@@ -164,7 +177,7 @@ class SentimentPredictor:
         abs_valence = sum(abs(m.valence) for m in matches)
         negative = -sum(m.valence for m in matches if m.valence < 0)
         dense = dense_features(tokens, words, abs_valence, len(matches), z, emoji, negative)
-        return Parts(spans, z, dense)
+        return Parts(spans, z, dense, lexicon_value)
 
     def _count_emoji(self, tokens: Sequence[str]) -> int:
         """Emoji tokens the table knows: they count as known words."""
@@ -179,6 +192,7 @@ class SentimentPredictor:
         matches: list[Match],
         z: float,
         emoji: int,
+        lexicon_value: float = 0.0,
     ) -> dict[str, float]:
         """P(positive), P(negative), P(neutral). Without a feeling head (v1, v2 artifacts)
         nothing is neutral and the polarity model's probabilities stand."""
@@ -194,7 +208,13 @@ class SentimentPredictor:
         h = sum([u[i] for i in spans]) + head.bias
         h += sum(a * b for a, b in zip(head.dense, dense, strict=False))
         a, b = head.calibration
-        polar = sigmoid(head.polar_temperature * z + head.polar_bias)
+        if self._pw is None:
+            polar = sigmoid(head.polar_temperature * z + head.polar_bias)
+        else:
+            pw, (pz, pl) = self._pw, head.polar_dense
+            g = sum([pw[i] for i in spans]) + pz * z + pl * lexicon_value + head.polar_head_bias
+            pa, pb = head.polar_calibration
+            polar = sigmoid(pa * g + pb)
         probabilities = three_way(sigmoid(a * h + b), polar)
         positive, neutral = round(probabilities[POSITIVE], 6), round(probabilities[NEUTRAL], 6)
         return {POSITIVE: positive, NEGATIVE: 1.0 - positive - neutral, NEUTRAL: neutral}
@@ -334,6 +354,15 @@ def _load(where: Path) -> SentimentPredictor:
             polar_temperature=head["polar_temperature"],
             polar_bias=head.get("polar_bias", 0.0),
         )
+        polar = head.get("polar_head")
+        if polar is not None:
+            feeling = dataclasses.replace(
+                feeling,
+                polar_weights=np.load(where / artifact.POLAR_WEIGHTS_FILE, allow_pickle=False),
+                polar_dense=tuple(polar["dense"]),
+                polar_head_bias=polar["bias"],
+                polar_calibration=tuple(polar["calibration"]),
+            )
     return SentimentPredictor(
         vectorizer,
         weights,

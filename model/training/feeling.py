@@ -36,17 +36,24 @@ class FeelingConfig:
     calibration_fraction: float
     signed: bool = False  # the two signed valence features too
     polar_bias: bool = False  # fit a bias beside the polarity temperature
+    polar_head: bool = False  # a GoEmotions-trained correction of P(positive | a feeling)
 
 
 def features(predictor: SentimentPredictor, texts: Sequence[str], num_dense: int = BASE_DENSE):
     """(feature-id lists, dense matrix, polarity logits) through the serving code."""
-    ids, dense, z = [], [], []
+    ids, dense, z, lexicon = [], [], [], []
     for text in texts:
         parts = predictor.parts(text)
         ids.append(list(parts.spans))
         dense.append(parts.dense[:num_dense])
         z.append(parts.z)
-    return ids, np.array(dense, dtype="float32"), np.array(z, dtype="float64")
+        lexicon.append(parts.lexicon)
+    return (
+        ids,
+        np.array(dense, dtype="float32"),
+        np.array(z, dtype="float64"),
+        np.array(lexicon, dtype="float64"),
+    )
 
 
 def _fit_affine(logits: np.ndarray, labels: np.ndarray) -> tuple[float, float]:
@@ -85,7 +92,7 @@ def train_feeling(predictor: SentimentPredictor, config: FeelingConfig, data=Non
     fit_rows = sorted(keep[i] for i in order[n_cal:])
     texts = train.texts
     num_dense = len(DENSE_FEATURES) if config.signed else BASE_DENSE
-    ids, dense, z = features(predictor, texts, num_dense)
+    ids, dense, z, lexicon = features(predictor, texts, num_dense)
     neutral = np.array([c == NEUTRAL for c in train.classes], dtype="float32")
     models = build_feeling(
         predictor.vectorizer.num_features,
@@ -93,17 +100,7 @@ def train_feeling(predictor: SentimentPredictor, config: FeelingConfig, data=Non
         learning_rate=config.learning_rate,
         l2=config.l2,
     )
-    history = []
-    fit_rows_arr = np.array(fit_rows)
-    for epoch in range(config.epochs):
-        losses = []
-        shuffled = fit_rows_arr[rng.permutation(len(fit_rows_arr))]
-        for start in range(0, len(shuffled), config.batch_size):
-            rows = shuffled[start : start + config.batch_size]
-            xb = [pad([ids[i] for i in rows]), dense[rows]]
-            losses.append(float(models.train.train_on_batch(xb, neutral[rows])))
-        history.append(float(np.mean(losses)))
-        log.info("feeling head epoch %d: loss %.4f", epoch + 1, history[-1])
+    history = _fit(models, ids, dense, neutral, np.array(fit_rows), config, rng)
     cal = np.array(cal_rows)
     cal_logits = models.logits.predict_on_batch([pad([ids[i] for i in cal]), dense[cal]])[:, 0]
     a, b = _fit_affine(cal_logits.astype("float64"), neutral[cal].astype("float64"))
@@ -114,6 +111,34 @@ def train_feeling(predictor: SentimentPredictor, config: FeelingConfig, data=Non
         t, polar_bias = _fit_affine(z[polar], is_positive)
     else:
         t, polar_bias = _fit_temperature(z[polar], is_positive), 0.0
+    polar_record = None
+    polar_parts: dict = {}
+    if config.polar_head:
+        is_pos = np.array([c == POSITIVE for c in train.classes], dtype="float32")
+        polar_dense = np.stack([z, lexicon], axis=1).astype("float32")
+        polar_fit = np.array([i for i in fit_rows if train.classes[i] in (POSITIVE, NEGATIVE)])
+        polar_models = build_feeling(
+            predictor.vectorizer.num_features, 2, learning_rate=config.learning_rate, l2=config.l2
+        )
+        polar_history = _fit(polar_models, ids, polar_dense, is_pos, polar_fit, config, rng)
+        pc = np.array(polar)
+        g = polar_models.logits.predict_on_batch([pad([ids[i] for i in pc]), polar_dense[pc]])
+        pa, pb = _fit_affine(g[:, 0].astype("float64"), is_pos[pc].astype("float64"))
+        polar_models.affine.c.assign(np.array([pa, pb], dtype="float32"))
+        polar_parts = {
+            "polar_weights": np.asarray(polar_models.head.u.numpy(), dtype="float32"),
+            "polar_dense": tuple(float(x) for x in polar_models.head.v.numpy()),
+            "polar_head_bias": float(polar_models.head.b.numpy()),
+            "polar_calibration": (pa, pb),
+        }
+        polar_record = {
+            "dense": list(polar_parts["polar_dense"]),
+            "dense_features": ["polarity logit", "lexicon input"],
+            "bias": polar_parts["polar_head_bias"],
+            "calibration": [pa, pb],
+            "history": {"loss": polar_history},
+            "models": polar_models,
+        }
     head = FeelingHead(
         weights=np.asarray(models.head.u.numpy(), dtype="float32"),
         dense=tuple(float(x) for x in models.head.v.numpy()),
@@ -121,6 +146,7 @@ def train_feeling(predictor: SentimentPredictor, config: FeelingConfig, data=Non
         calibration=(a, b),
         polar_temperature=t,
         polar_bias=polar_bias,
+        **polar_parts,
     )
     record = {
         "dense": list(head.dense),
@@ -137,7 +163,26 @@ def train_feeling(predictor: SentimentPredictor, config: FeelingConfig, data=Non
             "train_mixed": sum(train.classes[i] == MIXED for i in keep),
         },
     }
+    if polar_record is not None:
+        record["polar_head"] = polar_record
     return models, head, record
+
+
+def _fit(models, ids, dense, labels, rows: np.ndarray, config: FeelingConfig, rng) -> list:
+    """``config.epochs`` epochs of Adam over ``rows`` in seeded order; the mean loss per epoch."""
+    from model.training.network import pad
+
+    history = []
+    for epoch in range(config.epochs):
+        losses = []
+        shuffled = rows[rng.permutation(len(rows))]
+        for start in range(0, len(shuffled), config.batch_size):
+            batch = shuffled[start : start + config.batch_size]
+            xb = [pad([ids[i] for i in batch]), dense[batch]]
+            losses.append(float(models.train.train_on_batch(xb, labels[batch])))
+        history.append(float(np.mean(losses)))
+        log.info("head epoch %d: loss %.4f", epoch + 1, history[-1])
+    return history
 
 
 def per_class_ece(probabilities: np.ndarray, truth: np.ndarray, bins: int = ECE_BINS) -> list:

@@ -109,6 +109,7 @@ class TrainConfig:
     feeling_calibration_fraction: float = 0.1
     feeling_signed: bool = False
     polar_bias: bool = False
+    polar_head: bool = False
     # The Keras tutorial network, exactly.
     baseline: bool = True
     baseline_words: int = 10_000
@@ -446,12 +447,18 @@ def _train_nbbag(
                 calibration_fraction=config.feeling_calibration_fraction,
                 signed=config.feeling_signed,
                 polar_bias=config.polar_bias,
+                polar_head=config.polar_head,
             ),
             goemotions_data,
         )
         fit_seconds += time.perf_counter() - feeling_started
         feeling_models.calibrated.save(out / artifact.FEELING_MODEL_FILE)
         np.save(out / artifact.FEELING_WEIGHTS_FILE, head.weights, allow_pickle=False)
+        if "polar_head" in record["feeling"]:
+            record["feeling"]["polar_head"].pop("models").calibrated.save(
+                out / artifact.POLAR_MODEL_FILE
+            )
+            np.save(out / artifact.POLAR_WEIGHTS_FILE, head.polar_weights, allow_pickle=False)
         predictor = SentimentPredictor(
             predictor.vectorizer,
             predictor.weights,

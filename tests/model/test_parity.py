@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from model import load_predictor
-from model.artifact import DEFAULT_ARTIFACT, FEELING_MODEL_FILE, MODEL_FILE
+from model.artifact import DEFAULT_ARTIFACT, FEELING_MODEL_FILE, MODEL_FILE, POLAR_MODEL_FILE
 from model.text import tokenize
 from tests.helpers.texts import ODD_INPUTS, vocabulary_texts
 
@@ -59,6 +59,19 @@ def check_feeling_parity(artifact_dir, predictor, texts: list[str], atol: float)
     got = np.array([predictor.predict_one(t).probabilities["neutral"] for t in texts])
     # Serving rounds the probabilities to 6 decimals.
     np.testing.assert_allclose(got, expected, atol=max(atol, 2e-6), rtol=0)
+    if (artifact_dir / POLAR_MODEL_FILE).is_file():
+        polar = keras.saving.load_model(artifact_dir / POLAR_MODEL_FILE)
+        inputs = [
+            pad([list(p.spans) for p in parts]),
+            np.array([[p.z, p.lexicon] for p in parts], dtype="float32"),
+        ]
+        expected = polar.predict_on_batch(inputs)[:, 0]
+        probabilities = [predictor.predict_one(t).probabilities for t in texts]
+        keep = [i for i, q in enumerate(probabilities) if q["neutral"] < 0.9]
+        got = np.array(
+            [probabilities[i]["positive"] / (1 - probabilities[i]["neutral"]) for i in keep]
+        )
+        np.testing.assert_allclose(got, expected[keep], atol=max(atol, 2e-5), rtol=0)
 
 
 def test_shipped_model_parity_on_a_thousand_texts():
