@@ -27,6 +27,7 @@ from model.lexicon import Lexicon, Match
 from model.prediction import NEGATIVE, NEUTRAL, POSITIVE, Prediction
 from model.text import tokenize, word_count
 from model.vectorize import Vectorizer, WordIndex
+from model.workplace import SARCASM_SHOWN, SARCASM_TOKEN
 
 KEY_WORDS = 3
 # A key word must weigh at least this share of the strongest one, or it explains little.
@@ -103,6 +104,8 @@ class SentimentPredictor:
         self.lexicon_scale = float(lexicon_scale) if lexicon is not None else 0.0
         self.emoji = emoji
         self._emoji = emoji.display if emoji is not None else {}
+        # How key words show tokens that are not words: emoji, and the sarcasm marker.
+        self._shown = {**self._emoji, SARCASM_TOKEN: SARCASM_SHOWN}
         self.feeling = feeling
         if feeling is not None:
             if feeling.weights.shape != (vectorizer.num_features,):
@@ -311,7 +314,7 @@ class SentimentPredictor:
         return chosen
 
     def _show(self, token: str) -> str:
-        return self._emoji.get(token, token) if self._emoji else token
+        return self._shown.get(token, token)
 
 
 _cache: dict[Path, SentimentPredictor] = {}

@@ -84,7 +84,6 @@ PHRASES: dict[str, float] = {
     "flaky": -1.5,
     "regression": -1.5,
     "broke prod": -3.0,
-    "yeah right": -2.0,  # sarcasm: said when something is not right
     # Engineering words that are not feelings.
     "dead code": 0.0,
     "attack surface": 0.0,
@@ -96,11 +95,17 @@ PHRASES: dict[str, float] = {
     "execute": 0.0,
 }
 
-# Sarcasm we can explain: praise right before a word for an incident ("another great outage")
-# is not praise. Each pair becomes a negative phrase.
-SARCASTIC_PRAISE = ("great", "wonderful", "fantastic", "awesome", "amazing", "lovely", "perfect")
-INCIDENT_WORDS = ("outage", "outages", "downtime", "meltdown", "regression", "crash")
+# Sarcasm we can explain: praise right before a word for an incident ("another great outage") is
+# not praise, and "yeah right" means "no". The praise word (or "yeah") becomes SARCASM_TOKEN in
+# the tokenizer, so no model (the IMDB bag, the GoEmotions heads) reads it as praise; the lexicon
+# rates that token SARCASM_VALENCE.
+SARCASTIC_PRAISE = frozenset(
+    "great wonderful fantastic awesome amazing lovely perfect nice fun".split()
+)
+INCIDENT_WORDS = frozenset("outage outages downtime meltdown regression crash".split())
+SARCASM_TOKEN = "sarcasticpraise"
 SARCASM_VALENCE = -2.5
+SARCASM_SHOWN = "sarcastic"  # how a key word shows the token
 
 # "Fixed the bug that was killing performance": a remedy word turns the trouble after it, in the
 # same clause, into good news. Negative valences within REMEDY_SCOPE tokens are multiplied by
@@ -129,10 +134,14 @@ KILL_SCOPE = 4
 KILL_COMMAND = "killcmd"
 
 
+_TRIGGERS = KILL_VERBS | INCIDENT_WORDS | {"right"}
+
+
 def rewrite_jargon(tokens: list[str]) -> list[str]:
-    """Tokens with kill-as-a-command replaced by ``KILL_COMMAND``; one token for one, so that
-    token positions (key phrases, clause breaks) stay aligned."""
-    if not KILL_VERBS.intersection(tokens):
+    """Tokens with kill-as-a-command replaced by ``KILL_COMMAND`` and sarcastic praise by
+    ``SARCASM_TOKEN``; one token for one, so that token positions (key phrases, clause breaks)
+    stay aligned."""
+    if _TRIGGERS.isdisjoint(tokens):
         return tokens
     out = list(tokens)
     for i, token in enumerate(tokens):
@@ -140,13 +149,16 @@ def rewrite_jargon(tokens: list[str]) -> list[str]:
             window = tokens[i + 1 : i + 1 + KILL_SCOPE]
             if any(t in TECH_OBJECTS for t in window) and window[:1] != ["it"]:
                 out[i] = KILL_COMMAND
+        elif i and token in INCIDENT_WORDS and tokens[i - 1] in SARCASTIC_PRAISE:
+            out[i - 1] = SARCASM_TOKEN
+        elif i and token == "right" and tokens[i - 1] == "yeah":
+            if tokens[i + 1 : i + 2] not in (["now"], ["away"], ["here"], ["there"], ["back"]):
+                out[i - 1] = SARCASM_TOKEN
     return out
 
 
 def lexicon_entries() -> dict[tuple[str, ...], float]:
     """The phrase and sarcasm entries as lexicon keys (tuples of tokens)."""
     entries = {tuple(phrase.split()): value for phrase, value in PHRASES.items()}
-    for praise in SARCASTIC_PRAISE:
-        for incident in INCIDENT_WORDS:
-            entries[(praise, incident)] = SARCASM_VALENCE
+    entries[(SARCASM_TOKEN,)] = SARCASM_VALENCE
     return entries
