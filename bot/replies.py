@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from bot.feedback import buttons as feedback
 from bot.mood import replies as mood_replies
 from bot.settings import Settings
 from model.prediction import POSITIVE, Prediction
@@ -93,6 +94,7 @@ def result_message(
     blocks.append(_section(f":{emoji}: *{label}* \u00b7 {pct} confident"))
     key_line = "Key words: " + ", ".join(f"*{escape(w)}*" for w in words) if words else ""
     blocks.append(_context(" \u00b7 ".join(part for part in (key_line, known) if part)))
+    blocks.append(feedback.feedback_block(prediction.label, prediction.confidence))
     plain = f"{label}, {pct} confident."
     if words:
         plain += " Key words: " + ", ".join(words) + "."
@@ -160,5 +162,5 @@ def modal_view(title: str, message: Message) -> dict[str, Any]:
         "type": "modal",
         "title": {"type": "plain_text", "text": title[:24]},
         "close": {"type": "plain_text", "text": "Close"},
-        "blocks": list(message["blocks"]),
+        "blocks": [feedback.as_plain_buttons(block) for block in message["blocks"]],
     }

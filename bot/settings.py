@@ -76,6 +76,7 @@ class Settings:
     backfill_days: int = 30
     backfill_requests_per_minute: float = 50.0
     backfill_page_size: int = 200
+    feedback_min_ratings: int = 50  # ratings before the Home tab judges calibration
 
     @property
     def socket_mode(self) -> bool:
@@ -334,6 +335,7 @@ def settings_from_env(env: Mapping[str, str]) -> Settings:
             env, "BACKFILL_REQUESTS_PER_MINUTE", 50.0, float, 0.1, 1000.0
         ),
         backfill_page_size=_number(env, "BACKFILL_PAGE_SIZE", 200, int, 1, 999),
+        feedback_min_ratings=_number(env, "FEEDBACK_MIN_RATINGS", 50, int, 1, 1_000_000),
     )
     if settings.model_path and not Path(settings.model_path).exists():
         raise SettingsError(

@@ -9,7 +9,7 @@ nobody configured counts everyone as a member) and Slack's upload flow:
 ``files.getUploadURLExternal`` hands out ``/upload/<file_id>``, the raw POST there is stored,
 ``files.completeUploadExternal`` shares it (``files`` holds every upload with its bytes). For
 the Home tab, shortcuts, digests and backfill: ``views.publish``, ``views.open``,
-``users.conversations`` (channels whose configured members include the user),
+``views.update``, ``users.conversations`` (channels whose configured members include the user),
 ``conversations.history`` with cursors, ``chat.update``, ``chat.postEphemeral``.
 Tests and the benchmark build on it (failure injection and call statistics live with them,
 through ``intercept``).
@@ -508,7 +508,7 @@ class FakeSlack:
     def _answer_views_and_history(
         self, method: str, params: dict[str, Any]
     ) -> dict[str, Any] | None:
-        if method in {"views.open", "views.publish"}:
+        if method in {"views.open", "views.publish", "views.update"}:
             return self._answer_view(method, params)
         if method == "conversations.history":
             return self._answer_history(params)
@@ -540,7 +540,11 @@ class FakeSlack:
         if len(view["blocks"]) > 100:  # Slack's limit for modals and Home tabs
             return {"ok": False, "error": "invalid_arguments"}
         view_id = f"V{next(self._ts):08d}"
-        if method == "views.open":
+        if method == "views.update":
+            if not params.get("view_id") or view.get("type") != "modal":
+                return {"ok": False, "error": "invalid_arguments"}
+            view_id = params["view_id"]
+        elif method == "views.open":
             if not params.get("trigger_id"):
                 return {"ok": False, "error": "invalid_trigger_id"}
             if view.get("type") != "modal" or len(view.get("title", {}).get("text", "")) > 24:

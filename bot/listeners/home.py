@@ -27,6 +27,7 @@ from bot.home.view import (
     ChannelMood,
     home_view,
 )
+from bot.listeners.feedback import agreement_line
 from bot.mood.workspace import Workspace
 from bot.slack import web_api as slack_api
 
@@ -97,9 +98,12 @@ def publish_home(
     moods = channel_moods(deps, workspace, member_of)
     opted_out = deps.mood.opted_out(workspace, user_id)
     statement = _stored_statement(deps)
+    feedback_line = agreement_line(deps, workspace)
 
     def publish(items: list[ChannelMood]) -> bool:
-        view = home_view(items, opted_out=opted_out, stored_statement=statement)
+        view = home_view(
+            items, opted_out=opted_out, stored_statement=statement, feedback_line=feedback_line
+        )
         ok, _ = slack_api.call(
             "views.publish",
             lambda: client.views_publish(user_id=user_id, view=view),
