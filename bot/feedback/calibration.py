@@ -45,7 +45,9 @@ def wilson(successes: int, trials: int, z: float = Z_90) -> tuple[float, float]:
     denominator = 1 + z * z / trials
     centre = (p + z * z / (2 * trials)) / denominator
     half = z * math.sqrt(p * (1 - p) / trials + z * z / (4 * trials * trials)) / denominator
-    return max(0.0, centre - half), min(1.0, centre + half)
+    low = 0.0 if successes <= 0 else max(0.0, centre - half)
+    high = 1.0 if successes >= trials else min(1.0, centre + half)  # exact at 0 and n
+    return low, high
 
 
 def assess(totals: FeedbackTotals, min_ratings: int) -> Calibration | None:
