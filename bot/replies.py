@@ -2,8 +2,8 @@
 
 Pure functions (no Slack SDK), so every wording is testable without a server. Each message is
 a dict with ``text`` (the fallback notifications and screen readers use) and ``blocks`` (a
-section with the verdict and a context line with the key words), ready to pass to
-``chat.postMessage`` or a ``response_url``.
+section with the verdict, a context line with the key words and the 👍/👎 feedback buttons of
+``bot.feedback``), ready to pass to ``chat.postMessage`` or a ``response_url``.
 """
 
 from __future__ import annotations
