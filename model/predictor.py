@@ -12,14 +12,18 @@ import math
 import os
 import threading
 from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
+from typing import NamedTuple
 
 import numpy as np
 
 from model import artifact
+from model.emoji_table import EmojiTable
+from model.feeling import dense_features, sigmoid, three_way
 from model.key_phrases import clause_starts, reader_span
 from model.lexicon import Lexicon, Match
-from model.prediction import NEGATIVE, POSITIVE, Prediction
+from model.prediction import NEGATIVE, NEUTRAL, POSITIVE, Prediction
 from model.text import tokenize, word_count
 from model.vectorize import Vectorizer, WordIndex
 
@@ -29,6 +33,30 @@ KEY_WORD_MIN_SHARE = 0.25
 # Texts per numpy pass in ``scores``: large enough to amortize numpy's per-call cost, small
 # enough that a batch of long reviews never holds more than a few MB of index arrays.
 SCORE_CHUNK = 500
+
+
+@dataclass(frozen=True)
+class FeelingHead:
+    """The exported "expresses a feeling" head (``model.feeling``) and the three-way calibration.
+
+    P(neutral) = sigmoid(a * (sum of ``weights`` over the text's feature ids + ``dense`` · the
+    dense features + ``bias``) + b); P(positive | a feeling) = sigmoid(``polar_temperature`` ×
+    the polarity model's calibrated logit), so the verdict's polarity is always ``label``'s.
+    """
+
+    weights: np.ndarray
+    dense: tuple[float, ...]
+    bias: float
+    calibration: tuple[float, float]
+    polar_temperature: float
+
+
+class Parts(NamedTuple):
+    """What the polarity model makes of one text; the feeling head's inputs."""
+
+    spans: dict[int, tuple[int, int]]
+    z: float
+    dense: list[float]
 
 
 class SentimentPredictor:
@@ -44,6 +72,8 @@ class SentimentPredictor:
         lexicon: Lexicon | None = None,
         lexicon_weight: float = 0.0,
         lexicon_scale: float = 0.0,
+        emoji: EmojiTable | None = None,
+        feeling: FeelingHead | None = None,
     ):
         if weights.shape != (vectorizer.num_features,):
             raise ValueError(
@@ -61,6 +91,13 @@ class SentimentPredictor:
         # learned in training), ``lexicon_scale`` after it (as fitted with the calibration).
         self.lexicon_weight = float(lexicon_weight) if lexicon is not None else 0.0
         self.lexicon_scale = float(lexicon_scale) if lexicon is not None else 0.0
+        self.emoji = emoji
+        self._emoji = emoji.display if emoji is not None else {}
+        self.feeling = feeling
+        if feeling is not None:
+            if feeling.weights.shape != (vectorizer.num_features,):
+                raise ValueError("the feeling head's weights do not match the vectorizer")
+            self._u = feeling.weights.astype("float32").tolist()
 
     def lexicon_input(
         self, tokens: Sequence[str], words: int | None = None, collect: bool = True
@@ -93,18 +130,67 @@ class SentimentPredictor:
         lexicon_value, matches = self.lexicon_input(tokens, words)
         w = self._w
         logit = sum([w[i] for i in spans]) + self.bias + self.lexicon_weight * lexicon_value
-        score = self.calibrate(logit, len(spans), lexicon_value)
+        z = logit * self.temperature(len(spans)) + self.lexicon_scale * lexicon_value
+        score = sigmoid(z)
         positive = score >= 0.5
+        emoji = self._count_emoji(tokens) if self._emoji else 0
+        probabilities = self.three_way(tokens, words, spans, matches, z, emoji)
         return Prediction(
             label=POSITIVE if positive else NEGATIVE,
             confidence=score if positive else 1.0 - score,
             score=score,
-            known_words=known,
+            known_words=known + emoji,
             words=words,
             key_words=self.key_words(
                 tokens, spans, matches, positive, words, breaks=clause_starts(text)
             ),
+            verdict=max(probabilities, key=probabilities.__getitem__),
+            probabilities=probabilities,
         )
+
+    def parts(self, text: str) -> Parts:
+        """The feature ids, calibrated polarity logit and the head's dense features of a text
+        (training the feeling head reads them through here, as serving computes them)."""
+        tokens = tokenize(text)
+        words = word_count(tokens)
+        spans, _ = self.vectorizer.analyze(tokens)
+        lexicon_value, matches = self.lexicon_input(tokens, words)
+        w = self._w
+        logit = sum([w[i] for i in spans]) + self.bias + self.lexicon_weight * lexicon_value
+        z = logit * self.temperature(len(spans)) + self.lexicon_scale * lexicon_value
+        emoji = self._count_emoji(tokens) if self._emoji else 0
+        abs_valence = sum(abs(m.valence) for m in matches)
+        return Parts(spans, z, dense_features(tokens, words, abs_valence, len(matches), z, emoji))
+
+    def _count_emoji(self, tokens: Sequence[str]) -> int:
+        """Emoji tokens the table knows: they count as known words."""
+        table = self._emoji
+        return sum(1 for t in tokens if t in table)
+
+    def three_way(
+        self,
+        tokens: Sequence[str],
+        words: int,
+        spans: dict[int, tuple[int, int]],
+        matches: list[Match],
+        z: float,
+        emoji: int,
+    ) -> dict[str, float]:
+        """P(positive), P(negative), P(neutral). Without a feeling head (v1, v2 artifacts)
+        nothing is neutral and the polarity model's probabilities stand."""
+        head = self.feeling
+        if head is None:
+            p = sigmoid(z)
+            return {POSITIVE: p, NEGATIVE: 1.0 - p, NEUTRAL: 0.0}
+        u = self._u
+        dense = dense_features(
+            tokens, words, sum(abs(m.valence) for m in matches), len(matches), z, emoji
+        )
+        h = sum([u[i] for i in spans]) + head.bias
+        h += sum(a * b for a, b in zip(head.dense, dense, strict=True))
+        a, b = head.calibration
+        probabilities = three_way(sigmoid(a * h + b), sigmoid(head.polar_temperature * z))
+        return {k: round(v, 6) for k, v in probabilities.items()}
 
     def predict(self, texts: list[str] | str) -> list[Prediction]:
         """One prediction per text, in order; a single string is one text, not its characters."""
@@ -190,9 +276,15 @@ class SentimentPredictor:
             mask = ((1 << n) - 1) << start
             if used & mask:
                 continue
-            chosen.append(" ".join(tokens[start : start + n]))
+            shown = " ".join(self._show(t) for t in tokens[start : start + n])
             used |= mask
+            if shown in chosen:  # "🎉🎉🎉": one key word, not three
+                continue
+            chosen.append(shown)
         return chosen
+
+    def _show(self, token: str) -> str:
+        return self._emoji.get(token, token) if self._emoji else token
 
 
 _cache: dict[Path, SentimentPredictor] = {}
@@ -221,6 +313,19 @@ def _load(where: Path) -> SentimentPredictor:
     lexicon = None
     if (where / artifact.LEXICON_FILE).is_file():
         lexicon = Lexicon.load(where / artifact.LEXICON_FILE)
+    emoji = None
+    if (where / artifact.EMOJI_FILE).is_file():
+        emoji = EmojiTable.load(where / artifact.EMOJI_FILE)
+    feeling = None
+    head = config.get("feeling")
+    if head is not None:
+        feeling = FeelingHead(
+            weights=np.load(where / artifact.FEELING_WEIGHTS_FILE, allow_pickle=False),
+            dense=tuple(head["dense"]),
+            bias=head["bias"],
+            calibration=tuple(head["calibration"]),
+            polar_temperature=head["polar_temperature"],
+        )
     return SentimentPredictor(
         vectorizer,
         weights,
@@ -229,4 +334,6 @@ def _load(where: Path) -> SentimentPredictor:
         lexicon=lexicon,
         lexicon_weight=serving.get("lexicon_weight", 0.0),
         lexicon_scale=serving.get("lexicon_scale", 0.0),
+        emoji=emoji,
+        feeling=feeling,
     )

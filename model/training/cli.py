@@ -52,15 +52,23 @@ def parse_overrides(pairs: list[str]) -> dict:
     return out
 
 
-def train_main(argv: list[str] | None = None) -> int:
-    """Train the sentiment model and write a versioned artifact."""
+def train_main(argv: list[str] | None = None, clean=None) -> int:
+    """Train the sentiment model and write a versioned artifact.
+
+    ``clean``: the text cleaning dev-set reactions are measured after (scripts/train.py passes
+    the bot's Slack cleaning).
+    """
     from model.artifact import DEFAULT_ARTIFACT
     from model.data import DataError
+    from model.goemotions import GoEmotionsError
     from model.training.train import ARCHITECTURES, NBBAG
 
     parser = argparse.ArgumentParser(description=train_main.__doc__)
     parser.add_argument("--data", help="aclImdb_v1.tar.gz or aclImdb/ (default: $IMDB_DATA)")
     parser.add_argument("--out", default=str(DEFAULT_ARTIFACT), help="artifact directory")
+    parser.add_argument(
+        "--goemotions", help="GoEmotions folder (default: $GOEMOTIONS_DATA, else data/goemotions)"
+    )
     parser.add_argument(
         "--arch",
         choices=ARCHITECTURES,
@@ -84,8 +92,8 @@ def train_main(argv: list[str] | None = None) -> int:
 
     config = TrainConfig(**{"arch": args.arch, **parse_overrides(args.set)})
     try:
-        metrics = train(args.out, args.data, config)
-    except DataError as exc:
+        metrics = train(args.out, args.data, config, args.goemotions, clean)
+    except (DataError, GoEmotionsError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     print(json.dumps(metrics, indent=2))
