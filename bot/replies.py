@@ -13,13 +13,12 @@ from typing import Any
 from bot.feedback import buttons as feedback
 from bot.mood import replies as mood_replies
 from bot.settings import Settings
-from model.prediction import NEGATIVE, POSITIVE, Prediction
+from model.prediction import NEGATIVE, NEUTRAL, POSITIVE, Prediction
 from model.verdict import Verdict
 
 Message = dict[str, Any]
 
 MAX_KEY_WORDS = 5
-NEUTRAL = "neutral"  # the three-way verdict (model.prediction.NEUTRAL in v3 models)
 MAX_QUOTE_CHARS = 300
 
 
@@ -37,11 +36,9 @@ def percent(confidence: float) -> str:
 def stated(prediction: Prediction) -> tuple[str, float]:
     """The verdict a reply states and its probability: the three-way verdict when the model
     gives one (``probabilities[verdict]`` is what the reaction rule judges), else the label."""
-    probabilities = getattr(prediction, "probabilities", None) or {}
-    verdict = getattr(prediction, "verdict", None)
-    if verdict in probabilities:
-        return verdict, probabilities[verdict]
-    return prediction.label, prediction.confidence
+    if prediction.verdict in prediction.probabilities:
+        return prediction.verdict, prediction.probabilities[prediction.verdict]
+    return prediction.label, prediction.confidence  # an artifact without the three-way head
 
 
 def reaction_for(prediction: Prediction, settings: Settings) -> str:
@@ -52,7 +49,7 @@ def reaction_for(prediction: Prediction, settings: Settings) -> str:
 
 def _neutral(prediction: Prediction, known: str, lead: str, blocks: list) -> Message:
     """A neutral verdict: no side taken, the three probabilities shown instead."""
-    probabilities = getattr(prediction, "probabilities", None) or {}
+    probabilities = prediction.probabilities
     pct = percent(probabilities.get(NEUTRAL, prediction.confidence))
     others = [(name, percent(probabilities.get(name, 0.0))) for name in (POSITIVE, NEGATIVE)]
     shown = " \u00b7 ".join(f"{name} {value}" for name, value in others)
@@ -111,7 +108,7 @@ def result_message(
         return {"text": lead + plain, "blocks": blocks}
 
     side, confidence = stated(prediction)
-    if verdict == NEUTRAL or side == NEUTRAL:  # Verdict.NEUTRAL, or a rule without it
+    if verdict is Verdict.NEUTRAL:
         return _neutral(prediction, known, lead, blocks)
     label = side.capitalize()
     if verdict is Verdict.LEAN:

@@ -90,7 +90,7 @@ def handle_message(
         if verdict is Verdict.LEAN:
             outcome.set("no_reaction", f"confidence={prediction.confidence:.2f}")
             return
-        if verdict is not Verdict.REACT or replies.stated(prediction)[0] == replies.NEUTRAL:
+        if verdict is Verdict.NEUTRAL:
             outcome.set("no_reaction", "neutral")  # three-way: no feeling, so no emoji
             return
         emoji = replies.reaction_for(prediction, deps.settings)

@@ -1,13 +1,13 @@
 """Three-way verdicts: "Neutral" with the three probabilities, no side forced, no reaction.
 
-Written against the model-v3 contract (``prediction.verdict`` and ``prediction.probabilities``)
-with a test-local prediction type, so it holds before and after that branch is merged.
+The model-v3 interface (``prediction.verdict``, ``prediction.probabilities``, ``Verdict.NEUTRAL``)
+through a keyword stand-in, so each test knows what the "model" says.
 """
 
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field
+from dataclasses import replace
 
 import pytest
 
@@ -22,20 +22,11 @@ from model.prediction import Prediction
 from tests.helpers.fake_slack import RESPONSE_URL_METHOD
 from tests.helpers.slack_app import KeywordPredictor, served_app
 
-
-@dataclass(frozen=True)
-class ThreeWay(Prediction):
-    """A Prediction with the v3 fields (the real one has them once model-v3 is merged)."""
-
-    verdict: str = "neutral"
-    probabilities: dict[str, float] = field(default_factory=dict)
-
-
 NEUTRAL_PROBS = {"neutral": 0.81, "positive": 0.12, "negative": 0.07}
 
 
-def neutral(known: int = 6, words: int = 6) -> ThreeWay:
-    return ThreeWay("positive", 0.55, 0.55, known, words, ["standup"], "neutral", NEUTRAL_PROBS)
+def neutral(known: int = 6, words: int = 6) -> Prediction:
+    return Prediction("positive", 0.55, 0.55, known, words, ["standup"], "neutral", NEUTRAL_PROBS)
 
 
 class ThreeWayPredictor(KeywordPredictor):
@@ -45,12 +36,12 @@ class ThreeWayPredictor(KeywordPredictor):
         out = []
         for p in super().predict(texts):
             if not p.key_words:
-                forced = dict(vars(p), confidence=0.9, score=0.9)  # a confident forced side
-                out.append(ThreeWay(**forced, verdict="neutral", probabilities=NEUTRAL_PROBS))
+                forced = replace(p, confidence=0.9, score=0.9)  # a confident forced side
+                out.append(replace(forced, verdict="neutral", probabilities=NEUTRAL_PROBS))
                 continue
             other = "negative" if p.label == "positive" else "positive"
             probs = {p.label: p.confidence - 0.04, other: 0.02, "neutral": 0.02 + 1 - p.confidence}
-            out.append(ThreeWay(**vars(p), verdict=p.label, probabilities=probs))
+            out.append(replace(p, verdict=p.label, probabilities=probs))
         return out
 
 
@@ -71,7 +62,7 @@ def test_neutral_says_so_with_the_three_probabilities():
 
 def test_a_polar_three_way_verdict_states_its_own_probability():
     probs = {"positive": 0.86, "negative": 0.04, "neutral": 0.10}
-    p = ThreeWay("positive", 0.96, 0.96, 8, 8, ["great"], "positive", probs)
+    p = Prediction("positive", 0.96, 0.96, 8, 8, ["great"], "positive", probs)
     message = replies.result_message(p, Settings())
     assert ":slightly_smiling_face: *Positive* \u00b7 86% confident" in json.dumps(
         message["blocks"], ensure_ascii=False
