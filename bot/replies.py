@@ -2,18 +2,19 @@
 
 Pure functions (no Slack SDK), so every wording is testable without a server. Each message is
 a dict with ``text`` (the fallback notifications and screen readers use) and ``blocks`` (a
-section with the verdict and a context line with the key words), ready to pass to
-``chat.postMessage`` or a ``response_url``.
+section with the verdict, a context line with the key words and the 👍/👎 feedback buttons of
+``bot.feedback``), ready to pass to ``chat.postMessage`` or a ``response_url``.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
+from bot.feedback import buttons as feedback
 from bot.mood import replies as mood_replies
 from bot.mood.replies import Message
 from bot.settings import Settings
-from model.prediction import POSITIVE, Prediction
+from model.prediction import NEGATIVE, NEUTRAL, POSITIVE, Prediction
 from model.verdict import Verdict
 
 MAX_KEY_WORDS = 5
@@ -31,9 +32,31 @@ def percent(confidence: float) -> str:
     return f"{min(value, 99) if confidence < 1 else 100}%"
 
 
+def stated(prediction: Prediction) -> tuple[str, float]:
+    """The verdict a reply states and its probability: the three-way verdict when the model
+    gives one (``probabilities[verdict]`` is what the reaction rule judges), else the label."""
+    if prediction.verdict in prediction.probabilities:
+        return prediction.verdict, prediction.probabilities[prediction.verdict]
+    return prediction.label, prediction.confidence  # an artifact without the three-way head
+
+
 def reaction_for(prediction: Prediction, settings: Settings) -> str:
-    """The emoji name that stands for the prediction's label."""
-    return settings.positive_emoji if prediction.label == POSITIVE else settings.negative_emoji
+    """The emoji name that stands for the prediction's (polar) verdict."""
+    polar = stated(prediction)[0] == POSITIVE
+    return settings.positive_emoji if polar else settings.negative_emoji
+
+
+def _neutral(prediction: Prediction, known: str, lead: str, blocks: list) -> Message:
+    """A neutral verdict: no side taken, the three probabilities shown instead."""
+    probabilities = prediction.probabilities
+    pct = percent(probabilities.get(NEUTRAL, prediction.confidence))
+    others = [(name, percent(probabilities.get(name, 0.0))) for name in (POSITIVE, NEGATIVE)]
+    shown = " \u00b7 ".join(f"{name} {value}" for name, value in others)
+    blocks.append(_section(f":neutral_face: *Neutral* \u00b7 {pct} \u00b7 {shown}"))
+    blocks.append(_context(f"No clear feeling either way \u00b7 {known}"))
+    blocks.append(feedback.feedback_block(NEUTRAL, probabilities.get(NEUTRAL, 0.0)))
+    plain = f"Neutral, {pct}. " + ", ".join(f"{name} {value}" for name, value in others) + "."
+    return {"text": lead + plain, "blocks": blocks}
 
 
 def _quote(text: str) -> str:
@@ -83,15 +106,19 @@ def result_message(
         blocks.append(_section(f":grey_question: {escape(plain)}"))
         return {"text": lead + plain, "blocks": blocks}
 
-    label = prediction.label.capitalize()
+    side, confidence = stated(prediction)
+    if verdict is Verdict.NEUTRAL:
+        return _neutral(prediction, known, lead, blocks)
+    label = side.capitalize()
     if verdict is Verdict.LEAN:
-        label = f"Leaning {prediction.label}"
+        label = f"Leaning {side}"
     emoji = reaction_for(prediction, settings)
-    pct = percent(prediction.confidence)
+    pct = percent(confidence)
     words = [w for w in prediction.key_words[:MAX_KEY_WORDS] if w]
     blocks.append(_section(f":{emoji}: *{label}* \u00b7 {pct} confident"))
     key_line = "Key words: " + ", ".join(f"*{escape(w)}*" for w in words) if words else ""
     blocks.append(_context(" \u00b7 ".join(part for part in (key_line, known) if part)))
+    blocks.append(feedback.feedback_block(side, confidence))
     plain = f"{label}, {pct} confident."
     if words:
         plain += " Key words: " + ", ".join(words) + "."
@@ -159,5 +186,5 @@ def modal_view(title: str, message: Message) -> dict[str, Any]:
         "type": "modal",
         "title": {"type": "plain_text", "text": title[:24]},
         "close": {"type": "plain_text", "text": "Close"},
-        "blocks": list(message["blocks"]),
+        "blocks": [feedback.as_plain_buttons(block) for block in message["blocks"]],
     }

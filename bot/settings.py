@@ -278,7 +278,7 @@ class Settings:
     model_path: str = setting(
         "",
         _model_path,
-        "Model artifact directory; empty means the shipped model/artifacts/imdb-sentiment-v2.",
+        "Model artifact directory; empty means the shipped model (model/artifact.py names it).",
         section="Model",
     )
     sentiment_command: str = setting(
@@ -481,6 +481,13 @@ class Settings:
         "200",
         _integer(1, 999),
         "Messages asked for per conversations.history page (its limit, 1-999).",
+    )
+    feedback_min_ratings: int = setting(
+        "50",
+        _integer(1, 1_000_000),
+        "Ratings (feedback buttons on verdicts) a workspace needs before its Home tab says "
+        "whether the bot is over- or under-confident there.",
+        section="Feedback on verdicts",
     )
 
     @property

@@ -534,7 +534,7 @@ class FakeSlack:
     def _answer_views_and_history(
         self, method: str, params: dict[str, Any]
     ) -> dict[str, Any] | None:
-        if method in {"views.open", "views.publish"}:
+        if method in {"views.open", "views.publish", "views.update"}:
             return self._answer_view(method, params)
         if method == "conversations.history":
             return self._answer_history(params)
@@ -566,7 +566,11 @@ class FakeSlack:
         if len(view["blocks"]) > 100:  # Slack's limit for modals and Home tabs
             return {"ok": False, "error": "invalid_arguments"}
         view_id = f"V{next(self._ts):08d}"
-        if method == "views.open":
+        if method == "views.update":
+            if not params.get("view_id") or view.get("type") != "modal":
+                return {"ok": False, "error": "invalid_arguments"}
+            view_id = params["view_id"]
+        elif method == "views.open":
             if not params.get("trigger_id"):
                 return {"ok": False, "error": "invalid_trigger_id"}
             if view.get("type") != "modal" or len(view.get("title", {}).get("text", "")) > 24:

@@ -74,15 +74,17 @@ def _channel_line(channel: ChannelMood) -> str:
 
 
 def home_view(
-    channels: list[ChannelMood], *, opted_out: bool, stored_statement: str
+    channels: list[ChannelMood], *, opted_out: bool, stored_statement: str, feedback_line: str = ""
 ) -> dict[str, Any]:
-    """The whole Home tab for one viewer."""
+    """The whole Home tab for one viewer (``feedback_line``: how people rated the verdicts)."""
     head: list[dict[str, Any]] = [
         {"type": "header", "text": {"type": "plain_text", "text": "Team mood, last 30 days"}},
         *opt_out_blocks(opted_out),
         {"type": "divider"},
     ]
     tail: list[dict[str, Any]] = [{"type": "divider"}, _context(stored_statement)]
+    if feedback_line:
+        tail.insert(1, _context(feedback_line))
     body: list[dict[str, Any]] = []
     ordered = sorted(channels, key=lambda c: (-c.summary.current.totals.messages, c.channel_id))
     if not ordered:

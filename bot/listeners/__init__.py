@@ -5,7 +5,7 @@ from __future__ import annotations
 from slack_bolt import App
 
 from bot.deps import Deps
-from bot.listeners import commands, home, mentions, messages, other_events, shortcuts
+from bot.listeners import commands, feedback, home, mentions, messages, other_events, shortcuts
 
 
 def register_listeners(app: App, deps: Deps) -> None:
@@ -15,4 +15,5 @@ def register_listeners(app: App, deps: Deps) -> None:
     messages.register(app, deps)
     shortcuts.register(app, deps)
     home.register(app, deps)
+    feedback.register(app, deps)
     other_events.register(app, deps)  # last: whatever the others did not take

@@ -19,6 +19,7 @@ from slack_bolt import Ack, App, BoltContext
 from slack_sdk import WebClient
 
 from bot.deps import Deps, handling
+from bot.feedback.calibration import home_line
 from bot.home.view import (
     MAX_CHARTS,
     OPT_IN_ACTION,
@@ -79,6 +80,20 @@ def channel_moods(deps: Deps, workspace: Workspace, member_of: set[str]) -> list
     return out
 
 
+def _agreement_line(deps: Deps, workspace: Workspace) -> str:
+    """The Home tab's feedback line for ``workspace``; empty when the counts cannot be read."""
+    if deps.mood is None:
+        return ""
+    from bot.feedback import store
+
+    try:
+        totals = store.totals(deps.mood.engine, workspace)
+    except Exception as err:  # noqa: BLE001 - the Home tab goes on without the line
+        log.warning("feedback_totals_failed error=%s", type(err).__name__)
+        return ""
+    return home_line(totals, deps.settings.feedback_min_ratings)
+
+
 def publish_home(
     client: WebClient, deps: Deps, workspace: Workspace, user_id: str, request_id: str | None
 ) -> str:
@@ -89,9 +104,12 @@ def publish_home(
     moods = channel_moods(deps, workspace, member_of)
     opted_out = deps.mood.opted_out(workspace, user_id)
     statement = stored_statement(deps.settings)
+    feedback_line = _agreement_line(deps, workspace)
 
     def publish(items: list[ChannelMood]) -> bool:
-        view = home_view(items, opted_out=opted_out, stored_statement=statement)
+        view = home_view(
+            items, opted_out=opted_out, stored_statement=statement, feedback_line=feedback_line
+        )
         ok, _ = slack_api.call(
             "views.publish",
             lambda: client.views_publish(user_id=user_id, view=view),

@@ -64,6 +64,9 @@ def handle_message(
         if verdict is Verdict.LEAN:
             outcome.set("no_reaction", f"confidence={prediction.confidence:.2f}")
             return
+        if verdict is Verdict.NEUTRAL:
+            outcome.set("no_reaction", "neutral")  # three-way: no feeling, so no emoji
+            return
         emoji = replies.reaction_for(prediction, deps.settings)
         ok, result = slack_api.call(
             "reactions.add",

@@ -95,3 +95,16 @@ mood_channels = Table(
         Column("changed_at", DateTime(timezone=True), nullable=False),
     ),
 )
+
+# Feedback on verdicts (bot/feedback): how many rated verdicts people agreed or disagreed
+# with, per workspace, verdict and confidence bucket. Nothing about the reply or the person.
+feedback_counts = Table(
+    "feedback_counts",
+    metadata,
+    *scope_columns(
+        Column("verdict", String(16), primary_key=True),
+        Column("bucket", Integer, primary_key=True),  # lower bound in percent: 0, 10, ..., 90
+        Column("agreed", Integer, nullable=False, server_default="0"),
+        Column("disagreed", Integer, nullable=False, server_default="0"),
+    ),
+)

@@ -87,9 +87,10 @@ def test_command_acks_at_once_then_answers_ephemerally(served):
     (call,) = served.fake.wait_for(RESPONSE_URL_METHOD)
     assert call.params["response_type"] == "ephemeral"
     assert call.params["text"].startswith("Positive, 99% confident. Key words: wonderful, happy")
-    section, context = call.params["blocks"]
+    section, context, feedback = call.params["blocks"]
     assert section["type"] == "section" and "*Positive*" in section["text"]["text"]
     assert context["type"] == "context" and "*wonderful*" in context["elements"][0]["text"]
+    assert feedback["type"] == "context_actions"
     assert served.fake.calls("chat.postMessage") == []
 
 

@@ -21,14 +21,14 @@ def block_texts(message):
     for block in message["blocks"]:
         if block["type"] == "section":
             texts.append(block["text"]["text"])
-        else:
+        elif block["type"] == "context":
             texts.extend(el["text"] for el in block["elements"])
     return texts
 
 
 def test_confident_result_has_section_context_and_fallback():
     message = replies.result_message(pred(), SETTINGS)
-    assert [b["type"] for b in message["blocks"]] == ["section", "context"]
+    assert [b["type"] for b in message["blocks"]] == ["section", "context", "context_actions"]
     section, context = block_texts(message)
     assert "*Positive*" in section and "93% confident" in section
     assert ":slightly_smiling_face:" in section
