@@ -18,7 +18,7 @@ from sqlalchemy import Connection, Engine, text
 from sqlalchemy.exc import SQLAlchemyError
 
 from bot.storage import HEAD
-from bot.storage.engine import is_sqlite
+from bot.storage.engine import SchemaNewerError, is_sqlite
 
 log = logging.getLogger("bot.storage")
 
@@ -60,11 +60,30 @@ def _alembic_config(connection: Connection):
     return config
 
 
+def known_revisions() -> set[str]:
+    """Every revision in ``migrations/versions``: what this code can run on or upgrade."""
+    from alembic.script import ScriptDirectory
+
+    scripts = ScriptDirectory(str(MIGRATIONS))
+    return {script.revision for script in scripts.walk_revisions()}
+
+
 def migrate(engine: Engine) -> str:
-    """Upgrade the schema to head under a cross-process lock; return the revision reached."""
+    """Upgrade the schema to head under a cross-process lock; return the revision reached.
+
+    Raises ``SchemaNewerError`` for a revision this code does not know (a newer release
+    migrated the database, then was rolled back): upgrading cannot fix that, and running on a
+    schema it does not know could corrupt the mood record.
+    """
     with engine.connect() as connection:
-        if current_revision(connection) == HEAD:
-            return HEAD
+        current = current_revision(connection)
+    if current == HEAD:
+        return HEAD
+    if current is not None and current not in known_revisions():
+        raise SchemaNewerError(
+            f"the database is at revision {current}, which this release does not know "
+            f"(its newest is {HEAD})"
+        )
     from alembic import command
 
     if is_sqlite(engine):

@@ -234,11 +234,10 @@ def _start(env: dict[str, str], tmp_path) -> tuple[int, str]:
     ("redis_url", "expected"),
     [
         ("redis://h:notaport/0", "error: REDIS_URL must look like redis://host:6379/0"),
-        ("redis://127.0.0.1:{free}/0", "error: cannot reach Redis at 127.0.0.1:{free}"),
-        ("redis://:s3cret@127.0.0.1:{free}/0", "error: cannot reach Redis at 127.0.0.1:{free}"),
+        ("redis://:s3cret@h:6379/zero", "error: REDIS_URL must look like redis://host:6379/0"),
     ],
 )
-def test_a_bad_or_unreachable_redis_stops_the_bot_with_one_line(tmp_path, redis_url, expected):
+def test_a_malformed_redis_url_stops_the_bot_with_one_line(tmp_path, redis_url, expected):
     port = str(free_port())
     with FakeSlack() as fake:
         code, err = _start(
