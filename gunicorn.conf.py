@@ -35,7 +35,33 @@ import signal
 import sys
 import tempfile
 
-from bot.runners.gunicorn_config import gunicorn_logger_class, load_config
+
+def _metrics_wanted() -> bool:
+    """METRICS from the environment or .env, read before anything imports prometheus_client."""
+    from bot.settings import load_env
+
+    raw = (load_env(".env").get("METRICS") or "on").strip().lower()
+    return raw not in ("off", "false", "0", "no")
+
+
+# /metrics under several workers: prometheus_client's multiprocess mode keeps each worker's
+# samples in files in one folder, named before anything imports it (the app is preloaded here).
+if _metrics_wanted():
+    if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        _metrics_dir = os.environ["PROMETHEUS_MULTIPROC_DIR"]
+        os.makedirs(_metrics_dir, exist_ok=True)
+        for _stale in os.listdir(_metrics_dir):  # a previous run's samples would add up
+            if _stale.endswith(".db"):
+                os.remove(os.path.join(_metrics_dir, _stale))
+    else:
+        _metrics_dir = tempfile.mkdtemp(prefix="sentiment-bot-metrics-")
+        os.environ["PROMETHEUS_MULTIPROC_DIR"] = _metrics_dir
+        _master = os.getpid()
+        atexit.register(
+            lambda: os.getpid() == _master and shutil.rmtree(_metrics_dir, ignore_errors=True)
+        )
+
+from bot.runners.gunicorn_config import gunicorn_logger_class, load_config  # noqa: E402
 
 
 def _bind_given_on_command_line() -> bool:
@@ -76,23 +102,6 @@ def on_starting(server) -> None:
 # under the working directory): one file for every worker of this and any other master on this
 # host that names the same path, kept across restarts; with REDIS_URL it is the fallback while
 # Redis is down. Nothing to set up here.
-
-# /metrics under several workers: prometheus_client's multiprocess mode keeps each worker's
-# samples in files in one folder, named before anything imports it (the app is preloaded here).
-if _config.metrics:
-    if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
-        _metrics_dir = os.environ["PROMETHEUS_MULTIPROC_DIR"]
-        os.makedirs(_metrics_dir, exist_ok=True)
-        for _stale in os.listdir(_metrics_dir):  # a previous run's samples would add up
-            if _stale.endswith(".db"):
-                os.remove(os.path.join(_metrics_dir, _stale))
-    else:
-        _metrics_dir = tempfile.mkdtemp(prefix="sentiment-bot-metrics-")
-        os.environ["PROMETHEUS_MULTIPROC_DIR"] = _metrics_dir
-        _master = os.getpid()
-        atexit.register(
-            lambda: os.getpid() == _master and shutil.rmtree(_metrics_dir, ignore_errors=True)
-        )
 
 logger_class = gunicorn_logger_class(_config.log_format)  # LOG_FORMAT for gunicorn's lines too
 

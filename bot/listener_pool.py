@@ -25,6 +25,15 @@ _delivery = threading.local()
 ANSWERING_METHODS = ("chat.", "reactions.", "views.", "files.", "response_url")
 
 
+def sending_to_slack(method: str, sending: bool = True) -> None:
+    """An answering Slack call starts (``sending``) or failed: while it runs, whether Slack got
+    it is unknown, so a shutdown that gives up on the delivery lists it as ``in_flight``."""
+    pool = getattr(_delivery, "pool", None)
+    label = getattr(_delivery, "running", None)
+    if pool is not None and label and method.startswith(ANSWERING_METHODS):
+        pool.sending(label, sending)
+
+
 def reached_slack(method: str) -> None:
     """A Slack call that answers (a reaction, a reply) worked for the delivery being worked on.
 
@@ -62,6 +71,8 @@ class ListenerPool(ThreadPoolExecutor):
         self._idle = threading.Condition()
         self._labels: dict[Future, str] = {}
         self._answered: set[str] = set()  # deliveries with unfinished work already in Slack
+        self._sending: dict[str, int] = {}  # deliveries with an answering call under way
+        self.last_in_flight: list[str] = []  # after a drain that gave up: see ``in_flight``
 
     def submit(self, fn: Callable[..., Any], /, *args: Any, **kwargs: Any) -> Future:
         # A job submitted from a listener thread belongs to the delivery that thread works on.
@@ -89,8 +100,24 @@ class ListenerPool(ThreadPoolExecutor):
     def answered(self, label: str) -> None:
         """``label``'s answer reached Slack (``reached_slack``)."""
         with self._idle:
+            self._sending.pop(label, None)
             if label in self._labels.values():
                 self._answered.add(label)
+
+    def sending(self, label: str, started: bool) -> None:
+        """An answering call for ``label`` started, or ended without reaching Slack."""
+        with self._idle:
+            count = self._sending.get(label, 0) + (1 if started else -1)
+            if count > 0:
+                self._sending[label] = count
+            else:
+                self._sending.pop(label, None)
+
+    def in_flight(self) -> list[str]:
+        """Unfinished deliveries whose answering call was sent but not answered: Slack may or
+        may not have them."""
+        with self._idle:
+            return sorted(set(self._labels.values()) & set(self._sending) - self._answered)
 
     def _done(self, future: Future | None) -> None:
         with self._idle:
@@ -98,6 +125,7 @@ class ListenerPool(ThreadPoolExecutor):
             label = self._labels.pop(future, None)  # type: ignore[arg-type]
             if label is not None and label not in self._labels.values():
                 self._answered.discard(label)
+                self._sending.pop(label, None)
             if self._pending == 0:
                 self._idle.notify_all()
 
@@ -110,7 +138,7 @@ class ListenerPool(ThreadPoolExecutor):
         """The delivery ids (event ids, trigger ids) whose work is queued or running and whose
         answer has not reached Slack yet."""
         with self._idle:
-            return sorted(set(self._labels.values()) - self._answered)
+            return sorted(set(self._labels.values()) - self._answered - set(self._sending))
 
     def drain(self, timeout: float) -> list[str]:
         """Let queued and running work finish (up to ``timeout`` s), then stop the pool.
@@ -120,12 +148,8 @@ class ListenerPool(ThreadPoolExecutor):
         posted, its mood count still running).
         """
         idle = self.wait_idle(max(0.0, timeout))
-        if idle:
-            abandoned: list[str] = []
-        else:
-            with self._idle:
-                left = set(self._labels.values())
-            abandoned = self.unfinished() if left else []
+        abandoned = [] if idle else self.unfinished()
+        self.last_in_flight = [] if idle else self.in_flight()
         self.shutdown(wait=idle, cancel_futures=not idle)
         return abandoned
 
@@ -151,19 +175,23 @@ def drain_pools(pools: list[ListenerPool], timeout: float) -> bool:
     """
     deadline = time.monotonic() + timeout
     abandoned: list[str] = []
+    in_flight: list[str] = []
     for pool in pools:
         abandoned += pool.drain(deadline - time.monotonic())
-    if abandoned:
+        in_flight += pool.last_in_flight
+    if abandoned or in_flight:
         from bot import metrics
 
         metrics.DRAIN_ABANDONED.inc(len(abandoned))
         log.error(
-            "drain_timeout seconds=%.1f abandoned=%d event_ids=%s",
+            "drain_timeout seconds=%.1f abandoned=%d ids=%s in_flight=%d in_flight_ids=%s",
             timeout,
             len(abandoned),
-            ",".join(abandoned),
+            ",".join(abandoned) or "none",
+            len(in_flight),
+            ",".join(in_flight) or "none",
         )
-    return not abandoned
+    return not abandoned and not in_flight
 
 
 def exit_now(status: int) -> None:

@@ -34,7 +34,7 @@ from slack_sdk.webhook import WebhookClient
 
 from bot import metrics
 from bot.health import Readiness
-from bot.listener_pool import reached_slack
+from bot.listener_pool import reached_slack, sending_to_slack
 from bot.logs import id_field, scrub_logger
 from bot.settings import Settings
 
@@ -137,9 +137,11 @@ def call(
     ``readiness`` hears every outcome, so ``/readyz`` can tell when Slack refuses the token.
     """
     metrics.SLACK_CALLS.labels(method=method).inc()
+    sending_to_slack(method)
     try:
         result = func()
     except SlackApiError as err:
+        sending_to_slack(method, sending=False)
         code = _error_code(err)
         if readiness is not None:
             readiness.slack_result(code)
@@ -161,6 +163,9 @@ def call(
         )
         return False, code
     except Exception as err:  # noqa: BLE001 - timeouts, refused connections, bad JSON
+        # A timeout may have reached Slack: still "sending" for a drain's in_flight list.
+        if not isinstance(err, TimeoutError | OSError):
+            sending_to_slack(method, sending=False)
         metrics.SLACK_ERRORS.labels(method=method, error=type(err).__name__).inc()
         log.warning(
             "slack_call_failed method=%s %s=%s error=%s",
@@ -207,6 +212,7 @@ def respond(
     body = dict(message, response_type=response_type)
     field = id_field(event_id)
     metrics.SLACK_CALLS.labels(method="response_url").inc()
+    sending_to_slack("response_url")
     try:
         result = client.send_dict(body)
     except Exception as err:  # noqa: BLE001
@@ -219,6 +225,7 @@ def respond(
         )
         return False
     if result.status_code != 200:
+        sending_to_slack("response_url", sending=False)
         metrics.SLACK_ERRORS.labels(method="response_url", error=f"http_{result.status_code}").inc()
         log.warning(
             "slack_call_failed method=response_url %s=%s status=%s",
@@ -229,6 +236,7 @@ def respond(
         return False
     error = response_url_error(result.body)
     if error is not None:
+        sending_to_slack("response_url", sending=False)
         metrics.SLACK_ERRORS.labels(method="response_url", error=error).inc()
         log.warning(
             "slack_call_failed method=response_url %s=%s status=200 error=%s",

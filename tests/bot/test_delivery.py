@@ -306,7 +306,7 @@ def test_gunicorn_drain_timeout_names_the_abandoned_events_and_exits_1(tmp_path)
             _abandon_one_event(fake, base, "gunicorn-test-secret")
             proc.send_signal(signal.SIGTERM)
             _out, err = proc.communicate(timeout=30)
-    assert "drain_timeout seconds=2.0 abandoned=1 event_ids=EvDRAIN1" in err, err
+    assert "drain_timeout seconds=2.0 abandoned=1 ids=EvDRAIN1 in_flight=0" in err, err
     assert proc.returncode == 1, err
 
 
@@ -336,7 +336,7 @@ def test_python_m_bot_drain_timeout_names_the_abandoned_events_and_exits_1(tmp_p
             _abandon_one_event(fake, base, SECRET)
             proc.send_signal(signal.SIGTERM)
             _out, err = proc.communicate(timeout=30)
-    assert "drain_timeout seconds=1.0 abandoned=1 event_ids=EvDRAIN1" in err, err
+    assert "drain_timeout seconds=1.0 abandoned=1 ids=EvDRAIN1 in_flight=0" in err, err
     assert proc.returncode == 1, err
 
 
