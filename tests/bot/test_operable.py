@@ -401,3 +401,42 @@ def test_sigterm_abandoned_list_names_only_work_that_did_not_reach_slack(tmp_pat
     done = {e for e, ts in ts_of.items() if ts in reacted} - in_flight
     assert done | abandoned | in_flight == set(ts_of)
     assert proc.returncode == 1
+
+
+def test_socket_mode_serves_health_and_metrics_on_port(tmp_path):
+    """Socket Mode has no Slack HTTP endpoint: PORT still answers probes and scrapes."""
+    from tests.helpers.slack_app import SocketSlack
+
+    ws = SocketSlack()
+    try:
+        with FakeSlack(socket_url=f"ws://127.0.0.1:{ws.port}/link/?ticket=t-1") as fake:
+            port = free_port()
+            env = bot_env(
+                SLACK_BOT_TOKEN="xoxb-socket",
+                SLACK_APP_TOKEN="xapp-1-socket",
+                SLACK_API_URL=fake.base_url,
+                HOST="127.0.0.1",
+                PORT=str(port),
+            )
+            with bot_process(PYTHON_M_BOT, env, tmp_path, port) as (proc, base):
+                assert ws.connected.wait(10)
+                event = payloads.event_callback(
+                    payloads.message_event("this is great and good"), event_id="EvSOCK1"
+                )
+                ws.ack_for(ws.send("events_api", event))
+                fake.wait_for("reactions.add", timeout=10)
+                assert get(base + "/readyz") == (200, "ready\n")
+                deadline = time.monotonic() + 5  # the handled line comes after the reaction
+                while time.monotonic() < deadline:
+                    status, text = get(base + "/metrics")
+                    if metric(text, "slackbot_events_total", surface="message"):
+                        break
+                    time.sleep(0.05)
+                assert status == 200
+                assert metric(text, "slackbot_ack_seconds_count", mode="socket") >= 1
+                assert metric(text, "slackbot_events_total", surface="message") >= 1
+                assert get(base + "/slack/events")[0] == 404
+                err = stop(proc)
+        assert f"health_server listening=127.0.0.1:{port} routes=/healthz,/readyz,/metrics" in err
+    finally:
+        ws.close()
