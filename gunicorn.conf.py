@@ -3,7 +3,8 @@
     gunicorn -c gunicorn.conf.py            # or: make serve
 
 Serves ``bot.runners.asgi:application()`` (``POST /slack/events``, ``GET /healthz``,
-``GET /readyz``) on HOST:PORT from the environment or ``.env`` (default 0.0.0.0:3000).
+``GET /readyz``, ``GET /metrics``) on HOST:PORT from the environment or ``.env`` (default
+0.0.0.0:3000).
 Settings below can be overridden with the environment variables named in each line or with
 gunicorn's own command-line flags. A wrong value (``WEB_CONCURRENCY=0``, ``GUNICORN_THREADS=abc``),
 a port in use or a HOST that is not this machine's stops it at once with exit status 2 and one
@@ -34,7 +35,33 @@ import signal
 import sys
 import tempfile
 
-from bot.runners.gunicorn_config import load_config
+
+def _metrics_wanted() -> bool:
+    """METRICS from the environment or .env, read before anything imports prometheus_client."""
+    from bot.settings import load_env
+
+    raw = (load_env(".env").get("METRICS") or "on").strip().lower()
+    return raw not in ("off", "false", "0", "no")
+
+
+# /metrics under several workers: prometheus_client's multiprocess mode keeps each worker's
+# samples in files in one folder, named before anything imports it (the app is preloaded here).
+if _metrics_wanted():
+    if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        _metrics_dir = os.environ["PROMETHEUS_MULTIPROC_DIR"]
+        os.makedirs(_metrics_dir, exist_ok=True)
+        for _stale in os.listdir(_metrics_dir):  # a previous run's samples would add up
+            if _stale.endswith(".db"):
+                os.remove(os.path.join(_metrics_dir, _stale))
+    else:
+        _metrics_dir = tempfile.mkdtemp(prefix="sentiment-bot-metrics-")
+        os.environ["PROMETHEUS_MULTIPROC_DIR"] = _metrics_dir
+        _master = os.getpid()
+        atexit.register(
+            lambda: os.getpid() == _master and shutil.rmtree(_metrics_dir, ignore_errors=True)
+        )
+
+from bot.runners.gunicorn_config import gunicorn_logger_class, load_config  # noqa: E402
 
 
 def _bind_given_on_command_line() -> bool:
@@ -71,16 +98,12 @@ def on_starting(server) -> None:
         sys.exit(2)
 
 
-# One record of handled events for every worker on this host (bot.delivery.host_record): a
-# Slack redelivery that reaches another worker than the original is then still answered once.
-# With REDIS_URL (several replicas) Redis is the record instead. Removed when the master exits.
-if not _config.redis_url and not _config.dedupe_db:
-    _dedupe_dir = tempfile.mkdtemp(prefix="sentiment-bot-")
-    os.environ["DEDUPE_DB"] = os.path.join(_dedupe_dir, "handled.sqlite3")
-    _master = os.getpid()
-    atexit.register(
-        lambda: os.getpid() == _master and shutil.rmtree(_dedupe_dir, ignore_errors=True)
-    )
+# The record of handled events is DEDUPE_DB (bot.settings, default data/handled-events.sqlite3
+# under the working directory): one file for every worker of this and any other master on this
+# host that names the same path, kept across restarts; with REDIS_URL it is the fallback while
+# Redis is down. Nothing to set up here.
+
+logger_class = gunicorn_logger_class(_config.log_format)  # LOG_FORMAT for gunicorn's lines too
 
 # Set by a worker that had to abandon acked events at shutdown (shared memory, inherited by
 # every forked worker): the master then exits 1 instead of 0.
@@ -120,6 +143,13 @@ def worker_exit(server, worker) -> None:
 
         _abandoned[0] = 1
         exit_now(1)  # drain_timeout named the abandoned events; don't wait for their threads
+
+
+def child_exit(server, worker) -> None:
+    """A worker is gone: drop its live gauges from /metrics (prometheus_client)."""
+    from bot.metrics import process_exited
+
+    process_exited(worker.pid)
 
 
 def on_exit(server) -> None:

@@ -68,26 +68,19 @@ def _migrate(argv: list[str]) -> int:
         settings = settings_from_env(load_env(args.env_file))
     except SettingsError as err:
         return fail(str(err))
-    from bot.storage.engine import DatabaseUrlError, make_engine
-    from bot.storage.migrate import SchemaNewerError, current_revision, migrate
+    from bot.storage.engine import DatabaseUrlError, make_engine, unusable_message
+    from bot.storage.migrate import current_revision, migrate
 
     try:
         engine = make_engine(settings.database_url)
     except DatabaseUrlError as err:
         return fail(str(err))
-    url = engine.url
-    where = url.database if url.get_backend_name() == "sqlite" else f"{url.host}:{url.port or 5432}"
     try:
         with engine.connect() as connection:
             before = current_revision(connection)
         reached = migrate(engine)
-    except SchemaNewerError as err:
-        return fail(str(err))
     except Exception as err:  # noqa: BLE001 - refused, auth, unknown database: one line
-        return fail(
-            f"cannot migrate the database at {where} ({type(err).__name__}): check DATABASE_URL "
-            "and that the server is reachable"
-        )
+        return fail(unusable_message(settings.database_url, err))
     finally:
         engine.dispose()
     if before == reached:

@@ -21,6 +21,7 @@ from slack_bolt import App
 from slack_sdk import WebClient
 
 from bot.delivery.middleware import DeliveryFilter, SignatureCheck
+from bot.delivery.records import degraded as dedupe_degraded
 from bot.delivery.records import seen_events_for
 from bot.delivery.seen_events import SeenEvents
 from bot.deps import Deps
@@ -51,6 +52,7 @@ class Bot:
     readiness: Readiness
     mood: MoodService
     signing_secret: str
+    metrics: bool = True  # serve GET /metrics (METRICS)
 
 
 def safe_id(value: object) -> str:
@@ -106,6 +108,7 @@ def create_app(
         seen = seen_events_for(settings.redis_url, settings.dedupe_ttl_seconds, settings.dedupe_db)
     pool = listener_pool or ListenerPool(max_workers=settings.listener_threads)
     readiness = Readiness(pool)
+    readiness.watch(lambda: [word] if (word := dedupe_degraded(seen)) else [])
     bolt_logger = logging.getLogger("bot.bolt")
     if not any(isinstance(f, _DropClientTokenWarning) for f in bolt_logger.filters):
         bolt_logger.addFilter(_DropClientTokenWarning())
@@ -133,4 +136,5 @@ def create_app(
         settings=settings, predictor=predictor, readiness=readiness, mood=mood, later=pool.submit
     )
     register_listeners(app, deps)
-    return Bot(app, pool, readiness, mood, settings.slack_signing_secret)
+    readiness.watch(mood.degraded)
+    return Bot(app, pool, readiness, mood, settings.slack_signing_secret, settings.metrics)

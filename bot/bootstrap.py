@@ -100,7 +100,8 @@ def check_dedupe_record(settings: Settings) -> None:
     """Reach ``REDIS_URL`` / write ``DEDUPE_DB`` now, so a bad record fails at startup.
 
     A record the bot cannot use would let a redelivery be answered twice; better to say so
-    before the first event than to find out in the channel.
+    before the first event than to find out in the channel. A Redis that is only down does
+    not stop the start: the host record covers this host meanwhile (docs/serving.md).
     """
     if settings.redis_url:
         from urllib.parse import urlsplit
@@ -113,15 +114,23 @@ def check_dedupe_record(settings: Settings) -> None:
         try:
             client.ping()
         except Exception as err:  # noqa: BLE001 - refused, DNS, timeout, auth, TLS
-            # The error type only: redis-py messages can quote the URL, password included.
-            raise StartupError(
-                f"cannot reach Redis at {where} ({type(err).__name__}): start it, or fix "
-                "REDIS_URL (redis://host:6379/0), or unset it to keep the record of handled "
-                "events on this host"
-            ) from None
+            if not _redis_may_heal(err):
+                # The error type only: redis-py messages can quote the URL, password included.
+                raise StartupError(
+                    f"Redis at {where} refused the bot ({type(err).__name__}): fix the password "
+                    "or database number in REDIS_URL (redis://:password@host:6379/0)"
+                ) from None
+            # Down or unreachable: start anyway, on the host record (no duplicates on this
+            # host), rather than crash-loop every new replica through a Redis outage.
+            logging.getLogger("bot.delivery.seen_events").warning(
+                "dedupe_store_unavailable store=redis at=%s error=%s fallback=host_file "
+                "starting=degraded",
+                where,
+                type(err).__name__,
+            )
         finally:
             client.close()
-    elif settings.dedupe_db:
+    if settings.dedupe_db:
         from bot.delivery.host_record import check_writable
 
         try:
@@ -131,6 +140,15 @@ def check_dedupe_record(settings: Settings) -> None:
                 f"cannot write the record of handled events DEDUPE_DB={settings.dedupe_db} "
                 f"({_one_line(err)}): point it at a writable file or unset it"
             ) from None
+
+
+def _redis_may_heal(err: Exception) -> bool:
+    """A refused or timed-out connection heals when Redis is back; a wrong password does not."""
+    import redis.exceptions as errors
+
+    if isinstance(err, errors.AuthenticationError | errors.ResponseError):
+        return False  # WRONGPASS, NOAUTH, "DB index is out of range"
+    return isinstance(err, errors.ConnectionError | errors.TimeoutError | OSError)
 
 
 def bootstrap(
@@ -155,10 +173,10 @@ def bootstrap(
             "SLACK_APP_TOKEN is set: Socket Mode runs with `python -m bot`, not under a WSGI "
             "server; unset it to serve HTTP mode"
         )
+    _start_logging(settings)  # before the record check, which may log a degraded start
     check_dedupe_record(settings)
     predictor = load_model(settings)
     check_slack_auth(settings)
-    _start_logging(settings)
     return Booted(settings, predictor, console=False)
 
 
@@ -181,7 +199,7 @@ def bootstrap_job(env_file: str | None = ".env", *, job: str) -> Settings:
 def _start_logging(settings: Settings) -> None:
     from bot.logs import configure_logging
 
-    configure_logging(settings.log_level)
+    configure_logging(settings.log_level, log_format=settings.log_format)
 
 
 def fail(message: str) -> int:

@@ -15,7 +15,9 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from bot import metrics
 from bot.health import Readiness
+from bot.logs import id_field
 from bot.settings import Settings
 from model.prediction import Prediction, Predictor
 
@@ -77,20 +79,24 @@ def handling(surface: str, event_id: str | None, channel: str | None = None) -> 
     except Exception as err:  # noqa: BLE001 - one failure must not stop the next message
         outcome.set("error", type(err).__name__)
         log.error(
-            "handler_failed surface=%s event_id=%s channel=%s error=%s",
+            "handler_failed surface=%s %s=%s channel=%s error=%s",
             surface,
+            id_field(event_id),
             event_id,
             channel,
             type(err).__name__,
         )
     finally:
-        ms = (time.perf_counter() - started) * 1000
+        seconds = time.perf_counter() - started
+        metrics.EVENTS.labels(surface=surface, outcome=outcome.value).inc()
+        metrics.LISTENER_SECONDS.labels(surface=surface).observe(seconds)
         log.info(
-            "handled surface=%s event_id=%s channel=%s outcome=%s%s ms=%.1f",
+            "handled surface=%s %s=%s channel=%s outcome=%s%s ms=%.1f",
             surface,
+            id_field(event_id),
             event_id,
             channel,
             outcome.value,
             f" detail={outcome.detail}" if outcome.detail else "",
-            ms,
+            seconds * 1000,
         )

@@ -10,6 +10,7 @@ traffic to another replica, or none, until the cause clears.
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 
 from bot.listener_pool import ListenerPool
 
@@ -33,6 +34,23 @@ class Readiness:
         self.queue_limit = max(1, pool.max_workers * queue_per_thread)
         self._lock = threading.Lock()
         self._auth_error: str | None = None
+        self._watched: list[Callable[[], list[str]]] = []
+
+    def watch(self, degraded: Callable[[], list[str]]) -> None:
+        """Add a source of ``degraded`` words: states the bot works through but an operator
+        must see (the database retrying, duplicates decided without Redis)."""
+        self._watched.append(degraded)
+
+    def degraded(self) -> list[str]:
+        """What works in a narrower way than configured right now; ``/readyz`` still says 200.
+
+        Not a reason to take traffic away: every replica shares the database and Redis, so
+        sending events elsewhere would not help, and the bot keeps answering meanwhile.
+        """
+        found: list[str] = []
+        for source in self._watched:
+            found += source()
+        return found
 
     def slack_result(self, error: str | None) -> None:
         """Record one Slack call: ``None`` when it worked, else its error code."""

@@ -35,6 +35,8 @@ from bot.schedule_time import ScheduleError, SendAt, parse_send_at
 from model.verdict import VerdictRule
 
 DEFAULT_SLACK_API_URL = "https://slack.com/api/"
+# Where every process on a host keeps the record of handled events (beside data/bot.sqlite3).
+DEFAULT_DEDUPE_DB = "data/handled-events.sqlite3"
 
 _TRUE = {"1", "true", "yes", "on"}
 _FALSE = {"0", "false", "no", "off", ""}
@@ -199,6 +201,13 @@ def _log_level(name: str, raw: str) -> str:
     return level
 
 
+def _log_format(name: str, raw: str) -> str:
+    value = raw.strip().lower()
+    if value not in {"text", "json"}:
+        raise SettingsError(f"{name} must be text or json, not {raw.strip()!r}")
+    return value
+
+
 def _model_path(name: str, raw: str) -> str:
     path = raw.strip()
     if path and not Path(path).exists():
@@ -334,8 +343,9 @@ class Settings:
         "",
         _redis_url,
         "Shared record of handled event_ids for several replicas behind a load balancer, e.g. "
-        "redis://redis.internal:6379/0. Checked at startup: an unreachable Redis stops the bot. "
-        "Empty: the record stays on this host (DEDUPE_DB) or in this process.",
+        "redis://redis.internal:6379/0. A Redis that refuses the password or the database stops "
+        "the bot at startup; one that is down or unreachable does not: the bot starts degraded "
+        "(/readyz says dedupe=host_file) on the host record DEDUPE_DB. Empty: DEDUPE_DB alone.",
         section="Delivery",
     )
     process_slack_retries: bool = setting(
@@ -364,6 +374,20 @@ class Settings:
         "INFO",
         _log_level,
         "DEBUG, INFO, WARNING or ERROR. Logs never contain message text.",
+        blank_means_default=False,
+    )
+    log_format: str = setting(
+        "text",
+        _log_format,
+        "text: one key=value line per record (time, level, pid, logger). json: one JSON object "
+        "per line with the same fields and the record's key=value fields, for log shippers; "
+        "gunicorn's own lines follow it too.",
+    )
+    metrics: bool = setting(
+        "on",
+        _flag,
+        "Serve GET /metrics (Prometheus text format) on the bot's HTTP port, or on PORT beside "
+        "/healthz in Socket Mode. off: no route (404).",
         blank_means_default=False,
     )
     # The database and the mood record (bot/storage, bot/mood).
@@ -417,11 +441,13 @@ class Settings:
     )
     # The record of handled events on this host, and shutdown.
     dedupe_db: str = setting(
-        "",
+        DEFAULT_DEDUPE_DB,
         _text,
-        "A SQLite file holding the record of handled events, shared by every process on this "
-        "host. gunicorn.conf.py sets it for its workers when REDIS_URL is empty; set it for "
-        "`python -m bot` to keep the record across restarts. Empty: this process's own record.",
+        "The record of handled events on this host: a SQLite file shared by every process that "
+        "uses the same path (python -m bot, every gunicorn worker of every master), kept across "
+        "restarts. With REDIS_URL it is the fallback while Redis is down. Relative paths are "
+        "under the working directory: give several checkouts on one host the same absolute "
+        "path.",
         section="The record on this host, and shutdown",
     )
     graceful_timeout: int = setting(

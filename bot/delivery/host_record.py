@@ -21,6 +21,7 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
+from bot import metrics
 from bot.delivery.seen_events import MemorySeenEvents
 
 log = logging.getLogger("bot.delivery.seen_events")
@@ -95,12 +96,19 @@ class HostSeenEvents:
         except (sqlite3.Error, OSError) as err:
             if not self._failed:
                 self._failed = True
+                metrics.DEDUPE_FALLBACKS.labels(store="host_file").inc()
+                metrics.DEDUPE_DEGRADED.labels(fallback="memory").set(1)
                 log.warning(
                     "dedupe_store_unavailable store=host_file error=%s fallback=in_process",
                     type(err).__name__,
                 )
             return True
         return claimed
+
+    @property
+    def degraded(self) -> str | None:
+        """``memory`` once the file failed and this process decides alone, else None."""
+        return "memory" if self._failed else None
 
     def _claim(self, key: str, now: float) -> bool:
         for attempt in range(ATTEMPTS):

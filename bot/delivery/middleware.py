@@ -14,6 +14,7 @@ from slack_bolt import BoltRequest, BoltResponse
 from slack_bolt.middleware import Middleware
 from slack_sdk.signature import SignatureVerifier
 
+from bot import metrics
 from bot.delivery.seen_events import SeenEvents
 from bot.listener_pool import label_delivery
 
@@ -45,8 +46,33 @@ class SignatureCheck(Middleware):
         signature = req.headers.get("x-slack-signature", [""])[0]
         if self.verifier is not None and self.verifier.is_valid(req.raw_body, timestamp, signature):
             return next()
-        log.warning("invalid_signature timestamp=%s", timestamp)
+        log.warning(
+            "invalid_signature reason=%s timestamp=%s",
+            signature_problem(timestamp, signature, bool(self.verifier)),
+            _word(timestamp),
+        )
         return BoltResponse(status=401, body={"error": "invalid request"})
+
+
+SIGNATURE_MAX_AGE_SECONDS = 300
+
+
+def signature_problem(timestamp: str, signature: str, have_secret: bool) -> str:
+    """Why a signature failed, in words an operator can act on.
+
+    ``stale_timestamp``: the request is older than five minutes (a replay, or this host's clock
+    is off); ``wrong_signature``: a different signing secret signed it (or the body changed);
+    ``no_signing_secret``: this process has none; ``missing_signature``: no Slack headers.
+    """
+    import time
+
+    if not have_secret:
+        return "no_signing_secret"
+    if not signature or not timestamp.isdigit() or len(timestamp) > 15:
+        return "missing_signature"
+    if abs(time.time() - int(timestamp)) > SIGNATURE_MAX_AGE_SECONDS:
+        return "stale_timestamp"
+    return "wrong_signature"
 
 
 class DeliveryFilter(Middleware):
@@ -85,8 +111,11 @@ class DeliveryFilter(Middleware):
         body = req.body if isinstance(req.body, dict) else {}
         if body.get("type") == "event_callback":
             return self._event(req, body, next_middleware=next)
+        if body.get("type") == "app_rate_limited":
+            return _rate_limited(body)
         key = _replay_key(req, body)
         if key is not None and not self.seen.first_time(key):
+            metrics.DEDUPE_DUPLICATES.labels(reason="signed_replay").inc()
             log.info("duplicate_dropped request=signed_replay trigger_id=%s", _id(body))
             return BoltResponse(status=200, body="")
         label_delivery(_id(body))
@@ -99,6 +128,7 @@ class DeliveryFilter(Middleware):
         retry_num = _retry_num(req)
         if retry_num > 0 and not self.process_retries:
             reason = req.headers.get("x-slack-retry-reason")
+            metrics.DEDUPE_DUPLICATES.labels(reason="retries_off").inc()
             log.info(
                 "duplicate_dropped event_id=%s retry_num=%d retry_reason=%s",
                 event_id,
@@ -107,10 +137,12 @@ class DeliveryFilter(Middleware):
             )
             return BoltResponse(status=200, body="")
         if event_id and not self.seen.first_time(event_id):
+            metrics.DEDUPE_DUPLICATES.labels(reason="event_id").inc()
             log.info("duplicate_dropped event_id=%s retry_num=%d", event_id, retry_num)
             return BoltResponse(status=200, body="")
         why = self._mention_answered(body.get("event"))
         if why:
+            metrics.DEDUPE_DUPLICATES.labels(reason=why).inc()
             log.info("duplicate_dropped event_id=%s reason=%s", event_id, why)
             return BoltResponse(status=200, body="")
         label_delivery(event_id)
@@ -129,6 +161,23 @@ class DeliveryFilter(Middleware):
         if isinstance(edited, dict) and _age(ts, edited.get("ts")) > self.ttl_seconds:
             return "edited_mention_too_old_to_tell"
         return None
+
+
+def _rate_limited(body: dict) -> BoltResponse:
+    """Slack's ``app_rate_limited`` callback: it stopped sending this app events for a minute.
+
+    Sent as a top-level body (no ``event_callback`` wrapper) and expecting a 200; the operator
+    hears about it as a warning with the minute it covers, and in ``/metrics``.
+    """
+    minute = body.get("minute_rate_limited")
+    metrics.APP_RATE_LIMITED.inc()
+    log.warning(
+        "app_rate_limited minute=%s team_id=%s api_app_id=%s",
+        minute if isinstance(minute, int) else "invalid",
+        _word(str(body.get("team_id") or "")) or None,
+        _word(str(body.get("api_app_id") or "")) or None,
+    )
+    return BoltResponse(status=200, body="")
 
 
 def _id(body: dict) -> str | None:

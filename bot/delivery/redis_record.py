@@ -23,7 +23,8 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from bot.delivery.seen_events import MemorySeenEvents
+from bot import metrics
+from bot.delivery.seen_events import MemorySeenEvents, SeenEvents
 
 log = logging.getLogger("bot.delivery.seen_events")
 
@@ -70,6 +71,7 @@ class RedisSeenEvents:
         probe_interval: float = PROBE_INTERVAL_SECONDS,
         client: Any = None,
         clock: Callable[[], float] = time.monotonic,
+        fallback: SeenEvents | None = None,
     ) -> None:
         self._url = url
         self._ttl = max(1, int(ttl_seconds))
@@ -77,7 +79,9 @@ class RedisSeenEvents:
         self._probe_interval = probe_interval
         self._client = client
         self._clock = clock
-        self._local = MemorySeenEvents(ttl_seconds=float(self._ttl))
+        # Asked first, and the record while Redis is down: the host record (``DEDUPE_DB``), so
+        # a redelivery reaching another worker on this host during an outage is still seen.
+        self._local: SeenEvents = fallback or MemorySeenEvents(ttl_seconds=float(self._ttl))
         self._lock = threading.Lock()
         self._down = False
         self._down_since = 0.0
@@ -108,6 +112,14 @@ class RedisSeenEvents:
         """Whether this process is deciding without Redis right now."""
         return self._down
 
+    @property
+    def degraded(self) -> str | None:
+        """The record deciding instead of Redis (``host_file``, ``memory``), or None."""
+        if not self._down:
+            return None
+        narrower = getattr(self._local, "degraded", None)
+        return narrower or ("host_file" if hasattr(self._local, "path") else "memory")
+
     def close(self) -> None:
         """Stop probing and close the client's connections (the record lives on in Redis)."""
         self._closed.set()
@@ -118,6 +130,9 @@ class RedisSeenEvents:
             log.warning("dedupe_store_still_unavailable store=redis handled_without_it=%d", count)
         if client is not None:
             client.close()
+        close_local = getattr(self._local, "close", None)
+        if close_local is not None:
+            close_local()
 
     def _redis(self) -> Any:
         client = self._client
@@ -144,6 +159,8 @@ class RedisSeenEvents:
                 return
             self._down = True
             self._down_since = self._clock()
+        metrics.DEDUPE_FALLBACKS.labels(store="redis").inc()
+        metrics.DEDUPE_DEGRADED.labels(fallback=self.degraded or "memory").set(1)
         # The error type only: redis-py messages can contain the URL, password included.
         log.warning(
             "dedupe_store_unavailable store=redis error=%s fallback=in_process probe_every=%.1fs",
@@ -178,6 +195,8 @@ class RedisSeenEvents:
                             replayed,
                         )
                         self._down = False
+                        metrics.DEDUPE_DEGRADED.labels(fallback="host_file").set(0)
+                        metrics.DEDUPE_DEGRADED.labels(fallback="memory").set(0)
                         break
                 replayed += self._replay(client, keys)
             return

@@ -48,6 +48,12 @@ def _print_line(line: str) -> None:
     print(f"{datetime.now(UTC).isoformat(timespec='seconds')} {line}", flush=True)
 
 
+def _unreachable(message: str) -> int:
+    """A database that may come back: say so, exit 1 (failed this time), the next run retries."""
+    print(f"error: {message.split(': retrying')[0]}: the next run retries", file=sys.stderr)
+    return 1
+
+
 def main(argv: list[str]) -> int:
     """One digest run; the exit status says whether every due post went out (cron reads it)."""
     args = _parse(argv)
@@ -61,22 +67,17 @@ def main(argv: list[str]) -> int:
         return fail(str(err))
     from bot.digests.runner import DigestRunner
     from bot.slack.web_api import make_web_client
-    from bot.storage.engine import DatabaseUrlError, make_engine
-    from bot.storage.migrate import SchemaNewerError, migrate
+    from bot.storage.engine import database_problem, make_engine, unusable_message
+    from bot.storage.migrate import migrate
 
     try:
         engine = make_engine(settings.database_url)
-    except DatabaseUrlError as err:
-        return fail(str(err))
-    try:
         migrate(engine)
-    except SchemaNewerError as err:
-        return fail(str(err))
     except Exception as err:  # noqa: BLE001 - one line, not a traceback
-        return fail(
-            f"cannot open the database ({type(err).__name__}): check DATABASE_URL and that the "
-            "server is reachable"
-        )
+        # Exit 2 when waiting cannot help (wrong password, unknown database, malformed URL,
+        # a schema newer than the code); 1 when the next cron run may succeed (refused).
+        message = unusable_message(settings.database_url, err)
+        return fail(message) if not database_problem(err)[1] else _unreachable(message)
     client = make_web_client(settings)
     report = DigestRunner(settings, engine, client, now=now, emit=_print_line).run()
     engine.dispose()

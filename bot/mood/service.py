@@ -7,8 +7,13 @@ recorder every ``MOOD_FLUSH_SECONDS``, refreshes the caches, and every ``MAINTAI
 closes finished days (deleting their author hashes and keys) and applies
 ``MOOD_RETENTION_DAYS``. ``close`` (also run at exit) writes whatever is still pending.
 
-A database that is down at start or later never stops the bot: the schema is migrated on the
-first successful connection and counts wait in memory up to ``MOOD_MAX_PENDING``.
+A database that is down (connection refused, timeouts) at start or later never stops the bot:
+the schema is migrated on the first successful connection, counts wait in memory up to
+``MOOD_MAX_PENDING``, and ``/readyz`` says ``degraded: database mood_pending=N``. One that will
+not heal (wrong password, unknown database, malformed URL, a schema newer than the code) stops
+the process at startup with exit status 2 and one line naming the cause
+(``bot.storage.engine.database_problem``): raised from ``open`` in gunicorn's master, printed by
+the thread for ``python -m bot``.
 
 Opening in the background (``python -m bot``): importing SQLAlchemy costs more than the rest of
 the bot's startup after the model, so ``open(settings, background=True)`` reads the two caches
@@ -86,6 +91,13 @@ class MoodService:
         self._thread: threading.Thread | None = None
         self._closed = False
         self._close_lock = threading.Lock()
+        self._db_ok = True  # the last attempt worked (a fresh service has not failed yet)
+        self._ever_connected = False
+        self._background = False
+        self._last_cause = ""
+        self._last_logged = 0.0
+        self._flushed_seen = 0
+        self._dropped_seen = 0
 
     @classmethod
     def open(
@@ -123,6 +135,7 @@ class MoodService:
         ``background``: the first try runs on the thread; the caches come from the SQLite file
         now when it is at ``HEAD`` (``bot.mood.snapshot``), else the message path waits.
         """
+        self._background = background
         if background:
             from bot.mood import snapshot
 
@@ -131,7 +144,7 @@ class MoodService:
                 self._optouts, self._untracked = caches
                 self._loaded.set()
         else:
-            self._connect()
+            self._connect(may_stop=True)
         self._start_thread()
         ref = weakref.ref(self)
         atexit.register(lambda: (s := ref()) is not None and s.close())
@@ -151,7 +164,9 @@ class MoodService:
         self._thread = threading.Thread(target=self._run, name="mood-recorder", daemon=True)
         self._thread.start()
 
-    def _connect(self) -> bool:
+    def _connect(self, may_stop: bool = False) -> bool:
+        """Migrate and load the caches once; ``may_stop``: a cause that will not heal ends the
+        startup (see the module docstring) instead of being retried."""
         if self._ready:
             return True
         try:
@@ -159,18 +174,73 @@ class MoodService:
 
             migrate(self.engine)
             self._ready = True
+            self._ever_connected = True
+            self._set_db_ok(True)
             self.refresh()
             self.maintain()
         except Exception as err:  # noqa: BLE001 - the bot runs on without its database
-            log.warning(
-                "database_unavailable url=%s error=%s (counts wait in memory, retrying)",
-                self._url_for_logs(),
-                type(err).__name__,
-            )
+            self._database_failed(err, may_stop and not self._closed)
             return False
         finally:
             self._loaded.set()  # loaded, or the first try failed: the message path goes on
         return True
+
+    def _database_failed(self, err: Exception, may_stop: bool) -> None:
+        """Log a failed attempt by its cause (once per cause a minute); stop at startup on a
+        cause that will not heal."""
+        import time
+
+        from bot.storage.engine import DatabaseUnusableError, database_problem, unusable_message
+
+        cause, heals, _fix = database_problem(err)
+        self._set_db_ok(False)
+        if not heals and may_stop and not self._ever_connected:
+            message = unusable_message(self.settings.database_url, err)
+            if not self._background:
+                raise DatabaseUnusableError(message) from None
+            import sys
+
+            # python -m bot: this thread found it while the bot already serves; stop it the
+            # way a bad setting does (exit 2, one line), before it acks work it cannot count.
+            print(f"error: {message}", file=sys.stderr, flush=True)
+            os._exit(2)
+        now = time.monotonic()
+        if cause != self._last_cause or now - self._last_logged >= 60.0:
+            self._last_cause, self._last_logged = cause, now
+            log.warning(
+                "database_unavailable url=%s cause=%s error=%s retrying=%s pending=%d",
+                self._url_for_logs(),
+                cause.replace(" ", "_"),
+                type(err).__name__,
+                "yes" if heals else "yes_needs_a_fix",
+                self.recorder.pending,
+            )
+
+    def _set_db_ok(self, ok: bool) -> None:
+        from bot import metrics
+
+        if ok and not self._db_ok and self._last_cause:
+            log.info("database_recovered url=%s", self._url_for_logs())
+            self._last_cause = ""
+        self._db_ok = ok
+        metrics.DATABASE_UP.set(1 if ok else 0)
+
+    def degraded(self) -> list[str]:
+        """``/readyz``'s words while the database retries: ``database``, ``mood_pending=N``."""
+        if self._db_ok:
+            return []
+        return ["database", f"mood_pending={self.recorder.pending}"]
+
+    def _export_counts(self) -> None:
+        """Mood counts pending, written and dropped, for ``/metrics``."""
+        from bot import metrics
+
+        recorder = self.recorder
+        metrics.MOOD_PENDING.set(recorder.pending)
+        written, dropped = recorder.flushed_messages, recorder.dropped_messages
+        metrics.MOOD_WRITTEN.inc(max(0, written - self._flushed_seen))
+        metrics.MOOD_DROPPED.inc(max(0, dropped - self._dropped_seen))
+        self._flushed_seen, self._dropped_seen = written, dropped
 
     def _url_for_logs(self) -> str:
         from bot.storage.engine import describe, parse_database_url
@@ -184,12 +254,15 @@ class MoodService:
         interval = self.settings.mood_flush_seconds
         next_refresh = next_maintain = 0.0
         elapsed = 0.0
-        self._connect()  # at once when opening in the background; a no-op once connected
+        # At once when opening in the background; a no-op once connected.
+        self._connect(may_stop=self._background)
         while not self._stop.wait(interval):
             elapsed += interval
-            if not self._connect():
+            if not self._connect(may_stop=self._background):
+                self._export_counts()
                 continue
-            self.recorder.flush()
+            self._set_db_ok(self.recorder.flush())
+            self._export_counts()
             try:
                 if elapsed >= next_refresh:
                     next_refresh = elapsed + REFRESH_SECONDS

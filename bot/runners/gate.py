@@ -20,6 +20,7 @@ import hashlib
 import hmac
 import json
 import logging
+import re
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -28,20 +29,24 @@ from urllib.parse import parse_qs
 
 from slack_bolt import BoltRequest
 
+from bot.delivery.middleware import SIGNATURE_MAX_AGE_SECONDS, signature_problem
+from bot.metrics import ACK_SECONDS
+
 if TYPE_CHECKING:
     from bot.app import Bot
+    from bot.health import Readiness
 
 log = logging.getLogger("bot.http")
 
 EVENTS_PATH = "/slack/events"
 HEALTH_PATH = "/healthz"
 READY_PATH = "/readyz"
+METRICS_PATH = "/metrics"
 # Slack's payloads are a few KB (a 40,000-character message is under 200 KB as JSON).
 MAX_BODY_BYTES = 1_000_000
 # Time a client gets to send its whole body once its headers are in.
 BODY_TIMEOUT_SECONDS = 10.0
 MAX_JSON_DEPTH = 64
-SIGNATURE_MAX_AGE_SECONDS = 300
 
 
 @dataclass(frozen=True)
@@ -71,6 +76,23 @@ REASONS = {
 }
 
 
+def readiness_reply(readiness: Readiness) -> Reply:
+    """``/readyz``'s answer, shared by the HTTP servers and Socket Mode's health server."""
+    problems = readiness.problems()
+    degraded = readiness.degraded()
+    tail = f"degraded: {' '.join(degraded)}\n" if degraded else ""
+    if problems:
+        return Reply.text(503, "not ready: " + " ".join(problems) + "\n" + tail)
+    return Reply.text(200, "ready\n" + tail)
+
+
+def metrics_reply() -> Reply:
+    """``GET /metrics``: Prometheus text format (``bot.metrics``)."""
+    from bot import metrics
+
+    return Reply(200, metrics.render(), [("Content-Type", metrics.CONTENT_TYPE)])
+
+
 def status_line(status: int) -> str:
     return f"{status} {REASONS.get(status, 'Unknown')}"
 
@@ -83,6 +105,7 @@ class Gate:
         self.path = path
         self.secret = bot.signing_secret.encode()
         self.readiness = bot.readiness
+        self.metrics = bot.metrics
 
     # -- before the body ------------------------------------------------------------------
 
@@ -92,7 +115,12 @@ class Gate:
             if method not in ("GET", "HEAD"):
                 return Reply.text(405, "method not allowed\n")
             return self.health() if path == HEALTH_PATH else self.ready()
+        if path == METRICS_PATH and self.metrics:
+            if method not in ("GET", "HEAD"):
+                return Reply.text(405, "method not allowed\n")
+            return metrics_reply()
         if path != self.path:
+            log.warning("not_found method=%s path=%s", _word(method), path_shape(path))
             return Reply.text(404, "not found\n")
         if method != "POST":
             return Reply.text(405, "method not allowed\n")
@@ -112,11 +140,9 @@ class Gate:
         return Reply.text(200, "ok\n")
 
     def ready(self) -> Reply:
-        """Readiness: 503 with the reasons when the bot cannot do its job now."""
-        problems = self.readiness.problems()
-        if problems:
-            return Reply.text(503, "not ready: " + " ".join(problems) + "\n")
-        return Reply.text(200, "ready\n")
+        """Readiness: 503 with the reasons when the bot cannot do its job now; 200 ``ready``,
+        plus a ``degraded: ...`` line when it works around a failure (database, Redis)."""
+        return readiness_reply(self.readiness)
 
     # -- with the body --------------------------------------------------------------------
 
@@ -125,7 +151,8 @@ class Gate:
         if not self._signed(headers, body):
             stamp = headers.get("x-slack-request-timestamp", "")
             log.warning(
-                "invalid_signature timestamp=%s",
+                "invalid_signature reason=%s timestamp=%s",
+                signature_problem(stamp, headers.get("x-slack-signature", ""), bool(self.secret)),
                 stamp if stamp.isdigit() and len(stamp) < 16 else "invalid",
             )
             return Reply(
@@ -140,11 +167,13 @@ class Gate:
 
     def dispatch(self, headers: Mapping[str, str], query: str, text: str) -> Reply:
         """Hand a verified, parseable request to Bolt; a crash is a logged 500, no traceback."""
+        started = time.perf_counter()
         try:
             response = self.app.dispatch(BoltRequest(body=text, query=query, headers=dict(headers)))
         except Exception as err:  # noqa: BLE001 - Bolt handles listener errors; this is the rest
             log.error("dispatch_failed error=%s", type(err).__name__)
             return Reply.text(500, "internal error\n")
+        ACK_SECONDS.labels(mode="http").observe(time.perf_counter() - started)
         body = response.body.encode() if isinstance(response.body, str) else bytes(response.body)
         pairs = [
             (name, value)
@@ -169,6 +198,21 @@ class Gate:
     def _bad(problem: str) -> Reply:
         log.warning("request_refused status=400 problem=%s", problem)
         return Reply.text(400, f"bad request: {problem}\n")
+
+
+def path_shape(path: str) -> str:
+    """A request path for a log line: at most 8 segments, each kept only if it looks like a
+    word (``/slack/event``), else ``:id``; never the query string (secrets ride there)."""
+    segments = [seg for seg in path.split("?", 1)[0].split("/") if seg][:8]
+    shaped = [seg if _SEGMENT.fullmatch(seg) else ":id" for seg in segments]
+    return "/" + "/".join(shaped)
+
+
+_SEGMENT = re.compile(r"[A-Za-z][A-Za-z_.-]{0,31}")
+
+
+def _word(value: str) -> str:
+    return value if value.isascii() and value.isalpha() and len(value) <= 10 else "invalid"
 
 
 def _shape_problem(text: str, content_type: str) -> str | None:

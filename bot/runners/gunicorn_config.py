@@ -27,7 +27,9 @@ class GunicornConfig:
     graceful_timeout: int
     log_level: str
     redis_url: str  # set: Redis is the record of handled events, shared by every replica
-    dedupe_db: str  # set: this SQLite file is the record shared by the workers on this host
+    dedupe_db: str  # the SQLite file shared by every process on this host (empty: the default)
+    log_format: str = "text"  # LOG_FORMAT: gunicorn's own lines follow the bot's format
+    metrics: bool = True  # METRICS: gunicorn.conf.py sets up prometheus_client's shared files
 
     @property
     def bind(self) -> str:
@@ -73,7 +75,17 @@ def gunicorn_config(env: Mapping[str, str]) -> GunicornConfig:
         log_level=((env.get("LOG_LEVEL") or "").strip() or "info").lower(),
         redis_url=(env.get("REDIS_URL") or "").strip(),
         dedupe_db=(env.get("DEDUPE_DB") or "").strip(),
+        log_format=_choice(env, "LOG_FORMAT", "text", ("text", "json")),
+        metrics=_choice(env, "METRICS", "on", ("on", "off", "true", "false", "1", "0", "yes", "no"))
+        in ("on", "true", "1", "yes"),
     )
+
+
+def _choice(env: Mapping[str, str], name: str, default: str, allowed: tuple[str, ...]) -> str:
+    raw = (env.get(name) or "").strip().lower() or default
+    if raw not in allowed:
+        raise SettingsError(f"{name} must be one of {', '.join(allowed)}, not {raw!r}")
+    return raw
 
 
 def load_config(env_file: str = ".env", *, check_port: bool = True) -> GunicornConfig:
@@ -93,6 +105,24 @@ def load_config(env_file: str = ".env", *, check_port: bool = True) -> GunicornC
     if problem:
         raise SystemExit(fail(problem))
     return config
+
+
+def gunicorn_logger_class(log_format: str) -> type:
+    """gunicorn's ``logger_class`` that writes its own lines (boot, worker exits, errors) in the
+    bot's format: ``LOG_FORMAT=json`` gives one JSON object per line from every process."""
+    from gunicorn.glogging import Logger
+
+    from bot.logs import make_formatter
+
+    class BotFormatLogger(Logger):
+        def setup(self, cfg: object) -> None:
+            super().setup(cfg)
+            formatter = make_formatter(log_format)
+            for logger in (self.error_log, self.access_log):
+                for handler in logger.handlers:
+                    handler.setFormatter(formatter)
+
+    return BotFormatLogger
 
 
 def main() -> int:

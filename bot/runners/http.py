@@ -25,6 +25,7 @@ from bot.runners.gate import (
     BODY_TIMEOUT_SECONDS,
     EVENTS_PATH,
     HEALTH_PATH,
+    METRICS_PATH,
     READY_PATH,
     Gate,
     Reply,
@@ -140,6 +141,12 @@ def make_http_server(wsgi_app: WsgiApp, host: str, port: int) -> WSGIServer:
     )
 
 
+def routes(bot: Bot) -> str:
+    """The paths this bot answers, for the startup line (``/slack/events,/healthz,...``)."""
+    paths = [EVENTS_PATH, HEALTH_PATH, READY_PATH] + ([METRICS_PATH] if bot.metrics else [])
+    return ",".join(paths)
+
+
 def listen(host: str, port: int) -> WSGIServer:
     """Bind ``host:port`` before the app is built, so a taken port fails fast and alone."""
     return make_http_server(None, host, port)  # type: ignore[arg-type]  # set by serve()
@@ -149,14 +156,7 @@ def serve(server: WSGIServer, bot: Bot) -> None:
     """Serve the bot in HTTP mode on a bound ``server`` until interrupted."""
     server.set_app(create_wsgi_app(bot))
     host, port = server.server_address[:2]
-    log.info(
-        "http_mode listening=http://%s:%d%s health=%s ready=%s",
-        host,
-        port,
-        EVENTS_PATH,
-        HEALTH_PATH,
-        READY_PATH,
-    )
+    log.info("http_mode listening=%s:%d routes=%s", host, port, routes(bot))
     try:
         server.serve_forever(poll_interval=0.5)
     finally:

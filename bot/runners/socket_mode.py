@@ -23,6 +23,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
+from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, Any
 
 from slack_bolt import App
@@ -32,6 +33,8 @@ from slack_sdk.socket_mode.request import SocketModeRequest
 from slack_sdk.socket_mode.response import SocketModeResponse
 from slack_sdk.socket_mode.websocket_client import SocketModeClient
 
+from bot.metrics import ACK_SECONDS
+from bot.runners.gate import METRICS_PATH, metrics_reply
 from bot.settings import Settings
 
 if TYPE_CHECKING:
@@ -124,6 +127,7 @@ class AckingSocketModeHandler(SocketModeHandler):
             return
         if bolt_resp.status == 200:
             send_response(client, req, bolt_resp, start)
+            ACK_SECONDS.labels(mode="socket").observe(time.time() - start)
             return
         log.info("unhandled_envelope type=%s status=%d acked", req.type, bolt_resp.status)
         client.send_socket_mode_response(SocketModeResponse(envelope_id=req.envelope_id))
@@ -138,11 +142,61 @@ def make_socket_mode_handler(bot: Bot, settings: Settings) -> SocketModeHandler:
     )
 
 
+def health_app(bot: Bot) -> Callable[..., Iterable[bytes]]:
+    """``/healthz``, ``/readyz`` and ``/metrics`` (unless ``METRICS=off``) as a WSGI app.
+
+    Socket Mode needs no inbound HTTP for Slack, but an orchestrator still probes the process
+    and Prometheus scrapes it: this serves them on ``PORT``, and nothing else (404).
+    """
+    from bot.runners.gate import HEALTH_PATH, READY_PATH, Reply, readiness_reply, status_line
+
+    def app(environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
+        path, method = environ.get("PATH_INFO", ""), environ.get("REQUEST_METHOD", "GET")
+        if method not in ("GET", "HEAD"):
+            reply = Reply.text(405, "method not allowed\n")
+        elif path == HEALTH_PATH:
+            reply = Reply.text(200, "ok\n")
+        elif path == READY_PATH:
+            reply = readiness_reply(bot.readiness)
+        elif path == METRICS_PATH and bot.metrics:
+            reply = metrics_reply()
+        else:
+            reply = Reply.text(404, "not found\n")
+        headers = [*reply.headers, ("Content-Length", str(len(reply.body)))]
+        start_response(status_line(reply.status), headers)
+        return [b"" if method == "HEAD" else reply.body]
+
+    return app
+
+
+def _start_health_server(bot: Bot, settings: Settings) -> Any:
+    """Serve ``health_app`` on HOST:PORT in a daemon thread; None (logged) if the port fails."""
+    from bot.runners.http import bind_error, make_http_server
+
+    try:
+        server = make_http_server(health_app(bot), settings.host, settings.port)
+    except OSError as err:
+        log.warning(
+            "health_server_unavailable problem=%s",
+            bind_error(settings.host, settings.port, err).split(":")[0].replace(" ", "_"),
+        )
+        return None
+    threading.Thread(target=server.serve_forever, name="health", daemon=True).start()
+    host, port = server.server_address[:2]
+    routes = "/healthz,/readyz" + (",/metrics" if bot.metrics else "")
+    log.info("health_server listening=%s:%d routes=%s", host, port, routes)
+    return server
+
+
 def run_socket_mode(bot: Bot, settings: Settings) -> None:
     """Connect and block until the process is stopped; then stop taking envelopes."""
     handler = make_socket_mode_handler(bot, settings)
+    health = _start_health_server(bot, settings)
     log.info("socket_mode connecting")
     try:
         handler.start()
     finally:
         handler.close()
+        if health is not None:
+            health.shutdown()
+            health.server_close()

@@ -31,7 +31,9 @@ def build_bot(env_file: str = ".env") -> Bot:
 
     with exit_on_setup_error():
         booted = bootstrap(env_file, http_only=True)
-    bot = create_app(booted.settings, booted.predictor)
+        # A database that will not heal (wrong password, unknown database, a schema newer than
+        # the code) stops the master here, one line and exit 2, before any worker starts.
+        bot = create_app(booted.settings, booted.predictor)
     _pools.append(bot.pool)
     return bot
 

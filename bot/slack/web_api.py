@@ -32,8 +32,10 @@ from slack_sdk.http_retry.response import HttpResponse
 from slack_sdk.http_retry.state import RetryState
 from slack_sdk.webhook import WebhookClient
 
+from bot import metrics
 from bot.health import Readiness
-from bot.logs import scrub_logger
+from bot.listener_pool import reached_slack, sending_to_slack
+from bot.logs import id_field, scrub_logger
 from bot.settings import Settings
 
 log = logging.getLogger("bot.slack")
@@ -134,34 +136,48 @@ def call(
     ``ok_errors`` are Slack error codes that mean the job is already done (``already_reacted``).
     ``readiness`` hears every outcome, so ``/readyz`` can tell when Slack refuses the token.
     """
+    metrics.SLACK_CALLS.labels(method=method).inc()
+    sending_to_slack(method)
     try:
         result = func()
     except SlackApiError as err:
+        sending_to_slack(method, sending=False)
         code = _error_code(err)
         if readiness is not None:
             readiness.slack_result(code)
         if code in set(ok_errors):
-            log.info("slack_call method=%s event_id=%s result=%s", method, event_id, code)
+            reached_slack(method)
+            log.info(
+                "slack_call method=%s %s=%s result=%s", method, id_field(event_id), event_id, code
+            )
             return True, code
+        metrics.SLACK_ERRORS.labels(method=method, error=code).inc()
         status = getattr(err.response, "status_code", None)
         log.warning(
-            "slack_call_failed method=%s event_id=%s error=%s status=%s",
+            "slack_call_failed method=%s %s=%s error=%s status=%s",
             method,
+            id_field(event_id),
             event_id,
             code,
             status,
         )
         return False, code
     except Exception as err:  # noqa: BLE001 - timeouts, refused connections, bad JSON
+        # A timeout may have reached Slack: still "sending" for a drain's in_flight list.
+        if not isinstance(err, TimeoutError | OSError):
+            sending_to_slack(method, sending=False)
+        metrics.SLACK_ERRORS.labels(method=method, error=type(err).__name__).inc()
         log.warning(
-            "slack_call_failed method=%s event_id=%s error=%s",
+            "slack_call_failed method=%s %s=%s error=%s",
             method,
+            id_field(event_id),
             event_id,
             type(err).__name__,
         )
         return False, type(err).__name__
     if readiness is not None:
         readiness.slack_result(None)
+    reached_slack(method)
     return True, result
 
 
@@ -194,30 +210,42 @@ def respond(
         logger=SDK_LOG,
     )
     body = dict(message, response_type=response_type)
+    field = id_field(event_id)
+    metrics.SLACK_CALLS.labels(method="response_url").inc()
+    sending_to_slack("response_url")
     try:
         result = client.send_dict(body)
     except Exception as err:  # noqa: BLE001
+        metrics.SLACK_ERRORS.labels(method="response_url", error=type(err).__name__).inc()
         log.warning(
-            "slack_call_failed method=response_url event_id=%s error=%s",
+            "slack_call_failed method=response_url %s=%s error=%s",
+            field,
             event_id,
             type(err).__name__,
         )
         return False
     if result.status_code != 200:
+        sending_to_slack("response_url", sending=False)
+        metrics.SLACK_ERRORS.labels(method="response_url", error=f"http_{result.status_code}").inc()
         log.warning(
-            "slack_call_failed method=response_url event_id=%s status=%s",
+            "slack_call_failed method=response_url %s=%s status=%s",
+            field,
             event_id,
             result.status_code,
         )
         return False
     error = response_url_error(result.body)
     if error is not None:
+        sending_to_slack("response_url", sending=False)
+        metrics.SLACK_ERRORS.labels(method="response_url", error=error).inc()
         log.warning(
-            "slack_call_failed method=response_url event_id=%s status=200 error=%s",
+            "slack_call_failed method=response_url %s=%s status=200 error=%s",
+            field,
             event_id,
             error,
         )
         return False
+    reached_slack("response_url")
     return True
 
 

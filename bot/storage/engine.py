@@ -16,6 +16,7 @@ from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import ArgumentError
 from sqlalchemy.pool import StaticPool
 
+from bot.settings import SettingsError
 from bot.storage import DEFAULT_DATABASE_URL
 
 SQLITE_BUSY_TIMEOUT_SECONDS = 15
@@ -26,15 +27,83 @@ class DatabaseUrlError(ValueError):
     """``DATABASE_URL`` cannot be used; the message says how to fix it."""
 
 
+class SchemaNewerError(RuntimeError):
+    """The database was migrated by a newer release (a rollback ran old code on it)."""
+
+
+class DatabaseUnusableError(SettingsError):
+    """The database will not work however long the bot waits; the message is the one line."""
+
+
+# What a failed connection or migration means, found in the driver's message (never logged:
+# it can quote the user name or the URL). Checked in order; the first match decides.
+# (substring, cause, can it heal by waiting?, what to do)
+_CAUSES: tuple[tuple[str, str, bool, str], ...] = (
+    ("password authentication failed", "wrong password or user", False, "fix the password"),
+    ("no password supplied", "no password given", False, "add the password"),
+    ("authentication failed", "authentication refused", False, "fix the user and password"),
+    ("pg_hba.conf", "this host or user is not allowed", False, "allow it in pg_hba.conf"),
+    ('role "', "unknown user", False, "fix the user name"),
+    ('database "', "unknown database", False, "create the database or fix its name"),
+    ("file is not a database", "not a database file", False, "point it at the bot's file"),
+    ("unable to open database file", "cannot open the file", False, "make its folder writable"),
+    ("connection refused", "connection refused", True, ""),
+    ("timeout", "timed out", True, ""),
+    ("timed out", "timed out", True, ""),
+    ("could not translate host name", "unknown host", True, ""),
+    ("name or service not known", "unknown host", True, ""),
+    ("starting up", "server starting up", True, ""),
+    ("shutting down", "server shutting down", True, ""),
+    ("too many clients", "too many connections", True, ""),
+)
+
+
+def database_problem(err: BaseException) -> tuple[str, bool, str]:
+    """(cause in words, whether waiting can fix it, the fix) for a database failure.
+
+    Only what can heal is retried: a refused connection or a timeout (the server restarts, the
+    network comes back). A wrong password, a database that does not exist, a malformed URL or
+    a schema newer than this code stay wrong until someone changes something.
+    """
+    if isinstance(err, DatabaseUrlError):
+        return "malformed URL", False, str(err)
+    if isinstance(err, SchemaNewerError):
+        return (
+            "schema newer than this code",
+            False,
+            f"{err}: run the release that migrated it, or restore the backup taken before",
+        )
+    text = " ".join(str(err).lower().split())
+    if "does not exist" in text:
+        for needle, cause, heals, fix in _CAUSES:
+            if needle in text and needle in ('role "', 'database "'):
+                return cause, heals, f"{fix} in DATABASE_URL"
+    for needle, cause, heals, fix in _CAUSES:
+        if needle in text and needle not in ('role "', 'database "'):
+            return cause, heals, f"{fix} in DATABASE_URL" if fix else "retrying"
+    return f"unavailable ({type(err).__name__})", True, "retrying"
+
+
+def unusable_message(raw_url: str, err: BaseException) -> str:
+    """The one line for a database that will not heal: where, the cause in words, the fix."""
+    cause, _heals, fix = database_problem(err)
+    try:
+        where = describe(parse_database_url(raw_url))
+    except DatabaseUrlError:
+        where = "DATABASE_URL"
+    return f"cannot use the database {where}: {cause}: {fix}"
+
+
 def parse_database_url(raw: str) -> URL:
     """The URL to connect to: the default SQLite file for an empty value, psycopg for postgres."""
     text = (raw or "").strip() or DEFAULT_DATABASE_URL
     try:
         url = make_url(text)
-    except ArgumentError:
+    except (ArgumentError, ValueError) as err:
+        why = " (the port is not a number)" if isinstance(err, ValueError) else ""
         raise DatabaseUrlError(
             "DATABASE_URL must be a SQLAlchemy URL like sqlite:///data/bot.sqlite3 or "
-            "postgresql://user:password@host:5432/dbname"
+            f"postgresql://user:password@host:5432/dbname{why}"
         ) from None
     backend = url.get_backend_name()
     if backend == "postgres":

@@ -23,16 +23,12 @@ from sqlalchemy import Connection, Engine, text
 from sqlalchemy.exc import SQLAlchemyError
 
 from bot.storage import HEAD
-from bot.storage.engine import is_sqlite
+from bot.storage.engine import SchemaNewerError, is_sqlite
 
 log = logging.getLogger("bot.storage")
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 _ADVISORY_LOCK_ID = 0x5E17_0001  # any constant shared by every process of this app
-
-
-class SchemaNewerError(RuntimeError):
-    """The database was migrated by a newer version of the bot; the message says what to do."""
 
 
 def current_revision(connection: Connection) -> str | None:
@@ -69,27 +65,30 @@ def _alembic_config(connection: Connection):
     return config
 
 
-def _check_known(revision: str | None) -> None:
-    """Raise ``SchemaNewerError`` for a revision that is not among this code's migrations."""
-    if revision is None or revision == HEAD:
-        return
+def known_revisions() -> set[str]:
+    """Every revision in ``migrations/versions``: what this code can run on or upgrade."""
     from alembic.script import ScriptDirectory
 
     scripts = ScriptDirectory(str(MIGRATIONS))
-    if revision not in {script.revision for script in scripts.walk_revisions()}:
-        raise SchemaNewerError(
-            f"the database is at schema revision {revision}, newer than this code's {HEAD}: run "
-            "the bot version that migrated it, or restore the backup taken before that upgrade"
-        )
+    return {script.revision for script in scripts.walk_revisions()}
 
 
 def migrate(engine: Engine) -> str:
-    """Upgrade the schema to head under a cross-process lock; return the revision reached."""
+    """Upgrade the schema to head under a cross-process lock; return the revision reached.
+
+    Raises ``SchemaNewerError`` for a revision this code does not know (a newer release
+    migrated the database, then was rolled back): upgrading cannot fix that, and running on a
+    schema it does not know could corrupt the mood record.
+    """
     with engine.connect() as connection:
-        revision = current_revision(connection)
-    if revision == HEAD:
+        current = current_revision(connection)
+    if current == HEAD:
         return HEAD
-    _check_known(revision)
+    if current is not None and current not in known_revisions():
+        raise SchemaNewerError(
+            f"the database is at schema revision {current}, newer than this code's {HEAD}: run "
+            "the bot version that migrated it, or restore the backup taken before that upgrade"
+        )
     from alembic import command
 
     if is_sqlite(engine):

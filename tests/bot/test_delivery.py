@@ -234,11 +234,10 @@ def _start(env: dict[str, str], tmp_path) -> tuple[int, str]:
     ("redis_url", "expected"),
     [
         ("redis://h:notaport/0", "error: REDIS_URL must look like redis://host:6379/0"),
-        ("redis://127.0.0.1:{free}/0", "error: cannot reach Redis at 127.0.0.1:{free}"),
-        ("redis://:s3cret@127.0.0.1:{free}/0", "error: cannot reach Redis at 127.0.0.1:{free}"),
+        ("redis://:s3cret@h:6379/zero", "error: REDIS_URL must look like redis://host:6379/0"),
     ],
 )
-def test_a_bad_or_unreachable_redis_stops_the_bot_with_one_line(tmp_path, redis_url, expected):
+def test_a_malformed_redis_url_stops_the_bot_with_one_line(tmp_path, redis_url, expected):
     port = str(free_port())
     with FakeSlack() as fake:
         code, err = _start(
@@ -307,7 +306,7 @@ def test_gunicorn_drain_timeout_names_the_abandoned_events_and_exits_1(tmp_path)
             _abandon_one_event(fake, base, "gunicorn-test-secret")
             proc.send_signal(signal.SIGTERM)
             _out, err = proc.communicate(timeout=30)
-    assert "drain_timeout seconds=2.0 abandoned=1 event_ids=EvDRAIN1" in err, err
+    assert "drain_timeout seconds=2.0 abandoned=1 ids=EvDRAIN1 in_flight=0" in err, err
     assert proc.returncode == 1, err
 
 
@@ -337,7 +336,7 @@ def test_python_m_bot_drain_timeout_names_the_abandoned_events_and_exits_1(tmp_p
             _abandon_one_event(fake, base, SECRET)
             proc.send_signal(signal.SIGTERM)
             _out, err = proc.communicate(timeout=30)
-    assert "drain_timeout seconds=1.0 abandoned=1 event_ids=EvDRAIN1" in err, err
+    assert "drain_timeout seconds=1.0 abandoned=1 ids=EvDRAIN1 in_flight=0" in err, err
     assert proc.returncode == 1, err
 
 

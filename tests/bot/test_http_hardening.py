@@ -198,7 +198,10 @@ def test_unverified_fields_cannot_forge_log_lines(log_stream):
         )
         s.settle()
     logs = log_stream.getvalue()
-    assert "invalid_signature timestamp=invalid" in logs and "duplicate_dropped" in logs
+    assert (
+        "invalid_signature reason=missing_signature timestamp=invalid" in logs
+        and "duplicate_dropped" in logs
+    )
     for char in "\x0b\x1b\u2028\r":
         assert char not in logs
     lines = logs.splitlines()

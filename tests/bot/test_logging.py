@@ -17,10 +17,29 @@ PHRASE = "quokka marmalade sunrise"
 BOT = "UBOT0001"
 
 
-@pytest.fixture
-def log_stream():
-    with debug_log_stream() as stream:
-        yield stream
+class JsonLines:
+    """A JSON log stream read back as ``key=value`` lines, so the same checks apply; every line
+    must be one JSON object, and the raw text is what the leak checks see too."""
+
+    def __init__(self, stream) -> None:
+        self.stream = stream
+
+    def getvalue(self) -> str:
+        import json
+
+        raw = self.stream.getvalue()
+        lines = []
+        for line in raw.splitlines():
+            record = json.loads(line)
+            assert {"time", "level", "pid", "logger"} <= set(record), line
+            lines.append(" ".join(f"{k}={v}" for k, v in record.items()))
+        return raw + "\n" + "\n".join(lines)
+
+
+@pytest.fixture(params=["text", "json"])
+def log_stream(request):
+    with debug_log_stream(request.param) as stream:
+        yield stream if request.param == "text" else JsonLines(stream)
 
 
 def test_no_message_text_in_logs_on_any_surface(log_stream):

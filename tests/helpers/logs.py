@@ -14,13 +14,13 @@ TOUCHED = ("slack_sdk", "slack_bolt", "bot.slack_sdk", "bot.bolt", "websockets",
 
 
 @contextmanager
-def debug_log_stream() -> Iterator[io.StringIO]:
+def debug_log_stream(log_format: str = "text") -> Iterator[io.StringIO]:
     """Every log line the app writes, at the most verbose level the bot allows."""
     root = logging.getLogger()
     saved_handlers, saved_level = list(root.handlers), root.level
     saved_levels = {name: logging.getLogger(name).level for name in TOUCHED}
     stream = io.StringIO()
-    configure_logging("DEBUG", stream=stream)
+    configure_logging("DEBUG", stream=stream, log_format=log_format)
     logging.getLogger("websockets").setLevel(logging.WARNING)  # the tests' own Slack stand-in
     try:
         yield stream

@@ -102,6 +102,7 @@ def make_settings(fake: FakeSlack, **overrides) -> Settings:
         slack_timeout_seconds=2.0,
         slack_max_retry_wait_seconds=2.0,
         listener_threads=4,
+        dedupe_db="",  # this process's own record, not data/ under the working directory
     )
     return replace(base, **overrides)
 
