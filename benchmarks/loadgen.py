@@ -21,6 +21,7 @@ import asyncio
 import json
 import sys
 import time
+import uuid
 from collections import Counter
 from typing import Any
 from urllib.parse import urlsplit
@@ -44,12 +45,13 @@ def build_requests(url: str, secret: str, count: int, phase: int) -> list[bytes]
     path = parts.path or "/"
     base = int(time.time())
     channel = channel_for(phase)
+    run = uuid.uuid4().hex[:6].upper()  # new ids every run: the host record outlives a server
     out = []
     for i in range(count):
         text = corpus.LOAD_POSITIVE if i % 2 == 0 else corpus.LOAD_NEGATIVE
         event = payloads.message_event(text, channel=channel, ts=f"{base}.{i:06d}")
         body = payloads.json_body(
-            payloads.event_callback(event, event_id=f"EvL{phase:04d}N{i:07d}")
+            payloads.event_callback(event, event_id=f"EvL{run}{phase:04d}N{i:07d}")
         ).encode()
         headers = payloads.sign(secret, body.decode())
         head = (

@@ -93,6 +93,7 @@ class SocketModeServer:
 
 def _envelopes(count: int, phase: int) -> list[tuple[str, str]]:
     base = int(time.time())
+    run = uuid.uuid4().hex[:6].upper()  # new ids every run: the host record outlives a process
     out = []
     for i in range(count):
         text = corpus.LOAD_POSITIVE if i % 2 == 0 else corpus.LOAD_NEGATIVE
@@ -104,7 +105,7 @@ def _envelopes(count: int, phase: int) -> list[tuple[str, str]]:
             "accepts_response_payload": False,
             "retry_attempt": 0,
             "retry_reason": "",
-            "payload": payloads.event_callback(event, event_id=f"EvS{phase:04d}N{i:07d}"),
+            "payload": payloads.event_callback(event, event_id=f"EvS{run}{phase:04d}N{i:07d}"),
         }
         out.append((envelope_id, json.dumps(body)))
     return out

@@ -80,7 +80,7 @@ def _migrate(argv: list[str]) -> int:
             before = current_revision(connection)
         reached = migrate(engine)
     except Exception as err:  # noqa: BLE001 - refused, auth, unknown database: one line
-        return fail(unusable_message(settings.database_url, err))
+        return fail(unusable_message(settings.database_url, err, once=True))
     finally:
         engine.dispose()
     if before == reached:

@@ -310,7 +310,10 @@ class Settings:
         "0.8", _number(0.5, 1.0), "React only when the model is at least this sure (0.5-1.0)."
     )
     min_known_words: int = setting(
-        "3", _integer(0, 1000), "...and knows at least this many of the message's words..."
+        "3",
+        _integer(0, 1000),
+        "...and knows at least this many of the message's words (a message whose every word is "
+        "known, e.g. only emoji, needs one)...",
     )
     min_known_share: float = setting(
         "0.5",

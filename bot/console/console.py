@@ -74,6 +74,7 @@ EMOJI = {
     "slightly_smiling_face": "\U0001f642",
     "slightly_frowning_face": "\U0001f641",
     "grey_question": "\u2754",
+    "neutral_face": "\U0001f610",
     "thumbsup": "\U0001f44d",
     "+1": "\U0001f44d",
     "thumbsdown": "\U0001f44e",
@@ -126,6 +127,7 @@ class Console:
             slack_app_token="",
             slack_signing_secret=self.secret,
             slack_api_url=fake.base_url,
+            dedupe_db="",  # one process talking to a fake: its own record, no host file
         )
         self.bot_user = fake.bot_user_id
         self.person = PEOPLE[0]

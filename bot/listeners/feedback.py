@@ -28,17 +28,10 @@ from bot.slack import web_api as slack_api
 log = logging.getLogger("bot.feedback")
 
 
-def workspace_of(body: Mapping[str, Any]) -> Workspace:
-    """The workspace a press came from (the team it was made in, and its Grid org)."""
-    team = (body.get("team") or {}).get("id") or (body.get("user") or {}).get("team_id")
-    enterprise = (body.get("enterprise") or {}).get("id")
-    return Workspace.of(team, enterprise)
-
-
 def reply_key(body: Mapping[str, Any]) -> str | None:
     """What identifies the rated reply (one rating each), or None when Slack sent no container."""
     container = body.get("container") or {}
-    team = workspace_of(body)
+    team = Workspace.of(body)
     if container.get("type") == "view":
         view_id = container.get("view_id") or (body.get("view") or {}).get("id")
         return f"{team}:view:{view_id}" if view_id else None
@@ -128,7 +121,7 @@ def handle_feedback(
         from bot.feedback import store  # SQLAlchemy: on the first press, not at start
 
         try:
-            store.record(deps.mood.engine, workspace_of(body), rating)
+            store.record(deps.mood.engine, Workspace.of(body), rating)
         except Exception as err:  # noqa: BLE001 - keep the buttons: the person can press again
             rated.forget(key)
             outcome.set("failed", f"store={type(err).__name__}")

@@ -62,7 +62,8 @@ def handle_message(
             )
             return
         if verdict is Verdict.LEAN:
-            outcome.set("no_reaction", f"confidence={prediction.confidence:.2f}")
+            _side, probability = replies.stated(prediction)  # what the threshold applies to
+            outcome.set("no_reaction", f"confidence={probability:.2f}")
             return
         if verdict is Verdict.NEUTRAL:
             outcome.set("no_reaction", "neutral")  # three-way: no feeling, so no emoji

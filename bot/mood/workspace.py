@@ -29,13 +29,16 @@ class Workspace(NamedTuple):
         them from ``authorizations[0]``, the installation; on an Enterprise Grid org-wide
         install that installation's ``team_id`` is null, so the workspace comes from the
         payload: an Events API envelope's ``context_team_id``, else its ``team_id`` (as a slash
-        command carries it), else an interactive payload's ``team.id``. Same for the org.
+        command carries it), else an interactive payload's ``team.id``, else its
+        ``user.team_id`` (an org-wide install's button press may carry no ``team``). Same for
+        the org.
         """
         team = (
             team_id
             or _id(payload.get("context_team_id"))
             or _id(payload.get("team_id"))
             or _id(_nested(payload, "team"))
+            or _id(_user_team(payload))
         )
         enterprise = (
             enterprise_id
@@ -49,3 +52,8 @@ class Workspace(NamedTuple):
 def _nested(payload: Mapping[str, Any], key: str) -> Any:
     value = payload.get(key)
     return value.get("id") if isinstance(value, Mapping) else None
+
+
+def _user_team(payload: Mapping[str, Any]) -> Any:
+    user = payload.get("user")
+    return user.get("team_id") if isinstance(user, Mapping) else None

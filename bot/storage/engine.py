@@ -69,9 +69,9 @@ def database_problem(err: BaseException) -> tuple[str, bool, str]:
         return "malformed URL", False, str(err)
     if isinstance(err, SchemaNewerError):
         return (
-            "schema newer than this code",
+            str(err),
             False,
-            f"{err}: run the release that migrated it, or restore the backup taken before",
+            "run the release that migrated it, or restore the backup taken before that upgrade",
         )
     text = " ".join(str(err).lower().split())
     if "does not exist" in text:
@@ -84,9 +84,14 @@ def database_problem(err: BaseException) -> tuple[str, bool, str]:
     return f"unavailable ({type(err).__name__})", True, "retrying"
 
 
-def unusable_message(raw_url: str, err: BaseException) -> str:
-    """The one line for a database that will not heal: where, the cause in words, the fix."""
-    cause, _heals, fix = database_problem(err)
+def unusable_message(raw_url: str, err: BaseException, *, once: bool = False) -> str:
+    """The one line for a database that will not heal: where, the cause in words, the fix.
+
+    ``once``: for a one-shot command, which does not retry what could heal.
+    """
+    cause, heals, fix = database_problem(err)
+    if once and heals:
+        fix = "check that the server is up and reachable, then run it again"
     try:
         where = describe(parse_database_url(raw_url))
     except DatabaseUrlError:

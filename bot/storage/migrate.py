@@ -86,8 +86,7 @@ def migrate(engine: Engine) -> str:
         return HEAD
     if current is not None and current not in known_revisions():
         raise SchemaNewerError(
-            f"the database is at schema revision {current}, newer than this code's {HEAD}: run "
-            "the bot version that migrated it, or restore the backup taken before that upgrade"
+            f"the database is at schema revision {current}, newer than this code's {HEAD}"
         )
     from alembic import command
 

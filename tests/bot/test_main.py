@@ -277,7 +277,9 @@ def test_migrate_brings_the_database_to_head_once_then_says_so(tmp_path, databas
     engine.dispose()
     newer = run_bot({"DATABASE_URL": database_url}, "migrate", cwd=tmp_path)
     assert newer.returncode == 2 and newer.stdout == ""
-    assert newer.stderr.startswith("error: the database is at schema revision 0099_from_later")
+    assert newer.stderr.startswith("error: cannot use the database ")
+    assert "the database is at schema revision 0099_from_later" in newer.stderr
+    assert "restore the backup" in newer.stderr and len(newer.stderr.splitlines()) == 1
     assert "restore the backup" in newer.stderr and len(newer.stderr.splitlines()) == 1
     # The digest job refuses it with the same line (it migrates before it runs).
     digest = run_bot(
@@ -293,7 +295,11 @@ def test_migrate_brings_the_database_to_head_once_then_says_so(tmp_path, databas
 @pytest.mark.parametrize(
     ("url", "expected"),
     [
-        ("postgresql://bot:s3cret@127.0.0.1:9/bot", "error: cannot migrate the database at"),
+        (
+            "postgresql://bot:s3cret@127.0.0.1:9/bot",
+            "error: cannot use the database postgresql+psycopg://bot:***@127.0.0.1:9/bot: "
+            "connection refused: check that the server is up and reachable, then run it again",
+        ),
         ("mysql://bot@db/bot", "error: DATABASE_URL"),
     ],
 )

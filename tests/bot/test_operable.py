@@ -241,7 +241,7 @@ def test_a_database_that_will_not_heal_stops_every_entry_point(tmp_path, postgre
             "postgresql://postgres:right-pw@127.0.0.1:notaport/botdb",
             "malformed URL",
         ),
-        "schema newer": (_future_sqlite(tmp_path), "schema newer than this code"),
+        "schema newer": (_future_sqlite(tmp_path), "newer than this code"),
     }
     with FakeSlack() as fake:
         for name, (database_url, cause) in cases.items():

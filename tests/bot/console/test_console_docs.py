@@ -18,9 +18,10 @@ import pytest
 
 from bot.console.console import run_console
 from bot.settings import Settings
+from model.artifact import DEFAULT_ARTIFACT
 from tests.helpers.slack_app import REPO
 
-ARTIFACT = REPO / "model" / "artifacts" / "imdb-sentiment-v1" / "config.json"
+ARTIFACT = DEFAULT_ARTIFACT / "config.json"
 _BLOCK = re.compile(r"```text\n(.*?)```", re.S)
 _DEMO = ("$ make run ARGS=--demo\n", "$ python -m bot --demo\n")
 _VARIES = (

@@ -12,13 +12,13 @@ from dataclasses import replace
 import pytest
 
 from bot import replies
-from bot.console import slack_requests as payloads
 from bot.feedback import buttons, store
 from bot.feedback.buttons import Rating
 from bot.feedback.store import BucketCount
 from bot.mood.workspace import Workspace
 from bot.settings import Settings
 from model.prediction import Prediction
+from tests.helpers import slack_requests as payloads
 from tests.helpers.fake_slack import RESPONSE_URL_METHOD
 from tests.helpers.slack_app import KeywordPredictor, served_app
 

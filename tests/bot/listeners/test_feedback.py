@@ -15,13 +15,13 @@ import pytest
 from slack_sdk import WebClient
 from sqlalchemy import insert
 
-from bot.console import slack_requests as payloads
 from bot.feedback import buttons, store
 from bot.feedback.store import BucketCount
-from bot.mood import store as mood_store
 from bot.mood.workspace import Workspace
 from bot.storage.schema import feedback_counts
+from tests.helpers import slack_requests as payloads
 from tests.helpers.fake_slack import RESPONSE_URL_METHOD
+from tests.helpers.mood_rows import all_rows
 from tests.helpers.slack_app import served_app, socket_mode_app, wait_until
 
 TEAM = "T0000FAKE"
@@ -326,7 +326,7 @@ def test_the_database_holds_only_counts_after_presses(database_url, tmp_path):
         served.settle()
         engine = served.mood.engine
         assert sum(c.agreed + c.disagreed for c in store.counts(engine, WS)) == 3
-        rows = mood_store.all_rows(engine)
+        rows = all_rows(engine)
         assert rows["feedback_counts"]
         dump = repr(rows)
         ids = [PRESSER, ASKER, CHANNEL, eph_ts, parent_ts, reply["ts"], shortcut["ts"]]
