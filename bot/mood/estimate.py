@@ -5,30 +5,41 @@ would call 35% of the messages positive, and hides a tripling of negative messag
 counted message contributes its three calibrated probabilities, and the period's share is
 estimated from their sums, corrected with the model's error rates measured on labelled text.
 
-**The estimand.** For a class c, a channel and a period (a day, a week), the number estimated is
-the *channel's rate* of c-messages: the probability that a message drawn at random from the
-messages the bot counts in that channel during that period is one a careful human reader would
-label c. The counted messages are treated as a sample of the channel's conversation, not as the
-whole of what matters. Why the rate and not "the share of exactly these n messages": a lead asks
-whether the team's mood is what it looks like and whether it changed. With 50 messages a week,
-two more negative messages move the count by 4 points with nothing changed in the team; an
-interval for the rate says so, an interval for the messages themselves would call it a change.
+**The estimand.** For a class c, a channel and a period (a day, a week): the share of the
+messages the bot counted there that careful human readers would label c. One number, read two
+ways, and the interval is built to cover both:
+1. *these messages*: the share of exactly the n counted messages people would label c;
+2. *the channel's rate*: the probability that a message drawn at random from what the channel
+   says in that period (of the kind the bot counts) is a c-message; the counted messages are a
+   sample of it.
+Why the rate matters: a lead asks whether the team's mood is what it looks like and whether it
+changed. With 50 messages a week two more negative ones move the count 4 points with nothing
+changed in the team; an interval for reading 1 alone would call that a change. Why reading 1
+must hold too: it is what the issue asks ("the share of positive messages among them"), and it
+is what a lead checks by reading the messages.
 
 **The interval** combines three parts, as variances of the estimate (normal approximation,
 z = 1.645, clipped to [0, 1]):
 
 (a) *label uncertainty*: given calibrated probabilities, a message with P(positive) = p is
     positive with probability p, so its contribution is uncertain by p(1 - p); summed,
-    ``sum p(1 - p) / n**2`` (from the stored sum of p and sum of p**2).
+    ``sum p(1 - p) / n**2`` (from the stored sum of p and sum of p**2). This is the whole
+    statistical error of reading 1.
 (b) *sampling*: the messages are a sample of the channel's conversation, so the spread of the
-    probabilities between messages adds ``sum (p - mean p)**2 / n**2``. With probabilities used
-    as they are, (a) + (b) = ``mean p (1 - mean p) / n``, exactly the binomial variance of the
-    share a human labeller would find in n messages drawn from the channel. With a confusion
-    matrix the estimate is ``A @ mean p`` (below) and (b) is the sample variance of the adjusted
-    per-message vectors ``A @ p`` (a sandwich variance, which also carries the model's own
-    scatter); the statistical variance used is the larger of that and the binomial one.
-    For small n the binomial part uses the Agresti-Coull adjustment (n + z**2 trials, z**2/2
-    pseudo-messages on each side), so one message never yields a zero-width interval.
+    probabilities between messages adds ``sum (p - mean p)**2 / n**2``; this is the whole
+    statistical error of reading 2 when the probabilities are calibrated. (a) + (b) =
+    ``mean p (1 - mean p) / n``: the binomial variance of the share a human labeller would
+    find in n messages drawn from the channel. Using the sum is conservative for each reading
+    alone (tests: calibrated channels cover the rate 100% and the messages' own share 93-94%),
+    and it is deliberate: per-message calibration does not hold inside a channel whose mix
+    differs from the training data's, and an estimate from a model should not claim more
+    precision than a human labelling every counted message would have.
+    With a confusion matrix the estimate is ``A @ mean p`` (below); its exact variance about
+    the rate is the sample variance of the adjusted per-message vectors ``A @ p`` over n (a
+    sandwich variance, which carries the label variance and the model's own scatter), and the
+    statistical variance used is the larger of that and the binomial one. For small n the
+    binomial part uses the Agresti-Coull adjustment (n + z**2 trials, z**2/2 pseudo-messages on
+    each side), so one message never yields a zero-width interval.
 (c) *model uncertainty*: in a team's own domain the model's error rates differ from those
     measured. ``Calibration.shifts`` holds, for each labelled domain measured, the bias matrix
     ``B_d = A @ M_d.T - I`` that the estimator has on that domain when its error rates come from
