@@ -29,6 +29,7 @@ from __future__ import annotations
 import json
 import math
 import random
+import sys
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -56,6 +57,10 @@ WORKPLACE = (
 GROUP_LABELS = {"1": "negative", "2": "neutral", "3": "positive"}
 V3_ARTIFACT = "model/artifacts/imdb-sentiment-v3"
 V2_ARTIFACT = "model/artifacts/imdb-sentiment-v2"
+HELD_OUT = (
+    "held out: goemotions test, calibration fitted on goemotions dev + workplace "
+    "(as shipped, with the model term)"
+)
 
 Labelled = list[tuple[str, str]]  # (label, text)
 Scored = list[tuple[str, Vector]]  # (label, probabilities in CLASSES order)
@@ -94,11 +99,32 @@ def v2_probabilities(score: float) -> Vector:
     return (s * s, (1 - s) * (1 - s), 2 * s * (1 - s))
 
 
-def make_scorer(source: str, artifact: str | None) -> tuple[Callable[[list[str]], list], str]:
+def load_clean(path: Path | None) -> Callable[[str], str]:
+    """The bot's Slack cleaning: this tree's, or the ``clean`` of another tree's
+    ``bot/slack/text.py`` loaded as a lone module (v3 keeps ``:emoji:`` codes for its model)."""
+    if path is None:
+        from bot.slack.text import clean
+
+        return clean
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("_estimator_slack_text", path)
+    if spec is None or spec.loader is None:
+        raise SystemExit(f"cannot load {path}")
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module  # dataclasses look their module up while it loads
+    spec.loader.exec_module(module)
+    return module.clean
+
+
+def make_scorer(
+    source: str, artifact: str | None, clean_module: Path | None = None
+) -> tuple[Callable[[list[str]], list], str]:
     """A function texts -> [(probabilities or None if not counted)], and a description."""
     import model
-    from bot.slack.text import clean
     from model.verdict import VerdictRule
+
+    clean = load_clean(clean_module)
 
     rule = VerdictRule()
     if source == "v3":
@@ -157,6 +183,19 @@ def fit_calibration(domains: dict[str, Scored], described: str) -> Calibration:
     )
 
 
+def measurement_shifts(rows: Scored, draws: int = 30, seed: int = 0) -> tuple[Matrix, ...]:
+    """Bias matrices from re-measuring M on bootstrap resamples (within each class) of
+    ``rows``: the model term when the error rates come from one domain's finite labelled set."""
+    measured = soft_confusion(rows)
+    by_class = {c: [r for r in rows if r[0] == c] for c in CLASSES}
+    rng = random.Random(seed)
+    shifts = []
+    for _ in range(draws):
+        resample = [rng.choice(by_class[c]) for c in CLASSES for _ in by_class[c]]
+        shifts.append(domain_shift(soft_confusion(resample), measured))
+    return tuple(shifts)
+
+
 def draw_shares(rng: random.Random) -> Vector:
     pos = rng.uniform(0.10, 0.50)
     neg = rng.uniform(0.05, 0.45)
@@ -177,6 +216,13 @@ class Tally:
     hits_realized: dict[str, int]
     widths: dict[str, list[float]]
     weeks: int = 0
+    by_size: dict[str, list[float]] | None = None  # "50-100" -> abs errors, all classes
+
+    def add_size(self, n: int, error: float) -> None:
+        bucket = "50-100" if n <= 100 else "101-200" if n <= 200 else "201-300"
+        if self.by_size is None:
+            self.by_size = {"50-100": [], "101-200": [], "201-300": []}
+        self.by_size[bucket].append(error)
 
     @classmethod
     def empty(cls) -> Tally:
@@ -187,8 +233,8 @@ class Tally:
             {c: [] for c in CLASSES},
         )
 
-    def summary(self) -> dict[str, dict[str, float]]:
-        out = {}
+    def summary(self) -> dict[str, Any]:
+        out: dict[str, Any] = {}
         for c in CLASSES:
             e = sorted(self.errors[c])
             out[c] = {
@@ -201,12 +247,16 @@ class Tally:
                 ),
                 "mean_width": sum(self.widths[c]) / len(self.widths[c]) if self.widths[c] else 0,
             }
+        if self.by_size:
+            out["mae_by_messages"] = {
+                bucket: sum(e) / len(e) for bucket, e in self.by_size.items() if e
+            }
         return out
 
 
 def simulate(
     pool: Scored,
-    confident: dict[str, list[bool]] | None,
+    confident: dict[str, list[str]] | None,
     calibration: Calibration,
     *,
     weeks: int,
@@ -242,6 +292,7 @@ def simulate(
                 cs = est.by_class()[c]
                 realized = labels.count(k) / n
                 tally.errors[c].append(abs(cs.share - shares[k]))
+                tally.add_size(n, abs(cs.share - shares[k]))
                 tally.hits_rate[c] += cs.low <= shares[k] <= cs.high
                 tally.hits_realized[c] += cs.low <= realized <= cs.high
                 tally.widths[c].append(cs.high - cs.low)
@@ -267,7 +318,7 @@ def simulate(
 
 
 def _confident_share(
-    confident: dict[str, list[bool]], seed: int, weeks: int, min_n: int, max_n: int
+    confident: dict[str, list[str]], seed: int, weeks: int, min_n: int, max_n: int
 ) -> dict[str, dict[str, float]]:
     """Today's record: the share of messages with a confident verdict of the class."""
     rng = random.Random(seed)
@@ -293,10 +344,11 @@ def run(
     weeks: int = 200,
     seed: int = 2026,
     calibration_out: Path | None = None,
+    clean_module: Path | None = None,
 ) -> dict[str, Any]:
-    """Score, fit on GoEmotions dev + workplace, report on GoEmotions test (and in-sample)."""
+    """Score; fit on GoEmotions dev + workplace; report on GoEmotions test, plus diagnostics."""
     started = time.perf_counter()
-    score, described = make_scorer(source, artifact)
+    score, described = make_scorer(source, artifact, clean_module)
     raw = {
         "goemotions dev": load_goemotions("dev"),
         "workplace": load_workplace(),
@@ -308,7 +360,23 @@ def run(
     )
     if calibration_out is not None:
         calibration_out.write_text(json.dumps(calibration.to_dict(), indent=2) + "\n")
-    confident = _confident_verdicts(source, artifact, raw["goemotions test"])
+    confident = _confident_verdicts(source, artifact, raw["goemotions test"], clean_module)
+    # Diagnostics: the same estimator when its error rates come from the channel's own domain,
+    # on lines not used to measure them; one domain has no spread between domains, so the model
+    # term is only the measurement noise of M (bootstrap).
+    ge_only = Calibration(
+        confusion=soft_confusion(scored["goemotions dev"]),
+        shifts=measurement_shifts(scored["goemotions dev"], seed=seed),
+        source=f"{described}; goemotions dev only",
+    )
+    half = random.Random(seed).sample(range(len(scored["workplace"])), len(scored["workplace"]))
+    fit_half = [scored["workplace"][i] for i in half[: len(half) // 2]]
+    test_half = [scored["workplace"][i] for i in half[len(half) // 2 :]]
+    wp_only = Calibration(
+        confusion=soft_confusion(fit_half),
+        shifts=measurement_shifts(fit_half, seed=seed),
+        source=f"{described}; workplace half A only",
+    )
     report: dict[str, Any] = {
         "probabilities": described,
         "pools": {
@@ -322,24 +390,32 @@ def run(
         "calibration": calibration.to_dict(),
         "weeks": weeks,
         "seed": seed,
-        "held out: goemotions test": simulate(
-            scored["goemotions test"], confident, calibration, weeks=weeks, seed=seed
-        ),
-        "in sample: workplace (used to fit)": simulate(
-            scored["workplace"], None, calibration, weeks=weeks, seed=seed + 1
-        ),
+        "sections": {
+            HELD_OUT: simulate(
+                scored["goemotions test"], confident, calibration, weeks=weeks, seed=seed
+            ),
+            "diagnostic, in domain: goemotions test, error rates from goemotions dev only, "
+            "model term = their measurement noise": simulate(
+                scored["goemotions test"], None, ge_only, weeks=weeks, seed=seed
+            ),
+            "diagnostic, in domain: workplace half B, error rates from half A only, "
+            "model term = their measurement noise": simulate(
+                test_half, None, wp_only, weeks=weeks, seed=seed + 1
+            ),
+        },
     }
     report["seconds"] = round(time.perf_counter() - started, 1)
     return report
 
 
 def _confident_verdicts(
-    source: str, artifact: str | None, labelled: Labelled
-) -> dict[str, list[bool]] | None:
+    source: str, artifact: str | None, labelled: Labelled, clean_module: Path | None = None
+) -> dict[str, list[str]] | None:
     """Per true class, each counted message's confident label (or "" when not confident)."""
     import model
-    from bot.slack.text import clean
     from model.verdict import Verdict, VerdictRule
+
+    clean = load_clean(clean_module)
 
     path = artifact or (V3_ARTIFACT if source == "v3" else V2_ARTIFACT)
     predictor = model.load_predictor(REPO / path if not Path(path).is_absolute() else path)
@@ -348,9 +424,9 @@ def _confident_verdicts(
     for (label, _), prediction in zip(
         labelled, predictor.predict([clean(t) for _, t in labelled]), strict=True
     ):
+        if not rule.knows_enough(prediction):
+            continue  # not counted
         verdict = rule.decide(prediction)
-        if verdict not in (Verdict.REACT, Verdict.LEAN):
-            continue
         out[label].append(prediction.label if verdict is Verdict.REACT else "")
     return out if all(out.values()) else None
 
@@ -368,8 +444,7 @@ def format_report(report: dict[str, Any]) -> str:
     for c, row in zip(CLASSES, cal["confusion"], strict=True):
         lines.append(f"  {c:>8}: " + "  ".join(f"{x:.3f}" for x in row))
     lines.append(f"{report['weeks']} channel-weeks of 50-300 messages each, seed {report['seed']}")
-    for section in ("held out: goemotions test", "in sample: workplace (used to fit)"):
-        result = report[section]
+    for section, result in report["sections"].items():
         lines.append(f"\n== {section}")
         lines.append(
             f"  {'method':<14} {'class':<9} {'MAE':>6} {'p90':>6} {'max':>6} "
@@ -383,6 +458,11 @@ def format_report(report: dict[str, Any]) -> str:
                     f"{100 * f['max']:6.1f} {100 * f['coverage_rate']:9.1f}% "
                     f"{100 * f['coverage_realized']:9.1f}% {100 * f['mean_width']:6.1f}"
                 )
+        sizes = result["estimator"].get("mae_by_messages", {})
+        lines.append(
+            "  estimator MAE by messages in the week (all classes): "
+            + ", ".join(f"{b}: {100 * e:.1f}" for b, e in sizes.items())
+        )
         for c in CLASSES:
             f = result["change"][c]
             lines.append(

@@ -26,6 +26,11 @@ def main(argv: list[str] | None = None) -> int:
         "probabilities from the binary model (not a measurement of the real estimator)",
     )
     parser.add_argument("--artifact", help="model artifact folder (default: the version's)")
+    parser.add_argument(
+        "--clean-module",
+        type=Path,
+        help="bot/slack/text.py of the model's tree, when it cleans Slack text differently",
+    )
     parser.add_argument("--weeks", type=int, default=200)
     parser.add_argument("--seed", type=int, default=2026)
     parser.add_argument("--calibration-out", type=Path, help="write the fitted Calibration JSON")
@@ -39,6 +44,7 @@ def main(argv: list[str] | None = None) -> int:
         weeks=args.weeks,
         seed=args.seed,
         calibration_out=args.calibration_out,
+        clean_module=args.clean_module,
     )
     print(format_report(report))
     if args.json:
