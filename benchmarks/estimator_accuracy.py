@@ -183,17 +183,25 @@ def fit_calibration(domains: dict[str, Scored], described: str) -> Calibration:
     )
 
 
-def measurement_shifts(rows: Scored, draws: int = 30, seed: int = 0) -> tuple[Matrix, ...]:
+def measurement_shifts(
+    rows: Scored, draws: int = 30, seed: int = 0, scale: float = 1.0
+) -> tuple[Matrix, ...]:
     """Bias matrices from re-measuring M on bootstrap resamples (within each class) of
-    ``rows``: the model term when the error rates come from one domain's finite labelled set."""
+    ``rows``: the model term when the error rates come from one domain's finite labelled set.
+
+    ``scale`` > 1 when channels are then drawn from another *finite* pool of the same domain:
+    that pool's own error rates differ from the population's too, by noise that shrinks with
+    its size, so the two samples' noise adds: ``scale = sqrt(1 + len(rows) / len(pool))``.
+    """
     measured = soft_confusion(rows)
     by_class = {c: [r for r in rows if r[0] == c] for c in CLASSES}
     rng = random.Random(seed)
     shifts = []
     for _ in range(draws):
         resample = [rng.choice(by_class[c]) for c in CLASSES for _ in by_class[c]]
-        shifts.append(domain_shift(soft_confusion(resample), measured))
-    return tuple(shifts)
+        b = domain_shift(soft_confusion(resample), measured)
+        shifts.append(tuple(tuple(scale * x for x in row) for row in b))
+    return tuple(shifts)  # type: ignore[return-value]
 
 
 def draw_shares(rng: random.Random) -> Vector:
@@ -363,10 +371,15 @@ def run(
     confident = _confident_verdicts(source, artifact, raw["goemotions test"], clean_module)
     # Diagnostics: the same estimator when its error rates come from the channel's own domain,
     # on lines not used to measure them; one domain has no spread between domains, so the model
-    # term is only the measurement noise of M (bootstrap).
+    # term is only the measurement noise of M (bootstrap), of both the fitting lines and the
+    # finite pool the channels are drawn from.
     ge_only = Calibration(
         confusion=soft_confusion(scored["goemotions dev"]),
-        shifts=measurement_shifts(scored["goemotions dev"], seed=seed),
+        shifts=measurement_shifts(
+            scored["goemotions dev"],
+            seed=seed,
+            scale=math.sqrt(1 + len(scored["goemotions dev"]) / len(scored["goemotions test"])),
+        ),
         source=f"{described}; goemotions dev only",
     )
     half = random.Random(seed).sample(range(len(scored["workplace"])), len(scored["workplace"]))
@@ -374,7 +387,9 @@ def run(
     test_half = [scored["workplace"][i] for i in half[len(half) // 2 :]]
     wp_only = Calibration(
         confusion=soft_confusion(fit_half),
-        shifts=measurement_shifts(fit_half, seed=seed),
+        shifts=measurement_shifts(
+            fit_half, seed=seed, scale=math.sqrt(1 + len(fit_half) / len(test_half))
+        ),
         source=f"{described}; workplace half A only",
     )
     report: dict[str, Any] = {

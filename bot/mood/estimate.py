@@ -262,6 +262,12 @@ class ClassShare:
     sd_model: float
 
     @property
+    def width(self) -> float:
+        """The interval's width: a reply should say "too uncertain to say" rather than show a
+        share whose interval spans most of 0-100% (see docs/estimates.md)."""
+        return self.high - self.low
+
+    @property
     def sd(self) -> float:
         return math.sqrt(self.sd_label**2 + self.sd_sampling**2 + self.sd_model**2)
 
