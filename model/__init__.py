@@ -8,9 +8,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from model.prediction import NEGATIVE, POSITIVE, Prediction, Predictor
+from model.prediction import NEGATIVE, NEUTRAL, POSITIVE, Prediction, Predictor
 
-__all__ = ["NEGATIVE", "POSITIVE", "Prediction", "Predictor", "load_predictor"]
+__all__ = ["NEGATIVE", "NEUTRAL", "POSITIVE", "Prediction", "Predictor", "load_predictor"]
 
 
 def load_predictor(path: str | Path | None = None):

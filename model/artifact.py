@@ -15,10 +15,11 @@ from pathlib import Path
 from typing import Any
 
 ARTIFACTS_DIR = Path(__file__).resolve().parent / "artifacts"
-DEFAULT_NAME = "imdb-sentiment-v2"
+DEFAULT_NAME = "imdb-sentiment-v3"
 DEFAULT_ARTIFACT = ARTIFACTS_DIR / DEFAULT_NAME
 # The first shipped model, kept beside the default for comparison (benchmarks, variants table).
 V1_ARTIFACT = ARTIFACTS_DIR / "imdb-sentiment-v1"
+V2_ARTIFACT = ARTIFACTS_DIR / "imdb-sentiment-v2"
 
 MODEL_FILE = "model.keras"
 BASELINE_FILE = "baseline.keras"
@@ -26,6 +27,12 @@ WORD_INDEX_FILE = "word_index.json"
 NGRAMS_FILE = "ngrams.json"
 LEXICON_FILE = "lexicon.json"  # from v2 on: the sentiment lexicon, as project tokens
 WEIGHTS_FILE = "weights.npy"
+# From v3 on: the emoji table, and the "expresses a feeling" head (Keras and serving weights).
+EMOJI_FILE = "emoji.json"
+FEELING_MODEL_FILE = "feeling.keras"
+FEELING_WEIGHTS_FILE = "feeling_weights.npy"
+POLAR_MODEL_FILE = "polar.keras"  # only with the "polar head" variant
+POLAR_WEIGHTS_FILE = "polar_weights.npy"
 CONFIG_FILE = "config.json"
 METRICS_FILE = "metrics.json"
 SERVING_FILES = (WORD_INDEX_FILE, NGRAMS_FILE, WEIGHTS_FILE, CONFIG_FILE)

@@ -4,7 +4,8 @@
     printf 'great work\\nawful\\n' | python scripts/predict.py --jsonl
 
 With --jsonl, every line of standard input is one text and every output line is one JSON object
-(label, confidence, score, known_words, words, key_words), in input order. Any input is answered:
+(label, confidence, score, known_words, words, key_words, verdict, probabilities), in input
+order. Any input is answered:
 empty lines, emoji, other languages, invalid UTF-8 (decoded with replacement characters), and
 very long lines (only the first 20,000 characters are read). TensorFlow is not needed.
 """
@@ -21,12 +22,19 @@ PREVIEW_CHARS = 60
 
 
 def format_line(prediction: Prediction, text: str) -> str:
-    """Label, confidence, the start of the text and its key words, on one line."""
+    """Label, confidence, the three-way verdict, the start of the text and its key words."""
     preview = " ".join(text.split())
     if len(preview) > PREVIEW_CHARS:
         preview = preview[: PREVIEW_CHARS - 3] + "..."
     why = f"  (because: {', '.join(prediction.key_words)})" if prediction.key_words else ""
-    return f"{prediction.label:8s} {prediction.confidence:6.1%}  {preview}{why}"
+    p = prediction.probabilities
+    three = (
+        f"  [{prediction.verdict} {p.get('positive', 0):.0%}+ {p.get('negative', 0):.0%}- "
+        f"{p.get('neutral', 0):.0%}=]"
+        if p
+        else ""
+    )
+    return f"{prediction.label:8s} {prediction.confidence:6.1%}{three}  {preview}{why}"
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -1,7 +1,9 @@
-"""Downloading the Large Movie Review Dataset v1.0 (aclImdb_v1.tar.gz, about 80 MB).
+"""Downloading the Large Movie Review Dataset v1.0 (aclImdb_v1.tar.gz, about 80 MB), and
+GoEmotions (the official train/dev/test.tsv and emotions.txt, about 5 MB).
 
     python scripts/download_data.py [--dest data/aclImdb_v1.tar.gz] [--url URL] [--sha256 HEX]
                                     [--force] [--quiet]
+    python scripts/download_data.py --dataset goemotions [--dest data/goemotions] [--url BASE]
 
 The file goes to a temporary file next to the destination and is renamed only once it is complete
 (and its checksum matches), so an interrupted or failed download never leaves a partial archive
@@ -23,11 +25,16 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import BinaryIO, TextIO
 
+from model import goemotions
 from model.data import DEFAULT_PATH, ENV_VAR
 
 OFFICIAL_URL = "https://ai.stanford.edu/~amaas/data/sentiment/aclImdb_v1.tar.gz"
 # Published checksum of the official tarball (84,125,825 bytes).
 OFFICIAL_SHA256 = "c40f74a18d3b61f90feba1e17730e0d38e8b97c05fde7008942e91923d1658fe"
+# GoEmotions' official files (Apache 2.0): the paper's train/dev/test split with the 28 label ids
+# of emotions.txt; model.goemotions groups them into sentiment with the paper's mapping.
+GOEMOTIONS_URL = "https://raw.githubusercontent.com/google-research/goemotions/master/data/"
+GOEMOTIONS_FILES = ("train.tsv", "dev.tsv", "test.tsv", "emotions.txt")
 CHUNK = 1 << 16
 TIMEOUT = 60.0
 
@@ -204,6 +211,28 @@ def download(
     return dest
 
 
+def download_goemotions(
+    base_url: str = GOEMOTIONS_URL,
+    dest: str | os.PathLike[str] = goemotions.DEFAULT_PATH,
+    *,
+    force: bool = False,
+    progress: bool = True,
+    stream: TextIO | None = None,
+) -> Path:
+    """Fetch GoEmotions' four official files into the folder ``dest``; returns it.
+
+    Each file is fetched atomically by ``download``; ``dest`` is then what ``GOEMOTIONS_DATA``
+    should name.
+    """
+    folder = Path(dest).expanduser()
+    if folder.exists() and not folder.is_dir():
+        raise DownloadError(f"{folder} is a file: GoEmotions goes into a folder (--dest)")
+    base = base_url if base_url.endswith("/") else base_url + "/"
+    for name in GOEMOTIONS_FILES:
+        download(base + name, folder / name, force=force, progress=progress, stream=stream)
+    return folder
+
+
 def _one_line(value: object) -> str:
     text = " ".join(str(value).split())
     return text or type(value).__name__
@@ -211,19 +240,22 @@ def _one_line(value: object) -> str:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
-        description="Download the IMDB Large Movie Review Dataset (aclImdb_v1.tar.gz)."
+        description="Download the IMDB Large Movie Review Dataset (aclImdb_v1.tar.gz), "
+        "or GoEmotions with --dataset goemotions."
     )
+    parser.add_argument("--dataset", choices=("imdb", "goemotions"), default="imdb")
     parser.add_argument(
         "--url",
-        default=OFFICIAL_URL,
-        help="where to fetch it from (default: the official Stanford URL; file:// works too)",
+        default=None,
+        help="where to fetch it from (default: the official Stanford URL; for GoEmotions the "
+        "google-research/goemotions data/ folder; file:// works too)",
     )
     parser.add_argument(
         "--dest",
         type=Path,
-        default=DEFAULT_PATH,
-        help=f"where to save it (default: {DEFAULT_PATH}); point {ENV_VAR} at it "
-        "if you change this",
+        default=None,
+        help=f"where to save it (default: {DEFAULT_PATH}, or {goemotions.DEFAULT_PATH} for "
+        f"GoEmotions); point {ENV_VAR} (or {goemotions.ENV_VAR}) at it if you change this",
     )
     parser.add_argument(
         "--sha256",
@@ -236,6 +268,24 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--quiet", action="store_true", help="no progress bar")
     args = parser.parse_args(argv)
+    if args.dataset == "goemotions":
+        try:
+            folder = download_goemotions(
+                args.url or GOEMOTIONS_URL,
+                args.dest or goemotions.DEFAULT_PATH,
+                force=args.force,
+                progress=not args.quiet,
+            )
+        except DownloadError as exc:
+            print(f"error: {exc}", file=sys.stderr)
+            return 1
+        except KeyboardInterrupt:
+            print("interrupted: no partial file was left behind", file=sys.stderr)
+            return 130
+        print(folder)
+        return 0
+    args.url = args.url or OFFICIAL_URL
+    args.dest = args.dest or DEFAULT_PATH
     sha256 = args.sha256
     if sha256 is None and args.url == OFFICIAL_URL:
         sha256 = OFFICIAL_SHA256

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import NamedTuple
 
 from model.text import word_count
+from model.workplace import REMEDIES, REMEDY_FACTOR, REMEDY_SCOPE
 
 # A valence right after one of these words is flipped and damped (VADER's factor), for at most
 # NEGATION_SCOPE tokens, and until a TERMINATOR: "not bad at all" reads positive.
@@ -25,7 +26,7 @@ TERMINATORS = frozenset({"but", "!", "?"})
 NEGATION_SCOPE = 3
 NEGATION_FACTOR = -0.74
 
-_NEGATOR, _TERMINATOR, _PHRASE = "negator", "terminator", "phrase"
+_NEGATOR, _TERMINATOR, _PHRASE, _REMEDY = "negator", "terminator", "phrase", "remedy"
 
 
 class Match(NamedTuple):
@@ -57,6 +58,9 @@ class Lexicon:
         self._kinds.update(dict.fromkeys(self.phrases, _PHRASE))
         self._kinds.update(dict.fromkeys(TERMINATORS, _TERMINATOR))
         self._kinds.update(dict.fromkeys(NEGATORS, _NEGATOR))
+        # "fixed the bug that was killing performance": trouble after a remedy word, in the same
+        # clause, is good news (``model.workplace.REMEDIES``).
+        self._kinds.update(dict.fromkeys(REMEDIES, _REMEDY))
 
     def __len__(self) -> int:
         return len(self.entries)
@@ -70,7 +74,7 @@ class Lexicon:
         hits = [(i, k) for i, t in enumerate(tokens) if (k := kinds.get(t)) is not None]
         total = 0.0
         found: list[Match] = []
-        negated_until = negator_at = -1
+        negated_until = negator_at = remedied_until = -1
         covered_until = -1  # tokens inside a matched phrase are not read again
         for position, kind in hits:
             if position <= covered_until:
@@ -80,8 +84,13 @@ class Lexicon:
                 negated_until, negator_at = position + NEGATION_SCOPE, position
                 continue
             if kind is _TERMINATOR:
-                negated_until = -1
+                negated_until = remedied_until = -1
                 continue
+            if kind is _REMEDY:
+                remedied_until = position + REMEDY_SCOPE
+                kind = self.words.get(tokens[position])
+                if kind is None:
+                    continue
             if kind is _PHRASE:
                 token = tokens[position]
                 kind = self.words.get(token)
@@ -95,6 +104,8 @@ class Lexicon:
             if position <= negated_until:
                 value *= NEGATION_FACTOR
                 start = negator_at
+            if value < 0 and position <= remedied_until:
+                value *= REMEDY_FACTOR
             covered_until = position + length - 1
             total += value
             if collect:

@@ -8,20 +8,26 @@ sums; a batch of long texts goes through numpy (``Vectorizer.batch_features``).
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import os
 import threading
 from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
+from typing import NamedTuple
 
 import numpy as np
 
 from model import artifact
+from model.emoji_table import EmojiTable
+from model.feeling import dense_features, sigmoid, three_way
 from model.key_phrases import clause_starts, reader_span
 from model.lexicon import Lexicon, Match
-from model.prediction import NEGATIVE, POSITIVE, Prediction
+from model.prediction import NEGATIVE, NEUTRAL, POSITIVE, Prediction
 from model.text import tokenize, word_count
 from model.vectorize import Vectorizer, WordIndex
+from model.workplace import SARCASM_SHOWN, SARCASM_TOKEN
 
 KEY_WORDS = 3
 # A key word must weigh at least this share of the strongest one, or it explains little.
@@ -29,6 +35,39 @@ KEY_WORD_MIN_SHARE = 0.25
 # Texts per numpy pass in ``scores``: large enough to amortize numpy's per-call cost, small
 # enough that a batch of long reviews never holds more than a few MB of index arrays.
 SCORE_CHUNK = 500
+
+
+@dataclass(frozen=True)
+class FeelingHead:
+    """The exported "expresses a feeling" head (``model.feeling``) and the three-way calibration.
+
+    P(neutral) = sigmoid(a * (sum of ``weights`` over the text's feature ids + ``dense`` · the
+    dense features + ``bias``) + b); P(positive | a feeling) = sigmoid(``polar_temperature`` ×
+    the polarity model's calibrated logit), so the verdict's polarity is always ``label``'s.
+    """
+
+    weights: np.ndarray
+    dense: tuple[float, ...]
+    bias: float
+    calibration: tuple[float, float]
+    polar_temperature: float
+    polar_bias: float = 0.0  # 0 unless the artifact fitted one (then label and verdict may
+    # disagree on texts whose polarity logit is within the bias of 0)
+    # Variant "polar head": P(positive | a feeling) from a GoEmotions-trained correction, a
+    # logistic model over the feature ids and (polarity logit, lexicon input), calibrated.
+    polar_weights: np.ndarray | None = None
+    polar_dense: tuple[float, ...] = ()
+    polar_head_bias: float = 0.0
+    polar_calibration: tuple[float, float] = (1.0, 0.0)
+
+
+class Parts(NamedTuple):
+    """What the polarity model makes of one text; the feeling head's inputs."""
+
+    spans: dict[int, tuple[int, int]]
+    z: float
+    dense: list[float]
+    lexicon: float = 0.0  # the lexicon input (valence sum per word), signed
 
 
 class SentimentPredictor:
@@ -44,6 +83,8 @@ class SentimentPredictor:
         lexicon: Lexicon | None = None,
         lexicon_weight: float = 0.0,
         lexicon_scale: float = 0.0,
+        emoji: EmojiTable | None = None,
+        feeling: FeelingHead | None = None,
     ):
         if weights.shape != (vectorizer.num_features,):
             raise ValueError(
@@ -61,6 +102,20 @@ class SentimentPredictor:
         # learned in training), ``lexicon_scale`` after it (as fitted with the calibration).
         self.lexicon_weight = float(lexicon_weight) if lexicon is not None else 0.0
         self.lexicon_scale = float(lexicon_scale) if lexicon is not None else 0.0
+        self.emoji = emoji
+        self._emoji = emoji.display if emoji is not None else {}
+        # How key words show tokens that are not words: emoji, and the sarcasm marker.
+        self._shown = {**self._emoji, SARCASM_TOKEN: SARCASM_SHOWN}
+        self.feeling = feeling
+        if feeling is not None:
+            if feeling.weights.shape != (vectorizer.num_features,):
+                raise ValueError("the feeling head's weights do not match the vectorizer")
+            self._u = feeling.weights.astype("float32").tolist()
+            self._pw = (
+                feeling.polar_weights.astype("float32").tolist()
+                if feeling.polar_weights is not None
+                else None
+            )
 
     def lexicon_input(
         self, tokens: Sequence[str], words: int | None = None, collect: bool = True
@@ -93,18 +148,79 @@ class SentimentPredictor:
         lexicon_value, matches = self.lexicon_input(tokens, words)
         w = self._w
         logit = sum([w[i] for i in spans]) + self.bias + self.lexicon_weight * lexicon_value
-        score = self.calibrate(logit, len(spans), lexicon_value)
+        z = logit * self.temperature(len(spans)) + self.lexicon_scale * lexicon_value
+        score = sigmoid(z)
         positive = score >= 0.5
+        emoji = self._count_emoji(tokens) if self._emoji else 0
+        probabilities = self.three_way(tokens, words, spans, matches, z, emoji, lexicon_value)
         return Prediction(
             label=POSITIVE if positive else NEGATIVE,
             confidence=score if positive else 1.0 - score,
             score=score,
-            known_words=known,
+            known_words=known + emoji,
             words=words,
             key_words=self.key_words(
                 tokens, spans, matches, positive, words, breaks=clause_starts(text)
             ),
+            verdict=max(probabilities, key=probabilities.__getitem__),
+            probabilities=probabilities,
         )
+
+    def parts(self, text: str) -> Parts:
+        """The feature ids, calibrated polarity logit and the head's dense features of a text
+        (training the feeling head reads them through here, as serving computes them)."""
+        tokens = tokenize(text)
+        words = word_count(tokens)
+        spans, _ = self.vectorizer.analyze(tokens)
+        lexicon_value, matches = self.lexicon_input(tokens, words)
+        w = self._w
+        logit = sum([w[i] for i in spans]) + self.bias + self.lexicon_weight * lexicon_value
+        z = logit * self.temperature(len(spans)) + self.lexicon_scale * lexicon_value
+        emoji = self._count_emoji(tokens) if self._emoji else 0
+        abs_valence = sum(abs(m.valence) for m in matches)
+        negative = -sum(m.valence for m in matches if m.valence < 0)
+        dense = dense_features(tokens, words, abs_valence, len(matches), z, emoji, negative)
+        return Parts(spans, z, dense, lexicon_value)
+
+    def _count_emoji(self, tokens: Sequence[str]) -> int:
+        """Emoji tokens the table knows: they count as known words."""
+        table = self._emoji
+        return sum(1 for t in tokens if t in table)
+
+    def three_way(
+        self,
+        tokens: Sequence[str],
+        words: int,
+        spans: dict[int, tuple[int, int]],
+        matches: list[Match],
+        z: float,
+        emoji: int,
+        lexicon_value: float = 0.0,
+    ) -> dict[str, float]:
+        """P(positive), P(negative), P(neutral). Without a feeling head (v1, v2 artifacts)
+        nothing is neutral and the polarity model's probabilities stand."""
+        head = self.feeling
+        if head is None:
+            p = sigmoid(z)
+            return {POSITIVE: p, NEGATIVE: 1.0 - p, NEUTRAL: 0.0}
+        u = self._u
+        negative = -sum(m.valence for m in matches if m.valence < 0)
+        dense = dense_features(
+            tokens, words, sum(abs(m.valence) for m in matches), len(matches), z, emoji, negative
+        )
+        h = sum([u[i] for i in spans]) + head.bias
+        h += sum(a * b for a, b in zip(head.dense, dense, strict=False))
+        a, b = head.calibration
+        if self._pw is None:
+            polar = sigmoid(head.polar_temperature * z + head.polar_bias)
+        else:
+            pw, (pz, pl) = self._pw, head.polar_dense
+            g = sum([pw[i] for i in spans]) + pz * z + pl * lexicon_value + head.polar_head_bias
+            pa, pb = head.polar_calibration
+            polar = sigmoid(pa * g + pb)
+        probabilities = three_way(sigmoid(a * h + b), polar)
+        positive, neutral = round(probabilities[POSITIVE], 6), round(probabilities[NEUTRAL], 6)
+        return {POSITIVE: positive, NEGATIVE: 1.0 - positive - neutral, NEUTRAL: neutral}
 
     def predict(self, texts: list[str] | str) -> list[Prediction]:
         """One prediction per text, in order; a single string is one text, not its characters."""
@@ -190,9 +306,15 @@ class SentimentPredictor:
             mask = ((1 << n) - 1) << start
             if used & mask:
                 continue
-            chosen.append(" ".join(tokens[start : start + n]))
+            shown = " ".join(self._show(t) for t in tokens[start : start + n])
             used |= mask
+            if shown in chosen:  # "🎉🎉🎉": one key word, not three
+                continue
+            chosen.append(shown)
         return chosen
+
+    def _show(self, token: str) -> str:
+        return self._shown.get(token, token)
 
 
 _cache: dict[Path, SentimentPredictor] = {}
@@ -221,6 +343,29 @@ def _load(where: Path) -> SentimentPredictor:
     lexicon = None
     if (where / artifact.LEXICON_FILE).is_file():
         lexicon = Lexicon.load(where / artifact.LEXICON_FILE)
+    emoji = None
+    if (where / artifact.EMOJI_FILE).is_file():
+        emoji = EmojiTable.load(where / artifact.EMOJI_FILE)
+    feeling = None
+    head = config.get("feeling")
+    if head is not None:
+        feeling = FeelingHead(
+            weights=np.load(where / artifact.FEELING_WEIGHTS_FILE, allow_pickle=False),
+            dense=tuple(head["dense"]),
+            bias=head["bias"],
+            calibration=tuple(head["calibration"]),
+            polar_temperature=head["polar_temperature"],
+            polar_bias=head.get("polar_bias", 0.0),
+        )
+        polar = head.get("polar_head")
+        if polar is not None:
+            feeling = dataclasses.replace(
+                feeling,
+                polar_weights=np.load(where / artifact.POLAR_WEIGHTS_FILE, allow_pickle=False),
+                polar_dense=tuple(polar["dense"]),
+                polar_head_bias=polar["bias"],
+                polar_calibration=tuple(polar["calibration"]),
+            )
     return SentimentPredictor(
         vectorizer,
         weights,
@@ -229,4 +374,6 @@ def _load(where: Path) -> SentimentPredictor:
         lexicon=lexicon,
         lexicon_weight=serving.get("lexicon_weight", 0.0),
         lexicon_scale=serving.get("lexicon_scale", 0.0),
+        emoji=emoji,
+        feeling=feeling,
     )

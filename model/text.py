@@ -11,6 +11,8 @@ import html
 import re
 import unicodedata
 
+from model.workplace import KILL_COMMAND, rewrite_jargon
+
 # Longest text we tokenize; beyond this a message is not chat and a review is long enough.
 MAX_CHARS = 20_000
 
@@ -50,9 +52,25 @@ TOKEN_PATTERN = _TOKEN  # what a token is, for code that needs its position in t
 PUNCTUATION_TOKENS = frozenset({"!", "?"})
 
 
-# Emoji are words in chat: each pictograph becomes the words of its Unicode name ("DISAPPOINTED
-# FACE" -> "disappointed"), minus the words that only describe the picture.
+# Emoji are tokens of their own in chat: each pictograph becomes "emoji" + its code point in hex
+# (🎉 -> "emoji1f389") and each Slack shortcode "emoji" + its name's letters and digits
+# (":tada:" -> "emojitada", ":+1:" -> "emojiplus1"). One token per emoji keeps "🎉🎉🎉" from
+# turning into "party, party, party"; the artifact's emoji table (``model.emoji``) knows both
+# spellings of an emoji, what it is worth and how to show it. Skin tones, variation selectors
+# and zero-width joiners are dropped: they do not change what an emoji says.
+EMOJI_PREFIX = "emoji"
 _EMOJI = re.compile("[\u2600-\u27bf\u2b50\u2b55\U0001f300-\U0001faff]")
+_EMOJI_SILENT = frozenset(
+    [chr(c) for c in range(0x1F3FB, 0x1F400)] + ["\ufe0f", "\ufe0e", "\u200d", "\u20e3"]
+)
+# A Slack shortcode has a letter (or is :+1: / :-1:), so "10:30:45" survives; a skin tone may
+# follow. Not right after a word or a colon, so "http://a:b:" stays a URL.
+SHORTCODE = re.compile(
+    r"(?<![\w:]):((?=[a-z0-9_+'-]*[a-z])[a-z0-9_+'-]{1,60}|[+-]1):(?::skin-tone-[2-6]:)?", re.I
+)
+_SIGNS = {"+": "plus", "-": "minus"}
+# "kill -9 <pid>": a signal to a process, whatever follows (see ``model.workplace``).
+_KILL_SIGNAL = re.compile(r"\bkill\s+-(?:\d{1,2}|[a-z]{3,4})\b")
 _EMOJI_FILLER = frozenset(
     "face with and of sign symbol heavy black white medium small large mark open mouth eyes "
     "smiling-eyes variation selector hands hand person sign the on in".split()
@@ -65,24 +83,45 @@ _EMOJI_ALIASES = {
 }
 
 
-# Typed emoticons, the same idea: ":)" is a smile.
-_EMOTICONS = [
-    (re.compile(r"(?<!\S)[:;=]-?(?:[)\]]+|d+|D+)(?!\S)|(?<!\S)\(-?[:;=](?!\S)"), " smiling "),
-    (re.compile(r"(?<!\S)[:;=]'?-?[(\[]+(?!\S)|(?<!\S)\)-?[:;=](?!\S)"), " frowning "),
-    (re.compile(r"(?<!\S)<3+(?!\S)"), " heart "),
-]
+def emoji_token(char: str) -> str:
+    """The token of one pictograph: "emoji" + its code point in lower-case hex."""
+    return f"{EMOJI_PREFIX}{ord(char):x}"
+
+
+def shortcode_token(name: str) -> str:
+    """The token of a Slack shortcode's name (``tada``, ``+1``, ``party-parrot``)."""
+    name = name.strip(":").lower()
+    if name in ("+1", "-1"):
+        return f"{EMOJI_PREFIX}{_SIGNS[name[0]]}1"
+    return EMOJI_PREFIX + "".join(c for c in name if c.isascii() and c.isalnum())
 
 
 def emoji_words(name: str) -> str:
-    """The meaningful words of an emoji's Unicode name or Slack code (``slightly_smiling_face``)."""
+    """The meaningful words of an emoji's Unicode name or Slack code (``slightly_smiling_face``).
+
+    Kept for callers that want to describe an emoji in words; the tokenizer uses tokens.
+    """
     name = name.strip(":").lower()
     name = _EMOJI_ALIASES.get(name, name)
     words = re.split(r"[\s_:-]+", name)
     return " ".join(w for w in words if w.isalpha() and w not in _EMOJI_FILLER)
 
 
-def _emoji_to_words(match: re.Match[str]) -> str:
-    return f" {emoji_words(unicodedata.name(match.group(0), ''))} "
+def _emoji_to_token(match: re.Match[str]) -> str:
+    char = match.group(0)
+    return " " if char in _EMOJI_SILENT else f" {emoji_token(char)} "
+
+
+def _shortcode_to_token(match: re.Match[str]) -> str:
+    return f" {shortcode_token(match.group(1))} "
+
+
+# Typed emoticons, the same idea: ":)" is a smile.
+_EMOTICONS = [
+    (re.compile(r"(?<!\S)[:;=]-?(?:[)\]]+|d+|D+)(?!\S)|(?<!\S)\(-?[:;=](?!\S)"), " smiling "),
+    (re.compile(r"(?<!\S)[:;=]'?-?[(\[]+(?!\S)|(?<!\S)\)-?[:;=](?!\S)"), " frowning "),
+    (re.compile(r"(?<!\S)<3+(?!\S)"), " heart "),
+]
 
 
 def normalize(text: str) -> str:
@@ -98,7 +137,11 @@ def normalize(text: str) -> str:
         text = _TAG.sub(" ", text)
     ascii_only = text.isascii()
     if not ascii_only:
-        text = _EMOJI.sub(_emoji_to_words, text)
+        text = _EMOJI.sub(_emoji_to_token, text)
+        if "\u200d" in text or "\ufe0f" in text:
+            text = text.replace("\u200d", " ").replace("\ufe0f", "")
+    if ":" in text:
+        text = SHORTCODE.sub(_shortcode_to_token, text)
     if ":" in text or "<" in text or "(" in text:
         for pattern, replacement in _EMOTICONS:
             text = pattern.sub(replacement, text)
@@ -107,6 +150,8 @@ def normalize(text: str) -> str:
     if "`" in text or not ascii_only:
         text = text.translate(_APOSTROPHES)
     text = text.lower()
+    if "kill -" in text:
+        text = _KILL_SIGNAL.sub(KILL_COMMAND, text)
     if "/" in text:
         text = _SCORE.sub(r" \1of\2 ", text)
     return _CONTRACTION.sub(_expand, text)
@@ -116,8 +161,11 @@ def tokenize(text: str) -> list[str]:
     """The tokens the word index and the model see, in order.
 
     Bare numbers are dropped: in reviews "10" is a rating, in chat it is a time or a count.
+    Kill-as-a-command becomes one neutral token (``model.workplace.rewrite_jargon``).
     """
-    return [token for token in _TOKEN.findall(normalize(text)) if not token.isdigit()]
+    return rewrite_jargon(
+        [token for token in _TOKEN.findall(normalize(text)) if not token.isdigit()]
+    )
 
 
 def word_count(tokens: list[str]) -> int:

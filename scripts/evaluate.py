@@ -1,8 +1,14 @@
-"""Evaluate a model artifact on the IMDB test split and the dev sets; see model/training/cli.py."""
+"""Evaluate a model artifact on the IMDB test split, the dev sets and GoEmotions; see
+model/training/cli.py. The dev-set reactions are measured after the bot's Slack cleaning, passed
+in from here so that model/ imports nothing from bot/."""
 
 import sys
+from pathlib import Path
 
-from model.training.cli import evaluate_main
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from bot.slack.text import clean  # noqa: E402
+from model.training.cli import evaluate_main  # noqa: E402
 
 if __name__ == "__main__":
-    sys.exit(evaluate_main())
+    sys.exit(evaluate_main(clean=clean))

@@ -3,8 +3,9 @@
 Pure string functions: no Slack SDK, no numpy, so they are cheap to import and to test. Slack
 sends text with its own markup (``<@U123>`` mentions, ``<https://x|label>`` links, ``&amp;``
 escapes, code spans, quotes); none of it is the author's sentiment, and an IMDB-trained model
-would only count it as unknown words. ``:emoji:`` codes are the exception: ``:disappointed:`` or
-``:+1:`` say how the author feels, so they become their words ("disappointed", "thumbs up").
+would only count it as unknown words. ``:emoji:`` codes are the exception: ``:tada:`` or ``:+1:``
+say how the author feels, so they reach the model intact (its tokenizer and emoji table read
+them); only a skin-tone suffix is dropped.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from model.text import MAX_CHARS, emoji_words
+from model.text import MAX_CHARS
 
 # Slack allows 40,000 characters in a message; the model reads at most MAX_CHARS of a text, so
 # nothing longer than that ever needs cleaning. Capping first bounds every pattern below.
@@ -51,7 +52,7 @@ def _angle_replacement(match: re.Match[str]) -> str:
 
 def _emoji_replacement(match: re.Match[str]) -> str:
     code = match.group(0).split("::")[0]  # drop a skin-tone suffix
-    return f" {emoji_words(code)} "
+    return f" {code}: " if not code.endswith(":") else f" {code} "
 
 
 def _strip_marks(text: str) -> str:
@@ -66,6 +67,18 @@ def _strip_marks(text: str) -> str:
         return " "
 
     return _FORMAT_RUN.sub(replace, text)
+
+
+def _protect_codes(text: str) -> str:
+    """``_strip_marks`` outside emoji codes: ``:raised_hands:`` keeps its underscore, ``*a*``
+    loses its stars."""
+    out, last = [], 0
+    for match in _EMOJI.finditer(text):
+        out.append(_strip_marks(text[last : match.start()]))
+        out.append(match.group(0))
+        last = match.end()
+    out.append(_strip_marks(text[last:]))
+    return "".join(out)
 
 
 def _is_word_char(char: str) -> bool:
@@ -94,8 +107,8 @@ def clean(text: str | None) -> str:
     # The model's tokenizer strips "<...>" spans as HTML tags (IMDB reviews carry <br />), so a
     # literal "<3" would swallow every word up to a later ">": drop the brackets themselves.
     text = _HEART.sub(" heart ", unescape(text)).replace("<", " ").replace(">", " ")
-    text = _strip_marks(text)
-    # Emoji codes become words, so the output can outgrow the input: cap it again.
+    text = _protect_codes(text)
+    # Emoji codes gain spaces around them, so the output can outgrow the input: cap it again.
     return _SPACES.sub(" ", text).strip()[:MAX_TEXT_CHARS]
 
 

@@ -52,15 +52,23 @@ def parse_overrides(pairs: list[str]) -> dict:
     return out
 
 
-def train_main(argv: list[str] | None = None) -> int:
-    """Train the sentiment model and write a versioned artifact."""
+def train_main(argv: list[str] | None = None, clean=None) -> int:
+    """Train the sentiment model and write a versioned artifact.
+
+    ``clean``: the text cleaning dev-set reactions are measured after (scripts/train.py passes
+    the bot's Slack cleaning).
+    """
     from model.artifact import DEFAULT_ARTIFACT
     from model.data import DataError
+    from model.goemotions import GoEmotionsError
     from model.training.train import ARCHITECTURES, NBBAG
 
     parser = argparse.ArgumentParser(description=train_main.__doc__)
     parser.add_argument("--data", help="aclImdb_v1.tar.gz or aclImdb/ (default: $IMDB_DATA)")
     parser.add_argument("--out", default=str(DEFAULT_ARTIFACT), help="artifact directory")
+    parser.add_argument(
+        "--goemotions", help="GoEmotions folder (default: $GOEMOTIONS_DATA, else data/goemotions)"
+    )
     parser.add_argument(
         "--arch",
         choices=ARCHITECTURES,
@@ -84,8 +92,8 @@ def train_main(argv: list[str] | None = None) -> int:
 
     config = TrainConfig(**{"arch": args.arch, **parse_overrides(args.set)})
     try:
-        metrics = train(args.out, args.data, config)
-    except DataError as exc:
+        metrics = train(args.out, args.data, config, args.goemotions, clean)
+    except (DataError, GoEmotionsError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     print(json.dumps(metrics, indent=2))
@@ -113,12 +121,16 @@ def print_dev_accuracy(title: str, accuracy: dict[str, float]) -> None:
     print(f"  {'mean of the files':32s} {sum(accuracy.values()) / len(accuracy):.3f}")
 
 
-def evaluate_main(argv: list[str] | None = None) -> int:
-    """Evaluate a model artifact on the official IMDB test split and on short crops of it."""
+def evaluate_main(argv: list[str] | None = None, clean=None) -> int:
+    """Evaluate a model artifact on the official IMDB test split and on short crops of it,
+    the dev sets and GoEmotions (three-way, beside VADER)."""
     parser = argparse.ArgumentParser(description=evaluate_main.__doc__)
     parser.add_argument("--model", help="artifact directory (default: the shipped model)")
     parser.add_argument("--data", help="aclImdb_v1.tar.gz or aclImdb/ (default: $IMDB_DATA)")
     parser.add_argument("--out", default=str(REPORTS_DIR), help="folder for the PNG files")
+    parser.add_argument(
+        "--goemotions", help="GoEmotions folder (default: $GOEMOTIONS_DATA, else data/goemotions)"
+    )
     parser.add_argument(
         "--baseline",
         action="store_true",
@@ -134,6 +146,7 @@ def evaluate_main(argv: list[str] | None = None) -> int:
         reaction_counts,
         scores_and_labels,
         short_crops,
+        three_way_dev,
     )
     from model.training.metrics import classification_report
 
@@ -150,12 +163,37 @@ def evaluate_main(argv: list[str] | None = None) -> int:
     dev = dev_accuracy(predictor)
     if dev:
         print_dev_accuracy("hand-written short texts (accuracy):", dev)
-        rule = reaction_counts(predictor)
+        rule = reaction_counts(predictor, clean=clean)
         print(
             f"bot's default reaction rule: reacts to {rule['reacted']} of {rule['labelled']} "
             f"labelled short texts, {rule['reacted_right']} of them correctly; reacts to "
             f"{rule['neutral_reacted']} of {rule['neutral']} neutral chat messages"
         )
+    three = three_way_dev(predictor, clean=clean)
+    if three:
+        print(
+            f"workplace three-way ({three['n']} lines): macro F1 {three['macro_f1']:.4f}; "
+            f"reactions on {three['neutral_reacted']} of {three['neutral_lines']} neutral lines "
+            f"({three['neutral_reaction_share']:.1%}); wrong-polarity reactions on "
+            f"{three['polar_reacted_wrong']} of {three['polar_lines']} polar lines "
+            f"({three['wrong_reaction_share']:.1%})"
+        )
+    if getattr(predictor, "feeling", None) is not None:
+        from model.goemotions import GoEmotionsError
+        from model.training.feeling import goemotions_report
+
+        try:
+            report = goemotions_report(predictor, args.goemotions)
+        except GoEmotionsError as exc:
+            print(f"GoEmotions skipped: {exc}")
+        else:
+            for split in ("dev", "test"):
+                r, v = report[split], report[f"{split}_vader"]
+                print(
+                    f"GoEmotions {split} three-class ({r['n']} lines): macro F1 "
+                    f"{r['macro_f1']:.4f} (VADER, compound +-{v['threshold']}: "
+                    f"{v['macro_f1']:.4f}); ECE per class {r['ece']}"
+                )
 
     if args.baseline:
         from model.training.baseline import BaselinePredictor

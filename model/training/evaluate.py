@@ -7,7 +7,7 @@ test recompute them the same way, so a shipped number can always be checked.
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 import numpy as np
@@ -23,6 +23,13 @@ EVAL_DIR = Path(__file__).resolve().parents[2] / "eval"
 # The hand-written dev files: eval/<set>/<file>.jsonl, one {"text", "label"} object per line.
 DEV_FILES = "*/*.jsonl"
 NEUTRAL = "neutral"
+# The three-way workplace dev file (amendment 2): scored by verdict, not in the v2 figures.
+THREE_WAY_FILE = "workplace_chat/workplace_three_way"
+Clean = Callable[[str], str]
+
+
+def _identity(text: str) -> str:
+    return text
 
 
 def short_crops(
@@ -64,6 +71,7 @@ def dev_files(folder: Path = EVAL_DIR) -> dict[str, list[dict]]:
             if line.strip()
         ]
         for path in sorted(folder.glob(DEV_FILES))
+        if f"{path.parent.name}/{path.stem}" != THREE_WAY_FILE
     }
 
 
@@ -80,15 +88,17 @@ def dev_accuracy(predictor, folder: Path = EVAL_DIR) -> dict[str, float]:
 
 
 def reaction_counts(
-    predictor, folder: Path = EVAL_DIR, rule: VerdictRule | None = None
+    predictor,
+    folder: Path = EVAL_DIR,
+    rule: VerdictRule | None = None,
+    clean: Clean | None = None,
 ) -> dict[str, int]:
     """What the bot's reaction rule does on the dev texts: how often it reacts, how rightly.
 
-    Texts go through the bot's own Slack cleaning and ``model.verdict``, the rule the bot
-    reacts by, with its default thresholds.
+    Texts go through ``clean`` (the caller passes the bot's Slack cleaning: model/ imports
+    nothing from bot/) and ``model.verdict``, the rule the bot reacts by.
     """
-    from bot.slack.text import clean
-
+    clean = clean or _identity
     rule = rule or VerdictRule()
     rows = [row for rows in dev_files(folder).values() for row in rows]
     predictions = predictor.predict([clean(r["text"]) for r in rows])
@@ -113,7 +123,44 @@ DEV_SETS = ("short_texts", "short_texts_b", "workplace_chat")
 VALIDATION_WEIGHT = 0.5
 
 
-def dev_report(predictor, folder: Path = EVAL_DIR) -> dict:
+def three_way_dev(
+    predictor, folder: Path = EVAL_DIR, clean: Clean | None = None, rule: VerdictRule | None = None
+) -> dict | None:
+    """Amendment 2's workplace figures: macro F1 of the verdict, reactions on neutral lines and
+    wrong-polarity reactions on polar lines, after ``clean``; None without the file."""
+    from model.training.feeling import three_class_report
+
+    path = folder / f"{THREE_WAY_FILE}.jsonl"
+    if not path.is_file():
+        return None
+    clean = clean or _identity
+    rule = rule or VerdictRule()
+    rows = [json.loads(x) for x in path.read_text(encoding="utf-8").splitlines() if x.strip()]
+    texts = [clean(r["text"]) for r in rows]
+    report = three_class_report(predictor, texts, [r["label"] for r in rows])
+    predictions = predictor.predict(texts)
+    reacts = [rule.decide(p) is Verdict.REACT for p in predictions]
+    neutral = [x for x, r in zip(reacts, rows, strict=True) if r["label"] == NEUTRAL]
+    polar = [
+        (x, p, r)
+        for x, p, r in zip(reacts, predictions, rows, strict=True)
+        if r["label"] != NEUTRAL
+    ]
+    wrong = sum(x and p.verdict != r["label"] for x, p, r in polar)
+    right = sum(x and p.verdict == r["label"] for x, p, r in polar)
+    return {
+        **report,
+        "neutral_lines": len(neutral),
+        "neutral_reacted": sum(neutral),
+        "neutral_reaction_share": round(sum(neutral) / max(1, len(neutral)), 5),
+        "polar_lines": len(polar),
+        "polar_reacted_right": right,
+        "polar_reacted_wrong": wrong,
+        "wrong_reaction_share": round(wrong / max(1, len(polar)), 5),
+    }
+
+
+def dev_report(predictor, folder: Path = EVAL_DIR, clean: Clean | None = None) -> dict:
     """The dev-set section of metrics.json: accuracy per file and per set, reactions."""
     accuracy = dev_accuracy(predictor, folder)
     if not accuracy:
@@ -127,7 +174,8 @@ def dev_report(predictor, folder: Path = EVAL_DIR) -> dict:
         "accuracy": {name: round(value, 5) for name, value in accuracy.items()},
         "set_mean": {name: round(value, 5) for name, value in sets.items()},
         "file_mean": round(float(np.mean(list(accuracy.values()))), 5),
-        "reactions": reaction_counts(predictor, folder),
+        "reactions": reaction_counts(predictor, folder, clean=clean),
+        "three_way": three_way_dev(predictor, folder, clean),
     }
 
 

@@ -241,3 +241,73 @@ def pad(feature_lists: list[list[int]]) -> np.ndarray:
     for row, ids in enumerate(feature_lists):
         out[row, : len(ids)] = ids
     return out
+
+
+@keras.saving.register_keras_serializable(package="sentiment")
+class FeelingHead(keras.layers.Layer):
+    """Logit of "expresses no feeling" (neutral): one weight per n-gram feature id plus a linear
+    term over the dense features (``model.feeling.DENSE_FEATURES``). Id 0 is padding."""
+
+    def __init__(self, num_features: int, num_dense: int, l2: float = 0.0, **kwargs):
+        super().__init__(**kwargs)
+        self.num_features = num_features
+        self.num_dense = num_dense
+        self.l2 = l2
+
+    def build(self, input_shape) -> None:
+        self.u = self.add_weight(shape=(self.num_features,), name="u", initializer="zeros")
+        self.v = self.add_weight(shape=(self.num_dense,), name="v", initializer="zeros")
+        self.b = self.add_weight(shape=(), name="b", initializer="zeros")
+
+    def call(self, inputs):
+        ids, dense = inputs
+        mask = ops.cast(ids > 0, "float32")
+        bag = ops.sum(ops.take(self.u, ids) * mask, axis=1)
+        if self.l2:
+            self.add_loss(self.l2 * ops.sum(ops.square(ops.take(self.u, ids) * mask)))
+        return ops.expand_dims(bag + ops.sum(dense * self.v, axis=1) + self.b, -1)
+
+    def get_config(self) -> dict:
+        config = super().get_config()
+        config.update(num_features=self.num_features, num_dense=self.num_dense, l2=self.l2)
+        return config
+
+
+@keras.saving.register_keras_serializable(package="sentiment")
+class Affine(keras.layers.Layer):
+    """sigmoid(a * logit + b): the head's calibration, fitted after training."""
+
+    def build(self, input_shape) -> None:
+        self.c = self.add_weight(shape=(2,), name="c", initializer="zeros", trainable=False)
+
+    def call(self, logits):
+        return ops.sigmoid(self.c[0] * logits + self.c[1])
+
+
+@dataclass(frozen=True)
+class FeelingModels:
+    train: keras.Model  # sigmoid of the raw logit, what gradient descent fits
+    logits: keras.Model
+    calibrated: keras.Model  # calibrated P(neutral): saved as feeling.keras
+    head: FeelingHead
+    affine: Affine
+
+
+def build_feeling(
+    num_features: int, num_dense: int, *, learning_rate: float, l2: float
+) -> FeelingModels:
+    """The feeling head over (feature ids, dense features)."""
+    ids = keras.Input(shape=(None,), dtype="int32", name="feature_ids")
+    dense = keras.Input(shape=(num_dense,), dtype="float32", name="dense")
+    head = FeelingHead(num_features, num_dense, l2=l2, name="feeling_head")
+    logits = head([ids, dense])
+    train_model = keras.Model([ids, dense], keras.layers.Activation("sigmoid")(logits))
+    train_model.compile(optimizer=keras.optimizers.Adam(learning_rate), loss="binary_crossentropy")
+    affine = Affine(name="calibration")
+    return FeelingModels(
+        train=train_model,
+        logits=keras.Model([ids, dense], logits),
+        calibrated=keras.Model([ids, dense], affine(logits), name="feeling"),
+        head=head,
+        affine=affine,
+    )

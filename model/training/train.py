@@ -20,12 +20,14 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from model import artifact
+from model import artifact, goemotions, workplace
 from model.data import data_path, fingerprint, load_imdb
+from model.emoji_table import EmojiTable
 from model.lexicon import NEGATION_FACTOR, NEGATION_SCOPE, NEGATORS, TERMINATORS, Lexicon
 from model.predictor import SentimentPredictor
 from model.text import tokenize
 from model.training import calibration, crops
+from model.training.emoji_source import build_emoji_table
 from model.training.evaluate import (
     EVAL_CROP_SEED,
     dev_report,
@@ -34,6 +36,7 @@ from model.training.evaluate import (
     short_crops,
 )
 from model.training.examples import Examples, make_examples
+from model.training.feeling import FeelingConfig, goemotions_report, train_feeling
 from model.training.lexicon_source import load_vader
 from model.training.metrics import classification_report
 from model.training.self_training import pseudo_label
@@ -94,6 +97,19 @@ class TrainConfig:
     self_training: bool = False
     self_train_threshold: float = 0.8
     pseudo_weight: float = 1.0
+    # v3: emoji (the Emoji Sentiment Ranking + workplace overrides) and team phrases
+    # (model.workplace) join the lexicon; the "expresses a feeling" head is trained on GoEmotions.
+    emoji: bool = True
+    workplace: bool = True
+    feeling: bool = True
+    feeling_epochs: int = 2
+    feeling_batch_size: int = 64
+    feeling_learning_rate: float = 0.005
+    feeling_l2: float = 1e-4
+    feeling_calibration_fraction: float = 0.1
+    feeling_signed: bool = False
+    polar_bias: bool = False
+    polar_head: bool = False
     # The Keras tutorial network, exactly.
     baseline: bool = True
     baseline_words: int = 10_000
@@ -183,6 +199,7 @@ class _Prepared:
     vectorizer: Vectorizer
     lexicon: Lexicon | None
     lexicon_source: dict | None
+    emoji: EmojiTable | None
     fit_tokens: list[list[str]]
     fit_labels: np.ndarray
     val_labels: np.ndarray
@@ -217,6 +234,20 @@ def _prepare(data, config: TrainConfig) -> _Prepared:
     grams = sorted((g for g, c in df.items() if c >= config.min_df), key=lambda g: (-df[g], g))
     vectorizer = Vectorizer(word_index, config.max_words, grams[: config.max_ngrams], config.max_n)
     lexicon, lexicon_source = load_vader() if config.lexicon else (None, None)
+    emoji = build_emoji_table() if config.emoji else None
+    if lexicon is not None and (emoji is not None or config.workplace):
+        entries = dict(lexicon.entries)
+        if emoji is not None:
+            entries.update(emoji.valences())
+        if config.workplace:
+            entries.update(workplace.lexicon_entries())
+        lexicon_source = {
+            **(lexicon_source or {}),
+            "emoji": emoji.source if emoji is not None else None,
+            "workplace": "model/workplace.py" if config.workplace else None,
+            "entries_with_additions": len(entries),
+        }
+        lexicon = Lexicon(entries)
 
     crop_tokens, crop_labels = crops.crops(
         fit_tokens,
@@ -246,6 +277,7 @@ def _prepare(data, config: TrainConfig) -> _Prepared:
         vectorizer=vectorizer,
         lexicon=lexicon,
         lexicon_source=lexicon_source,
+        emoji=emoji,
         fit_tokens=fit_tokens,
         fit_labels=fit_labels,
         val_labels=val_labels,
@@ -320,6 +352,7 @@ def _fit(
         lexicon=prep.lexicon,
         lexicon_weight=serving.get("lexicon_weight", 0.0),
         lexicon_scale=serving.get("lexicon_scale", 0.0),
+        emoji=prep.emoji,
     )
     return _Fitted(models, predictor, serving, history, scores)
 
@@ -334,7 +367,9 @@ def _validation_reports(prep: _Prepared, fitted: _Fitted) -> dict:
     }
 
 
-def _train_nbbag(prep: _Prepared, config: TrainConfig, data, out: Path) -> tuple[dict, dict, float]:
+def _train_nbbag(
+    prep: _Prepared, config: TrainConfig, data, out: Path, goemotions_data=None, clean=None
+) -> tuple[dict, dict, float]:
     """Fit (teacher, then with self-training a student), calibrate and save the default network.
 
     Returns (metrics, what config.json records about it, seconds spent fitting and calibrating).
@@ -396,12 +431,51 @@ def _train_nbbag(prep: _Prepared, config: TrainConfig, data, out: Path) -> tuple
         }
     record["serving"] = fitted.serving
     record["history"] = {"loss": fitted.history}
+    predictor = fitted.predictor
+    if prep.emoji is not None:
+        prep.emoji.save(out / artifact.EMOJI_FILE)
+    if config.feeling:
+        feeling_started = time.perf_counter()
+        feeling_models, head, record["feeling"] = train_feeling(
+            predictor,
+            FeelingConfig(
+                seed=config.seed,
+                epochs=config.feeling_epochs,
+                batch_size=config.feeling_batch_size,
+                learning_rate=config.feeling_learning_rate,
+                l2=config.feeling_l2,
+                calibration_fraction=config.feeling_calibration_fraction,
+                signed=config.feeling_signed,
+                polar_bias=config.polar_bias,
+                polar_head=config.polar_head,
+            ),
+            goemotions_data,
+        )
+        fit_seconds += time.perf_counter() - feeling_started
+        feeling_models.calibrated.save(out / artifact.FEELING_MODEL_FILE)
+        np.save(out / artifact.FEELING_WEIGHTS_FILE, head.weights, allow_pickle=False)
+        if "polar_head" in record["feeling"]:
+            record["feeling"]["polar_head"].pop("models").calibrated.save(
+                out / artifact.POLAR_MODEL_FILE
+            )
+            np.save(out / artifact.POLAR_WEIGHTS_FILE, head.polar_weights, allow_pickle=False)
+        predictor = SentimentPredictor(
+            predictor.vectorizer,
+            predictor.weights,
+            predictor.bias,
+            calibration=predictor.calibration,
+            lexicon=predictor.lexicon,
+            lexicon_weight=predictor.lexicon_weight,
+            lexicon_scale=predictor.lexicon_scale,
+            emoji=prep.emoji,
+            feeling=head,
+        )
+        metrics["goemotions"] = goemotions_report(predictor, goemotions_data)
 
     # Measure through the serving path, exactly as the bot will run it.
-    predictor = fitted.predictor
     metrics.update(_validation_reports(prep, fitted))
     metrics.update(evaluate(predictor, prep.test_texts, prep.test_labels, config.eval_crop_seed))
-    dev = dev_report(predictor)
+    dev = dev_report(predictor, clean=clean)
     if dev:
         metrics["dev"] = dev
         metrics["selection"] = selection_figures(metrics["validation"]["accuracy"], dev)
@@ -463,12 +537,16 @@ def train(
     out_dir: str | os.PathLike[str],
     data: str | os.PathLike[str] | None = None,
     config: TrainConfig | None = None,
+    goemotions_data: str | os.PathLike[str] | None = None,
+    clean=None,
 ) -> dict:
     """Train, evaluate and write the artifact to ``out_dir``; return its metrics.
 
     ``config.arch`` "nbbag" (the default) trains the default network and, unless
     ``config.baseline`` is off, the tutorial network beside it as a yardstick; "baseline" trains
-    only the tutorial network, whose figures then stand under ``test`` as well.
+    only the tutorial network, whose figures then stand under ``test`` as well. ``clean`` is
+    the text cleaning the dev-set reactions are measured after (scripts/train.py passes the
+    bot's Slack cleaning; model/ imports nothing from bot/).
     """
     config = config or TrainConfig()
     if config.arch not in ARCHITECTURES:
@@ -483,7 +561,7 @@ def train(
     seconds: dict[str, float | None] = {"default_model": None, "baseline": None}
     record: dict = {"serving": None, "history": {"loss": []}}
     if config.arch == NBBAG:
-        part, record, fit_seconds = _train_nbbag(prep, config, data, out)
+        part, record, fit_seconds = _train_nbbag(prep, config, data, out, goemotions_data, clean)
         metrics.update(part)
         # Reading, vocabulary, vectorizing, fitting and calibrating; not saving or testing.
         seconds["default_model"] = round(prep_seconds + fit_seconds, 1)
@@ -502,7 +580,7 @@ def train(
         "architecture": config.arch,
         "vectorizer": prep.vectorizer.config(),
         "serving": record["serving"],
-        **{key: record[key] for key in ("lexicon", "self_training") if key in record},
+        **{key: record[key] for key in ("lexicon", "self_training", "feeling") if key in record},
         "hyperparameters": asdict(config),
         "data": {
             "path_name": prep.source.name,
@@ -511,6 +589,9 @@ def train(
             "fit_reviews": len(prep.fit_tokens),
             "validation_reviews": len(prep.val_labels),
             "test_reviews": len(prep.test_texts),
+            "goemotions": {p.name: fingerprint(p) for p in goemotions.source_files(goemotions_data)}
+            if config.arch == NBBAG and config.feeling
+            else None,
         },
         "history": record["history"],
         "libraries": _versions(),

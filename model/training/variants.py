@@ -1,6 +1,7 @@
 """The variants table: every trained variant judged by the rule in eval/SELECTION.md.
 
     python scripts/variants.py /tmp/variants/*      # artifact directories made by train.py
+    python scripts/variants.py --v3 DIR ...         # v3 variants, by amendment 2
 
 Each directory's metrics.json (as ``scripts/train.py`` writes it) gives the IMDB figures; the
 dev figures are measured again here, with today's code, for every variant and for v1 (the
@@ -44,11 +45,12 @@ def figures(metrics: dict) -> dict:
     }
 
 
-def measured(path: Path) -> dict:
-    """A row: the artifact's metrics.json with its dev figures measured now."""
+def measured(path: Path, clean=None) -> dict:
+    """A row: the artifact's metrics.json with its dev figures measured now (after ``clean``)."""
     from model import load_predictor
 
-    return figures({**read_json(path / METRICS_FILE), "dev": dev_report(load_predictor(path))})
+    dev = dev_report(load_predictor(path), clean=clean)
+    return figures({**read_json(path / METRICS_FILE), "dev": dev})
 
 
 def eligible(row: dict, reference: dict) -> bool:
@@ -105,10 +107,81 @@ def table(rows: dict[str, dict], reference: dict) -> str:
     return "\n".join(lines)
 
 
-def main(argv: list[str] | None = None) -> int:
+# Amendment 2 (the v3 rule): gates and score.
+V3_VAL_FLOOR = 0.918
+V3_MAX_NEUTRAL_REACTIONS = 0.02
+V3_MAX_WRONG_REACTIONS = 0.02
+V3_MAX_CLASS_ECE = 0.05
+
+
+def v3_row(path: Path, clean=None, goemotions_data=None) -> dict:
+    """Amendment 2's figures for one artifact: IMDB validation from its metrics.json, GoEmotions
+    dev and the workplace three-way file measured now."""
+    from model import load_predictor
+    from model.training.evaluate import three_way_dev
+    from model.training.feeling import goemotions_report
+
+    metrics = read_json(path / METRICS_FILE)
+    predictor = load_predictor(path)
+    ge = goemotions_report(predictor, goemotions_data, splits=("dev",), vader=False)["dev"]
+    wp3 = three_way_dev(predictor, clean=clean) or {}
+    row = {
+        "val": metrics["validation"]["accuracy"],
+        "val_ece": metrics["validation"]["ece"],
+        "ge_f1": ge["macro_f1"],
+        "ge_ece_max": max(ge["ece"].values()),
+        "wp3_f1": wp3.get("macro_f1", float("nan")),
+        "wp3_neutral": wp3.get("neutral_reaction_share", float("nan")),
+        "wp3_wrong": wp3.get("wrong_reaction_share", float("nan")),
+        "test": metrics["test"]["accuracy"],
+        "test_ece": metrics["test"]["ece"],
+    }
+    row["score"] = round(0.5 * row["wp3_f1"] + 0.5 * row["ge_f1"], 5)
+    row["eligible"] = (
+        row["val"] >= V3_VAL_FLOOR
+        and row["wp3_neutral"] <= V3_MAX_NEUTRAL_REACTIONS
+        and row["wp3_wrong"] <= V3_MAX_WRONG_REACTIONS
+        and row["ge_ece_max"] <= V3_MAX_CLASS_ECE
+    )
+    return row
+
+
+V3_COLUMNS = (
+    ("val", "val acc"),
+    ("val_ece", "val ECE"),
+    ("ge_f1", "GoEmotions dev F1"),
+    ("ge_ece_max", "worst class ECE"),
+    ("wp3_f1", "wp3 F1"),
+    ("wp3_neutral", "wp3 neutral reactions"),
+    ("wp3_wrong", "wp3 wrong reactions"),
+    ("score", "score"),
+)
+
+
+def v3_table(rows: dict[str, dict]) -> str:
+    """Markdown for amendment 2's rule, the best eligible score marked."""
+    best = max(
+        (name for name, row in rows.items() if row["eligible"]),
+        key=lambda name: rows[name]["score"],
+        default=None,
+    )
+    head = ["variant", *[title for _, title in V3_COLUMNS], "eligible"]
+    lines = ["| " + " | ".join(head) + " |", "|" + " --- |" * len(head)]
+    for name, row in rows.items():
+        cells = [name + (" **chosen**" if name == best else "")]
+        cells += [f"{row[key]:.4f}" for key, _ in V3_COLUMNS]
+        cells.append("yes" if row["eligible"] else "no")
+        lines.append("| " + " | ".join(cells) + " |")
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None, clean=None) -> int:
     """Print the variants table for artifact directories made by scripts/train.py."""
     parser = argparse.ArgumentParser(description=main.__doc__)
     parser.add_argument("runs", nargs="*", type=Path, help="artifact directories")
+    parser.add_argument(
+        "--v3", action="store_true", help="judge by amendment 2 (three-way verdicts)"
+    )
     parser.add_argument(
         "--ece-noise",
         action="store_true",
@@ -125,6 +198,9 @@ def main(argv: list[str] | None = None) -> int:
         )
     if not args.runs:
         return 0
-    rows = {run.name: measured(run) for run in args.runs}
-    print(table(rows, measured(REFERENCE)))
+    if args.v3:
+        print(v3_table({run.name: v3_row(run, clean) for run in args.runs}))
+        return 0
+    rows = {run.name: measured(run, clean) for run in args.runs}
+    print(table(rows, measured(REFERENCE, clean)))
     return 0

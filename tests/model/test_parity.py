@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from model import load_predictor
-from model.artifact import DEFAULT_ARTIFACT, MODEL_FILE
+from model.artifact import DEFAULT_ARTIFACT, FEELING_MODEL_FILE, MODEL_FILE, POLAR_MODEL_FILE
 from model.text import tokenize
 from tests.helpers.texts import ODD_INPUTS, vocabulary_texts
 
@@ -39,6 +39,39 @@ def check_parity(artifact_dir, texts: list[str], atol: float = 1e-5) -> None:
     np.testing.assert_allclose(got, expected, atol=atol, rtol=0)
     # The per-text API agrees with the batch one.
     assert [p.score for p in predictor.predict(texts[:50])] == pytest.approx(got[:50], abs=1e-12)
+    if (artifact_dir / FEELING_MODEL_FILE).is_file():
+        check_feeling_parity(artifact_dir, predictor, texts, atol)
+
+
+def check_feeling_parity(artifact_dir, predictor, texts: list[str], atol: float) -> None:
+    """The feeling head's P(neutral): Keras (feeling.keras) against serving."""
+    from model.training.network import pad
+
+    head = keras.saving.load_model(artifact_dir / FEELING_MODEL_FILE)
+    num_dense = len(predictor.feeling.dense)
+    parts = [predictor.parts(t) for t in texts]
+    expected = np.zeros(len(texts))
+    for start in range(0, len(texts), 256):
+        chunk = parts[start : start + 256]
+        ids = pad([list(p.spans) for p in chunk])
+        dense = np.array([p.dense[:num_dense] for p in chunk], dtype="float32")
+        expected[start : start + 256] = head.predict_on_batch([ids, dense])[:, 0]
+    got = np.array([predictor.predict_one(t).probabilities["neutral"] for t in texts])
+    # Serving rounds the probabilities to 6 decimals.
+    np.testing.assert_allclose(got, expected, atol=max(atol, 2e-6), rtol=0)
+    if (artifact_dir / POLAR_MODEL_FILE).is_file():
+        polar = keras.saving.load_model(artifact_dir / POLAR_MODEL_FILE)
+        inputs = [
+            pad([list(p.spans) for p in parts]),
+            np.array([[p.z, p.lexicon] for p in parts], dtype="float32"),
+        ]
+        expected = polar.predict_on_batch(inputs)[:, 0]
+        probabilities = [predictor.predict_one(t).probabilities for t in texts]
+        keep = [i for i, q in enumerate(probabilities) if q["neutral"] < 0.9]
+        got = np.array(
+            [probabilities[i]["positive"] / (1 - probabilities[i]["neutral"]) for i in keep]
+        )
+        np.testing.assert_allclose(got, expected[keep], atol=max(atol, 2e-5), rtol=0)
 
 
 def test_shipped_model_parity_on_a_thousand_texts():
@@ -59,5 +92,21 @@ def test_parity_check_would_catch_a_changed_weight(tmp_path):
     weights = np.load(copy / "weights.npy")
     weights[ids[0]] += 0.5
     np.save(copy / "weights.npy", weights)
+    with pytest.raises(AssertionError):
+        check_parity(copy, [text])
+
+
+def test_parity_check_covers_the_feeling_head(tmp_path):
+    """Perturb one weight of the feeling head and expect a mismatch."""
+    import shutil
+
+    copy = tmp_path / "artifact"
+    shutil.copytree(DEFAULT_ARTIFACT, copy)
+    predictor = load_predictor(DEFAULT_ARTIFACT)
+    text = "the deploy is at three"
+    ids = list(predictor.parts(text).spans)
+    weights = np.load(copy / "feeling_weights.npy")
+    weights[ids[0]] += 0.5
+    np.save(copy / "feeling_weights.npy", weights)
     with pytest.raises(AssertionError):
         check_parity(copy, [text])

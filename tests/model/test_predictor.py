@@ -54,7 +54,8 @@ def test_prediction_fields_are_consistent(predictor):
         assert p.confidence == pytest.approx(p.score if p.label == POSITIVE else 1 - p.score)
         assert 0 <= p.known_words <= p.words
         assert len(p.key_words) <= 3
-        tokens = " ".join(model.text.tokenize(text))
+        # Emoji key words are shown as the emoji or shortcode, not as their tokens.
+        tokens = " ".join(predictor._show(t) for t in model.text.tokenize(text))
         for term in p.key_words:
             assert term in tokens
 
@@ -165,7 +166,16 @@ def test_cli_jsonl_answers_any_input_in_order():
     rows = [json.loads(line) for line in out.stdout.decode("utf-8").splitlines()]
     assert len(rows) == len(lines)
     for row in rows:
-        assert list(row) == ["label", "confidence", "score", "known_words", "words", "key_words"]
+        assert list(row) == [
+            "label",
+            "confidence",
+            "score",
+            "known_words",
+            "words",
+            "key_words",
+            "verdict",
+            "probabilities",
+        ]
     assert rows[0]["label"] == POSITIVE and rows[7]["label"] == NEGATIVE
     assert rows[1]["known_words"] == 0
 

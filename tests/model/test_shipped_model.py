@@ -6,8 +6,11 @@ short crops and the hand-written dev sets, through the serving path.
 
 from __future__ import annotations
 
+import os
+
 import pytest
 
+from bot.slack.text import clean
 from model import load_predictor
 from model.artifact import (
     CONFIG_FILE,
@@ -44,7 +47,18 @@ def test_metrics_json_matches_a_fresh_evaluation_on_the_official_test_split(fres
 
 
 def test_metrics_json_matches_a_fresh_evaluation_on_the_dev_sets(shipped):
-    assert dev_report(load_predictor(DEFAULT_ARTIFACT)) == shipped["dev"]
+    assert dev_report(load_predictor(DEFAULT_ARTIFACT), clean=clean) == shipped["dev"]
+
+
+def test_metrics_json_matches_a_fresh_goemotions_evaluation(shipped):
+    from model.goemotions import ENV_VAR, HOW_TO_GET
+    from model.training.feeling import goemotions_report
+
+    if not os.environ.get(ENV_VAR):
+        pytest.skip(f"GoEmotions not configured: {HOW_TO_GET}")
+    fresh = goemotions_report(load_predictor(DEFAULT_ARTIFACT), vader=False)
+    for split in ("dev", "test"):
+        assert fresh[split] == shipped["goemotions"][split]
 
 
 def test_shipped_model_meets_the_bars(fresh_metrics, shipped):
@@ -53,7 +67,7 @@ def test_shipped_model_meets_the_bars(fresh_metrics, shipped):
     assert fresh_metrics["test"]["ece"] <= 0.015
     assert fresh_metrics["test_short"]["ece"] <= 0.015
     assert fresh_metrics["test"]["accuracy"] > shipped["baseline"]["test"]["accuracy"] + 0.02
-    v1_dev = dev_report(load_predictor(V1_ARTIFACT))
+    v1_dev = dev_report(load_predictor(V1_ARTIFACT), clean=clean)
     assert shipped["dev"]["file_mean"] > v1_dev["file_mean"]
     v1_short = sum(v1_dev["set_mean"].values()) / len(v1_dev["set_mean"])
     assert shipped["selection"]["short"] > v1_short

@@ -10,6 +10,7 @@ import pytest
 from model import NEGATIVE, POSITIVE, load_predictor
 from model.artifact import read_json
 from model.training.train import TrainConfig, train
+from tests.helpers.goemotions import write_tiny_goemotions
 from tests.helpers.imdb import write_tiny_imdb
 from tests.helpers.texts import ODD_INPUTS, vocabulary_texts
 from tests.model.test_parity import check_parity
@@ -25,6 +26,15 @@ SMALL = TrainConfig(
     learning_rate=0.05,
     epochs=2,
 )
+
+
+@pytest.fixture(scope="module", autouse=True)
+def tiny_goemotions(tmp_path_factory):
+    """Every run here (and the scripts it starts) trains the feeling head on a tiny GoEmotions."""
+    folder = write_tiny_goemotions(tmp_path_factory.mktemp("goemotions"), n=30)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("GOEMOTIONS_DATA", str(folder))
+        yield folder
 
 
 @pytest.fixture(scope="module")
@@ -48,6 +58,9 @@ def test_training_writes_a_complete_artifact(trained):
         "weights.npy",
         "config.json",
         "metrics.json",
+        "emoji.json",
+        "feeling.keras",
+        "feeling_weights.npy",
     } <= names
     assert read_json(out / "metrics.json") == json.loads(json.dumps(metrics))
     config = read_json(out / "config.json")
@@ -56,6 +69,13 @@ def test_training_writes_a_complete_artifact(trained):
     assert config["data"]["validation_reviews"] == 8
     assert config["lexicon"]["licence"] == "MIT" and config["lexicon"]["entries"] > 7_000
     assert "self_training" not in config  # built, measured, not chosen: off by default
+    assert set(config["data"]["goemotions"]) == {
+        "group_train.tsv",
+        "group_dev.tsv",
+        "group_test.tsv",
+    }
+    assert "CC BY-SA 4.0" in config["lexicon"]["emoji"]["valences"]["data_licence"]
+    assert set(metrics["goemotions"]) == {"dev", "dev_vader", "test", "test_vader"}
     assert set(metrics["dev"]["set_mean"]) >= {"short_texts", "short_texts_b"}
     assert metrics["selection"]["neutral_reacted"] == metrics["dev"]["reactions"]["neutral_reacted"]
     index = read_json(out / "word_index.json")
@@ -69,6 +89,8 @@ def test_the_tiny_model_learned_the_synthetic_words(trained):
     predictor = load_predictor(out)
     good, bad = predictor.predict(["a wonderful superb masterpiece", "awful boring terrible"])
     assert (good.label, bad.label) == (POSITIVE, NEGATIVE)
+    calm = predictor.predict_one("the meeting is on tuesday in room four")
+    assert calm.verdict == "neutral" and good.verdict == "positive"
 
 
 def test_without_lexicon_and_self_training_it_is_the_v1_recipe(trained, tmp_path):
@@ -111,7 +133,8 @@ def test_training_is_reproducible(trained, tmp_path):
     again = train(tmp_path / "again", data, SMALL)
     for section in ("validation", "test", "test_short"):
         assert again[section] == metrics[section]
-    assert (tmp_path / "again" / "weights.npy").read_bytes() == (out / "weights.npy").read_bytes()
+    for name in ("weights.npy", "feeling_weights.npy", "emoji.json", "lexicon.json"):
+        assert (tmp_path / "again" / name).read_bytes() == (out / name).read_bytes()
 
 
 def test_evaluate_script_prints_figures_and_writes_plots(trained, tmp_path):

@@ -1,0 +1,262 @@
+"""Training the "expresses a feeling" head on GoEmotions and measuring the three-way verdict.
+
+GoEmotions train (lines mapped as in ``model.goemotions``; ambiguous ones left out, mixed ones
+count as feelings) is split, seeded, into a fitting part and a calibration slice
+(``calibration_fraction``). The head is fitted on the first; on the slice, the head's affine
+calibration and the polarity temperature (P(positive | a feeling) = sigmoid(t · the polarity
+model's calibrated logit), fitted on the slice's positive and negative lines) are fitted by log
+loss. Dev is for choosing, test only for reporting (eval/SELECTION.md, amendment 2).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from model.feeling import BASE_DENSE, DENSE_FEATURES
+from model.goemotions import MIXED, NEGATIVE, NEUTRAL, POSITIVE, Lines, load_split
+from model.predictor import FeelingHead, SentimentPredictor
+
+log = logging.getLogger(__name__)
+CLASSES = (POSITIVE, NEGATIVE, NEUTRAL)
+ECE_BINS = 10
+VADER_THRESHOLD = 0.05  # VADER's documented compound thresholds: >= 0.05 positive, <= -0.05
+
+
+@dataclass(frozen=True)
+class FeelingConfig:
+    seed: int
+    epochs: int
+    batch_size: int
+    learning_rate: float
+    l2: float
+    calibration_fraction: float
+    signed: bool = False  # the two signed valence features too
+    polar_bias: bool = False  # fit a bias beside the polarity temperature
+    polar_head: bool = False  # a GoEmotions-trained correction of P(positive | a feeling)
+
+
+def features(predictor: SentimentPredictor, texts: Sequence[str], num_dense: int = BASE_DENSE):
+    """(feature-id lists, dense matrix, polarity logits) through the serving code."""
+    ids, dense, z, lexicon = [], [], [], []
+    for text in texts:
+        parts = predictor.parts(text)
+        ids.append(list(parts.spans))
+        dense.append(parts.dense[:num_dense])
+        z.append(parts.z)
+        lexicon.append(parts.lexicon)
+    return (
+        ids,
+        np.array(dense, dtype="float32"),
+        np.array(z, dtype="float64"),
+        np.array(lexicon, dtype="float64"),
+    )
+
+
+def _fit_affine(logits: np.ndarray, labels: np.ndarray) -> tuple[float, float]:
+    """(a, b) of sigmoid(a * logit + b) by Newton's method on log loss; deterministic."""
+    x = np.stack([logits, np.ones_like(logits)], axis=1)
+    theta = np.array([1.0, 0.0])
+    for _ in range(50):
+        p = 1.0 / (1.0 + np.exp(-(x @ theta)))
+        grad = x.T @ (p - labels)
+        hess = (x * (p * (1 - p))[:, None]).T @ x + 1e-6 * np.eye(2)
+        step = np.linalg.solve(hess, grad)
+        theta -= step
+        if np.abs(step).max() < 1e-10:
+            break
+    return float(theta[0]), float(theta[1])
+
+
+def _fit_temperature(z: np.ndarray, positive: np.ndarray) -> float:
+    """t of sigmoid(t * z) by log loss on a fine grid (no bias: the sign of z stays the label)."""
+    grid = np.linspace(0.05, 3.0, 591)
+    signed = np.where(positive == 1, z, -z)
+    losses = [np.mean(np.logaddexp(0.0, -t * signed)) for t in grid]
+    return float(grid[int(np.argmin(losses))])
+
+
+def train_feeling(predictor: SentimentPredictor, config: FeelingConfig, data=None):
+    """Fit and calibrate the head; return (Keras models, serving head, record, splits)."""
+    from model.training.network import build_feeling, pad
+
+    train = load_split("train", data)
+    keep = [i for i, c in enumerate(train.classes) if c is not None]
+    rng = np.random.default_rng(config.seed)
+    order = rng.permutation(len(keep))
+    n_cal = int(round(len(keep) * config.calibration_fraction))
+    cal_rows = sorted(keep[i] for i in order[:n_cal])
+    fit_rows = sorted(keep[i] for i in order[n_cal:])
+    texts = train.texts
+    num_dense = len(DENSE_FEATURES) if config.signed else BASE_DENSE
+    ids, dense, z, lexicon = features(predictor, texts, num_dense)
+    neutral = np.array([c == NEUTRAL for c in train.classes], dtype="float32")
+    models = build_feeling(
+        predictor.vectorizer.num_features,
+        num_dense,
+        learning_rate=config.learning_rate,
+        l2=config.l2,
+    )
+    history = _fit(models, ids, dense, neutral, np.array(fit_rows), config, rng)
+    cal = np.array(cal_rows)
+    cal_logits = models.logits.predict_on_batch([pad([ids[i] for i in cal]), dense[cal]])[:, 0]
+    a, b = _fit_affine(cal_logits.astype("float64"), neutral[cal].astype("float64"))
+    models.affine.c.assign(np.array([a, b], dtype="float32"))
+    polar = [i for i in cal_rows if train.classes[i] in (POSITIVE, NEGATIVE)]
+    is_positive = np.array([train.classes[i] == POSITIVE for i in polar], dtype="float64")
+    if config.polar_bias:
+        t, polar_bias = _fit_affine(z[polar], is_positive)
+    else:
+        t, polar_bias = _fit_temperature(z[polar], is_positive), 0.0
+    polar_record = None
+    polar_parts: dict = {}
+    if config.polar_head:
+        is_pos = np.array([c == POSITIVE for c in train.classes], dtype="float32")
+        polar_dense = np.stack([z, lexicon], axis=1).astype("float32")
+        polar_fit = np.array([i for i in fit_rows if train.classes[i] in (POSITIVE, NEGATIVE)])
+        polar_models = build_feeling(
+            predictor.vectorizer.num_features, 2, learning_rate=config.learning_rate, l2=config.l2
+        )
+        polar_history = _fit(polar_models, ids, polar_dense, is_pos, polar_fit, config, rng)
+        pc = np.array(polar)
+        g = polar_models.logits.predict_on_batch([pad([ids[i] for i in pc]), polar_dense[pc]])
+        pa, pb = _fit_affine(g[:, 0].astype("float64"), is_pos[pc].astype("float64"))
+        polar_models.affine.c.assign(np.array([pa, pb], dtype="float32"))
+        polar_parts = {
+            "polar_weights": np.asarray(polar_models.head.u.numpy(), dtype="float32"),
+            "polar_dense": tuple(float(x) for x in polar_models.head.v.numpy()),
+            "polar_head_bias": float(polar_models.head.b.numpy()),
+            "polar_calibration": (pa, pb),
+        }
+        polar_record = {
+            "dense": list(polar_parts["polar_dense"]),
+            "dense_features": ["polarity logit", "lexicon input"],
+            "bias": polar_parts["polar_head_bias"],
+            "calibration": [pa, pb],
+            "history": {"loss": polar_history},
+            "models": polar_models,
+        }
+    head = FeelingHead(
+        weights=np.asarray(models.head.u.numpy(), dtype="float32"),
+        dense=tuple(float(x) for x in models.head.v.numpy()),
+        bias=float(models.head.b.numpy()),
+        calibration=(a, b),
+        polar_temperature=t,
+        polar_bias=polar_bias,
+        **polar_parts,
+    )
+    record = {
+        "dense": list(head.dense),
+        "dense_features": list(DENSE_FEATURES[:num_dense]),
+        "bias": head.bias,
+        "calibration": [a, b],
+        "polar_temperature": t,
+        "polar_bias": polar_bias,
+        "history": {"loss": history},
+        "lines": {
+            "train_fit": len(fit_rows),
+            "train_calibration": len(cal_rows),
+            "train_left_out_ambiguous": len(train) - len(keep),
+            "train_mixed": sum(train.classes[i] == MIXED for i in keep),
+        },
+    }
+    if polar_record is not None:
+        record["polar_head"] = polar_record
+    return models, head, record
+
+
+def _fit(models, ids, dense, labels, rows: np.ndarray, config: FeelingConfig, rng) -> list:
+    """``config.epochs`` epochs of Adam over ``rows`` in seeded order; the mean loss per epoch."""
+    from model.training.network import pad
+
+    history = []
+    for epoch in range(config.epochs):
+        losses = []
+        shuffled = rows[rng.permutation(len(rows))]
+        for start in range(0, len(shuffled), config.batch_size):
+            batch = shuffled[start : start + config.batch_size]
+            xb = [pad([ids[i] for i in batch]), dense[batch]]
+            losses.append(float(models.train.train_on_batch(xb, labels[batch])))
+        history.append(float(np.mean(losses)))
+        log.info("head epoch %d: loss %.4f", epoch + 1, history[-1])
+    return history
+
+
+def per_class_ece(probabilities: np.ndarray, truth: np.ndarray, bins: int = ECE_BINS) -> list:
+    """One-vs-rest ECE of each class's probability (10 equal bins on [0, 1])."""
+    out = []
+    edges = np.linspace(0.0, 1.0, bins + 1)
+    for k in range(probabilities.shape[1]):
+        p = probabilities[:, k]
+        hit = (truth == k).astype("float64")
+        which = np.clip(np.searchsorted(edges, p, side="right") - 1, 0, bins - 1)
+        total = 0.0
+        for b in range(bins):
+            mask = which == b
+            if mask.any():
+                total += mask.mean() * abs(p[mask].mean() - hit[mask].mean())
+        out.append(round(float(total), 5))
+    return out
+
+
+def macro_f1(truth: np.ndarray, predicted: np.ndarray, k: int = 3) -> tuple[float, list]:
+    f1s = []
+    for c in range(k):
+        tp = float(np.sum((predicted == c) & (truth == c)))
+        fp = float(np.sum((predicted == c) & (truth != c)))
+        fn = float(np.sum((predicted != c) & (truth == c)))
+        f1s.append(2 * tp / (2 * tp + fp + fn) if tp else 0.0)
+    return round(float(np.mean(f1s)), 5), [round(f, 5) for f in f1s]
+
+
+def three_class_report(predictor, texts: Sequence[str], classes: Sequence[str]) -> dict:
+    """Macro F1, per-class F1 and ECE, confusion, of the verdict on three-class lines."""
+    predictions = predictor.predict(list(texts))
+    truth = np.array([CLASSES.index(c) for c in classes])
+    probs = np.array([[p.probabilities[c] for c in CLASSES] for p in predictions])
+    predicted = np.array([CLASSES.index(p.verdict) for p in predictions])
+    f1, per_class = macro_f1(truth, predicted)
+    confusion = [[int(np.sum((truth == i) & (predicted == j))) for j in range(3)] for i in range(3)]
+    return {
+        "n": len(truth),
+        "macro_f1": f1,
+        "f1": dict(zip(CLASSES, per_class, strict=True)),
+        "accuracy": round(float(np.mean(truth == predicted)), 5),
+        "ece": dict(zip(CLASSES, per_class_ece(probs, truth), strict=True)),
+        "confusion_rows_truth_cols_predicted": confusion,
+    }
+
+
+def vader_report(texts: Sequence[str], classes: Sequence[str], threshold: float = VADER_THRESHOLD):
+    """VADER (compound >= t positive, <= -t negative, else neutral) on the same lines."""
+    from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
+
+    analyzer = SentimentIntensityAnalyzer()
+    truth = np.array([CLASSES.index(c) for c in classes])
+    compound = np.array([analyzer.polarity_scores(t)["compound"] for t in texts])
+    predicted = np.where(compound >= threshold, 0, np.where(compound <= -threshold, 1, 2))
+    f1, per_class = macro_f1(truth, predicted)
+    return {
+        "n": len(truth),
+        "threshold": threshold,
+        "macro_f1": f1,
+        "f1": dict(zip(CLASSES, per_class, strict=True)),
+    }
+
+
+def three_class_lines(lines: Lines) -> tuple[list[str], list[str]]:
+    rows = [(t, c) for t, c in zip(lines.texts, lines.classes, strict=True) if c in CLASSES]
+    return [t for t, _ in rows], [c for _, c in rows]
+
+
+def goemotions_report(predictor, data=None, splits=("dev", "test"), vader: bool = True) -> dict:
+    out = {}
+    for split in splits:
+        texts, classes = three_class_lines(load_split(split, data))
+        out[split] = three_class_report(predictor, texts, classes)
+        if vader:
+            out[f"{split}_vader"] = vader_report(texts, classes)
+    return out
