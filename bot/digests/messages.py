@@ -27,7 +27,7 @@ def digest_message(
     """The weekly digest: the week's mood, its chart and the change against the week before."""
     current = summary.current
     week = f"{current.first:%b %-d} \u2013 {current.last:%b %-d}"
-    line, change = mood_line(current), change_line(summary)
+    line, change = mood_line(current, summary.min_authors), change_line(summary)
     blocks: list[dict[str, Any]] = [
         {"type": "header", "text": {"type": "plain_text", "text": "Weekly mood"}},
         {
@@ -37,7 +37,7 @@ def digest_message(
     ]
     if change:
         blocks.append({"type": "context", "elements": [{"type": "mrkdwn", "text": change}]})
-    if chart_file_id and current.totals.messages:
+    if chart_file_id and current.messages:
         blocks.append(image_block(chart_file_id, f"Daily mood of the channel, {week}. {line}"))
     blocks.append(
         {

@@ -143,7 +143,7 @@ class DigestRunner:
     def _digest_message(self, key: PostKey) -> messages.Message:
         summary = self.mood.summary(key.workspace, key.channel_id, 7)
         file_id = None
-        if summary.current.totals.messages:
+        if summary.current.messages:
             file_id = chart_files.cached_chart(self.engine, key.workspace, key.channel_id, summary)
             if file_id is None:
                 try:
@@ -191,7 +191,7 @@ class DigestRunner:
         """
         period = self.mood.summary(workspace, channel_id, self.rule.window_days).current
         return [
-            DropDay(p.shown.messages, p.shown.negative) if p.shown else DropDay(0, 0)
+            DropDay(p.counts.messages, p.counts.negative) if p.counts else DropDay(0, 0)
             for p in period.points
         ]
 

@@ -68,7 +68,7 @@ def opt_out_blocks(opted_out: bool) -> list[dict[str, Any]]:
 def _channel_line(channel: ChannelMood) -> str:
     summary = channel.summary
     change = change_line(summary)
-    return f"*<#{channel.channel_id}>*  {mood_line(summary.current)}" + (
+    return f"*<#{channel.channel_id}>*  {mood_line(summary.current, summary.min_authors)}" + (
         f"\n{change}" if change else ""
     )
 
@@ -84,7 +84,7 @@ def home_view(
     ]
     tail: list[dict[str, Any]] = [{"type": "divider"}, _context(stored_statement)]
     body: list[dict[str, Any]] = []
-    ordered = sorted(channels, key=lambda c: (-c.summary.current.totals.messages, c.channel_id))
+    ordered = sorted(channels, key=lambda c: (-c.summary.current.messages, c.channel_id))
     if not ordered:
         body.append(
             _section(
@@ -98,7 +98,7 @@ def home_view(
     for channel in ordered:
         with_chart = (
             channel.chart_file_id is not None
-            and channel.summary.current.totals.messages > 0
+            and channel.summary.current.messages > 0
             and charts < MAX_CHARTS
         )
         needed = 2 if with_chart else 1
@@ -111,7 +111,7 @@ def home_view(
                 image_block(
                     channel.chart_file_id or "",
                     f"Daily mood in the channel over the last {PERIOD_DAYS} days. "
-                    + mood_line(channel.summary.current),
+                    + mood_line(channel.summary.current, channel.summary.min_authors),
                 )
             )
             charts += 1

@@ -101,8 +101,8 @@ def publish_home(
 
     if not publish(moods):
         return "failed"
-    busiest = sorted(moods, key=lambda c: -c.summary.current.totals.messages)[:MAX_CHARTS]
-    missing = [c for c in busiest if c.chart_file_id is None and c.summary.current.totals.messages]
+    busiest = sorted(moods, key=lambda c: -c.summary.current.messages)[:MAX_CHARTS]
+    missing = [c for c in busiest if c.chart_file_id is None and c.summary.current.messages]
     if not missing:
         return f"published channels={len(moods)}"
     from bot.mood.charts import files as charts

@@ -19,7 +19,7 @@ from sqlalchemy import (
     Table,
 )
 
-from bot.storage.schema import ID, metadata, scope_columns
+from bot.storage.schema import ID, metadata, scope_columns, share_sum_columns
 
 # /sentiment digest weekly|off: channels that get the weekly digest (and mood-drop alerts).
 digest_subscriptions = Table(
@@ -112,7 +112,7 @@ backfill_days = Table(
     Column("messages", Integer, nullable=False),
     Column("positive", Integer, nullable=False),
     Column("negative", Integer, nullable=False),
-    Column("score_sum", Float, nullable=False),
+    *share_sum_columns(),
 )
 backfill_authors = Table(
     "backfill_authors",

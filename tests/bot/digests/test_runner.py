@@ -82,7 +82,8 @@ def test_due_digest_is_posted_once_with_the_weeks_numbers(env):
     (post,) = _posts(fake)
     assert post.params["channel"] == "C0DIGEST1"
     assert "Weekly mood, Feb 23 \u2013 Mar 1: 350 messages" in post.params["text"]
-    assert "10% negative" in post.params["text"] and "no change" in post.params["text"]
+    assert "% positive (" in post.params["text"]  # the estimate with its interval
+    assert "negative no clear change (" in post.params["text"]
     label = post.params["metadata"]["event_payload"]["post"]
     assert label == "digest:T0000FAKE:C0DIGEST1:2026-03-02"
     # The same run again (cron every 5 minutes): nothing new.

@@ -6,15 +6,24 @@ import json
 from datetime import date
 
 from bot.home.view import MAX_BLOCKS, MAX_CHARTS, OPT_OUT_ACTION, ChannelMood, home_view
+from bot.mood.estimate import ShareSums
 from bot.mood.store import DayCounts
 from bot.mood.summary import summarize
+from tests.helpers.mood_rows import sums_row
 
 LAST = date(2026, 3, 1)
 
 
 def _summary(messages: int, authors: int = 6):
     rows = [
-        DayCounts(date.fromordinal(LAST.toordinal() - i), messages, 10, 3, messages * 0.5, authors)
+        DayCounts(
+            date.fromordinal(LAST.toordinal() - i),
+            messages,
+            10,
+            3,
+            authors,
+            ShareSums.from_row({"messages": messages, **sums_row(messages, 10, 3)}),
+        )
         for i in range(60)
     ]
     return summarize(rows, last=LAST, period_days=30, min_authors=3, min_messages=5)
@@ -38,5 +47,5 @@ def test_empty_home_and_small_groups():
         [ChannelMood("C1", _summary(40, authors=2), "F1")], opted_out=True, stored_statement="x"
     )
     text = json.dumps(small)
-    assert "Not enough people" in text and '"image"' not in text
+    assert "hidden: fewer than 3 people" in text and '"image"' not in text
     assert OPT_OUT_ACTION not in text and "Opt back in" in text

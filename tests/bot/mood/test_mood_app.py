@@ -55,15 +55,18 @@ def mood_answer(served, text: str = "mood", **kwargs) -> dict:
     return calls[-1].params
 
 
-def busy_day(served, users=USERS, channel: str = GENERAL) -> list[str]:
-    """Eight counted messages from four people: 5 confident positive, 2 negative, 1 neutral."""
+def busy_day(served, users=USERS, channel: str = GENERAL, at=None) -> list[str]:
+    """Eight counted messages from four people: 5 confident positive, 2 negative, 1 neutral.
+
+    ``at``: the clock, to stamp the messages with its time (else Slack's real now)."""
     texts = []
     for n, user in enumerate(users * 2):
         text = [POSITIVE, POSITIVE, NEGATIVE, POSITIVE][n % 4] + f" day{n}"
         if n == 7:
             text = f"the meeting moved to the big room {n}"  # no sentiment words: lean, counted
         texts.append(text)
-        assert served.send_event(message(text, user, channel))[0] == 200
+        ts = f"{at().timestamp() + n / 1000:.6f}" if at else None
+        assert served.send_event(message(text, user, channel, ts=ts))[0] == 200
     served.settle()
     return texts
 
@@ -102,16 +105,23 @@ def test_counts_only_what_reactions_would_see_once_and_the_database_keeps_no_tex
 
         close_today(served, clock)
         rows = all_rows(served.mood.engine)
-        assert rows["mood_day_authors"] == [] and rows["mood_day_keys"] == []
-        assert [r[-1] for r in rows["mood_days"]] == [4]  # only the count of authors stays
+        assert rows["mood_day_authors"] == []  # a day with enough people: its hashes go
+        # The week's key stays until the week closes (folded days' people are counted with it).
+        assert [r[2] for r in rows["mood_day_keys"]] == [today.day - timedelta(today.day.weekday())]
+        assert [d.authors for d in counted(served)] == [4]  # only the count of authors stays
 
         answer = mood_answer(served, "mood 7d", user_id=USERS[0])
         assert answer["response_type"] == "ephemeral"
-        assert "9 messages counted" in answer["text"]
-        assert "67% clearly positive, 22% clearly negative" in answer["text"]
+        assert "9 messages counted from at least 4 people" in answer["text"]
+        # Nine messages say little: every share is too uncertain, and the reply says why.
+        assert "too uncertain to say from only 9 messages" in answer["text"]
+        assert "Days: 1 shown, 6 with no messages." in answer["text"]
         (upload,) = served.fake.files.values()
         assert upload.completed and upload.channel_id == "D" + USERS[0][1:]  # the asker's DM
         assert upload.data.startswith(b"\x89PNG") and "9 messages counted" in upload.alt_txt
+        clock.advance(days=7)  # the week closes: its key goes too
+        served.mood.maintain()
+        assert all_rows(served.mood.engine)["mood_day_keys"] == []
 
         # The privacy scan: no text, no user id anywhere in the database.
         rows = all_rows(served.mood.engine)
@@ -152,8 +162,46 @@ def test_small_days_are_not_shown(database_url, clock):
         busy_day(served, users=USERS[:2])  # 8 messages but only two people
         close_today(served, clock)
         answer = mood_answer(served)
-        assert "not enough people" in answer["text"]
+        assert "nothing to show (hidden: fewer than 3 people)" in answer["text"]
         assert "messages counted" not in answer["text"]
+        assert "1 hidden: fewer than 3 people" in answer["text"]
+
+
+def test_small_days_never_at_rest_folded_into_the_week_or_dropped(database_url, clock):
+    """A closed day of fewer people than MOOD_MIN_AUTHORS leaves no row of its own: it waits in
+    its week (hashes kept until the week closes), which is kept only with enough people."""
+    with served_app(database_url=database_url, clock=clock) as served:
+        monday = clock().date() - timedelta(days=clock().date().weekday())
+        clock.now = clock().replace(year=monday.year, month=monday.month, day=monday.day, hour=12)
+        busy_day(served, users=USERS[:2], at=clock)  # Monday: two people
+        close_today(served, clock)  # now Wednesday
+        busy_day(served, users=USERS[1:3], at=clock)  # Wednesday: two people, one of them new
+        close_today(served, clock)  # Friday
+        rows = all_rows(served.mood.engine)
+        assert rows["mood_days"] == []  # no closed day row describes fewer than 3 people
+        assert len(rows["mood_weeks"]) == 1  # the open week holds both days
+        assert len(rows["mood_day_authors"]) == 4  # kept while the week is open, keyed
+        closed_week = close_week(served, clock)
+        rows = all_rows(served.mood.engine)
+        assert rows["mood_day_authors"] == [] and rows["mood_day_keys"] == []
+        (week,) = store.channel_weeks(served.mood.engine, TEAM, GENERAL, monday, monday)
+        assert (week.people, week.messages, week.days) == (3, 8, (monday, monday + timedelta(2)))
+        assert closed_week
+
+        busy_day(served, users=USERS[:2], at=clock)  # next week: only two people all week
+        close_week(served, clock)
+        rows = all_rows(served.mood.engine)
+        assert len(rows["mood_weeks"]) == 1  # the small week was dropped
+        assert rows["mood_day_authors"] == [] and rows["mood_days"] == []
+
+
+def close_week(served, clock) -> bool:
+    served.settle()
+    assert served.mood.recorder.flush()
+    today = clock().date()
+    clock.advance(days=7 - today.weekday() + 1)  # past the next Monday's close
+    served.mood.maintain()
+    return True
 
 
 def test_optout_stops_reactions_and_counting_but_not_answers(database_url, clock):
