@@ -74,3 +74,24 @@ def post_states(engine: Engine) -> list[tuple[str, str, str, str, int]]:
     ).order_by(scheduled_posts.c.kind, scheduled_posts.c.channel_id, scheduled_posts.c.period)
     with engine.connect() as connection:
         return [tuple(row) for row in connection.execute(query)]
+
+
+def assert_no_small_group_at_rest(engine: Engine, min_authors: int, first_open: date) -> None:
+    """The at-rest rule over every table: no closed day or closed week describes fewer than
+    ``min_authors`` people, and no author hash or key is older than the open week."""
+    from datetime import timedelta
+
+    open_week = first_open - timedelta(days=first_open.weekday())
+    reflected = MetaData()
+    reflected.reflect(engine)
+    with engine.connect() as connection:
+        for name, table in reflected.tables.items():
+            columns = set(table.c.keys())
+            rows = connection.execute(select(table)).mappings().all()
+            for row in rows:
+                if "authors" in columns and "day" in columns and row["day"] < first_open:
+                    assert row["authors"] >= min_authors, (name, dict(row))
+                if name == "mood_weeks" and row["week"] < open_week:
+                    assert row["people"] >= min_authors, dict(row)
+                if "author_hash" in columns or name == "mood_day_keys":
+                    assert row["day"] >= open_week, (name, dict(row))

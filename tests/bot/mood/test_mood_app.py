@@ -17,7 +17,7 @@ from bot.console import slack_requests as payloads
 from bot.mood import store
 from bot.mood.workspace import Workspace
 from tests.helpers.fake_slack import FakeSlack
-from tests.helpers.mood_rows import all_rows
+from tests.helpers.mood_rows import all_rows, assert_no_small_group_at_rest
 from tests.helpers.slack_app import served_app
 
 TEAM = Workspace("T0000FAKE")
@@ -123,7 +123,9 @@ def test_counts_only_what_reactions_would_see_once_and_the_database_keeps_no_tex
         served.mood.maintain()
         assert all_rows(served.mood.engine)["mood_day_keys"] == []
 
-        # The privacy scan: no text, no user id anywhere in the database.
+        # The privacy scan: no text, no user id anywhere in the database, no small group.
+        first_open = (clock() - timedelta(hours=1)).date()
+        assert_no_small_group_at_rest(served.mood.engine, 3, first_open)
         rows = all_rows(served.mood.engine)
         dump = repr(rows)
         blobs = [v for table in rows.values() for row in table for v in row]
@@ -167,7 +169,9 @@ def test_small_days_are_not_shown(database_url, clock):
         assert "1 hidden: fewer than 3 people" in answer["text"]
 
 
-def test_small_days_never_at_rest_folded_into_the_week_or_dropped(database_url, clock):
+def test_small_days_never_at_rest_folded_into_the_week_or_dropped(
+    database_url, clock, tmp_path: Path
+):
     """A closed day of fewer people than MOOD_MIN_AUTHORS leaves no row of its own: it waits in
     its week (hashes kept until the week closes), which is kept only with enough people."""
     with served_app(database_url=database_url, clock=clock) as served:
@@ -181,9 +185,11 @@ def test_small_days_never_at_rest_folded_into_the_week_or_dropped(database_url, 
         assert rows["mood_days"] == []  # no closed day row describes fewer than 3 people
         assert len(rows["mood_weeks"]) == 1  # the open week holds both days
         assert len(rows["mood_day_authors"]) == 4  # kept while the week is open, keyed
+        secrets = [r[-1] for r in rows["mood_day_authors"]] + [r[-1] for r in rows["mood_day_keys"]]
         closed_week = close_week(served, clock)
         rows = all_rows(served.mood.engine)
         assert rows["mood_day_authors"] == [] and rows["mood_day_keys"] == []
+        assert_no_small_group_at_rest(served.mood.engine, 3, clock().date())
         (week,) = store.channel_weeks(served.mood.engine, TEAM, GENERAL, monday, monday)
         assert (week.people, week.messages, week.days) == (3, 8, (monday, monday + timedelta(2)))
         assert closed_week
@@ -193,6 +199,22 @@ def test_small_days_never_at_rest_folded_into_the_week_or_dropped(database_url, 
         rows = all_rows(served.mood.engine)
         assert len(rows["mood_weeks"]) == 1  # the small week was dropped
         assert rows["mood_day_authors"] == [] and rows["mood_days"] == []
+        assert_no_small_group_at_rest(served.mood.engine, 3, clock().date())
+    if database_url.startswith("sqlite"):  # and not in the raw files either (secure_delete)
+        raw = b"".join(p.read_bytes() for p in tmp_path.glob("bot.sqlite3*"))
+        assert secrets and not any(secret in raw for secret in secrets)
+
+
+def test_sqlite_deletes_securely_on_every_connection(tmp_path):
+    from bot.storage.engine import make_engine
+
+    engine = make_engine(f"sqlite:///{tmp_path / 'db.sqlite3'}")
+    for _ in range(2):  # every pooled connection, not only the first
+        with engine.connect() as connection:
+            assert connection.exec_driver_sql("PRAGMA secure_delete").scalar() == 1
+    engine.dispose()
+    with engine.connect() as connection:
+        assert connection.exec_driver_sql("PRAGMA secure_delete").scalar() == 1
 
 
 def close_week(served, clock) -> bool:
