@@ -16,7 +16,7 @@ from bot.slack import web_api as slack_api
 
 def share_chart(
     client: WebClient,
-    png: bytes,
+    data: bytes,
     *,
     channel: str,
     filename: str,
@@ -25,12 +25,13 @@ def share_chart(
     comment: str,
     request_id: str | None,
 ) -> bool:
-    """Upload ``png`` and share it in ``channel`` (a DM or a channel) with ``comment``."""
+    """Upload ``data`` (a chart PNG, or the export's CSV) and share it in ``channel`` (a DM or
+    a channel) with ``comment``."""
     ok, _ = slack_api.call(
         "files.upload_v2",
         lambda: client.files_upload_v2(
             channel=channel,
-            file=png,
+            file=data,
             filename=filename,
             title=title,
             alt_txt=alt_text[:1000],
