@@ -231,14 +231,19 @@ def _show(
         log.warning("mood_summary_failed error=%s", type(err).__name__)
         outcome.set("replied", "mood_database")
         return mood_replies.error("database", settings), "ephemeral"
+    from bot.mood.charts.blocks import MAX_CATEGORIES, chart_blocks
     from bot.mood.charts.draw import has_chart
 
     outcome.set("replied", f"mood_{request.days}d_{'public' if request.public else 'private'}")
-    if not has_chart(summary):  # nothing to draw: no blank chart uploaded
+    response = "in_channel" if request.public else "ephemeral"
+    if not has_chart(summary):  # nothing to draw: no blank chart, no upload
         note = "No chart: no day of this period has numbers to draw."
-        response = "in_channel" if request.public else "ephemeral"
         return mood_replies.summary_message(summary, channel, note), response
-    uploaded = _send_chart(request, body, client, summary, channel, name)
+    if request.days <= MAX_CATEGORIES + 10:  # 7d, 30d: Slack draws it, nothing uploaded
+        message = mood_replies.summary_message(summary, channel, "")
+        message["blocks"] = [*message["blocks"], *chart_blocks(summary)]
+        return message, response
+    uploaded = _send_chart(request, body, client, summary, channel, name)  # 90 days: the PNG
     if request.public:
         note = (
             "" if uploaded else "I couldn't share the chart in the channel; here are the numbers."

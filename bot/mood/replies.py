@@ -80,7 +80,7 @@ def wide_reason(estimate: ShareEstimate) -> str:
         return ""
     values = estimate.by_class()
     model = [c for c in wide if values[c].sd_model ** 2 > values[c].variance_statistical]
-    names = " and ".join(wide).capitalize()
+    names = (", ".join(wide[:-1]) + " and " + wide[-1] if len(wide) > 1 else wide[0]).capitalize()
     if model:
         return f"{names}: too uncertain to say, because {WIDE_REASON}."
     return f"{names}: too uncertain to say from only {estimate.messages:,} messages."

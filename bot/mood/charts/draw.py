@@ -21,6 +21,7 @@ import io
 import threading
 from collections.abc import Callable
 
+from bot.mood.replies import TOO_WIDE
 from bot.mood.summary import MoodSummary
 
 Render = Callable[[MoodSummary, str], bytes]  # what draws: ``render_png`` or a test's stand-in
@@ -32,7 +33,6 @@ PEOPLE_COLOUR = "#222222"
 HIDDEN_COLOUR = "#cfcfcf"
 MERGED_COLOUR = "#ececec"
 WIDTH_IN, HEIGHT_IN, DPI = 8.0, 5.0, 150
-TOO_WIDE = 0.5  # a class whose interval is wider than this is left out of the top panel
 
 _lock = threading.Lock()  # matplotlib's font cache and text layout are not thread-safe
 

@@ -113,9 +113,13 @@ def test_counts_only_what_reactions_would_see_once_and_the_database_keeps_no_tex
         answer = mood_answer(served, "mood 7d", user_id=USERS[0])
         assert answer["response_type"] == "ephemeral"
         assert "9 messages counted from at least 4 people" in answer["text"]
+        # 7 days: Slack's own chart blocks, no upload, no files:write
+        kinds = [b["type"] for b in answer["blocks"]]
+        assert "data_visualization" in kinds and served.fake.files == {}
         # Nine messages say little: every share is too uncertain, and the reply says why.
         assert "too uncertain to say from only 9 messages" in answer["text"]
         assert "Days: 1 shown, 6 with no messages." in answer["text"]
+        answer = mood_answer(served, "mood 90d", user_id=USERS[0])  # 90 days: the PNG
         (upload,) = served.fake.files.values()
         assert upload.completed and upload.channel_id == "D" + USERS[0][1:]  # the asker's DM
         assert upload.data.startswith(b"\x89PNG") and "9 messages counted" in upload.alt_txt
@@ -300,7 +304,7 @@ def test_another_channel_needs_the_bot_and_the_asker_in_it(database_url, clock):
         (upload,) = fake.files.values()
         assert upload.channel_id == "D" + USERS[1][1:] and upload.title.startswith("#support")
 
-        shared = mood_answer(served, "mood <#C0000SUP|support> --public", user_id=USERS[1])
+        shared = mood_answer(served, "mood 90d <#C0000SUP|support> --public", user_id=USERS[1])
         assert shared["response_type"] == "in_channel" and "8 messages" in shared["text"]
         public = [f for f in fake.files.values() if f.channel_id == "C0000SUP"]
         assert len(public) == 1 and f"<@{USERS[1]}> shared" in public[0].initial_comment

@@ -73,7 +73,7 @@ def test_summary_estimates_with_intervals_and_compares_with_the_previous_period(
     text = summary_text(summary, "C1")
     assert "280 messages counted from at least 4 people" in text
     assert "about 50% positive (4" in text and "last period 20% positive" in text
-    assert "positive +30 points" in text and "negative no change" in text
+    assert "positive +30 points" in text and "negative no clear change" in text
 
 
 def test_a_hidden_period_says_why():
