@@ -1,7 +1,7 @@
 """What the bot says about the mood record: the text summary, notices, confirmations (pure).
 
 Also the lines the Home tab and the weekly digest both show (``mood_line``, ``change_line``,
-``image_block``), so neither surface imports the other.
+the chart blocks), so neither surface imports the other.
 
 The text summary carries every number the chart shows in words (messages counted, shares, the
 change against the previous period), for screen readers and notifications.
@@ -146,18 +146,6 @@ def change_line(summary: MoodSummary) -> str:
     if not summary.current.estimate.shown:
         return ""
     return f"vs the {summary.period_days} days before: {change_text(summary)}"
-
-
-def image_block(file_id: str, alt_text: str, title: str | None = None) -> dict[str, Any]:
-    """An image block showing a file the bot uploaded itself (a ``slack_file`` by id)."""
-    block: dict[str, Any] = {
-        "type": "image",
-        "slack_file": {"id": file_id},
-        "alt_text": alt_text[:2000],
-    }
-    if title:
-        block["title"] = {"type": "plain_text", "text": title[:2000]}
-    return block
 
 
 def stored_statement(settings: Settings) -> str:

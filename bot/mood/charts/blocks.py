@@ -38,7 +38,7 @@ def _block(title: str, chart: dict[str, Any]) -> dict[str, Any]:
     return {"type": "data_visualization", "title": title[:MAX_TITLE], "chart": chart}
 
 
-def window(summary: MoodSummary) -> tuple[DayPoint, ...]:
+def shown_window(summary: MoodSummary) -> tuple[DayPoint, ...]:
     """The days the blocks show: the period's last ``MAX_CATEGORIES`` days."""
     return summary.current.points[-MAX_CATEGORIES:]
 
@@ -55,7 +55,7 @@ def _percent(value: float) -> float:
 
 def shares_block(summary: MoodSummary) -> dict[str, Any] | None:
     """Line chart of the estimated shares per day with their 90% range, or None."""
-    days = [p for p in window(summary) if p.has_numbers]
+    days = [p for p in shown_window(summary) if p.has_numbers]
     classes = drawable_classes(summary)
     if not days or not classes:
         return None
@@ -86,7 +86,7 @@ def shares_block(summary: MoodSummary) -> dict[str, Any] | None:
 
 def volume_block(summary: MoodSummary) -> dict[str, Any] | None:
     """Bar chart of messages and people per day (hidden and empty days at 0), or None."""
-    days = window(summary)
+    days = shown_window(summary)
     if not any(p.has_numbers for p in days):
         return None
     series = [
@@ -113,7 +113,7 @@ def volume_block(summary: MoodSummary) -> dict[str, Any] | None:
 
 def days_note(summary: MoodSummary) -> str:
     """Which of the shown days were hidden, had nothing opinionated or no messages."""
-    days = window(summary)
+    days = shown_window(summary)
     parts = []
     for status, words in (
         ("too_few", f"hidden (fewer than {summary.min_authors} people)"),

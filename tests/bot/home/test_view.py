@@ -30,12 +30,13 @@ def _summary(messages: int, authors: int = 6):
 
 
 def test_many_channels_fit_slacks_limit_busiest_first_with_charts_for_the_busiest():
-    channels = [ChannelMood(f"C{i:04d}", _summary(10 + i), f"F{i}") for i in range(150)]
+    channels = [ChannelMood(f"C{i:04d}", _summary(10 + i)) for i in range(150)]
     view = home_view(channels, opted_out=False, stored_statement="Counts only.")
     blocks = view["blocks"]
     assert view["type"] == "home" and len(blocks) == MAX_BLOCKS
-    images = [b for b in blocks if b["type"] == "image"]
-    assert len(images) == MAX_CHARTS and images[0]["slack_file"] == {"id": "F149"}
+    charts = [b for b in blocks if b["type"] == "data_visualization"]
+    assert len(charts) == MAX_CHARTS == 2  # at most two per message
+    assert blocks[blocks.index(charts[0]) - 1]["text"]["text"].startswith("*<#C0149>*")
     text = json.dumps(view)
     assert "more channels" in text and text.index("C0149") < text.index("C0148")
 
@@ -44,8 +45,8 @@ def test_empty_home_and_small_groups():
     empty = json.dumps(home_view([], opted_out=False, stored_statement="x"))
     assert "No mood to show yet" in empty
     small = home_view(
-        [ChannelMood("C1", _summary(40, authors=2), "F1")], opted_out=True, stored_statement="x"
+        [ChannelMood("C1", _summary(40, authors=2))], opted_out=True, stored_statement="x"
     )
     text = json.dumps(small)
-    assert "hidden: fewer than 3 people" in text and '"image"' not in text
+    assert "hidden: fewer than 3 people" in text and "data_visualization" not in text
     assert OPT_OUT_ACTION not in text and "Opt back in" in text

@@ -11,6 +11,8 @@ Create Date: 2026-12-05
   0, every message at the day's mean), the closest thing to what was measured.
 - ``mood_weeks``: days that closed with fewer people than ``MOOD_MIN_AUTHORS``, folded into
   their calendar week; kept only if the week's distinct people reach the minimum.
+- ``chart_files`` is dropped: the Home tab and digests show Slack's data visualization blocks
+  instead of the bot's own (private) uploaded chart files.
 - ``mood_day_keys`` rows are now keyed by the week's Monday (one key per workspace and week),
   so a person's hashes on two days of a week match and the week's people can be counted.
 """
@@ -62,9 +64,20 @@ def upgrade() -> None:
         sa.Column("days_mask", sa.Integer(), nullable=False, server_default="0"),
         sa.PrimaryKeyConstraint("team_id", "enterprise_id", "channel_id", "week"),
     )
+    op.drop_table("chart_files")
 
 
 def downgrade() -> None:
+    op.create_table(
+        "chart_files",
+        sa.Column("team_id", sa.String(ID), nullable=False),
+        sa.Column("enterprise_id", sa.String(ID), nullable=False, server_default=""),
+        sa.Column("channel_id", sa.String(ID), nullable=False),
+        sa.Column("period_days", sa.Integer(), nullable=False),
+        sa.Column("last_day", sa.Date(), nullable=False),
+        sa.Column("file_id", sa.String(64), nullable=False),
+        sa.PrimaryKeyConstraint("team_id", "enterprise_id", "channel_id", "period_days"),
+    )
     op.drop_table("mood_weeks")
     for table in ("mood_days", "backfill_days"):
         with op.batch_alter_table(table) as batch:
