@@ -185,7 +185,7 @@ def days_text(period: Period, min_authors: int) -> str:
         (period.days("no_opinion"), "with nothing opinionated"),
         (period.days("merged"), "counted only within their week"),
         (period.days("too_few"), f"hidden: fewer than {min_authors} people"),
-        (period.days("empty"), "with no messages"),
+        (period.days("empty"), "with nothing stored (no messages, or too few people all week)"),
     ]
     return "Days: " + ", ".join(f"{n} {what}" for n, what in counts if n) + "."
 

@@ -119,7 +119,7 @@ def days_note(summary: MoodSummary) -> str:
         ("too_few", f"hidden (fewer than {summary.min_authors} people)"),
         ("merged", "counted only within their week"),
         ("no_opinion", "nothing opinionated"),
-        ("empty", "no messages"),
+        ("empty", "nothing stored (no messages, or too few people all week)"),
     ):
         found = [_label(p.day) for p in days if p.status == status]
         if found:
