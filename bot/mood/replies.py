@@ -49,7 +49,7 @@ def points(value: float | None, *, unit: str = "pts", missing: str = "no compari
 # An interval wider than this (in share, 0-1) tells a lead nothing: say so instead of a number.
 TOO_WIDE = 0.5
 WIDE_REASON = (
-    "the model's error rates for it differ between the kinds of text it was measured on "
+    "the model's measured error rates differ between the kinds of text they were measured on "
     "(docs/estimates.md)"
 )
 

@@ -126,7 +126,8 @@ def days_note(summary: MoodSummary) -> str:
             parts.append(f"{words}: {', '.join(found)}")
     cut = len(summary.current.points) - len(days)
     head = f"Charts show the last {len(days)} days. " if cut > 0 else ""
-    return head + ("; ".join(parts) + "." if parts else "")
+    body = "; ".join(parts)
+    return head + (body[:1].upper() + body[1:] + "." if parts else "")
 
 
 def chart_blocks(summary: MoodSummary) -> list[dict[str, Any]]:
