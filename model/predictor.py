@@ -218,9 +218,8 @@ class SentimentPredictor:
             g = sum([pw[i] for i in spans]) + pz * z + pl * lexicon_value + head.polar_head_bias
             pa, pb = head.polar_calibration
             polar = sigmoid(pa * g + pb)
-        probabilities = three_way(sigmoid(a * h + b), polar)
-        positive, neutral = round(probabilities[POSITIVE], 6), round(probabilities[NEUTRAL], 6)
-        return {POSITIVE: positive, NEGATIVE: 1.0 - positive - neutral, NEUTRAL: neutral}
+        # Not rounded: the three are exact complements (they sum to 1 within float rounding).
+        return three_way(sigmoid(a * h + b), polar)
 
     def predict(self, texts: list[str] | str) -> list[Prediction]:
         """One prediction per text, in order; a single string is one text, not its characters."""

@@ -109,7 +109,7 @@ class TrainConfig:
     feeling_calibration_fraction: float = 0.1
     feeling_signed: bool = False
     polar_bias: bool = False
-    polar_head: bool = False
+    polar_head: bool = True  # chosen by amendment 2 (variant v3k), see the README
     # The Keras tutorial network, exactly.
     baseline: bool = True
     baseline_words: int = 10_000

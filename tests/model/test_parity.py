@@ -57,7 +57,6 @@ def check_feeling_parity(artifact_dir, predictor, texts: list[str], atol: float)
         dense = np.array([p.dense[:num_dense] for p in chunk], dtype="float32")
         expected[start : start + 256] = head.predict_on_batch([ids, dense])[:, 0]
     got = np.array([predictor.predict_one(t).probabilities["neutral"] for t in texts])
-    # Serving rounds the probabilities to 6 decimals.
     np.testing.assert_allclose(got, expected, atol=max(atol, 2e-6), rtol=0)
     if (artifact_dir / POLAR_MODEL_FILE).is_file():
         polar = keras.saving.load_model(artifact_dir / POLAR_MODEL_FILE)

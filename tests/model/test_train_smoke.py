@@ -61,6 +61,8 @@ def test_training_writes_a_complete_artifact(trained):
         "emoji.json",
         "feeling.keras",
         "feeling_weights.npy",
+        "polar.keras",
+        "polar_weights.npy",
     } <= names
     assert read_json(out / "metrics.json") == json.loads(json.dumps(metrics))
     config = read_json(out / "config.json")
@@ -133,7 +135,13 @@ def test_training_is_reproducible(trained, tmp_path):
     again = train(tmp_path / "again", data, SMALL)
     for section in ("validation", "test", "test_short"):
         assert again[section] == metrics[section]
-    for name in ("weights.npy", "feeling_weights.npy", "emoji.json", "lexicon.json"):
+    for name in (
+        "weights.npy",
+        "feeling_weights.npy",
+        "polar_weights.npy",
+        "emoji.json",
+        "lexicon.json",
+    ):
         assert (tmp_path / "again" / name).read_bytes() == (out / name).read_bytes()
 
 
