@@ -73,17 +73,26 @@ def too_wide(estimate: ShareEstimate) -> list[str]:
     return [c for c, v in estimate.by_class().items() if v.width > TOO_WIDE]
 
 
+def _names(classes: list[str]) -> str:
+    text = ", ".join(classes[:-1]) + " and " + classes[-1] if len(classes) > 1 else classes[0]
+    return text.capitalize()
+
+
 def wide_reason(estimate: ShareEstimate) -> str:
-    """Why some shares are too uncertain to say, or "" when every interval means something."""
+    """Why some shares are too uncertain to say, or "" when every interval means something:
+    too few messages, or the model's own uncertainty, whichever part of the interval is larger."""
     wide = too_wide(estimate)
     if not wide:
         return ""
     values = estimate.by_class()
     model = [c for c in wide if values[c].sd_model ** 2 > values[c].variance_statistical]
-    names = (", ".join(wide[:-1]) + " and " + wide[-1] if len(wide) > 1 else wide[0]).capitalize()
+    few = [c for c in wide if c not in model]
+    out = []
+    if few:
+        out.append(f"{_names(few)}: too uncertain to say from only {estimate.messages:,} messages.")
     if model:
-        return f"{names}: too uncertain to say, because {WIDE_REASON}."
-    return f"{names}: too uncertain to say from only {estimate.messages:,} messages."
+        out.append(f"{_names(model)}: too uncertain to say, because {WIDE_REASON}.")
+    return " ".join(out)
 
 
 def shares_text(estimate: ShareEstimate) -> str:

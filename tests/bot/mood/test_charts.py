@@ -40,7 +40,7 @@ def test_blocks_stay_within_slacks_limits_and_tell_days_apart():
     assert line["chart"]["type"] == "line" and bar["chart"]["type"] == "bar"
     assert {s["name"] for s in line["chart"]["series"]} >= {"positive", "positive low"}
     note = blocks[-1]["elements"][0]["text"]
-    assert "last 20 days" in note and "hidden (fewer than 3 people): Feb 26" in note
+    assert "last 20 days" in note and "Hidden (fewer than 3 people): Feb 26" in note
     assert "nothing opinionated: Feb 27" in note
 
 

@@ -117,7 +117,7 @@ def test_counts_only_what_reactions_would_see_once_and_the_database_keeps_no_tex
         kinds = [b["type"] for b in answer["blocks"]]
         assert "data_visualization" in kinds and served.fake.files == {}
         # Nine messages say little: every share is too uncertain, and the reply says why.
-        assert "too uncertain to say from only 9 messages" in answer["text"]
+        assert "too uncertain to say from only 9 messages" in answer["text"], answer["text"]
         assert "Days: 1 shown, 6 with nothing stored (no messages" in answer["text"]
         answer = mood_answer(served, "mood 90d", user_id=USERS[0])  # 90 days: the PNG
         (upload,) = served.fake.files.values()
