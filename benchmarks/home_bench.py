@@ -4,9 +4,9 @@ and backfill speed over a fake history of 100,000 messages with rate limits appl
 - Home: the real Bolt app behind the real WSGI server, a fake Slack on 127.0.0.1, the mood
   record on SQLite and PostgreSQL with ``channels`` x 60 days of synthetic rows, the viewer a
   member of every channel. The clock runs from the signed ``app_home_opened`` POST to the
-  ``views.publish`` call arriving at the fake. "warm": every chart already uploaded today (each
-  later open); "cold": the first open after a day closed, to the second publish that carries
-  the 20 freshly drawn and uploaded charts.
+  ``views.publish`` call arriving at the fake. "warm": each later open; "cold": the first open
+  (charts are data visualization blocks in the view since migration 0003: one publish, no
+  upload, so ``cold_with_charts_ms`` is None).
 - Backfill: ``messages`` messages in one channel of the fake, which enforces a rate limit
   itself (a token bucket answering 429 with Retry-After). Three runs: no limit (the bot's own
   cost: model, filters, database), Slack's Tier 3 (50 requests a minute, 200 messages a page,
@@ -77,6 +77,16 @@ def _settings(fake: CountingFakeSlack, url: str, **extra: Any):
     )
 
 
+def _sums(messages: int, positive: int, negative: int) -> dict[str, float]:
+    """Share-sum columns: confident messages lean clearly their way, the rest neutral."""
+    from bot.mood.estimate import ShareSums
+
+    rest = messages - positive - negative
+    probabilities = [(0.85, 0.05, 0.1)] * positive + [(0.05, 0.85, 0.1)] * negative
+    row = ShareSums.of(probabilities + [(0.15, 0.1, 0.75)] * rest).to_row()
+    return {k: v for k, v in row.items() if k != "messages"}
+
+
 def _fill(engine, channels: list[str], last) -> None:
     from sqlalchemy import insert
 
@@ -91,7 +101,7 @@ def _fill(engine, channels: list[str], last) -> None:
             "messages": 40 + (back * 7 + i) % 30,
             "positive": 15,
             "negative": 5 + back % 4,
-            "score_sum": 25.0,
+            **_sums(40 + (back * 7 + i) % 30, 15, 5 + back % 4),
             "authors": 6,
         }
         for i, channel in enumerate(channels)

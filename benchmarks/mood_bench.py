@@ -30,6 +30,21 @@ from benchmarks import bot_bench
 TEAM = "TBENCH001"
 
 
+def _sums(messages: int, mean_positive: float) -> dict[str, float]:
+    """Share-sum columns for ``messages`` messages around ``mean_positive``."""
+    p = (mean_positive, (1 - mean_positive) / 2, (1 - mean_positive) / 2)
+    return {
+        **{
+            f"p_{c}": messages * v
+            for c, v in zip(("positive", "negative", "neutral"), p, strict=True)
+        },
+        **{
+            f"p2_{c}": messages * v * v
+            for c, v in zip(("positive", "negative", "neutral"), p, strict=True)
+        },
+    }
+
+
 def _percentile(values: list[float], q: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, int(round(q * (len(ordered) - 1))))]
@@ -57,7 +72,7 @@ def fill(engine, channels: int, days: int, last: date, seed: int = 1) -> float:
                         "messages": messages,
                         "positive": messages // 3,
                         "negative": messages // 6,
-                        "score_sum": messages * rng.uniform(0.4, 0.7),
+                        **_sums(messages, rng.uniform(0.4, 0.7)),
                         "authors": rng.randint(1, 15),
                     }
                 )

@@ -99,6 +99,10 @@ def main(argv: list[str] | None = None) -> int:
         return digest_main(argv[1:])
     if argv[:1] == ["migrate"]:
         return _migrate(argv[1:])
+    if argv[:2] == ["mood", "export"]:  # `python -m bot mood export`: CSV to stdout
+        from bot.export_cli import main as export_main
+
+        return export_main(argv[2:])
     args = _parse_args(argv)
     from bot.bootstrap import bootstrap, exit_on_setup_error, fail
 

@@ -3,10 +3,11 @@
     .venv/bin/python scripts/home_examples.py [--out docs/home]
 
 Writes the Block Kit JSON exactly as the bot sends it (``home_tab.json`` for ``views.publish``,
-``digest.json`` and ``alert.json`` for ``chat.postMessage``), the chart PNGs those messages show
-(``home_chart_support.png``, ``digest_chart.png``), and ``alert_simulation.png``: a simulated
+``digest.json`` and ``alert.json`` for ``chat.postMessage``; their charts are data visualization
+blocks inside that JSON, drawn by Slack), and ``alert_simulation.png``: a simulated
 channel-year with a real shift, the negative share per day and the day the alert fired. No
-Slack, no database. File ids in the JSON stand for the uploaded PNGs.
+Slack, no database. The share sums are synthetic (confident messages lean clearly their way,
+the rest neutral); scripts/mood_chart_example.py draws from the console demo's real backfill.
 """
 
 from __future__ import annotations
@@ -25,7 +26,9 @@ from bot.digests.messages import alert_message, digest_message  # noqa: E402
 from bot.digests.mood_drop import DropDay as Drop  # noqa: E402
 from bot.digests.mood_drop import DropRule, drop_test  # noqa: E402
 from bot.home.view import ChannelMood, home_view  # noqa: E402
+from bot.mood.estimate import ShareSums  # noqa: E402
 from bot.mood.replies import stored_statement  # noqa: E402
+from bot.mood.service import load_calibration  # noqa: E402
 from bot.mood.store import DayCounts  # noqa: E402
 from bot.mood.summary import summarize  # noqa: E402
 from bot.settings import Settings  # noqa: E402
@@ -40,20 +43,32 @@ def channel_days(seed: int, volume: int, dip: float, days: int = 60) -> list[Day
     for back in range(days):
         day = LAST - timedelta(days=back)
         if day.weekday() >= 5:
-            rows.append(DayCounts(day, rng.randint(1, 6), 1, 0, 2.0, rng.randint(1, 2)))
+            rows.append(_day(day, rng.randint(1, 6), 1, 0, rng.randint(1, 2)))
             continue
         mood = 0.62 - (dip if 8 <= back <= 14 else 0.0) + rng.uniform(-0.05, 0.05)
         messages = rng.randint(volume // 2, volume)
         positive = int(messages * max(0.05, mood - 0.3))
         negative = int(messages * max(0.05, 0.55 - mood))
-        rows.append(
-            DayCounts(day, messages, positive, negative, messages * mood, rng.randint(4, 12))
-        )
+        rows.append(_day(day, messages, positive, negative, rng.randint(4, 12)))
     return rows
 
 
+def _day(day: date, messages: int, positive: int, negative: int, authors: int) -> DayCounts:
+    rest = messages - positive - negative
+    probabilities = [(0.85, 0.05, 0.1)] * positive + [(0.05, 0.85, 0.1)] * negative
+    sums = ShareSums.of(probabilities + [(0.15, 0.1, 0.75)] * rest)
+    return DayCounts(day, messages, positive, negative, authors, sums)
+
+
 def summary_of(rows, period_days):
-    return summarize(rows, last=LAST, period_days=period_days, min_authors=3, min_messages=5)
+    return summarize(
+        rows,
+        last=LAST,
+        period_days=period_days,
+        min_authors=3,
+        min_messages=5,
+        calibration=load_calibration(""),  # the shipped model's, as the bot uses
+    )
 
 
 def simulation_plot(path: Path) -> str:
@@ -96,21 +111,15 @@ def main() -> int:
     args = parser.parse_args()
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
-    from bot.mood.charts.draw import render_png
-
     support = channel_days(7, 70, 0.25)
     design = channel_days(8, 30, 0.0)
     small = channel_days(9, 8, 0.0)
-    small = [DayCounts(d.day, d.messages, d.positive, d.negative, d.score_sum, 2) for d in small]
-    home_summary = summary_of(support, 30)
-    (out / "home_chart_support.png").write_bytes(
-        render_png(home_summary, "#support \u2014 mood, last 30 days")
-    )
+    small = [DayCounts(d.day, d.messages, d.positive, d.negative, 2, d.sums) for d in small]
     view = home_view(
         [
-            ChannelMood("C0SUPPORT", home_summary, "F0HOMECHART1"),
-            ChannelMood("C0DESIGN1", summary_of(design, 30), "F0HOMECHART2"),
-            ChannelMood("C0SMALL01", summary_of(small, 30), None),
+            ChannelMood("C0SUPPORT", summary_of(support, 30)),
+            ChannelMood("C0DESIGN1", summary_of(design, 30)),
+            ChannelMood("C0SMALL01", summary_of(small, 30)),
         ],
         opted_out=False,
         stored_statement=stored_statement(Settings()),
@@ -118,10 +127,7 @@ def main() -> int:
     (out / "home_tab.json").write_text(json.dumps(view, indent=2, ensure_ascii=False) + "\n")
 
     week = summary_of(support, 7)
-    (out / "digest_chart.png").write_bytes(render_png(week, "#support \u2014 mood, last 7 days"))
-    digest = digest_message(
-        week, "C0SUPPORT", "F0DIGESTCHART", "digest:T0EXAMPLE:C0SUPPORT:2025-03-31"
-    )
+    digest = digest_message(week, "C0SUPPORT", "digest:T0EXAMPLE:C0SUPPORT:2025-03-31")
     (out / "digest.json").write_text(json.dumps(digest, indent=2, ensure_ascii=False) + "\n")
 
     rule = DropRule()
@@ -139,7 +145,7 @@ def main() -> int:
     alert = alert_message(test, "C0SUPPORT", "alert:T0EXAMPLE:C0SUPPORT:2025-03-30")
     (out / "alert.json").write_text(json.dumps(alert, indent=2, ensure_ascii=False) + "\n")
     print(simulation_plot(out / "alert_simulation.png"))
-    print(f"wrote {out}/: home_tab.json, digest.json, alert.json and 4 PNGs")
+    print(f"wrote {out}/: home_tab.json, digest.json, alert.json and alert_simulation.png")
     return 0
 
 

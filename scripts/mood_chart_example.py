@@ -1,58 +1,109 @@
-"""Draw the example mood chart in docs/ from synthetic data (no Slack, no database).
+"""Draw the docs' mood chart examples from the console demo's month of #general (no Slack).
 
-    .venv/bin/python scripts/mood_chart_example.py [--out docs/mood-chart-example.png]
+    .venv/bin/python scripts/mood_chart_example.py [--out-dir docs] [--now 2026-12-05T12:00Z]
 
-A made-up #support channel over 60 days: busy weekdays whose mood dips in the third week and
-recovers, quiet weekends with too few people (drawn as grey gaps, never as numbers).
+The same data ``python -m bot --console --demo`` shows: ``bot.console.demo.demo_history`` (a
+fixed seed, days counted back from the newest closed day) served by the console's fake Slack
+through ``conversations.history``, read in by the real backfill (``bot.backfill.job``: the live
+counting rule, the v3 model, the shipped calibration, days below the minimum group size folded
+into their week) into a temporary SQLite database. Then, from ``MoodService.summary``:
+
+- ``docs/mood-chart-example.png``: the 30-day PNG (the one ``/sentiment mood 90d`` uploads,
+  drawn here for 30 days so the demo month fills it);
+- ``docs/mood-blocks-example.json``: the data visualization blocks a 30-day reply carries;
+- the reply's text on stdout.
+
+``--now`` fixes the day the month is counted back from, so the files are reproducible.
 """
 
 from __future__ import annotations
 
 import argparse
-import random
+import json
 import sys
-from datetime import date, timedelta
+import tempfile
+from datetime import UTC, datetime
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bot.mood.replies import summary_text  # noqa: E402
-from bot.mood.store import DayCounts  # noqa: E402
-from bot.mood.summary import summarize  # noqa: E402
-
-
-def synthetic_days(last: date, days: int, seed: int = 7) -> list[DayCounts]:
-    rng = random.Random(seed)
-    rows = []
-    for back in range(days):
-        day = last - timedelta(days=back)
-        if day.weekday() >= 5:
-            rows.append(DayCounts(day, rng.randint(1, 6), 1, 0, 2.0, rng.randint(1, 2)))
-            continue
-        dip = 0.25 if 14 <= back <= 20 else 0.0
-        mood = 0.62 - dip + rng.uniform(-0.05, 0.05)
-        messages = rng.randint(25, 70)
-        positive = int(messages * max(0.05, mood - 0.3))
-        negative = int(messages * max(0.05, 0.55 - mood))
-        rows.append(
-            DayCounts(day, messages, positive, negative, messages * mood, rng.randint(4, 12))
-        )
-    return rows
+DEFAULT_NOW = "2026-12-05T12:00:00+00:00"
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--out", default="docs/mood-chart-example.png")
+    parser.add_argument("--out-dir", default="docs")
+    parser.add_argument("--now", default=DEFAULT_NOW, help="ISO time the demo month ends before")
     args = parser.parse_args()
-    last = date(2025, 3, 30)
-    summary = summarize(
-        synthetic_days(last, 60), last=last, period_days=30, min_authors=3, min_messages=5
-    )
-    from bot.mood.charts.draw import render_png
+    now = datetime.fromisoformat(args.now).astimezone(UTC)
 
-    Path(args.out).write_bytes(render_png(summary, "#support \u2014 mood, last 30 days"))
-    print(f"wrote {args.out}")
-    print(summary_text(summary, "C0SUPPORT"))
+    import model
+    from bot.backfill import job as backfill_job
+    from bot.backfill import store as backfill_store
+    from bot.backfill.history import make_history_client
+    from bot.console.demo import demo_history
+    from bot.console.fake_slack import FakeSlack
+    from bot.console.roster import CHANNELS, PEOPLE
+    from bot.mood.charts.blocks import chart_blocks
+    from bot.mood.charts.draw import render_png
+    from bot.mood.replies import summary_text
+    from bot.mood.service import MoodService
+    from bot.mood.workspace import Workspace
+    from bot.settings import Settings
+    from bot.storage.engine import make_engine
+    from bot.storage.migrate import migrate
+
+    general = CHANNELS[0]
+    ids = {p.name: p.id for p in PEOPLE}
+    people = [ids[name] for name in general.members]
+    with tempfile.TemporaryDirectory() as tmp, FakeSlack() as fake:
+        settings = Settings(
+            database_url=f"sqlite:///{Path(tmp) / 'demo.sqlite3'}",
+            slack_api_url=fake.base_url,
+            slack_bot_token="xoxb-demo",
+            backfill_requests_per_minute=6000,
+        )
+        history = demo_history(now, ZoneInfo(settings.mood_timezone), people)
+        fake.add_history(general.id, history)
+        engine = make_engine(settings.database_url)
+        migrate(engine)
+        workspace = Workspace(fake.team_id)
+        mood = MoodService(settings, engine, clock=lambda: now)
+        oldest, bound = backfill_job.window(settings, engine, workspace, general.id, now)
+        _, row = backfill_store.acquire(
+            engine,
+            workspace,
+            general.id,
+            owner="example",
+            oldest_ts=oldest,
+            bound_ts=bound,
+            lease=backfill_job.LEASE,
+        )
+        client = make_history_client(settings.slack_bot_token, fake.base_url, 10)
+        job = backfill_job.BackfillJob(
+            settings,
+            engine,
+            client,
+            client,
+            model.load_predictor(),
+            workspace=workspace,
+            channel_id=general.id,
+            bot_user_id=fake.bot_user_id,
+            opted_out=lambda _ws, _user: False,
+            owner="example",
+            clock=lambda: now,
+        )
+        assert job.run(row) == "done"
+        summary = mood.summary(workspace, general.id, 30)
+        out = Path(args.out_dir)
+        png = out / "mood-chart-example.png"
+        png.write_bytes(render_png(summary, f"#{general.name} \u2014 mood, last 30 days"))
+        blocks = out / "mood-blocks-example.json"
+        blocks.write_text(json.dumps(chart_blocks(summary), indent=2) + "\n")
+        engine.dispose()
+    print(f"wrote {png} and {blocks} from {len(history)} demo messages")
+    print(summary_text(summary, general.id))
     return 0
 
 

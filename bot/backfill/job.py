@@ -4,8 +4,10 @@ Counted under the live rule, ``bot.mood.counting`` itself (the message listener 
 the same event filters (no bots, no housekeeping subtypes, not the bot itself, not a mention
 of the bot), channel allow/deny lists, thread replies only with ``REACT_IN_THREADS`` (thread
 broadcasts always), opt-outs, the same model and verdict rule (counted when ``react`` or
-``lean``, confident sign when ``react``), the same days in ``MOOD_TIMEZONE``, and the minimum
-group size applies when the days are shown.
+``lean`` or ``neutral``, each message's probabilities added to the day's share sums, confident
+sign when ``react``), the same days in ``MOOD_TIMEZONE``, and the same minimum group size at
+rest: a day with too few people is folded into its week, which is kept only with enough people
+(``bot.backfill.store``).
 
 Only whole closed days that have no counts yet are read: the window ends at the start of the
 first day live counting (or an earlier backfill) already has, or of today. So live counting
@@ -125,7 +127,7 @@ class BackfillJob:
                 continue
             day = days.day_of_ts(message.get("ts"), self.tz, now)
             tally = tallies.setdefault(day, DayTally())
-            counting.grow(tally, message["user"], prediction.score, sign)
+            counting.grow(tally, message["user"], counting.probabilities_of(prediction), sign)
         return tallies
 
     # -- progress ------------------------------------------------------------------------------
@@ -187,6 +189,7 @@ class BackfillJob:
                     new_mark=mark,
                     complete_before=below,
                     lease=LEASE,
+                    min_authors=self.settings.mood_min_authors,
                 )
                 self.progress.read += len(page.messages)
                 self.progress.counted += sum(t.messages for t in tallies.values())
@@ -201,7 +204,9 @@ class BackfillJob:
             self._say(job, f"I couldn't read <#{self.channel_id}>'s history ({err.code}).", True)
             log.warning("backfill_failed channel=%s error=%s", self.channel_id, err.code)
             return "failed"
-        store.finish(self.engine, job, self.owner, "done")
+        store.finish(
+            self.engine, job, self.owner, "done", min_authors=self.settings.mood_min_authors
+        )
         final = store.load_job(self.engine, self.workspace, self.channel_id)
         read = final.messages_read if final else self.progress.read
         counted = final.messages_counted if final else self.progress.counted

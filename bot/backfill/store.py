@@ -6,9 +6,13 @@ below the mark and no message is counted twice. The mark only moves down, and on
 runner holding the job's lease, so two runners cannot both count a page.
 
 Days are staged (``backfill_days``, with the day's distinct authors as keyed hashes under the
-job's random key) while pages of them are still coming, and moved into ``mood_days`` when
-the reader has passed below the day's start: a day appears complete or not at all, and its
-author hashes are deleted as it is published. The job's key is deleted when it ends.
+job's random key) while pages of them are still coming, and published when the reader has
+passed below the day's start: a day appears complete or not at all. The same rule as live
+counting at rest (``bot.mood.store.close_days_before``): a day with at least ``min_authors``
+people goes into ``mood_days`` and its hashes are deleted; a smaller day waits, staged, until
+the reader has passed below its week's Monday (or the job ends), then the week's small days are
+folded into ``mood_weeks`` when their distinct people reach ``min_authors``, or dropped. Either
+way their hashes go. The job's key is deleted when it ends.
 """
 
 from __future__ import annotations
@@ -19,12 +23,14 @@ from datetime import UTC, date, datetime, timedelta
 from sqlalchemy import Connection, Engine, and_, delete, func, select, update
 
 from bot.mood import privacy
+from bot.mood.days import week_of
+from bot.mood.store import fold_into_week
 from bot.mood.tally import DayTally
 from bot.mood.workspace import Workspace
-from bot.storage.day_counts import COUNTS, add_to_day, counts_of
+from bot.storage.day_counts import add_to_day, counts_of
 from bot.storage.engine import upsert
 from bot.storage.home_schema import backfill_authors, backfill_days, backfill_jobs
-from bot.storage.schema import mood_days
+from bot.storage.schema import mood_days, mood_weeks
 
 
 class LeaseLostError(RuntimeError):
@@ -81,12 +87,20 @@ def load_job(engine: Engine, workspace: Workspace, channel_id: str) -> Job | Non
 
 
 def first_counted_day(engine: Engine, workspace: Workspace, channel_id: str, since: date):
-    """The first day since ``since`` that live counting (or a backfill) already has."""
+    """The first day since ``since`` that live counting (or a backfill) already has, as a day
+    of its own or folded into a week."""
     query = select(func.min(mood_days.c.day)).where(
         _where(mood_days, workspace, channel_id), mood_days.c.day >= since
     )
+    weeks = select(mood_weeks.c.week, mood_weeks.c.days_mask).where(
+        _where(mood_weeks, workspace, channel_id), mood_weeks.c.week >= week_of(since)
+    )
     with engine.connect() as connection:
-        return connection.execute(query).scalar()
+        found = [connection.execute(query).scalar()]
+        for week, mask in connection.execute(weeks):
+            found += [week + timedelta(days=d) for d in range(7) if mask & (1 << d)]
+    days = [d for d in found if d is not None and d >= since]
+    return min(days) if days else None
 
 
 def acquire(
@@ -163,6 +177,7 @@ def commit_page(
     new_mark: float,
     complete_before: date | None,
     lease: timedelta,
+    min_authors: int = 1,
     now: datetime | None = None,
 ) -> None:
     """Count one page and move the mark down, atomically; publish the days now complete.
@@ -194,7 +209,7 @@ def commit_page(
         if moved != 1:
             raise LeaseLostError(channel)
         _stage(connection, job, tallies)
-        _publish(connection, job, complete_before)
+        _publish(connection, job, complete_before, min_authors)
 
 
 def _stage(connection: Connection, job: Job, tallies: dict[date, DayTally]) -> None:
@@ -217,50 +232,84 @@ def _stage(connection: Connection, job: Job, tallies: dict[date, DayTally]) -> N
         )
 
 
-def _publish(connection: Connection, job: Job, complete_before: date | None) -> None:
+def _publish(
+    connection: Connection, job: Job, complete_before: date | None, min_authors: int
+) -> None:
+    """Publish the complete staged days: large ones as days, small ones folded by week."""
     where = _where(backfill_days, job.workspace, job.channel_id)
     if complete_before is not None:
         where = and_(where, backfill_days.c.day > complete_before)
-    days = connection.execute(
-        select(backfill_days.c.day, *(backfill_days.c[name] for name in COUNTS)).where(where)
-    ).all()
-    if not days:
+    staged = connection.execute(select(backfill_days).where(where)).mappings().all()
+    if not staged:
         return
     author_where = _where(backfill_authors, job.workspace, job.channel_id)
     # Adding to an existing row is never expected (the window ends before the live days).
     insert = add_to_day(connection.engine, mood_days)
-    for staged in days:
-        day = staged.day
+    small: dict[date, list] = {}
+    for row in staged:
+        day = row["day"]
         authors = connection.execute(
             select(func.count())
             .select_from(backfill_authors)
             .where(author_where, backfill_authors.c.day == day)
         ).scalar_one()
+        if authors < min_authors:
+            small.setdefault(week_of(day), []).append(row)
+            continue
         connection.execute(
             insert.values(
                 team_id=job.workspace.team_id,
                 enterprise_id=job.workspace.enterprise_id,
                 channel_id=job.channel_id,
                 day=day,
-                **counts_of(staged),
+                **counts_of(row),
                 authors=authors,
             )
         )
-        connection.execute(
-            delete(backfill_authors).where(author_where, backfill_authors.c.day == day)
-        )
-        connection.execute(
-            delete(backfill_days).where(
-                _where(backfill_days, job.workspace, job.channel_id), backfill_days.c.day == day
+        _unstage(connection, job, [day])
+    for week, rows in small.items():
+        if complete_before is not None and week <= complete_before:
+            continue  # the reader has not passed below this week's Monday yet
+        week_days = [row["day"] for row in rows]
+        people = connection.execute(
+            select(func.count(func.distinct(backfill_authors.c.author_hash))).where(
+                author_where, backfill_authors.c.day.in_(week_days)
             )
+        ).scalar_one()
+        if people >= min_authors:
+            for row in rows:
+                fold_into_week(connection, row, job.channel_id, row["day"], people=people)
+        _unstage(connection, job, week_days)
+
+
+def _unstage(connection: Connection, job: Job, days: list[date]) -> None:
+    """Delete staged days and their author hashes."""
+    connection.execute(
+        delete(backfill_authors).where(
+            _where(backfill_authors, job.workspace, job.channel_id),
+            backfill_authors.c.day.in_(days),
         )
+    )
+    connection.execute(
+        delete(backfill_days).where(
+            _where(backfill_days, job.workspace, job.channel_id), backfill_days.c.day.in_(days)
+        )
+    )
 
 
-def finish(engine: Engine, job: Job, owner: str, state: str, error: str | None = None) -> None:
+def finish(
+    engine: Engine,
+    job: Job,
+    owner: str,
+    state: str,
+    error: str | None = None,
+    *,
+    min_authors: int = 1,
+) -> None:
     """End the job: "done" publishes what is staged and forgets the key; "failed" keeps both."""
     with engine.begin() as connection:
         if state == "done":
-            _publish(connection, job, None)
+            _publish(connection, job, None, min_authors)
         connection.execute(
             update(backfill_jobs)
             .where(

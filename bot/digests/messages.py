@@ -10,7 +10,8 @@ from __future__ import annotations
 from typing import Any
 
 from bot.digests.mood_drop import DropTest
-from bot.mood.replies import Message, change_line, image_block, mood_line, share
+from bot.mood.charts.blocks import chart_blocks
+from bot.mood.replies import Message, change_line, mood_line, share
 from bot.mood.summary import MoodSummary
 
 METADATA_EVENT = "sentiment_bot_post"
@@ -21,13 +22,11 @@ def post_metadata(label: str) -> dict[str, Any]:
     return {"event_type": METADATA_EVENT, "event_payload": {"post": label}}
 
 
-def digest_message(
-    summary: MoodSummary, channel_id: str, chart_file_id: str | None, label: str
-) -> Message:
+def digest_message(summary: MoodSummary, channel_id: str, label: str) -> Message:
     """The weekly digest: the week's mood, its chart and the change against the week before."""
     current = summary.current
     week = f"{current.first:%b %-d} \u2013 {current.last:%b %-d}"
-    line, change = mood_line(current), change_line(summary)
+    line, change = mood_line(current, summary.min_authors), change_line(summary)
     blocks: list[dict[str, Any]] = [
         {"type": "header", "text": {"type": "plain_text", "text": "Weekly mood"}},
         {
@@ -37,8 +36,7 @@ def digest_message(
     ]
     if change:
         blocks.append({"type": "context", "elements": [{"type": "mrkdwn", "text": change}]})
-    if chart_file_id and current.totals.messages:
-        blocks.append(image_block(chart_file_id, f"Daily mood of the channel, {week}. {line}"))
+    blocks += chart_blocks(summary)  # Slack draws them: nothing uploaded, nothing to share
     blocks.append(
         {
             "type": "context",

@@ -4,7 +4,8 @@ Meant for cron or a Kubernetes CronJob (every 5 to 15 minutes is fine; see docs/
 run, for every subscribed channel:
 
 - the weekly digest, if its workspace's send time passed less than ``DIGEST_CATCH_UP_HOURS``
-  ago: the last 7 closed days, the chart, the change against the 7 days before;
+  ago: the last 7 closed days, the chart (data visualization blocks: Slack draws them, nothing
+  is uploaded), the change against the 7 days before;
 - the mood-drop test (``bot.digests.mood_drop``) on the last 35 closed days, once per closed
   day; an alert when an episode starts.
 
@@ -35,8 +36,6 @@ from bot.digests import messages, store
 from bot.digests.mood_drop import AlertState, DropDay, DropRule, drop_test, step
 from bot.digests.schedule import due_digest, last_send_time
 from bot.digests.store import Claim, PostKey, Subscription
-from bot.mood.charts import files as chart_files
-from bot.mood.charts.draw import Render, render_png
 from bot.mood.service import MoodService
 from bot.mood.workspace import Workspace
 from bot.schedule_time import SendAt
@@ -162,7 +161,6 @@ class DigestRunner:
         client: WebClient,
         *,
         now: datetime,
-        render: Render = render_png,
         name: str | None = None,
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
         emit: Callable[[str], None] = lambda line: None,
@@ -173,7 +171,6 @@ class DigestRunner:
         self.now = now  # what is due (``--now``)
         self.clock = clock  # claims, their expiry, the recovery look-back: always real time
         self.emit = emit
-        self.render = render
         self.name = name or claim_owner()
         self.tz = ZoneInfo(settings.mood_timezone)
         # Periods come from the mood service's summary as of ``now`` (the one computation).
@@ -233,26 +230,7 @@ class DigestRunner:
 
     def _digest_message(self, key: PostKey) -> messages.Message:
         summary = self.mood.summary(key.workspace, key.channel_id, 7)
-        file_id = None
-        if summary.current.totals.messages:
-            file_id = chart_files.cached_chart(self.engine, key.workspace, key.channel_id, summary)
-            if file_id is None:
-                try:
-                    file_id = chart_files.upload_summary_chart(
-                        self.engine,
-                        self.client,
-                        key.workspace,
-                        key.channel_id,
-                        summary,
-                        render=self.render,
-                    )
-                except Exception as err:  # noqa: BLE001 - the numbers go out without a chart
-                    log.warning(
-                        "digest_chart_failed channel=%s error=%s",
-                        key.channel_id,
-                        type(err).__name__,
-                    )
-        return messages.digest_message(summary, key.channel_id, file_id, key.label)
+        return messages.digest_message(summary, key.channel_id, key.label)
 
     # -- alerts --------------------------------------------------------------------------------
 
@@ -282,7 +260,7 @@ class DigestRunner:
         """
         period = self.mood.summary(workspace, channel_id, self.rule.window_days).current
         return [
-            DropDay(p.shown.messages, p.shown.negative) if p.shown else DropDay(0, 0)
+            DropDay(p.counts.messages, p.counts.negative) if p.counts else DropDay(0, 0)
             for p in period.points
         ]
 

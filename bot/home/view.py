@@ -1,8 +1,11 @@
 """The Home tab as a Block Kit ``home`` view (pure functions, no Slack SDK).
 
 Slack allows 100 blocks in a view. Channels are listed busiest first; the first
-``MAX_CHARTS`` get their chart (an image block showing the bot's own uploaded file), the rest
-one line each, and past the block budget a closing line says how many more there are.
+``MAX_CHARTS`` get a chart as Slack's own data visualization block
+(``bot.mood.charts.blocks``): Slack draws it, so every viewer sees it (an uploaded file without
+a channel would be the bot's private file) and nothing is uploaded. Slack allows two such blocks
+per message; the Home tab keeps to that. The rest get one line each, and past the block budget a
+closing line says how many more there are.
 """
 
 from __future__ import annotations
@@ -10,11 +13,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from bot.mood.replies import change_line, image_block, mood_line
+from bot.mood.charts.blocks import shares_block, volume_block
+from bot.mood.replies import change_line, mood_line
 from bot.mood.summary import MoodSummary
 
 MAX_BLOCKS = 100
-MAX_CHARTS = 20
+MAX_CHARTS = 2  # data visualization blocks: at most two per message
 OPT_OUT_ACTION = "home_opt_out"
 OPT_IN_ACTION = "home_opt_in"
 PERIOD_DAYS = 30
@@ -22,11 +26,10 @@ PERIOD_DAYS = 30
 
 @dataclass(frozen=True)
 class ChannelMood:
-    """One tracked channel the viewer is in: its summary and the chart file, if uploaded."""
+    """One tracked channel the viewer is in, and its summary."""
 
     channel_id: str
     summary: MoodSummary
-    chart_file_id: str | None = None
 
 
 def _section(text: str, accessory: dict[str, Any] | None = None) -> dict[str, Any]:
@@ -68,7 +71,7 @@ def opt_out_blocks(opted_out: bool) -> list[dict[str, Any]]:
 def _channel_line(channel: ChannelMood) -> str:
     summary = channel.summary
     change = change_line(summary)
-    return f"*<#{channel.channel_id}>*  {mood_line(summary.current)}" + (
+    return f"*<#{channel.channel_id}>*  {mood_line(summary.current, summary.min_authors)}" + (
         f"\n{change}" if change else ""
     )
 
@@ -86,7 +89,7 @@ def home_view(
     if feedback_line:
         tail.insert(1, _context(feedback_line))
     body: list[dict[str, Any]] = []
-    ordered = sorted(channels, key=lambda c: (-c.summary.current.totals.messages, c.channel_id))
+    ordered = sorted(channels, key=lambda c: (-c.summary.current.messages, c.channel_id))
     if not ordered:
         body.append(
             _section(
@@ -98,24 +101,15 @@ def home_view(
     charts = 0
     shown = 0
     for channel in ordered:
-        with_chart = (
-            channel.chart_file_id is not None
-            and channel.summary.current.totals.messages > 0
-            and charts < MAX_CHARTS
-        )
-        needed = 2 if with_chart else 1
+        chart = None
+        if charts < MAX_CHARTS:
+            chart = shares_block(channel.summary) or volume_block(channel.summary)
+        needed = 2 if chart else 1
         if needed > budget:
             break
-        line = _channel_line(channel)
-        body.append(_section(line))
-        if with_chart:
-            body.append(
-                image_block(
-                    channel.chart_file_id or "",
-                    f"Daily mood in the channel over the last {PERIOD_DAYS} days. "
-                    + mood_line(channel.summary.current),
-                )
-            )
+        body.append(_section(_channel_line(channel)))
+        if chart:
+            body.append(chart)
             charts += 1
         budget -= needed
         shown += 1

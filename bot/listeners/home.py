@@ -3,9 +3,9 @@
 The viewer sees the 30-day mood of every channel the bot counts in that they are a member of
 (``users.conversations`` for the viewer, intersected with the channels that have counts), with
 the minimum group size applied as in ``/sentiment mood``; their own opt-out state with a button
-(a ``block_actions`` payload) that flips it; and what is stored. The view is published at once
-with the charts already uploaded; charts that are missing (a new day closed) are drawn and
-uploaded after, and the view is published again with them.
+(a ``block_actions`` payload) that flips it; and what is stored. Charts are Slack's own data
+visualization blocks in the view (``bot.home.view``): nothing is uploaded, and every viewer can
+see them.
 """
 
 from __future__ import annotations
@@ -21,7 +21,6 @@ from slack_sdk import WebClient
 from bot.deps import Deps, handling
 from bot.feedback.calibration import home_line
 from bot.home.view import (
-    MAX_CHARTS,
     OPT_IN_ACTION,
     OPT_OUT_ACTION,
     PERIOD_DAYS,
@@ -63,9 +62,8 @@ def viewer_channels(client: WebClient, user_id: str, request_id: str | None) -> 
 
 
 def channel_moods(deps: Deps, workspace: Workspace, member_of: set[str]) -> list[ChannelMood]:
-    """Summaries (and already-uploaded charts) of the tracked channels the viewer is in."""
-    from bot.mood.charts import files as charts  # SQLAlchemy: on the first Home tab
-    from bot.mood.store import tracked_channels
+    """Summaries of the tracked channels the viewer is in."""
+    from bot.mood.store import tracked_channels  # SQLAlchemy: on the first Home tab
 
     mood = deps.mood
     since = mood.last_closed_day() - timedelta(days=2 * PERIOD_DAYS - 1)
@@ -74,9 +72,7 @@ def channel_moods(deps: Deps, workspace: Workspace, member_of: set[str]) -> list
     for channel_id in tracked:
         if channel_id not in member_of or not mood.counting(workspace, channel_id):
             continue
-        summary = mood.summary(workspace, channel_id, PERIOD_DAYS)
-        file_id = charts.cached_chart(mood.engine, workspace, channel_id, summary)
-        out.append(ChannelMood(channel_id, summary, file_id))
+        out.append(ChannelMood(channel_id, mood.summary(workspace, channel_id, PERIOD_DAYS)))
     return out
 
 
@@ -106,50 +102,21 @@ def publish_home(
     statement = stored_statement(deps.settings)
     feedback_line = _agreement_line(deps, workspace)
 
-    def publish(items: list[ChannelMood]) -> bool:
-        view = home_view(
-            items, opted_out=opted_out, stored_statement=statement, feedback_line=feedback_line
-        )
-        ok, _ = slack_api.call(
-            "views.publish",
-            lambda: client.views_publish(user_id=user_id, view=view),
-            event_id=request_id,
-        )
-        return ok
-
-    if not publish(moods):
-        return "failed"
-    busiest = sorted(moods, key=lambda c: -c.summary.current.totals.messages)[:MAX_CHARTS]
-    missing = [c for c in busiest if c.chart_file_id is None and c.summary.current.totals.messages]
-    if not missing:
-        return f"published channels={len(moods)}"
-    from bot.mood.charts import files as charts
-
-    uploaded = {}
-    for channel in missing:
-        file_id = charts.upload_summary_chart(
-            deps.mood.engine,
-            client,
-            workspace,
-            channel.channel_id,
-            channel.summary,
-            request_id=request_id,
-        )
-        if file_id:
-            uploaded[channel.channel_id] = file_id
-    if uploaded:
-        moods = [
-            ChannelMood(c.channel_id, c.summary, uploaded.get(c.channel_id, c.chart_file_id))
-            for c in moods
-        ]
-        publish(moods)
-    return f"published channels={len(moods)} charts_uploaded={len(uploaded)}"
+    view = home_view(
+        moods, opted_out=opted_out, stored_statement=statement, feedback_line=feedback_line
+    )
+    ok, _ = slack_api.call(
+        "views.publish",
+        lambda: client.views_publish(user_id=user_id, view=view),
+        event_id=request_id,
+    )
+    return f"published channels={len(moods)}" if ok else "failed"
 
 
 def register(app: App, deps: Deps) -> None:
     """Listen to ``app_home_opened`` and the Home tab's opt-out/opt-in buttons.
 
-    Each ack runs on the request thread; building and publishing the view (charts included)
+    Each ack runs on the request thread; building and publishing the view
     runs on the listener pool, so Slack gets its answer at once.
     """
 

@@ -100,6 +100,81 @@ def _access_error(
     return None, (info or {}).get("name")
 
 
+def _dm_channel(client: WebClient, user: str, request_id: str | None) -> str:
+    """The asker's DM with the bot ("" when Slack would not open it)."""
+    ok, opened = slack_api.call(
+        "conversations.open", lambda: client.conversations_open(users=user), event_id=request_id
+    )
+    return ((opened.get("channel") or {}).get("id") if ok else None) or ""
+
+
+def _export(
+    request: MoodRequest,
+    body: Mapping[str, Any],
+    client: WebClient,
+    deps: Deps,
+    workspace: Workspace,
+    outcome: Outcome,
+) -> tuple[Message, str]:
+    """``mood export [7d|30d|90d] [#channel]``: the shown days as CSV, uploaded to the asker's
+    DM after the same membership checks as ``mood #channel``."""
+    from bot.mood.export import csv_text, exported_days
+
+    settings, mood = deps.settings, deps.mood
+    assert mood is not None
+    request_id, user = body.get("trigger_id"), str(body.get("user_id") or "")
+    channel = request.channel_id or str(body.get("channel_id") or "")
+    problem, name = _access_error(request, body, client, channel, request_id)
+    if problem:
+        outcome.set("replied", f"mood_export_{problem}")
+        return mood_replies.error(problem, settings), "ephemeral"
+    try:
+        summary = mood.summary(workspace, channel, request.days)
+    except Exception as err:  # noqa: BLE001 - the database is down: say so
+        log.warning("mood_export_failed error=%s", type(err).__name__)
+        outcome.set("replied", "mood_database")
+        return mood_replies.error("database", settings), "ephemeral"
+    label = mood_replies.period_label(request.days)
+    rows = exported_days(summary)
+    if not rows:
+        outcome.set("replied", "mood_export_empty")
+        reason = mood_replies.hidden_text(summary.current, summary.min_authors)
+        text = (
+            f"Nothing to export for <#{channel}> over the last {label}: no day has numbers "
+            f"to show ({reason})."
+        )
+        return mood_replies.plain_message(text), "ephemeral"
+    target = _dm_channel(client, user, request_id)
+    first, last = summary.current.first, summary.current.last
+    filename = f"mood-{name or channel}-{first.isoformat()}-to-{last.isoformat()}.csv"
+    uploaded = bool(target) and share_chart(
+        client,
+        csv_text(summary).encode(),
+        channel=target,
+        filename=filename,
+        title=f"Mood of #{name or channel}, last {label}",
+        alt_text=f"Mood export, {rows} days",
+        comment=(
+            f"The mood of <#{channel}>, last {label}: {rows} days with numbers (days hidden for "
+            "too few people are left out). Shares are fractions of each day's counted messages, "
+            "with 90% interval bounds."
+        ),
+        request_id=request_id,
+    )
+    outcome.set("replied", "mood_export" if uploaded else "mood_export_upload_failed")
+    if not uploaded:
+        return mood_replies.plain_message(
+            "I couldn't send you the CSV just now. Please try again."
+        ), "ephemeral"
+    return (
+        mood_replies.plain_message(
+            f"The CSV of <#{channel}> ({rows} days, last {label}) is in your direct messages "
+            "with me."
+        ),
+        "ephemeral",
+    )
+
+
 def _send_chart(
     request: MoodRequest,
     body: Mapping[str, Any],
@@ -121,12 +196,7 @@ def _send_chart(
         target = channel
     else:
         comment = text
-        ok, opened = slack_api.call(
-            "conversations.open",
-            lambda: client.conversations_open(users=user),
-            event_id=request_id,
-        )
-        target = ((opened.get("channel") or {}).get("id") if ok else None) or ""
+        target = _dm_channel(client, user, request_id)
     return bool(target) and share_chart(
         client,
         png,
@@ -161,8 +231,19 @@ def _show(
         log.warning("mood_summary_failed error=%s", type(err).__name__)
         outcome.set("replied", "mood_database")
         return mood_replies.error("database", settings), "ephemeral"
-    uploaded = _send_chart(request, body, client, summary, channel, name)
+    from bot.mood.charts.blocks import MAX_CATEGORIES, chart_blocks
+    from bot.mood.charts.draw import has_chart
+
     outcome.set("replied", f"mood_{request.days}d_{'public' if request.public else 'private'}")
+    response = "in_channel" if request.public else "ephemeral"
+    if not has_chart(summary):  # nothing to draw: no blank chart, no upload
+        note = "No chart: no day of this period has numbers to draw."
+        return mood_replies.summary_message(summary, channel, note), response
+    if request.days <= MAX_CATEGORIES + 10:  # 7d, 30d: Slack draws it, nothing uploaded
+        message = mood_replies.summary_message(summary, channel, "")
+        message["blocks"] = [*message["blocks"], *chart_blocks(summary)]
+        return message, response
+    uploaded = _send_chart(request, body, client, summary, channel, name)  # 90 days: the PNG
     if request.public:
         note = (
             "" if uploaded else "I couldn't share the chart in the channel; here are the numbers."
@@ -187,7 +268,9 @@ def mood_reply(
     mood = deps.mood
     workspace = Workspace.of(body)
     user = str(body.get("user_id") or "")
-    if mood is None or (request.action in {"show", "off", "on"} and not settings.mood_tracking):
+    if mood is None or (
+        request.action in {"show", "off", "on", "export"} and not settings.mood_tracking
+    ):
         outcome.set("replied", "mood_tracking_off")
         return mood_replies.tracking_off_everywhere(settings), "ephemeral"
     try:
@@ -208,4 +291,6 @@ def mood_reply(
         log.warning("mood_command_failed action=%s error=%s", request.action, type(err).__name__)
         outcome.set("replied", "mood_database")
         return mood_replies.error("database", settings), "ephemeral"
+    if request.action == "export":
+        return _export(request, body, client, deps, workspace, outcome)
     return _show(request, body, client, deps, workspace, outcome)

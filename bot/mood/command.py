@@ -1,4 +1,5 @@
-"""``/sentiment mood [7d|30d|90d] [#channel] [--public]``, ``mood off|on``, ``optout|optin``.
+"""``/sentiment mood [7d|30d|90d] [#channel] [--public]``, ``mood off|on``, ``optout|optin``,
+``mood export [7d|30d|90d] [#channel]``.
 
 Pure parsing (no Slack, no database). ``--public`` is already taken out by
 ``bot.slack.text.parse_command``. A channel arrives as ``<#C123|name>`` because the command is
@@ -24,7 +25,7 @@ OPT_IN_WORDS = frozenset({"optin", "opt-in", "opt_in"})
 class MoodRequest:
     """What a mood-related invocation asked for; ``error`` set when it was malformed."""
 
-    action: str  # "show", "off", "on", "optout", "optin"
+    action: str  # "show", "off", "on", "optout", "optin", "export"
     days: int = DEFAULT_DAYS
     channel_id: str | None = None
     public: bool = False
@@ -44,6 +45,8 @@ def parse_mood_request(text: str, public: bool) -> MoodRequest | None:
     if first != "mood":
         return None
     rest = words[1:]
+    if rest and rest[0].lower() == "export":
+        return _parse_export(rest[1:])
     if len(rest) == 1 and rest[0].lower() in {"off", "on"}:
         return MoodRequest(rest[0].lower(), public=True)
     days, channel, problem = DEFAULT_DAYS, None, None
@@ -63,3 +66,19 @@ def parse_mood_request(text: str, public: bool) -> MoodRequest | None:
     if problem:
         return MoodRequest("show", days, channel, public, error=problem)
     return MoodRequest("show", days, channel, public)
+
+
+def _parse_export(words: list[str]) -> MoodRequest:
+    """``mood export [7d|30d|90d] [#channel]``: the CSV goes to the asker's DM, never public."""
+    days, channel = DEFAULT_DAYS, None
+    for word in words:
+        match = _CHANNEL.fullmatch(word)
+        if word.lower() in PERIODS:
+            days = PERIODS[word.lower()]
+        elif match:
+            channel = match.group(1)
+        elif word.startswith("#"):
+            return MoodRequest("export", days, channel, error="channel_name")
+        else:
+            return MoodRequest("export", days, channel, error="period")
+    return MoodRequest("export", days, channel)

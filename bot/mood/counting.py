@@ -10,9 +10,12 @@ exactly when it would have been counted live:
   ``REACT_IN_THREADS`` (a reply also sent to the channel, a thread broadcast, always passes).
   The same filters decide whether the bot may react, so a reaction and a count never disagree.
 - ``text_to_judge``: the above plus opt-outs and "has words": the text the model should judge.
-- ``counted_sign``: after the model. Counted when the verdict is ``react`` or ``lean``; the
-  confident sign (+1/-1) only with ``react``.
-- ``grow``: how a ``DayTally`` takes one counted message.
+- ``counted_sign``: after the model. Counted when the words are known well enough for a verdict
+  (``react``, ``lean`` or ``neutral``): the estimate is the share among counted messages, so a
+  neutral message counts as much as an opinionated one. The confident sign (+1/-1) only with
+  ``react``.
+- ``grow``: how a ``DayTally`` takes one counted message: its three probabilities are added to
+  the day's share sums (``bot.mood.estimate.ShareSums``).
 
 Whether a channel is counted at all (``MOOD_TRACKING`` and ``/sentiment mood off|on``) is
 ``MoodService.counting``: it needs the service's cache of switched-off channels.
@@ -30,11 +33,11 @@ from bot.mood.tally import DayTally
 from bot.settings import Settings
 from bot.slack.events import channel_type, ignore_reason, is_thread_reply
 from bot.slack.text import clean, mentions_user
-from model.prediction import POSITIVE, Prediction
+from model.prediction import NEUTRAL, POSITIVE, Prediction
 from model.verdict import Verdict
 
 CHANNEL_TYPES = frozenset({"channel", "group"})
-COUNTED_VERDICTS = frozenset({Verdict.REACT, Verdict.LEAN})
+COUNTED_VERDICTS = frozenset({Verdict.REACT, Verdict.LEAN, Verdict.NEUTRAL})
 
 
 def channel_allowed(settings: Settings, channel_id: str | None) -> bool:
@@ -99,10 +102,19 @@ def counted_sign(prediction: Prediction, verdict: Verdict) -> int | None:
     return 0
 
 
-def grow(tally: DayTally, user_id: str, score: float, sign: int) -> None:
-    """Add one counted message (P(positive) ``score``, ``sign`` from ``counted_sign``)."""
+def probabilities_of(prediction: Prediction) -> dict[str, float]:
+    """The message's three probabilities; an artifact without them (v1/v2, binary) gives its
+    P(positive) split between the two polar classes and no neutral, so a day still adds up."""
+    if prediction.probabilities:
+        return dict(prediction.probabilities)
+    score = min(max(float(prediction.score), 0.0), 1.0)
+    return {POSITIVE: score, "negative": 1.0 - score, NEUTRAL: 0.0}
+
+
+def grow(tally: DayTally, user_id: str, probabilities: Mapping[str, float], sign: int) -> None:
+    """Add one counted message (its ``probabilities``, ``sign`` from ``counted_sign``)."""
     tally.messages += 1
-    tally.score_sum += score
+    tally.sums = tally.sums.add(probabilities)
     if sign > 0:
         tally.positive += 1
     elif sign < 0:

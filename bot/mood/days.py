@@ -31,3 +31,13 @@ def first_open_day(now: datetime, tz: ZoneInfo) -> date:
 def last_closed_day(now: datetime, tz: ZoneInfo) -> date:
     """The newest closed day, the last day a summary may show."""
     return first_open_day(now, tz) - timedelta(days=1)
+
+
+def week_of(day: date) -> date:
+    """The Monday of ``day``'s calendar week: the unit a day with too few people is folded into."""
+    return day - timedelta(days=day.weekday())
+
+
+def first_open_week(now: datetime, tz: ZoneInfo) -> date:
+    """The Monday of the oldest week still open: a week closes when its Sunday closes."""
+    return week_of(first_open_day(now, tz))

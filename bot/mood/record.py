@@ -16,7 +16,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from datetime import date, datetime
 from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
@@ -72,10 +72,10 @@ class MoodRecorder:
         channel_id: str,
         ts: str | None,
         user_id: str,
-        score: float,
+        probabilities: Mapping[str, float],
         sign: int,
     ) -> bool:
-        """Count one message: P(positive) ``score``, ``sign`` +1/-1 if confident, else 0.
+        """Count one message: its three ``probabilities``, ``sign`` +1/-1 if confident, else 0.
 
         Returns False when the message was dropped (too many pending, or its day already closed).
         """
@@ -93,7 +93,7 @@ class MoodRecorder:
             tally = self._pending.get(key)
             if tally is None:
                 tally = self._pending[key] = DayTally()
-            counting.grow(tally, user_id, score, sign)
+            counting.grow(tally, user_id, probabilities, sign)
             self._held += 1
         return True
 
@@ -124,7 +124,7 @@ class MoodRecorder:
                 with self.engine.begin() as connection:
                     keys = {}
                     for key in batch:
-                        scope = (key.workspace, key.day)
+                        scope = (key.workspace, days.week_of(key.day))
                         if scope not in keys:
                             keys[scope] = self._keys.get(scope) or store.day_key(
                                 connection, key.workspace, key.day
@@ -156,9 +156,10 @@ class MoodRecorder:
         self._flush_lock = threading.Lock()
 
     def forget_keys_before(self, first_open: date) -> None:
-        """Drop cached day keys of closed days (the database deletes its copy at close)."""
+        """Drop cached keys of closed weeks (the database deletes its copy at close)."""
+        open_week = days.week_of(first_open)
         with self._flush_lock:
-            self._keys = {k: v for k, v in self._keys.items() if k[1] >= first_open}
+            self._keys = {k: v for k, v in self._keys.items() if k[1] >= open_week}
 
     def _release(self, count: int) -> None:
         with self._lock:

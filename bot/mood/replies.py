@@ -1,7 +1,7 @@
 """What the bot says about the mood record: the text summary, notices, confirmations (pure).
 
 Also the lines the Home tab and the weekly digest both show (``mood_line``, ``change_line``,
-``image_block``), so neither surface imports the other.
+the chart blocks), so neither surface imports the other.
 
 The text summary carries every number the chart shows in words (messages counted, shares, the
 change against the previous period), for screen readers and notifications.
@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from bot.mood.estimate import CLASSES, ShareEstimate
 from bot.mood.summary import MoodSummary, Period
 from bot.settings import Settings
 
@@ -43,57 +44,129 @@ def points(value: float | None, *, unit: str = "pts", missing: str = "no compari
     return "no change" if rounded == 0 else f"{rounded:+d} {unit}"
 
 
+# -- estimated shares in words ------------------------------------------------------------------
+
+# An interval wider than this (in share, 0-1) tells a lead nothing: say so instead of a number.
+TOO_WIDE = 0.5
+WIDE_REASON = (
+    "the model's measured error rates differ between the kinds of text they were measured on "
+    "(docs/estimates.md)"
+)
+
+
+def _range(low: float, high: float) -> str:
+    return f"{round(low * 100)}\u2013{round(high * 100)}%"
+
+
+def class_share(estimate: ShareEstimate, name: str) -> str:
+    """``31% positive (26\u201337%)``, or ``positive too uncertain to say (3\u201395%)``."""
+    value = estimate.by_class().get(name)
+    if value is None:
+        return f"{name} \u2013"
+    if value.width > TOO_WIDE:
+        return f"{name} too uncertain to say ({_range(value.low, value.high)})"
+    return f"{share(value.share)} {name} ({_range(value.low, value.high)})"
+
+
+def too_wide(estimate: ShareEstimate) -> list[str]:
+    """The classes whose interval is too wide to mean much."""
+    return [c for c, v in estimate.by_class().items() if v.width > TOO_WIDE]
+
+
+def _names(classes: list[str]) -> str:
+    text = ", ".join(classes[:-1]) + " and " + classes[-1] if len(classes) > 1 else classes[0]
+    return text.capitalize()
+
+
+def wide_reason(estimate: ShareEstimate) -> str:
+    """Why some shares are too uncertain to say, or "" when every interval means something:
+    too few messages, or the model's own uncertainty, whichever part of the interval is larger."""
+    wide = too_wide(estimate)
+    if not wide:
+        return ""
+    values = estimate.by_class()
+    model = [c for c in wide if values[c].sd_model ** 2 > values[c].variance_statistical]
+    few = [c for c in wide if c not in model]
+    out = []
+    if few:
+        out.append(f"{_names(few)}: too uncertain to say from only {estimate.messages:,} messages.")
+    if model:
+        out.append(f"{_names(model)}: too uncertain to say, because {WIDE_REASON}.")
+    return " ".join(out)
+
+
+def shares_text(estimate: ShareEstimate) -> str:
+    """``about 31% positive (26\u201337%), 18% negative (14\u201323%), 51% neutral (...)``."""
+    return "about " + ", ".join(class_share(estimate, c) for c in CLASSES)
+
+
+def hidden_text(period: Period, min_authors: int) -> str:
+    """Why a period has no numbers, in the words the replies use."""
+    if period.days_too_few:
+        return f"hidden: fewer than {min_authors} people"
+    return period.estimate.hidden_reason or "no messages counted"
+
+
+def change_text(summary: MoodSummary) -> str:
+    """``positive +6 points (\u22122 to +14)`` per class; ``no clear change`` where the interval
+    holds zero; the reason when there is no comparison."""
+    comparison = summary.comparison
+    if comparison.hidden_reason:
+        return comparison.hidden_reason
+    parts = []
+    for name, change in comparison.by_class().items():
+        low, high = round(change.low * 100), round(change.high * 100)
+        span = f"{low:+d} to {high:+d}"
+        if change.clear:
+            parts.append(f"{name} {points(change.difference, unit='points')} ({span})")
+        else:
+            parts.append(f"{name} no clear change ({span})")
+    return "; ".join(parts)
+
+
+def baseline_text(summary: MoodSummary) -> str:
+    """The previous period in one phrase: ``last period 25% positive, 12% negative``."""
+    before = summary.previous.estimate
+    if not before.shown:
+        return f"last period {hidden_text(summary.previous, summary.min_authors)}"
+    values = before.by_class()
+    return (
+        "last period "
+        + ", ".join(f"{share(values[c].share)} {c}" for c in CLASSES if values[c].width <= TOO_WIDE)
+        if any(v.width <= TOO_WIDE for v in values.values())
+        else "last period too uncertain to say"
+    )
+
+
 # -- the lines the Home tab and the digests share (channel posts, so points spelled out) -------
 
 
-def points_in_words(value: float | None) -> str:
-    """A change of a share in percentage points, signed, spelled out for a channel post."""
-    return points(value, unit="points", missing="no earlier period to compare")
-
-
-def mood_line(period: Period) -> str:
-    """`12 messages · 40% positive · 10% negative`, or why there is nothing to show."""
-    totals = period.totals
-    if not totals.messages:
-        return "Not enough people wrote for a mood to be shown (fewer than the minimum group)."
-    return (
-        f"{totals.messages:,} messages \u00b7 {share(totals.positive_share)} positive \u00b7 "
-        f"{share(totals.negative_share)} negative"
-    )
+def mood_line(period: Period, min_authors: int = 0) -> str:
+    """`120 messages \u00b7 about 31% positive (26\u201337%), ...`, or why nothing is shown."""
+    if not period.estimate.shown:
+        if period.days_too_few and min_authors:
+            return f"Nothing to show ({hidden_text(period, min_authors)})."
+        return "Nothing to show (no messages counted)."
+    return f"{period.messages:,} messages \u00b7 {shares_text(period.estimate)}"
 
 
 def change_line(summary: MoodSummary) -> str:
-    """Change of the negative and positive shares against the period before."""
-    if not summary.current.totals.messages:
+    """The change of each share against the period before, with its interval."""
+    if not summary.current.estimate.shown:
         return ""
-    return (
-        f"vs the {summary.period_days} days before: negative "
-        f"{points_in_words(summary.change('negative_share'))}, positive "
-        f"{points_in_words(summary.change('positive_share'))}"
-    )
-
-
-def image_block(file_id: str, alt_text: str, title: str | None = None) -> dict[str, Any]:
-    """An image block showing a file the bot uploaded itself (a ``slack_file`` by id)."""
-    block: dict[str, Any] = {
-        "type": "image",
-        "slack_file": {"id": file_id},
-        "alt_text": alt_text[:2000],
-    }
-    if title:
-        block["title"] = {"type": "plain_text", "text": title[:2000]}
-    return block
+    return f"vs the {summary.period_days} days before: {change_text(summary)}"
 
 
 def stored_statement(settings: Settings) -> str:
     """What is stored and what is not, for help, the README and opt-out answers."""
     cmd = settings.sentiment_command
     return (
-        "For the mood over time I keep, per channel and day, only counts: messages judged, how "
-        "many were clearly positive or negative, the average score and how many different "
-        "people wrote. Never message text, never who wrote what, no per-person score or count. "
-        f"Days with fewer than {settings.mood_min_authors} people or "
-        f"{settings.mood_min_messages} messages are never shown on their own. "
+        "For the mood over time I keep, per channel and day, only numbers: messages counted, "
+        "the sums of their positive/negative/neutral probabilities, how many were clearly "
+        "positive or negative, and how many different people wrote. Never message text, never "
+        "who wrote what, no per-person score or count. A day with fewer than "
+        f"{settings.mood_min_authors} people is folded into its week once it closes, and the "
+        "week is deleted if it has too few people as well. "
         f"`{cmd} optout` stops me reacting to and counting your messages; `{cmd} mood off` "
         "stops counting in a channel (with a notice to the channel)."
     )
@@ -114,32 +187,38 @@ def period_label(days: int) -> str:
     return {7: "7 days", 30: "30 days", 90: "90 days"}.get(days, f"{days} days")
 
 
+def days_text(period: Period, min_authors: int) -> str:
+    """How the period's days split: shown, nothing opinionated, merged, hidden, empty."""
+    counts = [
+        (period.days("shown"), "shown"),
+        (period.days("no_opinion"), "with nothing opinionated"),
+        (period.days("merged"), "counted only within their week"),
+        (period.days("too_few"), f"hidden: fewer than {min_authors} people"),
+        (period.days("empty"), "with nothing stored (no messages, or too few people all week)"),
+    ]
+    return "Days: " + ", ".join(f"{n} {what}" for n, what in counts if n) + "."
+
+
 def summary_text(summary: MoodSummary, channel_id: str) -> str:
-    """The numbers in words: counted messages, shares, the change, days left out."""
-    current, previous = summary.current, summary.previous
-    totals = current.totals
+    """The numbers in words: messages, people, shares with intervals, the baseline, the change,
+    and how the days split (for the reply, the chart's alt text and screen readers)."""
+    current = summary.current
     span = f"{current.first:%b %-d}\u2013{current.last:%b %-d}"
     head = f"Mood in <#{channel_id}>, last {period_label(summary.period_days)} ({span})"
-    if not totals.messages:
-        return (
-            f"{head}: not enough people wrote for me to show anything (a day needs "
-            "enough different people and messages)."
+    if not current.estimate.shown:
+        return f"{head}: nothing to show ({hidden_text(current, summary.min_authors)}).\n" + (
+            days_text(current, summary.min_authors)
         )
+    people = f" from at least {current.people} people" if current.people else ""
     lines = [
-        f"{head}: {totals.messages} messages counted; {share(totals.positive_share)} clearly "
-        f"positive, {share(totals.negative_share)} clearly negative; average mood "
-        f"{share(totals.mean_score)} positive.",
-        f"Against the previous {period_label(summary.period_days)}: positive "
-        f"{points(summary.change('positive_share'))}, negative "
-        f"{points(summary.change('negative_share'))}"
-        + ("" if previous.totals.messages else " (nothing to compare with)")
-        + ".",
+        f"{head}: {current.messages:,} messages counted{people}; "
+        f"{shares_text(current.estimate)}; {baseline_text(summary)}.",
+        f"Change against the previous {period_label(summary.period_days)}: {change_text(summary)}.",
     ]
-    left_out = current.days_too_few
-    if current.days_merged:
-        lines.append(f"{current.days_merged} quieter days are counted as merged weeks only.")
-    if left_out:
-        lines.append(f"{left_out} days had not enough people to show and are left out.")
+    reason = wide_reason(current.estimate)
+    if reason:
+        lines.append(reason)
+    lines.append(days_text(current, summary.min_authors))
     return "\n".join(lines)
 
 

@@ -37,6 +37,7 @@ from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 from bot.mood import counting, days
+from bot.mood.estimate import Calibration
 from bot.mood.record import MoodRecorder
 from bot.mood.tally import OptOuts
 from bot.mood.workspace import Workspace
@@ -56,8 +57,36 @@ MAINTAIN_SECONDS = 600.0
 LOAD_WAIT_SECONDS = 30.0  # the message path's longest wait for the caches at startup
 
 
+CALIBRATION_FILE = "share_calibration.json"
+
+
 def _utc_now() -> datetime:
     return datetime.now(UTC)
+
+
+def load_calibration(model_path: str) -> Calibration:
+    """The model's measured error rates (``share_calibration.json`` beside the artifact,
+    written by ``scripts/estimator_accuracy.py --calibration-out``), which every estimate needs.
+
+    Without the file (an older or custom artifact) the probabilities are trusted as they are,
+    and the estimate's ``calibration_source`` says so.
+    """
+    import json
+    from pathlib import Path
+
+    from model.artifact import DEFAULT_ARTIFACT
+
+    path = (Path(model_path) if model_path else DEFAULT_ARTIFACT) / CALIBRATION_FILE
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+        return Calibration.from_dict(data)
+    except FileNotFoundError:
+        log.warning("share_calibration_missing path=%s (probabilities used as they are)", path)
+    except (ValueError, KeyError, TypeError) as err:
+        log.warning("share_calibration_invalid path=%s error=%s", path, err)
+    return Calibration(
+        source=f"no valid {CALIBRATION_FILE} beside the model: probabilities used as they are"
+    )
 
 
 class MoodService:
@@ -98,6 +127,7 @@ class MoodService:
         self._last_logged = 0.0
         self._flushed_seen = 0
         self._dropped_seen = 0
+        self._calibration: Calibration | None = None
 
     @classmethod
     def open(
@@ -305,7 +335,7 @@ class MoodService:
 
         now = self.clock()
         first_open = days.first_open_day(now, self.tz)
-        store.close_days_before(self.engine, first_open)
+        store.close_days_before(self.engine, first_open, self.settings.mood_min_authors)
         self.recorder.forget_keys_before(first_open)
         oldest = now.astimezone(self.tz).date() - timedelta(days=self.settings.mood_retention_days)
         deleted = store.delete_days_before(self.engine, oldest)
@@ -345,7 +375,8 @@ class MoodService:
         sign = counting.counted_sign(prediction, verdict)
         if sign is None or not self.counting(workspace, channel_id):
             return False
-        return self.recorder.add(workspace, channel_id, ts, user_id, prediction.score, sign)
+        probabilities = counting.probabilities_of(prediction)
+        return self.recorder.add(workspace, channel_id, ts, user_id, probabilities, sign)
 
     # -- commands -------------------------------------------------------------------------------
 
@@ -366,18 +397,30 @@ class MoodService:
     def last_closed_day(self) -> date:
         return days.last_closed_day(self.clock(), self.tz)
 
+    @property
+    def calibration(self) -> Calibration:
+        """The shipped model's measured error rates, read once per process."""
+        if self._calibration is None:
+            self._calibration = load_calibration(self.settings.model_path)
+        return self._calibration
+
     def summary(self, workspace: Workspace, channel_id: str, period_days: int) -> MoodSummary:
-        """The last ``period_days`` closed days of a channel and the period before them."""
+        """The last ``period_days`` closed days of a channel and the period before them, with
+        estimated shares, their intervals and the change (``bot.mood.summary``)."""
         from bot.mood import store
         from bot.mood.summary import summarize
 
         last = self.last_closed_day()
         first_previous = last - timedelta(days=2 * period_days - 1)
         rows = store.channel_days(self.engine, workspace, channel_id, first_previous, last)
+        weeks = store.channel_weeks(self.engine, workspace, channel_id, first_previous, last)
         return summarize(
             rows,
+            weeks,
             last=last,
             period_days=period_days,
             min_authors=self.settings.mood_min_authors,
             min_messages=self.settings.mood_min_messages,
+            calibration=self.calibration,
+            open_week=days.first_open_week(self.clock(), self.tz),
         )

@@ -1,76 +1,56 @@
-"""Period summaries with the minimum group size applied, from stored days (pure functions).
+"""Period summaries: estimated shares with 90% intervals, from stored days and weeks (pure).
 
-A day is shown only when at least ``MOOD_MIN_AUTHORS`` different people and
-``MOOD_MIN_MESSAGES`` messages were counted. The days of one calendar week (Monday to Sunday)
-that fall short are merged into one bucket, shown in the totals only when the bucket has enough
-messages and at least one of its days had enough authors (distinct authors across days are not
-known, and the largest day is a safe lower bound). Only whole weeks inside the period are
-merged: a bucket cut by the period's edge would change as the period slides day by day, and two
-overlapping buckets would isolate a small day. Anything else is "not enough people": it is left
-out of every number, so no total minus the shown days ever isolates a small group. Only closed
-days are ever passed in, so a shown number never changes afterwards.
+What a lead reads, for each day and period: messages counted, people, and the estimated share
+of positive, negative and neutral messages, each with its interval (``bot.mood.estimate``),
+plus the previous period as a baseline and the change with its interval.
+
+Storage already keeps no closed row with fewer than ``MOOD_MIN_AUTHORS`` people: a small day is
+folded into its week (``mood_weeks``), kept only if the week's people reach the minimum
+(``bot.mood.store.close_days_before``). Here:
+
+- a stored day with enough people and at least ``MOOD_MIN_MESSAGES`` messages is shown on its
+  own (``shown``, or ``no_opinion`` when no message had a confident verdict either way);
+- a day folded into a kept week counts in the period's numbers only when the whole week lies
+  inside the period (``merged``): a week cut by the period's edge would change as the period
+  slides. Otherwise, or while the week is open or below the minimum, the day is ``too_few``;
+- a day with no stored row is ``empty`` (no messages counted, or folded into a week that was
+  dropped for too few people: by design nothing tells those apart once the week closes).
+
+Only closed days are passed in, so a shown number never changes afterwards.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import TYPE_CHECKING
 
+from bot.mood.estimate import Calibration, Comparison, ShareEstimate, ShareSums, compare, estimate
+
 if TYPE_CHECKING:  # no SQLAlchemy import for the pure summary
-    from bot.mood.store import DayCounts
+    from bot.mood.store import DayCounts, WeekCounts
 
-SMOOTHING_DAYS = 7
-
-
-@dataclass(frozen=True)
-class Totals:
-    """Counts added up over shown days and buckets."""
-
-    messages: int = 0
-    positive: int = 0
-    negative: int = 0
-    score_sum: float = 0.0
-
-    def __add__(self, other: Totals) -> Totals:
-        return Totals(
-            self.messages + other.messages,
-            self.positive + other.positive,
-            self.negative + other.negative,
-            self.score_sum + other.score_sum,
-        )
-
-    @classmethod
-    def of(cls, days: Iterable[DayCounts]) -> Totals:
-        total = cls()
-        for day in days:
-            total = total + cls(day.messages, day.positive, day.negative, day.score_sum)
-        return total
-
-    @property
-    def positive_share(self) -> float | None:
-        """Share of counted messages that were confidently positive (None without messages)."""
-        return self.positive / self.messages if self.messages else None
-
-    @property
-    def negative_share(self) -> float | None:
-        return self.negative / self.messages if self.messages else None
-
-    @property
-    def mean_score(self) -> float | None:
-        """Mean P(positive) over the counted messages."""
-        return self.score_sum / self.messages if self.messages else None
+STATUSES = ("shown", "no_opinion", "merged", "too_few", "empty")
 
 
 @dataclass(frozen=True)
 class DayPoint:
-    """One calendar day of a period as a chart may show it."""
+    """One calendar day of a period as a chart or export shows it.
+
+    ``status``: ``shown`` (numbers), ``no_opinion`` (numbers; no confident verdict either
+    way), ``merged`` (counted in the period through its week), ``too_few`` (hidden: fewer than
+    the minimum people or messages), ``empty`` (nothing stored).
+    """
 
     day: date
-    shown: DayCounts | None  # None: no messages, merged, or not enough people
-    status: str  # "shown", "empty", "merged", "too_few"
-    smoothed_score: float | None = None  # the mood line (shown days only)
+    status: str
+    counts: DayCounts | None = None  # shown / no_opinion days only
+    estimate: ShareEstimate | None = None
+
+    @property
+    def has_numbers(self) -> bool:
+        return self.counts is not None and self.estimate is not None and self.estimate.shown
 
 
 @dataclass(frozen=True)
@@ -80,15 +60,24 @@ class Period:
     first: date
     last: date
     points: tuple[DayPoint, ...]
-    totals: Totals
+    sums: ShareSums
+    people: int  # the most distinct people in one shown day or merged week: a lower bound
+    estimate: ShareEstimate
+
+    @property
+    def messages(self) -> int:
+        return self.sums.messages
+
+    def days(self, status: str) -> int:
+        return sum(1 for p in self.points if p.status == status)
 
     @property
     def days_merged(self) -> int:
-        return sum(1 for p in self.points if p.status == "merged")
+        return self.days("merged")
 
     @property
     def days_too_few(self) -> int:
-        return sum(1 for p in self.points if p.status == "too_few")
+        return self.days("too_few")
 
 
 @dataclass(frozen=True)
@@ -98,78 +87,80 @@ class MoodSummary:
     period_days: int
     current: Period
     previous: Period
-
-    def change(self, field: str) -> float | None:
-        """Difference of a share (``positive_share``, ``negative_share``, ``mean_score``)."""
-        now, before = getattr(self.current.totals, field), getattr(self.previous.totals, field)
-        if now is None or before is None:
-            return None
-        return now - before
+    comparison: Comparison
+    min_authors: int = 0
 
 
 def is_large_enough(day: DayCounts, min_authors: int, min_messages: int) -> bool:
     return day.authors >= min_authors and day.messages >= min_messages
 
 
-def _smoothed(points: list[DayPoint], window: int) -> list[DayPoint]:
-    """Message-weighted mean P(positive) over the shown days of a trailing ``window``."""
-    out = []
-    for i, point in enumerate(points):
-        if point.shown is None:
-            out.append(point)
-            continue
-        recent = [p.shown for p in points[max(0, i - window + 1) : i + 1] if p.shown is not None]
-        messages = sum(d.messages for d in recent)
-        score = sum(d.score_sum for d in recent) / messages if messages else None
-        out.append(DayPoint(point.day, point.shown, point.status, score))
-    return out
-
-
 def period(
-    rows: Sequence[DayCounts], first: date, last: date, min_authors: int, min_messages: int
+    rows: Sequence[DayCounts],
+    weeks: Sequence[WeekCounts],
+    first: date,
+    last: date,
+    calibration: Calibration,
+    *,
+    min_authors: int,
+    min_messages: int,
+    open_week: date | None = None,
 ) -> Period:
-    """The days ``first``..``last`` of one channel with small days merged or hidden."""
+    """The days ``first``..``last`` of one channel; ``open_week``: the Monday of the oldest
+    week not yet closed (its folded days are hidden until it closes)."""
     by_day = {row.day: row for row in rows if first <= row.day <= last and row.messages > 0}
+    sums = ShareSums()
+    people = 0
+    status: dict[date, str] = {}
+    for week in weeks:
+        closed = open_week is None or week.week < open_week
+        inside = week.week >= first and week.week + timedelta(days=6) <= last
+        counted = closed and inside and week.people >= min_authors and week.messages > 0
+        if counted:
+            sums = sums + week.sums
+            people = max(people, week.people)
+        for day in week.days:
+            status[day] = "merged" if counted else "too_few"
     points: list[DayPoint] = []
-    totals = Totals()
-    small_by_week: dict[date, list[DayCounts]] = {}
     for offset in range((last - first).days + 1):
         day = first + timedelta(days=offset)
         row = by_day.get(day)
         if row is None:
-            points.append(DayPoint(day, None, "empty"))
+            points.append(DayPoint(day, status.get(day, "empty")))
         elif is_large_enough(row, min_authors, min_messages):
-            points.append(DayPoint(day, row, "shown"))
-            totals = totals + Totals.of([row])
+            sums = sums + row.sums
+            people = max(people, row.authors)
+            kind = "shown" if row.positive or row.negative else "no_opinion"
+            points.append(
+                DayPoint(day, kind, row, estimate(row.sums, calibration, people=row.authors))
+            )
         else:
-            points.append(DayPoint(day, None, "too_few"))
-            monday = day - timedelta(days=day.weekday())
-            if monday >= first and monday + timedelta(days=6) <= last:  # whole weeks only
-                small_by_week.setdefault(monday, []).append(row)
-    merged_days: set[date] = set()
-    for bucket in small_by_week.values():
-        enough_messages = sum(d.messages for d in bucket) >= min_messages
-        if enough_messages and max(d.authors for d in bucket) >= min_authors:
-            totals = totals + Totals.of(bucket)
-            merged_days.update(d.day for d in bucket)
-    points = [DayPoint(p.day, None, "merged") if p.day in merged_days else p for p in points]
-    return Period(first, last, tuple(_smoothed(points, SMOOTHING_DAYS)), totals)
+            if row.authors >= min_authors:  # enough people, too few messages to show alone
+                sums = sums + row.sums
+                people = max(people, row.authors)
+            points.append(DayPoint(day, "too_few"))
+    total = estimate(sums, calibration, people=people or None, min_messages=min_messages)
+    return Period(first, last, tuple(points), sums, people, total)
 
 
 def summarize(
     rows: Sequence[DayCounts],
+    weeks: Sequence[WeekCounts] = (),
     *,
     last: date,
     period_days: int,
     min_authors: int,
     min_messages: int,
+    calibration: Calibration | None = None,
+    open_week: date | None = None,
 ) -> MoodSummary:
     """The ``period_days`` ending ``last`` and the same length before, from stored rows."""
+    calibration = calibration or Calibration.identity()
     first = last - timedelta(days=period_days - 1)
     previous_last = first - timedelta(days=1)
     previous_first = previous_last - timedelta(days=period_days - 1)
-    return MoodSummary(
-        period_days,
-        period(rows, first, last, min_authors, min_messages),
-        period(rows, previous_first, previous_last, min_authors, min_messages),
-    )
+    rule = {"min_authors": min_authors, "min_messages": min_messages, "open_week": open_week}
+    current = period(rows, weeks, first, last, calibration, **rule)
+    previous = period(rows, weeks, previous_first, previous_last, calibration, **rule)
+    comparison = compare(current.estimate, previous.estimate, calibration)
+    return MoodSummary(period_days, current, previous, comparison, min_authors)

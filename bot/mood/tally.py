@@ -11,24 +11,26 @@ from datetime import date
 from typing import NamedTuple
 
 from bot.mood import privacy
+from bot.mood.estimate import ShareSums
 from bot.mood.workspace import Workspace
 
 
 @dataclass
 class DayTally:
-    """What one flush adds to one (workspace, channel, day): counts, and who (in memory only)."""
+    """What one flush adds to one (workspace, channel, day): the share sums, the confident
+    counts, and who (user ids in memory only; the flush stores keyed hashes)."""
 
     messages: int = 0
     positive: int = 0
     negative: int = 0
-    score_sum: float = 0.0
+    sums: ShareSums = field(default_factory=ShareSums)
     authors: set[str] = field(default_factory=set)
 
     def merge(self, other: DayTally) -> None:
         self.messages += other.messages
         self.positive += other.positive
         self.negative += other.negative
-        self.score_sum += other.score_sum
+        self.sums = self.sums + other.sums
         self.authors |= other.authors
 
 

@@ -2,7 +2,8 @@
 
 With nothing configured the bot keeps its database in ``data/bot.sqlite3`` under the working
 directory (git-ignored), so ``make run`` needs no server. SQLite runs in WAL mode with a busy
-timeout so several threads (and gunicorn workers) can share the file. ``postgres://`` and
+timeout so several threads (and gunicorn workers) can share the file, and with ``secure_delete``
+on so deleted rows do not linger in the file. ``postgres://`` and
 ``postgresql://`` URLs are given the psycopg 3 driver, the one the serving install ships.
 """
 
@@ -134,6 +135,9 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_SECONDS * 1000}")
     cursor.execute("PRAGMA foreign_keys=ON")
+    # Deleted rows (closed days' author hashes, keys, small days folded away) are overwritten
+    # with zeros, not left in free pages; set here because SQLite's build default varies.
+    cursor.execute("PRAGMA secure_delete=ON")
     cursor.close()
 
 

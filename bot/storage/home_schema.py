@@ -19,7 +19,7 @@ from sqlalchemy import (
     Table,
 )
 
-from bot.storage.schema import ID, metadata, scope_columns
+from bot.storage.schema import ID, metadata, scope_columns, share_sum_columns
 
 # /sentiment digest weekly|off: channels that get the weekly digest (and mood-drop alerts).
 digest_subscriptions = Table(
@@ -68,18 +68,6 @@ alert_states = Table(
     Column("episode_started", Date),
 )
 
-# Charts already uploaded (files.completeUploadExternal without a channel: the bot's own file),
-# reused by the Home tab until a new day closes.
-chart_files = Table(
-    "chart_files",
-    metadata,
-    *scope_columns(),
-    Column("channel_id", String(ID), primary_key=True),
-    Column("period_days", Integer, primary_key=True),
-    Column("last_day", Date, nullable=False),
-    Column("file_id", String(64), nullable=False),
-)
-
 # One backfill per channel: its window, how far down it has read (the high-water mark), counts.
 backfill_jobs = Table(
     "backfill_jobs",
@@ -112,7 +100,7 @@ backfill_days = Table(
     Column("messages", Integer, nullable=False),
     Column("positive", Integer, nullable=False),
     Column("negative", Integer, nullable=False),
-    Column("score_sum", Float, nullable=False),
+    *share_sum_columns(),
 )
 backfill_authors = Table(
     "backfill_authors",

@@ -35,6 +35,16 @@ def scope_columns(*extra: Column) -> list[Column]:
     ]
 
 
+def share_sum_columns() -> list[Column]:
+    """The seven numbers ``bot.mood.estimate.ShareSums`` keeps, minus ``messages``: per class
+    the sum of its probability and of its square over the counted messages."""
+    return [
+        Column(f"{prefix}_{c}", Float, nullable=False, server_default="0")
+        for prefix in ("p", "p2")
+        for c in ("positive", "negative", "neutral")
+    ]
+
+
 # One row per workspace, channel and day (in MOOD_TIMEZONE): the counts, never who.
 mood_days = Table(
     "mood_days",
@@ -45,14 +55,34 @@ mood_days = Table(
         Column("messages", Integer, nullable=False, server_default="0"),
         Column("positive", Integer, nullable=False, server_default="0"),
         Column("negative", Integer, nullable=False, server_default="0"),
-        Column("score_sum", Float, nullable=False, server_default="0"),
+        *share_sum_columns(),
         Column("authors", Integer, nullable=False, server_default="0"),
     ),
     Index("ix_mood_days_day", "day"),
 )
 
+# Days that closed with fewer than MOOD_MIN_AUTHORS people, folded into their calendar week
+# (``week`` = its Monday). ``people`` is the week's distinct people, set when the week closes;
+# a closed week below the minimum is deleted. ``days_mask``: bit d = the week's day d (Monday 0)
+# was folded in, so a chart can tell a hidden day from an empty one.
+mood_weeks = Table(
+    "mood_weeks",
+    metadata,
+    *scope_columns(
+        Column("channel_id", String(ID), primary_key=True),
+        Column("week", Date, primary_key=True),
+        Column("messages", Integer, nullable=False, server_default="0"),
+        Column("positive", Integer, nullable=False, server_default="0"),
+        Column("negative", Integer, nullable=False, server_default="0"),
+        *share_sum_columns(),
+        Column("people", Integer, nullable=False, server_default="0"),
+        Column("days_mask", Integer, nullable=False, server_default="0"),
+    ),
+)
+
 # While a day is open: one keyed hash per distinct author and channel, to count authors once.
-# Deleted when the day closes, leaving mood_days.authors.
+# Deleted when the day closes, leaving mood_days.authors; a day folded into its week keeps them
+# until the week closes (the week's people are counted from them).
 mood_day_authors = Table(
     "mood_day_authors",
     metadata,
@@ -63,7 +93,8 @@ mood_day_authors = Table(
     ),
 )
 
-# While a day is open: the random key its author hashes are made with. Deleted at close.
+# The random key author hashes are made with, one per workspace and week (``day`` = the week's
+# Monday, so hashes of one person match across the week's days). Deleted when the week closes.
 mood_day_keys = Table(
     "mood_day_keys",
     metadata,

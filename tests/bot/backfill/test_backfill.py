@@ -45,8 +45,8 @@ def _history(last_closed, days=35):
             {"ts": next(stamp), "user": "U5", "text": "great", "subtype": "channel_join"},
             {"ts": next(stamp), "user": "UOPTOUT1", "text": "great work team today"},
             {"ts": next(stamp), "user": "U1", "text": f"<@{BOT}> great work team"},
-            # A thread reply counts like a live one (REACT_IN_THREADS is on by default): every
-            # word known, so one known word is enough.
+            # A thread reply (REACT_IN_THREADS is on): counted since v3 judges short all-known
+            # texts, so a day counts five messages, three of them confidently positive.
             {"ts": next(stamp), "user": "U2", "text": "great work", "thread_ts": "1.000001"},
         ]
     return messages
@@ -196,3 +196,51 @@ def test_an_interrupted_backfill_resumes_without_counting_twice(database_url):
         assert (
             done.messages_read == 10 * 30 - 30
         )  # thread replies: conversations.history has them here
+
+
+def _small_history(last_closed, days: int) -> list[dict]:
+    """Each day two people (U1, U2); on Wednesdays U3 instead of U2: a week has three people
+    only when it holds a Wednesday and another day."""
+    messages = []
+    for back in range(days):
+        day = last_closed - timedelta(days=back)
+        noon = datetime(day.year, day.month, day.day, 12, tzinfo=UTC).timestamp()
+        second = "U3" if day.weekday() == 2 else "U2"
+        for i, user in enumerate(("U1", second)):
+            messages.append({"ts": f"{noon + i:.6f}", "user": user, "text": COUNTED_TEXTS["U1"]})
+    return messages
+
+
+def test_backfill_folds_small_days_into_weeks_or_drops_them(database_url):
+    """Backfill publishes through the same at-rest rule: no day row of fewer than 3 people; a
+    week of small days is kept only when its distinct people reach 3, and nothing is staged."""
+    from bot.mood.days import week_of
+    from bot.mood.store import channel_weeks
+    from tests.helpers.mood_rows import all_rows, assert_no_small_group_at_rest
+
+    with served_app(
+        database_url=database_url, backfill_requests_per_minute=6000, backfill_page_size=7
+    ) as s:
+        mood = s.mood
+        last = mood.last_closed_day()
+        s.fake.add_history(CHANNEL, _small_history(last, 30))
+        assert s.command("mood backfill", channel_id=CHANNEL)[0] == 200
+        s.fake.wait_for("response_url")
+        assert wait_until(
+            lambda: (backfill_store.load_job(mood.engine, WS, CHANNEL) or object()).state == "done",
+            timeout=60,
+        )
+        s.settle()
+        first = last - timedelta(days=29)
+        assert channel_days(mood.engine, WS, CHANNEL, first, last) == []
+        weeks = channel_weeks(mood.engine, WS, CHANNEL, first, last)
+        expected = set()
+        for monday in {week_of(first + timedelta(days=i)) for i in range(30)}:
+            folded = [monday + timedelta(days=d) for d in range(7)]
+            folded = [d for d in folded if first <= d <= last]
+            if any(d.weekday() == 2 for d in folded) and len(folded) > 1:
+                expected.add((monday, 3, 2 * len(folded)))
+        assert {(w.week, w.people, w.messages) for w in weeks} == expected
+        rows = all_rows(mood.engine)
+        assert rows["backfill_days"] == [] and rows["backfill_authors"] == []
+        assert_no_small_group_at_rest(mood.engine, 3, last + timedelta(days=1))

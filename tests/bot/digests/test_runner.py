@@ -7,6 +7,7 @@ half-way through).
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import subprocess
@@ -66,7 +67,6 @@ def _run(engine, fake, now=MONDAY_0905, *, clock=None, emit=None, **overrides):
         engine,
         make_web_client(settings),
         now=now,
-        render=lambda s, t: b"png",
         clock=clock or (lambda: now),
         emit=emit or (lambda line: None),
     )
@@ -98,7 +98,12 @@ def test_due_digest_is_posted_once_with_the_weeks_numbers(env):
     (post,) = _posts(fake)
     assert post.params["channel"] == "C0DIGEST1"
     assert "Weekly mood, Feb 23 \u2013 Mar 1: 350 messages" in post.params["text"]
-    assert "10% negative" in post.params["text"] and "no change" in post.params["text"]
+    assert "% positive (" in post.params["text"]  # the estimate with its interval
+    assert "negative no clear change (" in post.params["text"]
+    blocks = post.params["blocks"]
+    blocks = json.loads(blocks) if isinstance(blocks, str) else blocks
+    charts = [b for b in blocks if b["type"] == "data_visualization"]
+    assert len(charts) == 2 and not fake.files  # Slack draws the week: nothing uploaded
     label = post.params["metadata"]["event_payload"]["post"]
     assert label == "digest:T0000FAKE:C0DIGEST1:2026-03-02"
     # The same run again (cron every 5 minutes): nothing new.

@@ -1,8 +1,8 @@
 """The App Home tab as Slack drives it: app_home_opened -> views.publish, and its button.
 
 Signed HTTP requests and Socket Mode envelopes into the real app; the fake Web API answers
-users.conversations, the upload flow and views.publish; the mood record is on SQLite and on
-PostgreSQL.
+users.conversations and views.publish (charts are data visualization blocks: no upload); the
+mood record is on SQLite and on PostgreSQL.
 """
 
 from __future__ import annotations
@@ -11,11 +11,9 @@ import json
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import insert
 
 from bot.home.view import MAX_BLOCKS, MAX_CHARTS, OPT_IN_ACTION, OPT_OUT_ACTION
 from bot.mood.workspace import Workspace
-from bot.storage.home_schema import chart_files
 from tests.helpers import slack_requests as payloads
 from tests.helpers.mood_rows import add_days
 from tests.helpers.slack_app import served_app, socket_mode_app, wait_until
@@ -57,33 +55,20 @@ def test_home_opened_publishes_the_viewers_channels_with_charts(served):
     event = payloads.event_callback(payloads.app_home_opened_event(user=VIEWER))
     status, _ = served.post(payloads.json_body(event), "application/json")
     assert status == 200
-    first = _view_json(served.fake, 1)  # at once, before any chart was drawn
-    final = _view_json(served.fake, 2)  # again with the charts
+    final = _view_json(served.fake, 1)  # once, charts included: Slack draws them
     served.settle()
     calls = served.fake.calls("views.publish")
-    assert len(calls) == 2 and all(c.params["user_id"] == VIEWER for c in calls)
+    assert len(calls) == 1 and calls[0].params["user_id"] == VIEWER
     text = json.dumps(final)
     assert "C0HOMEA01" in text and "C0HOMEB01" in text
     assert "C0NOTMINE" not in text and "C0UNTRACK" not in text  # not a member / no counts
-    assert "1,200 messages" in text and "10% negative" in text and "no change" in text
-    assert "Not enough people" in text  # C0HOMESML: minimum group size
-    images = [b for b in final["blocks"] if b["type"] == "image"]
-    assert not [b for b in first["blocks"] if b["type"] == "image"]
-    assert len(images) == 2
-    for image in images:
-        upload = served.fake.files[image["slack_file"]["id"]]
-        assert upload.completed and upload.channel_id is None  # the bot's own file
-        assert upload.data.startswith(b"\x89PNG")
+    assert "1,200 messages" in text and "% positive (" in text and "no clear change" in text
+    assert "hidden: fewer than 3 people" in text  # C0HOMESML: minimum group size
+    charts = [b for b in final["blocks"] if b["type"] == "data_visualization"]
+    assert len(charts) == MAX_CHARTS == 2  # Slack allows two per message
+    assert all(len(b["title"]) <= 50 for b in charts)
+    assert not served.fake.files and not served.fake.calls("files.getUploadURLExternal")
     assert "Opt out" in text and "never" in text.lower()  # the button, and what is stored
-    # Opening again reuses the uploaded charts: one publish, no new upload.
-    served.fake.clear()
-    event = payloads.event_callback(payloads.app_home_opened_event(user=VIEWER))
-    served.post(payloads.json_body(event), "application/json")
-    again = _view_json(served.fake, 1)
-    served.settle()
-    assert len(served.fake.calls("views.publish")) == 1
-    assert not served.fake.calls("files.getUploadURLExternal")
-    assert [b for b in again["blocks"] if b["type"] == "image"] == images
 
 
 def test_opt_out_button_flips_the_viewers_state_and_republishes(served):
@@ -115,8 +100,8 @@ def test_home_and_its_button_over_socket_mode(tmp_path):
         fake.add_member("C0SOCKET1", VIEWER)
         event = payloads.event_callback(payloads.app_home_opened_event(user=VIEWER))
         ws.ack_for(ws.send("events_api", event))
-        view = _view_json(fake, 2)
-        assert "C0SOCKET1" in json.dumps(view)
+        view = _view_json(fake, 1)
+        assert "C0SOCKET1" in json.dumps(view) and "data_visualization" in json.dumps(view)
         ack = ws.ack_for(
             ws.send("interactive", payloads.block_actions(OPT_OUT_ACTION, user_id=VIEWER))
         )
@@ -127,38 +112,18 @@ def test_home_and_its_button_over_socket_mode(tmp_path):
 
 @pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
 def test_a_viewer_in_fifty_channels_gets_a_view_within_slacks_block_limit(served):
-    last = served.mood.last_closed_day()
-    with served.mood.engine.begin() as connection:  # charts already uploaded earlier today
-        connection.execute(
-            insert(chart_files),
-            [
-                {
-                    "team_id": WS.team_id,
-                    "enterprise_id": "",
-                    "channel_id": channel,
-                    "period_days": 30,
-                    "last_day": last,
-                    "file_id": f"F{channel}",
-                }
-                for channel in ("C0HOMEA01", "C0HOMEB01")
-            ],
-        )
     for i in range(50):
         channel = f"C0MANY{i:03d}"
-        _fill(served.mood, channel, days=30, messages=30)  # quieter: charts for the first 20 only
+        _fill(served.mood, channel, days=30, messages=30)  # quieter: no chart
         served.fake.add_member(channel, VIEWER)
     event = payloads.event_callback(payloads.app_home_opened_event(user=VIEWER))
     served.post(payloads.json_body(event), "application/json")
     view = _view_json(served.fake, 1)
-    served.settle(120)  # the 18 missing charts are drawn after the first publish
     served.settle()
     assert len(view["blocks"]) <= MAX_BLOCKS
     text = json.dumps(view)
     assert all(f"C0MANY{i:03d}" in text for i in range(50))
-    assert sum(b["type"] == "image" for b in view["blocks"]) == 2  # the cached ones, at once
-    final = _view_json(served.fake, 2)
-    assert len(final["blocks"]) <= MAX_BLOCKS
-    assert sum(b["type"] == "image" for b in final["blocks"]) == MAX_CHARTS
+    assert sum(b["type"] == "data_visualization" for b in view["blocks"]) == MAX_CHARTS
 
 
 def test_the_ack_does_not_wait_for_the_view(served):

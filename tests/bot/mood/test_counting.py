@@ -121,13 +121,15 @@ def _backfilled_or_none(settings: Settings):
         return None
 
 
-def test_a_tally_grows_by_the_sign():
+def test_a_tally_adds_the_probabilities_and_the_confident_sign():
     tally = DayTally()
-    counting.grow(tally, "U1", 0.9, 1)
-    counting.grow(tally, "U2", 0.1, -1)
-    counting.grow(tally, "U1", 0.6, 0)
+    counting.grow(tally, "U1", {"positive": 0.9, "negative": 0.05, "neutral": 0.05}, 1)
+    counting.grow(tally, "U2", {"positive": 0.1, "negative": 0.8, "neutral": 0.1}, -1)
+    counting.grow(tally, "U1", {"positive": 0.2, "negative": 0.2, "neutral": 0.6}, 0)
     assert (tally.messages, tally.positive, tally.negative) == (3, 1, 1)
-    assert tally.score_sum == pytest.approx(1.6) and tally.authors == {"U1", "U2"}
+    assert tally.sums.messages == 3 and tally.authors == {"U1", "U2"}
+    assert tally.sums.sum_p == pytest.approx((1.2, 1.05, 0.75))
+    assert tally.sums.sum_p2[2] == pytest.approx(0.05**2 + 0.1**2 + 0.6**2)
 
 
 def test_channel_allowed_reads_both_lists():

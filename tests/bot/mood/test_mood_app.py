@@ -17,7 +17,7 @@ from bot.console import slack_requests as payloads
 from bot.mood import store
 from bot.mood.workspace import Workspace
 from tests.helpers.fake_slack import FakeSlack
-from tests.helpers.mood_rows import all_rows
+from tests.helpers.mood_rows import all_rows, assert_no_small_group_at_rest
 from tests.helpers.slack_app import served_app
 
 TEAM = Workspace("T0000FAKE")
@@ -55,15 +55,18 @@ def mood_answer(served, text: str = "mood", **kwargs) -> dict:
     return calls[-1].params
 
 
-def busy_day(served, users=USERS, channel: str = GENERAL) -> list[str]:
-    """Eight counted messages from four people: 5 confident positive, 2 negative, 1 neutral."""
+def busy_day(served, users=USERS, channel: str = GENERAL, at=None) -> list[str]:
+    """Eight counted messages from four people: 5 confident positive, 2 negative, 1 neutral.
+
+    ``at``: the clock, to stamp the messages with its time (else Slack's real now)."""
     texts = []
     for n, user in enumerate(users * 2):
         text = [POSITIVE, POSITIVE, NEGATIVE, POSITIVE][n % 4] + f" day{n}"
         if n == 7:
             text = f"the meeting moved to the big room {n}"  # no sentiment words: lean, counted
         texts.append(text)
-        assert served.send_event(message(text, user, channel))[0] == 200
+        ts = f"{at().timestamp() + n / 1000:.6f}" if at else None
+        assert served.send_event(message(text, user, channel, ts=ts))[0] == 200
     served.settle()
     return texts
 
@@ -102,18 +105,31 @@ def test_counts_only_what_reactions_would_see_once_and_the_database_keeps_no_tex
 
         close_today(served, clock)
         rows = all_rows(served.mood.engine)
-        assert rows["mood_day_authors"] == [] and rows["mood_day_keys"] == []
-        assert [r[-1] for r in rows["mood_days"]] == [4]  # only the count of authors stays
+        assert rows["mood_day_authors"] == []  # a day with enough people: its hashes go
+        # The week's key stays until the week closes (folded days' people are counted with it).
+        assert [r[2] for r in rows["mood_day_keys"]] == [today.day - timedelta(today.day.weekday())]
+        assert [d.authors for d in counted(served)] == [4]  # only the count of authors stays
 
         answer = mood_answer(served, "mood 7d", user_id=USERS[0])
         assert answer["response_type"] == "ephemeral"
-        assert "9 messages counted" in answer["text"]
-        assert "67% clearly positive, 22% clearly negative" in answer["text"]
+        assert "9 messages counted from at least 4 people" in answer["text"]
+        # 7 days: Slack's own chart blocks, no upload, no files:write
+        kinds = [b["type"] for b in answer["blocks"]]
+        assert "data_visualization" in kinds and served.fake.files == {}
+        # Nine messages say little: every share is too uncertain, and the reply says why.
+        assert "too uncertain to say from only 9 messages" in answer["text"], answer["text"]
+        assert "Days: 1 shown, 6 with nothing stored (no messages" in answer["text"]
+        answer = mood_answer(served, "mood 90d", user_id=USERS[0])  # 90 days: the PNG
         (upload,) = served.fake.files.values()
         assert upload.completed and upload.channel_id == "D" + USERS[0][1:]  # the asker's DM
         assert upload.data.startswith(b"\x89PNG") and "9 messages counted" in upload.alt_txt
+        clock.advance(days=7)  # the week closes: its key goes too
+        served.mood.maintain()
+        assert all_rows(served.mood.engine)["mood_day_keys"] == []
 
-        # The privacy scan: no text, no user id anywhere in the database.
+        # The privacy scan: no text, no user id anywhere in the database, no small group.
+        first_open = (clock() - timedelta(hours=1)).date()
+        assert_no_small_group_at_rest(served.mood.engine, 3, first_open)
         rows = all_rows(served.mood.engine)
         dump = repr(rows)
         blobs = [v for table in rows.values() for row in table for v in row]
@@ -152,8 +168,66 @@ def test_small_days_are_not_shown(database_url, clock):
         busy_day(served, users=USERS[:2])  # 8 messages but only two people
         close_today(served, clock)
         answer = mood_answer(served)
-        assert "not enough people" in answer["text"]
+        assert "nothing to show (hidden: fewer than 3 people)" in answer["text"]
         assert "messages counted" not in answer["text"]
+        assert "1 hidden: fewer than 3 people" in answer["text"]
+
+
+def test_small_days_never_at_rest_folded_into_the_week_or_dropped(
+    database_url, clock, tmp_path: Path
+):
+    """A closed day of fewer people than MOOD_MIN_AUTHORS leaves no row of its own: it waits in
+    its week (hashes kept until the week closes), which is kept only with enough people."""
+    with served_app(database_url=database_url, clock=clock) as served:
+        monday = clock().date() - timedelta(days=clock().date().weekday())
+        clock.now = clock().replace(year=monday.year, month=monday.month, day=monday.day, hour=12)
+        busy_day(served, users=USERS[:2], at=clock)  # Monday: two people
+        close_today(served, clock)  # now Wednesday
+        busy_day(served, users=USERS[1:3], at=clock)  # Wednesday: two people, one of them new
+        close_today(served, clock)  # Friday
+        rows = all_rows(served.mood.engine)
+        assert rows["mood_days"] == []  # no closed day row describes fewer than 3 people
+        assert len(rows["mood_weeks"]) == 1  # the open week holds both days
+        assert len(rows["mood_day_authors"]) == 4  # kept while the week is open, keyed
+        secrets = [r[-1] for r in rows["mood_day_authors"]] + [r[-1] for r in rows["mood_day_keys"]]
+        closed_week = close_week(served, clock)
+        rows = all_rows(served.mood.engine)
+        assert rows["mood_day_authors"] == [] and rows["mood_day_keys"] == []
+        assert_no_small_group_at_rest(served.mood.engine, 3, clock().date())
+        (week,) = store.channel_weeks(served.mood.engine, TEAM, GENERAL, monday, monday)
+        assert (week.people, week.messages, week.days) == (3, 8, (monday, monday + timedelta(2)))
+        assert closed_week
+
+        busy_day(served, users=USERS[:2], at=clock)  # next week: only two people all week
+        close_week(served, clock)
+        rows = all_rows(served.mood.engine)
+        assert len(rows["mood_weeks"]) == 1  # the small week was dropped
+        assert rows["mood_day_authors"] == [] and rows["mood_days"] == []
+        assert_no_small_group_at_rest(served.mood.engine, 3, clock().date())
+    if database_url.startswith("sqlite"):  # and not in the raw files either (secure_delete)
+        raw = b"".join(p.read_bytes() for p in tmp_path.glob("bot.sqlite3*"))
+        assert secrets and not any(secret in raw for secret in secrets)
+
+
+def test_sqlite_deletes_securely_on_every_connection(tmp_path):
+    from bot.storage.engine import make_engine
+
+    engine = make_engine(f"sqlite:///{tmp_path / 'db.sqlite3'}")
+    for _ in range(2):  # every pooled connection, not only the first
+        with engine.connect() as connection:
+            assert connection.exec_driver_sql("PRAGMA secure_delete").scalar() == 1
+    engine.dispose()
+    with engine.connect() as connection:
+        assert connection.exec_driver_sql("PRAGMA secure_delete").scalar() == 1
+
+
+def close_week(served, clock) -> bool:
+    served.settle()
+    assert served.mood.recorder.flush()
+    today = clock().date()
+    clock.advance(days=7 - today.weekday() + 1)  # past the next Monday's close
+    served.mood.maintain()
+    return True
 
 
 def test_optout_stops_reactions_and_counting_but_not_answers(database_url, clock):
@@ -230,7 +304,7 @@ def test_another_channel_needs_the_bot_and_the_asker_in_it(database_url, clock):
         (upload,) = fake.files.values()
         assert upload.channel_id == "D" + USERS[1][1:] and upload.title.startswith("#support")
 
-        shared = mood_answer(served, "mood <#C0000SUP|support> --public", user_id=USERS[1])
+        shared = mood_answer(served, "mood 90d <#C0000SUP|support> --public", user_id=USERS[1])
         assert shared["response_type"] == "in_channel" and "8 messages" in shared["text"]
         public = [f for f in fake.files.values() if f.channel_id == "C0000SUP"]
         assert len(public) == 1 and f"<@{USERS[1]}> shared" in public[0].initial_comment

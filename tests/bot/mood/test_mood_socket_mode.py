@@ -26,7 +26,7 @@ def test_counts_and_answers_mood_over_socket_mode(database_url, clock):
         )
         assert (day.messages, day.negative, day.authors) == (8, 3, 4)
 
-        fields = payloads.slash_command("mood 30d", response_url=fake.response_url())
+        fields = payloads.slash_command("mood 90d", response_url=fake.response_url())
         ws.ack_for(ws.send("slash_commands", fields))
         (answer,) = fake.wait_for("response_url", timeout=10)
         assert answer.params["response_type"] == "ephemeral"

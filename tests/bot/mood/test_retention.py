@@ -24,9 +24,9 @@ def stored_days(served) -> list[date]:
 
 
 def record_today(served, clock) -> date:
-    """Two counted messages with today's ``ts`` (by the service's clock), written at once."""
+    """Three counted messages from three people (the minimum group) with today's ``ts``."""
     now = clock()
-    for n, user in enumerate(USERS[:2]):
+    for n, user in enumerate(USERS[:3]):
         ts = f"{int(now.timestamp())}.{n + 1:06d}"
         assert served.send_event(message(POSITIVE + f" {n}", user, ts=ts))[0] == 200
     served.settle()

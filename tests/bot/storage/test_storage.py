@@ -65,3 +65,34 @@ def test_default_sqlite_file_goes_to_the_data_folder(tmp_path, monkeypatch):
     migrate(engine)
     engine.dispose()
     assert (tmp_path / "data" / "bot.sqlite3").is_file()
+
+
+def test_share_sums_migration_keeps_old_days_as_the_binary_models_sums(database_url):
+    """0002 -> 0003 on a database with days: sums from score_sum, chart_files gone, and back."""
+    from alembic import command
+    from sqlalchemy import inspect, text
+
+    from bot.storage.migrate import _alembic_config
+
+    engine = make_engine(database_url)
+    with engine.begin() as connection:
+        command.upgrade(_alembic_config(connection), "0002_home_digests")
+        connection.execute(
+            text(
+                "INSERT INTO mood_days (team_id, enterprise_id, channel_id, day, messages, "
+                "positive, negative, score_sum, authors) "
+                "VALUES ('T1', '', 'C1', '2026-01-05', 10, 4, 2, 6.0, 5)"
+            )
+        )
+    assert migrate(engine) == HEAD
+    with engine.connect() as connection:
+        row = connection.execute(text("SELECT * FROM mood_days")).mappings().one()
+        tables = set(inspect(connection).get_table_names())
+    assert (row["p_positive"], row["p_negative"], row["p_neutral"]) == (6.0, 4.0, 0.0)
+    assert row["p2_positive"] == pytest.approx(3.6) and row["p2_negative"] == pytest.approx(1.6)
+    assert "score_sum" not in row and "mood_weeks" in tables and "chart_files" not in tables
+    with engine.begin() as connection:
+        command.downgrade(_alembic_config(connection), "0002_home_digests")
+        score = connection.execute(text("SELECT score_sum FROM mood_days")).scalar_one()
+    assert score == 6.0
+    engine.dispose()

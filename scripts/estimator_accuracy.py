@@ -1,0 +1,56 @@
+"""Weekly error and interval coverage of the mood share estimator on labelled synthetic channels.
+
+    python scripts/estimator_accuracy.py                          # v3's probabilities
+    python scripts/estimator_accuracy.py --probabilities-from v2  # DRY RUN from today's model
+
+See benchmarks/estimator_accuracy.py for the method and docs/estimates.md for the figures.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+from benchmarks.estimator_accuracy import format_report, run
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument(
+        "--probabilities-from",
+        choices=("v3", "v2"),
+        default="v3",
+        help="v3: the artifact's prediction.probabilities; v2: a dry run deriving three-way "
+        "probabilities from the binary model (not a measurement of the real estimator)",
+    )
+    parser.add_argument("--artifact", help="model artifact folder (default: the version's)")
+    parser.add_argument(
+        "--clean-module",
+        type=Path,
+        help="bot/slack/text.py of the model's tree, when it cleans Slack text differently",
+    )
+    parser.add_argument("--weeks", type=int, default=200)
+    parser.add_argument("--seed", type=int, default=2026)
+    parser.add_argument("--calibration-out", type=Path, help="write the fitted Calibration JSON")
+    parser.add_argument("--json", type=Path, help="also write the full report as JSON")
+    args = parser.parse_args(argv)
+    if args.probabilities_from == "v2":
+        print("DRY RUN: three-way probabilities derived from v2's binary score\n", file=sys.stderr)
+    report = run(
+        args.probabilities_from,
+        args.artifact,
+        weeks=args.weeks,
+        seed=args.seed,
+        calibration_out=args.calibration_out,
+        clean_module=args.clean_module,
+    )
+    print(format_report(report))
+    if args.json:
+        args.json.write_text(json.dumps(report, indent=2) + "\n")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
