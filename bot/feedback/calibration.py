@@ -18,7 +18,7 @@ from enum import StrEnum
 Z_90 = 1.6448536269514722  # two-sided 90%: the 5% and 95% points of the standard normal
 
 
-class Calibration(StrEnum):
+class ConfidenceFit(StrEnum):
     OVER = "over"
     UNDER = "under"
     ABOUT_RIGHT = "about_right"
@@ -50,16 +50,16 @@ def wilson(successes: int, trials: int, z: float = Z_90) -> tuple[float, float]:
     return low, high
 
 
-def assess(totals: FeedbackTotals, min_ratings: int) -> Calibration | None:
+def assess(totals: FeedbackTotals, min_ratings: int) -> ConfidenceFit | None:
     """Over, under or about right; None below ``min_ratings`` ratings (too few to say)."""
     if totals.rated < max(1, min_ratings):
         return None
     low, high = wilson(totals.agreed, totals.rated)
     if totals.mean_stated > high:
-        return Calibration.OVER
+        return ConfidenceFit.OVER
     if totals.mean_stated < low:
-        return Calibration.UNDER
-    return Calibration.ABOUT_RIGHT
+        return ConfidenceFit.UNDER
+    return ConfidenceFit.ABOUT_RIGHT
 
 
 def _pct(value: float) -> str:
@@ -86,8 +86,8 @@ def home_line(totals: FeedbackTotals, min_ratings: int) -> str:
         f"{_pct(low)}\u2013{_pct(high)}),"
     )
     ending = {
-        Calibration.OVER: " so I'm *over-confident* here: trust my percentages less.",
-        Calibration.UNDER: " so I'm *under-confident* here: I'm right more often than I say.",
-        Calibration.ABOUT_RIGHT: " so my confidence is *about right* here.",
+        ConfidenceFit.OVER: " so I'm *over-confident* here: trust my percentages less.",
+        ConfidenceFit.UNDER: " so I'm *under-confident* here: I'm right more often than I say.",
+        ConfidenceFit.ABOUT_RIGHT: " so my confidence is *about right* here.",
     }[verdict]
     return line + compared + ending

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.feedback.calibration import Calibration, FeedbackTotals, assess, home_line, wilson
+from bot.feedback.calibration import ConfidenceFit, FeedbackTotals, assess, home_line, wilson
 
 
 def test_wilson_matches_a_known_value():
@@ -25,10 +25,10 @@ def totals(agreed, rated, stated):
 @pytest.mark.parametrize(
     ("agreed", "rated", "stated", "expected"),
     [
-        (60, 100, 0.95, Calibration.OVER),
-        (95, 100, 0.55, Calibration.UNDER),
-        (75, 100, 0.75, Calibration.ABOUT_RIGHT),
-        (41, 50, 0.85, Calibration.ABOUT_RIGHT),  # 82% with n=50: 0.85 is inside
+        (60, 100, 0.95, ConfidenceFit.OVER),
+        (95, 100, 0.55, ConfidenceFit.UNDER),
+        (75, 100, 0.75, ConfidenceFit.ABOUT_RIGHT),
+        (41, 50, 0.85, ConfidenceFit.ABOUT_RIGHT),  # 82% with n=50: 0.85 is inside
         (10, 49, 0.95, None),  # below the minimum: too few to say
     ],
 )
