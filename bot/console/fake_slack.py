@@ -10,7 +10,9 @@ nobody configured counts everyone as a member) and Slack's upload flow:
 ``files.completeUploadExternal`` shares it (``files`` holds every upload with its bytes). For
 the Home tab, shortcuts, digests and backfill: ``views.publish``, ``views.open``,
 ``users.conversations`` (channels whose configured members include the user),
-``conversations.history`` with cursors, ``chat.update``, ``chat.postEphemeral``.
+``conversations.history`` with cursors, ``chat.update``, ``chat.postEphemeral``; for who may
+change workspace settings, ``users.info`` and ``usergroups.users.list`` (``admins``,
+``usergroups``).
 Tests and the benchmark build on it: failure injection, waiting for calls and call statistics
 live with them (``tests/helpers/fake_slack.py``, ``benchmarks/fake_slack_server.py``), as
 subclasses that answer differently through ``_reply``.
@@ -128,6 +130,10 @@ class FakeSlack:
         self.files: dict[str, UploadedFile] = {}
         self._members: dict[str, set[str]] = {}
         self._channel_names: dict[str, str] = {}
+        # users.info / usergroups.users.list: None = everyone is a workspace admin (the console's
+        # one person runs the workspace); a set names the only admins.
+        self.admins: set[str] | None = None
+        self.usergroups: dict[str, set[str]] = {}
         self._cond = threading.Condition()
         self._server: ThreadingHTTPServer | None = None
         self._thread: threading.Thread | None = None
@@ -492,6 +498,8 @@ class FakeSlack:
             return self._answer_history(params)
         if method == "users.conversations":
             return self._answer_user_conversations(params)
+        if method in {"users.info", "usergroups.users.list"}:
+            return self._answer_people(method, params)
         if method == "chat.postEphemeral":
             if not (params.get("channel") and params.get("user")):
                 return {"ok": False, "error": "invalid_arguments"}
@@ -505,6 +513,21 @@ class FakeSlack:
                 message.text = params.get("text") or message.text
             return {"ok": True, "channel": key[0], "ts": key[1], "text": message.text}
         return None
+
+    def _answer_people(self, method: str, params: dict[str, Any]) -> dict[str, Any]:
+        if method == "usergroups.users.list":
+            group = self.usergroups.get(str(params.get("usergroup") or ""))
+            if group is None:
+                return {"ok": False, "error": "no_such_subteam"}
+            return {"ok": True, "users": sorted(group)}
+        user = str(params.get("user") or "")
+        if not user:
+            return {"ok": False, "error": "user_not_found"}
+        admin = self.admins is None or user in self.admins
+        return {
+            "ok": True,
+            "user": {"id": user, "team_id": self.team_id, "is_admin": admin, "is_owner": False},
+        }
 
     def _answer_view(self, method: str, params: dict[str, Any]) -> dict[str, Any]:
         view = params.get("view")
