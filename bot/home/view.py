@@ -74,15 +74,17 @@ def _channel_line(channel: ChannelMood) -> str:
 
 
 def home_view(
-    channels: list[ChannelMood], *, opted_out: bool, stored_statement: str
+    channels: list[ChannelMood], *, opted_out: bool, stored_statement: str, tracked_line: str = ""
 ) -> dict[str, Any]:
-    """The whole Home tab for one viewer."""
+    """The whole Home tab for one viewer; ``tracked_line`` lists the workspace's channels."""
     head: list[dict[str, Any]] = [
         {"type": "header", "text": {"type": "plain_text", "text": "Team mood, last 30 days"}},
         *opt_out_blocks(opted_out),
         {"type": "divider"},
     ]
     tail: list[dict[str, Any]] = [{"type": "divider"}, _context(stored_statement)]
+    if tracked_line:
+        tail.insert(1, _context(tracked_line))
     body: list[dict[str, Any]] = []
     ordered = sorted(channels, key=lambda c: (-c.summary.current.totals.messages, c.channel_id))
     if not ordered:
