@@ -14,7 +14,6 @@ from typing import Any
 from slack_sdk import WebClient
 
 from bot.deps import Deps, Outcome
-from bot.digests import store
 from bot.mood import replies as mood_replies
 from bot.mood.replies import Message
 from bot.mood.workspace import Workspace
@@ -57,6 +56,8 @@ def announce_in_digest_channels(
     digests, so those channels are told; returns how many were. A channel the bot was removed
     from is skipped (the runner will mark its digest failed anyway).
     """
+    from bot.digests import store  # SQLAlchemy: on the first such change, not at start
+
     assert deps.mood is not None
     told = 0
     for subscription in store.subscriptions(deps.mood.engine):
