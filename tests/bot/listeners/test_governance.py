@@ -214,3 +214,20 @@ def test_status_gives_the_workspace_overview(database_url):
         assert "Never message text" in json.dumps(answer["blocks"])
         off_here = _say(s, "status", channel="C0OFFNOW1")["text"]
         assert "This channel: tracking is *off*" in off_here
+
+
+def test_over_socket_mode_a_refusal_and_a_did_you_mean(tmp_path):
+    from bot.console import slack_requests as payloads
+    from tests.helpers.slack_app import socket_mode_app
+
+    database = f"sqlite:///{tmp_path / 'bot.sqlite3'}"
+    with socket_mode_app(database_url=database) as (ws, fake, _pool):
+        fake.admins = {ADMIN}
+        fields = payloads.slash_command("digest time fri 16:30", response_url=fake.response_url())
+        ws.ack_for(ws.send("slash_commands", fields))
+        (refused,) = fake.wait_for("response_url", timeout=10)
+        assert refused.params["text"].startswith("Only workspace admins and owners can change")
+        fields = payloads.slash_command("mood backfil", response_url=fake.response_url())
+        ws.ack_for(ws.send("slash_commands", fields))
+        answers = fake.wait_for("response_url", 2, timeout=10)
+        assert "Did you mean `/sentiment mood backfill`?" in answers[-1].params["text"]
