@@ -11,8 +11,8 @@ nobody configured counts everyone as a member) and Slack's upload flow:
 the Home tab, shortcuts, digests and backfill: ``views.publish``, ``views.open``,
 ``users.conversations`` (channels whose configured members include the user),
 ``conversations.history`` with cursors, ``chat.update``, ``chat.postEphemeral``; for who may
-change workspace settings, ``users.info`` and ``usergroups.users.list`` (``admins``,
-``usergroups``).
+change workspace settings, ``users.info`` and ``usergroups.users.list`` (``add_user``,
+``usergroups``; anyone not added is a plain member).
 Tests and the benchmark build on it: failure injection, waiting for calls and call statistics
 live with them (``tests/helpers/fake_slack.py``, ``benchmarks/fake_slack_server.py``), as
 subclasses that answer differently through ``_reply``.
@@ -130,10 +130,8 @@ class FakeSlack:
         self.files: dict[str, UploadedFile] = {}
         self._members: dict[str, set[str]] = {}
         self._channel_names: dict[str, str] = {}
-        # users.info / usergroups.users.list: None = everyone is a workspace admin (the console's
-        # one person runs the workspace); a set names the only admins.
-        self.admins: set[str] | None = None
-        self.usergroups: dict[str, set[str]] = {}
+        self._users: dict[str, dict[str, Any]] = {}  # users.info (add_user)
+        self.usergroups: dict[str, set[str]] = {}  # usergroups.users.list: group id -> members
         self._cond = threading.Condition()
         self._server: ThreadingHTTPServer | None = None
         self._thread: threading.Thread | None = None
@@ -514,6 +512,17 @@ class FakeSlack:
             return {"ok": True, "channel": key[0], "ts": key[1], "text": message.text}
         return None
 
+    def add_user(self, user_id: str, name: str, *, is_admin: bool = False) -> None:
+        """Someone ``users.info`` knows by name; ``is_admin`` as Slack reports a workspace admin."""
+        with self._cond:
+            self._users[user_id] = {
+                "id": user_id,
+                "team_id": self.team_id,
+                "name": name,
+                "is_admin": is_admin,
+                "is_owner": False,
+            }
+
     def _answer_people(self, method: str, params: dict[str, Any]) -> dict[str, Any]:
         if method == "usergroups.users.list":
             group = self.usergroups.get(str(params.get("usergroup") or ""))
@@ -523,11 +532,11 @@ class FakeSlack:
         user = str(params.get("user") or "")
         if not user:
             return {"ok": False, "error": "user_not_found"}
-        admin = self.admins is None or user in self.admins
-        return {
-            "ok": True,
-            "user": {"id": user, "team_id": self.team_id, "is_admin": admin, "is_owner": False},
-        }
+        with self._cond:
+            known = self._users.get(user)
+        if known is None:  # anyone not added is a plain member
+            known = {"id": user, "team_id": self.team_id, "is_admin": False, "is_owner": False}
+        return {"ok": True, "user": known}
 
     def _answer_view(self, method: str, params: dict[str, Any]) -> dict[str, Any]:
         view = params.get("view")

@@ -43,7 +43,7 @@ def _posts(s, channel=None) -> list:
 
 def test_digest_time_needs_an_admin_and_is_announced_in_every_digest_channel(database_url):
     with served_app(database_url=database_url) as s:
-        s.fake.admins = {ADMIN}
+        s.fake.add_user(ADMIN, "admin", is_admin=True)
         engine = s.mood.engine
         for channel in ("C0DIGEST1", "C0DIGEST2"):
             assert _say(s, "digest weekly", channel=channel)["response_type"] == "in_channel"
@@ -79,7 +79,7 @@ def test_digest_time_needs_an_admin_and_is_announced_in_every_digest_channel(dat
 
 def test_a_member_of_the_operators_user_group_may_change_workspace_settings(database_url):
     with served_app(database_url=database_url, mood_admin_group=GROUP) as s:
-        s.fake.admins = {ADMIN}
+        s.fake.add_user(ADMIN, "admin", is_admin=True)
         s.fake.usergroups = {GROUP: {GROUPIE}}
         refused = _say(s, "digest time tue 10:00")
         assert (
@@ -108,7 +108,7 @@ def test_when_slack_cannot_say_who_is_an_admin_nothing_changes(database_url):
 
 def test_anyone_turns_tracking_off_only_admins_turn_it_back_on(database_url):
     with served_app(database_url=database_url) as s:
-        s.fake.admins = {ADMIN}
+        s.fake.add_user(ADMIN, "admin", is_admin=True)
         off = _say(s, "mood off")
         assert off["response_type"] == "in_channel" and "*off*" in off["text"]
         assert s.fake.calls("users.info") == []  # privacy wins: nobody is asked
@@ -130,7 +130,7 @@ def test_anyone_turns_tracking_off_only_admins_turn_it_back_on(database_url):
 
 def test_backfill_needs_an_admin(database_url):
     with served_app(database_url=database_url) as s:
-        s.fake.admins = {ADMIN}
+        s.fake.add_user(ADMIN, "admin", is_admin=True)
         refused = _say(s, "mood backfill")
         assert refused["text"] == (
             "Only workspace admins and owners can read a channel's history into the mood "
@@ -141,7 +141,7 @@ def test_backfill_needs_an_admin(database_url):
 
 def test_repeated_digest_weekly_and_off_change_nothing_and_announce_nothing(database_url):
     with served_app(database_url=database_url) as s:
-        s.fake.admins = {ADMIN}
+        s.fake.add_user(ADMIN, "admin", is_admin=True)
         first = _say(s, "digest weekly")  # anyone may, in their channel
         assert first["response_type"] == "in_channel"
         assert "the first comes Monday" in first["text"]
@@ -157,7 +157,7 @@ def test_repeated_digest_weekly_and_off_change_nothing_and_announce_nothing(data
 
 def test_min_people_raises_the_floor_for_this_workspace_only(database_url):
     with served_app(database_url=database_url) as s:
-        s.fake.admins = {ADMIN}
+        s.fake.add_user(ADMIN, "admin", is_admin=True)
         mood, engine = s.mood, s.mood.engine
         last = mood.last_closed_day()
         add_days(
@@ -195,7 +195,7 @@ def test_min_people_raises_the_floor_for_this_workspace_only(database_url):
 
 def test_status_gives_the_workspace_overview(database_url):
     with served_app(database_url=database_url) as s:
-        s.fake.admins = {ADMIN}
+        s.fake.add_user(ADMIN, "admin", is_admin=True)
         last = s.mood.last_closed_day()
         for channel in ("C0TRACKD1", "C0TRACKD2", "C0OFFNOW1"):
             add_days(s.mood.engine, channel, [(last, 20, 8, 2)], authors=5)
@@ -222,7 +222,7 @@ def test_over_socket_mode_a_refusal_and_a_did_you_mean(tmp_path):
 
     database = f"sqlite:///{tmp_path / 'bot.sqlite3'}"
     with socket_mode_app(database_url=database) as (ws, fake, _pool):
-        fake.admins = {ADMIN}
+        fake.add_user(ADMIN, "admin", is_admin=True)
         fields = payloads.slash_command("digest time fri 16:30", response_url=fake.response_url())
         ws.ack_for(ws.send("slash_commands", fields))
         (refused,) = fake.wait_for("response_url", timeout=10)
