@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from bot.commands_help import SUBCOMMANDS, Attempt, Subcommand, family
 from bot.feedback import buttons as feedback
 from bot.mood import replies as mood_replies
 from bot.mood.replies import Message
@@ -134,25 +135,55 @@ def no_words_message() -> Message:
     return {"text": text, "blocks": [_section(f":grey_question: {escape(text)}")]}
 
 
+def _usage_line(subcommand: Subcommand, cmd: str) -> str:
+    admin = " _(workspace admins)_" if subcommand.admin else ""
+    return f"*{cmd} {subcommand.usage}* \u2014 {subcommand.what}{admin}"
+
+
 def help_message(settings: Settings) -> Message:
-    """Usage for ``/sentiment`` alone or ``/sentiment help``."""
+    """Usage for ``/sentiment`` alone or ``/sentiment help``: every subcommand and surface."""
     cmd = settings.sentiment_command
     lines = [
         f"*{cmd} TEXT* \u2014 is TEXT positive or negative? Only you see the answer.",
         f"*{cmd} --public TEXT* \u2014 the same, shared with the channel.",
         "*@mention me with TEXT* \u2014 I answer in a thread.",
         "*@mention me in a thread* \u2014 I judge the thread's first message.",
+        "*Message shortcut* \u2014 on any message, More actions \u2192 *Analyze sentiment*: "
+        "only you see the verdict.",
+        "*Home tab* \u2014 open my app's Home: your channels' mood, the tracked channels and "
+        "your opt-out button.",
         "In channels I'm in, I react "
         f":{settings.positive_emoji}: or :{settings.negative_emoji}: to messages I'm at least "
         f"{percent(settings.reaction_threshold)} sure about, and stay quiet about the rest.",
-        *mood_replies.help_lines(settings),
+        *(_usage_line(s, cmd) for s in SUBCOMMANDS if s.words != "help"),
     ]
     text = (
         f"Usage: {cmd} TEXT (only you see it), {cmd} --public TEXT (shared), or mention me "
-        "with TEXT."
+        f"with TEXT; {cmd} mood, digest, status, optout and more: {cmd} help."
     )
     stored = mood_replies.stored_statement(settings)
     return {"text": text, "blocks": [_section("\n".join(lines)), _context(stored)]}
+
+
+def usage_message(attempt: Attempt, settings: Settings) -> Message:
+    """A mistyped or malformed subcommand: what was wrong in one sentence, then its usage."""
+    cmd = settings.sentiment_command
+    closest = attempt.closest
+    if attempt.suggestion:
+        first = f"Did you mean `{cmd} {attempt.suggestion}`?"
+        usage = [closest]
+    elif " " in closest.words or not family(closest.words)[1:]:
+        first = f"`{cmd} {closest.words}` takes nothing after it, not `{escape(attempt.extra)}`."
+        usage = [closest]
+    else:
+        first = (
+            f"I don't know `{escape(attempt.extra)}` after `{cmd} {closest.words}`; "
+            "it can be one of these."
+        )
+        usage = family(closest.words)
+    more = f"`{cmd} help` lists every command; to have text judged, write a full sentence."
+    text = "\n".join([first, *(_usage_line(s, cmd) for s in usage)])
+    return {"text": text, "blocks": [_section(text), _context(more)]}
 
 
 def mention_help_message(settings: Settings) -> Message:

@@ -11,7 +11,8 @@ import re
 from dataclasses import dataclass
 
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
-_SEND_AT = re.compile(r"^\s*([a-z]{3})[a-z]*\s+(\d{1,2}):(\d{2})\s*$", re.I)
+_FULL_NAMES = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+_SEND_AT = re.compile(r"^\s*([a-z]+)\s+(\d{1,2}):(\d{2})\s*$", re.I)
 
 
 class ScheduleError(ValueError):
@@ -31,12 +32,19 @@ class SendAt:
 
 
 def parse_send_at(text: str) -> SendAt:
-    """``mon 09:00``, ``Friday 16:30``... into a ``SendAt``."""
+    """``mon 09:00``, ``Friday 16:30``... into a ``SendAt``.
+
+    A weekday is its full name or its three-letter abbreviation, nothing else: ``monkey`` is
+    not Monday, and a typo must not quietly move every channel's digest.
+    """
     match = _SEND_AT.match(text or "")
     day = match.group(1).lower() if match else ""
+    if day in _FULL_NAMES:
+        day = day[:3]
     if not match or day not in WEEKDAYS:
         raise ScheduleError(
-            f"send time must look like 'mon 09:00' (a weekday and a 24-hour time), not {text!r}"
+            "send time must look like 'mon 09:00' (a weekday as mon or monday and a 24-hour "
+            f"time), not {text!r}"
         )
     hours, minutes = int(match.group(2)), int(match.group(3))
     if hours > 23 or minutes > 59:

@@ -194,6 +194,16 @@ def _command(name: str, raw: str) -> str:
     return command
 
 
+def _usergroup(name: str, raw: str) -> str:
+    group = raw.strip()
+    if group and (group[:1] != "S" or not group.isalnum()):
+        raise SettingsError(
+            f"{name} must be a user group id like S0123ABCD (from the group's page in Slack), "
+            f"not {group!r}"
+        )
+    return group
+
+
 def _log_level(name: str, raw: str) -> str:
     level = raw.strip().upper()
     if level not in {"DEBUG", "INFO", "WARNING", "ERROR"}:
@@ -427,6 +437,13 @@ class Settings:
         _integer(1, 100_000),
         '...and this many counted messages; otherwise it is merged or shown as "not enough '
         'people".',
+    )
+    mood_admin_group: str = setting(
+        "",
+        _usergroup,
+        "A user group id (S...) whose members may change workspace-wide mood settings (digest "
+        "time, minimum group size, backfill, tracking back on), as workspace admins and owners "
+        "always can. Empty: admins and owners only.",
     )
     mood_retention_days: int = setting(
         "400", _integer(2, 36500), "Days of counts kept; older rows are deleted."

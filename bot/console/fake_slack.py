@@ -13,7 +13,8 @@ the Home tab, shortcuts, digests and backfill: ``views.publish``, ``views.open``
 ``conversations.history`` with cursors, ``chat.update``, ``chat.postEphemeral``. For the
 console's several people and channels: ``users.info`` (from ``add_user``; anyone else is a
 plain member named after their id) and ``conversations.list`` (the channels ``set_members``
-named).
+named); for who may change workspace settings,
+``usergroups.users.list`` (``usergroups``).
 Tests and the benchmark build on it: failure injection, waiting for calls and call statistics
 live with them (``tests/helpers/fake_slack.py``, ``benchmarks/fake_slack_server.py``), as
 subclasses that answer differently through ``_reply``.
@@ -131,7 +132,8 @@ class FakeSlack:
         self.files: dict[str, UploadedFile] = {}
         self._members: dict[str, set[str]] = {}
         self._channel_names: dict[str, str] = {}
-        self._users: dict[str, dict[str, Any]] = {}
+        self._users: dict[str, dict[str, Any]] = {}  # users.info (add_user)
+        self.usergroups: dict[str, set[str]] = {}  # usergroups.users.list: group id -> members
         self._cond = threading.Condition()
         self._server: ThreadingHTTPServer | None = None
         self._thread: threading.Thread | None = None
@@ -540,6 +542,8 @@ class FakeSlack:
             return self._answer_history(params)
         if method == "users.conversations":
             return self._answer_user_conversations(params)
+        if method == "usergroups.users.list":
+            return self._answer_usergroup(params)
         if method == "chat.postEphemeral":
             if not (params.get("channel") and params.get("user")):
                 return {"ok": False, "error": "invalid_arguments"}
@@ -553,6 +557,12 @@ class FakeSlack:
                 message.text = params.get("text") or message.text
             return {"ok": True, "channel": key[0], "ts": key[1], "text": message.text}
         return None
+
+    def _answer_usergroup(self, params: dict[str, Any]) -> dict[str, Any]:
+        group = self.usergroups.get(str(params.get("usergroup") or ""))
+        if group is None:
+            return {"ok": False, "error": "no_such_subteam"}
+        return {"ok": True, "users": sorted(group)}
 
     def _answer_view(self, method: str, params: dict[str, Any]) -> dict[str, Any]:
         view = params.get("view")

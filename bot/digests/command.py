@@ -1,7 +1,8 @@
 """``/sentiment digest weekly|off|time DAY HH:MM`` (parsing).
 
 Pure: no Slack, no database. Anything else returns None, so the slash command tries the next
-feature's parser (``mood backfill`` is ``bot.backfill.command``'s).
+feature's parser (``mood backfill`` is ``bot.backfill.command``'s), and ``bot.commands_help``
+decides whether it was a mistyped subcommand.
 """
 
 from __future__ import annotations
@@ -33,9 +34,13 @@ def parse_digest_request(text: str) -> DigestRequest | None:
         return DigestRequest("digest_on")
     if rest == ["off"]:
         return DigestRequest("digest_off")
+    if rest in (["daily"], ["monthly"]):
+        return DigestRequest("digest_on", error="weekly_only")
     if rest[0] == "time":
+        if len(rest) == 1:
+            return DigestRequest("digest_time", error="send time missing")
         try:
             return DigestRequest("digest_time", parse_send_at(" ".join(words[2:])))
         except ScheduleError as err:
             return DigestRequest("digest_time", error=str(err))
-    return DigestRequest("digest_status", error="usage")
+    return None

@@ -77,15 +77,23 @@ def _channel_line(channel: ChannelMood) -> str:
 
 
 def home_view(
-    channels: list[ChannelMood], *, opted_out: bool, stored_statement: str, feedback_line: str = ""
+    channels: list[ChannelMood],
+    *,
+    opted_out: bool,
+    stored_statement: str,
+    tracked_line: str = "",
+    feedback_line: str = "",
 ) -> dict[str, Any]:
-    """The whole Home tab for one viewer (``feedback_line``: how people rated the verdicts)."""
+    """The whole Home tab for one viewer; ``tracked_line`` lists the workspace's channels,
+    ``feedback_line`` says how people rated the verdicts."""
     head: list[dict[str, Any]] = [
         {"type": "header", "text": {"type": "plain_text", "text": "Team mood, last 30 days"}},
         *opt_out_blocks(opted_out),
         {"type": "divider"},
     ]
     tail: list[dict[str, Any]] = [{"type": "divider"}, _context(stored_statement)]
+    if tracked_line:
+        tail.insert(1, _context(tracked_line))
     if feedback_line:
         tail.insert(1, _context(feedback_line))
     body: list[dict[str, Any]] = []

@@ -21,10 +21,12 @@ from bot.backfill import store as backfill_store
 from bot.backfill.command import BackfillRequest
 from bot.backfill.history import make_history_client
 from bot.deps import Deps, Outcome
+from bot.listeners.governance import admin_refusal
 from bot.mood import counting
 from bot.mood.replies import Message, plain_message
 from bot.mood.workspace import Workspace
 from bot.slack import web_api as slack_api
+from bot.slack.permissions import AdminCheck
 from bot.storage.claims import claim_owner
 
 log = logging.getLogger("bot.digest")
@@ -36,14 +38,23 @@ def backfill_reply(
     client: WebClient,
     deps: Deps,
     outcome: Outcome,
+    admins: AdminCheck,
 ) -> tuple[Message, str]:
-    """The reply (and response_type) for ``mood backfill``; the reading runs in the background."""
+    """The reply (and response_type) for ``mood backfill``; the reading runs in the background.
+
+    Admins only (workspace admins and owners, or ``MOOD_ADMIN_GROUP``): reading a channel's
+    history into the record is a workspace-wide decision, announced in the channel.
+    """
     settings, mood = deps.settings, deps.mood
     if mood is None or not settings.mood_tracking:
         outcome.set("replied", "mood_tracking_off")
         return plain_message(
             "The team mood record is turned off here (MOOD_TRACKING=off)."
         ), "ephemeral"
+    what = "read a channel's history into the mood record"
+    refusal = admin_refusal(admins, client, body, what, deps, outcome)
+    if refusal:
+        return refusal, "ephemeral"
     try:
         return _start(body, client, deps, Workspace.of(body), outcome)
     except Exception as err:  # noqa: BLE001 - the database is down: say so

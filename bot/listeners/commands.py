@@ -9,8 +9,14 @@ text so the channel knows what was judged. ``response_url`` needs no channel mem
 the command works in any channel and DM.
 
 Dispatch only: each feature's pure parser (``bot.backfill.command``, ``bot.digests.command``,
-``bot.mood.command``) is tried in turn and its listener module (``bot.listeners.backfill``,
-``.digests``, ``.mood``) answers; any other text is analysed (``bot.replies``).
+``bot.mood.command``, and ``status``) is tried in turn and its listener module
+(``bot.listeners.backfill``, ``.digests``, ``.mood``, ``.status``) answers. Text none of them
+claims goes to ``bot.commands_help``: a mistyped subcommand ("mood banana", "backfill",
+"optout now", "help me") gets usage help with the closest match, never a verdict; anything
+else is analysed (``bot.replies``).
+
+One listener and one dispatch rather than a Bolt listener per feature: the ack stays in one
+place, and the did-you-mean needs to know that no feature claimed the text.
 """
 
 from __future__ import annotations
@@ -23,12 +29,14 @@ from slack_sdk import WebClient
 
 from bot import replies
 from bot.backfill.command import parse_backfill_request
+from bot.commands_help import subcommand_attempt
 from bot.deps import Deps, Outcome, handling
 from bot.digests.command import parse_digest_request
 from bot.listeners.mood import mood_reply
 from bot.mood.command import parse_mood_request
 from bot.mood.replies import Message
 from bot.slack import web_api as slack_api
+from bot.slack.permissions import AdminCheck
 from bot.slack.text import clean, parse_command
 
 
@@ -39,6 +47,7 @@ def _feature_reply(
     client: WebClient,
     deps: Deps,
     outcome: Outcome,
+    admins: AdminCheck,
 ) -> tuple[Message, str] | None:
     """The answer of the feature whose parser claims ``text``, or None when none does.
 
@@ -48,14 +57,30 @@ def _feature_reply(
     if (backfill_request := parse_backfill_request(text)) is not None:
         from bot.listeners.backfill import backfill_reply
 
-        return backfill_reply(backfill_request, body, client, deps, outcome)
+        return backfill_reply(backfill_request, body, client, deps, outcome, admins)
     if (digest_request := parse_digest_request(text)) is not None:
         from bot.listeners.digests import digest_reply
 
-        return digest_reply(digest_request, body, client, deps, outcome)
+        return digest_reply(digest_request, body, client, deps, outcome, admins)
     if (mood_request := parse_mood_request(text, public)) is not None:
-        return mood_reply(mood_request, body, client, deps, outcome)
+        return mood_reply(mood_request, body, client, deps, outcome, admins)
+    if text.strip().lower() == "status":
+        from bot.listeners.status import status_reply
+
+        return status_reply(body, deps, outcome)
     return None
+
+
+def _usage_reply(text: str, deps: Deps, outcome: Outcome) -> tuple[Message, str] | None:
+    """Usage help when ``text`` was a subcommand attempt no parser understood, else None."""
+    attempt = subcommand_attempt(text)
+    if attempt is None:
+        return None
+    if attempt.closest.words == "help":  # "help me", "help please"
+        outcome.set("replied", "help")
+        return replies.help_message(deps.settings), "ephemeral"
+    outcome.set("replied", "usage")
+    return replies.usage_message(attempt, deps.settings), "ephemeral"
 
 
 def _text_reply(text: str, public: bool, body: Mapping[str, Any], deps: Deps, outcome: Outcome):
@@ -81,7 +106,12 @@ def _text_reply(text: str, public: bool, body: Mapping[str, Any], deps: Deps, ou
     return message, response_type
 
 
-def handle_command(body: Mapping[str, Any], deps: Deps, client: WebClient | None = None) -> None:
+def handle_command(
+    body: Mapping[str, Any],
+    deps: Deps,
+    client: WebClient | None = None,
+    admins: AdminCheck | None = None,
+) -> None:
     """Answer one (already acknowledged) slash command through its response_url."""
     request_id = body.get("trigger_id")
     with handling("command", request_id, body.get("channel_id")) as outcome:
@@ -95,7 +125,10 @@ def handle_command(body: Mapping[str, Any], deps: Deps, client: WebClient | None
             answered = replies.help_message(deps.settings), "ephemeral"
             outcome.set("replied", "help")
         elif client is not None:
-            answered = _feature_reply(args.text, args.public, body, client, deps, outcome)
+            admins = admins or AdminCheck(deps.settings)
+            answered = _feature_reply(args.text, args.public, body, client, deps, outcome, admins)
+        if answered is None:
+            answered = _usage_reply(args.text, deps, outcome)
         if answered is None:
             answered = _text_reply(args.text, args.public, body, deps, outcome)
         message, response_type = answered
@@ -112,8 +145,9 @@ def handle_command(body: Mapping[str, Any], deps: Deps, client: WebClient | None
 
 def register(app: App, deps: Deps) -> None:
     """Listen to the configured slash command (``SENTIMENT_COMMAND``, default ``/sentiment``)."""
+    admins = AdminCheck(deps.settings)  # one per app: its cache of who is an admin
 
     @app.command(deps.settings.sentiment_command)
     def on_command(ack: Ack, body: dict, client: WebClient) -> None:
         ack()
-        deps.after_ack(handle_command, body, deps, client)
+        deps.after_ack(handle_command, body, deps, client, admins)

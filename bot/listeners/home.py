@@ -1,6 +1,8 @@
 """The App Home tab: ``app_home_opened`` -> ``views.publish``, and its opt-out button.
 
-The viewer sees the 30-day mood of every channel the bot counts in that they are a member of
+The viewer sees how many channels the workspace tracks, naming the tracked and switched-off
+ones they are a member of, and the 30-day mood of every channel the bot counts in that they
+are a member of
 (``users.conversations`` for the viewer, intersected with the channels that have counts), with
 the minimum group size applied as in ``/sentiment mood``; their own opt-out state with a button
 (a ``block_actions`` payload) that flips it; and what is stored. Charts are Slack's own data
@@ -90,6 +92,20 @@ def _agreement_line(deps: Deps, workspace: Workspace) -> str:
     return home_line(totals, deps.settings.feedback_min_ratings)
 
 
+def home_tracked_line(tracked: list[str], switched_off: list[str], member_of: set[str]) -> str:
+    """How many channels the workspace tracks, naming only the viewer's own (as on the rest of
+    the Home tab, nobody learns of a channel they are not in)."""
+    from bot.listeners.status import channel_list
+
+    mine = [c for c in tracked if c in member_of]
+    off = [c for c in switched_off if c in member_of]
+    line = (
+        f"*Tracked channels:* {len(tracked):,} in this workspace; yours: "
+        f"{channel_list(mine, 'none')}."
+    )
+    return line + (f" Switched off in yours: {channel_list(off, '')}." if off else "")
+
+
 def publish_home(
     client: WebClient, deps: Deps, workspace: Workspace, user_id: str, request_id: str | None
 ) -> str:
@@ -97,13 +113,21 @@ def publish_home(
     member_of = viewer_channels(client, user_id, request_id)
     if member_of is None:
         member_of = set()
+    from bot.listeners.status import tracking_overview
+
     moods = channel_moods(deps, workspace, member_of)
     opted_out = deps.mood.opted_out(workspace, user_id)
-    statement = stored_statement(deps.settings)
+    statement = stored_statement(deps.settings, deps.mood.min_authors(workspace))
+    overview = tracking_overview(deps.mood, workspace)
+    tracked = home_tracked_line(overview.tracked, overview.switched_off, member_of)
     feedback_line = _agreement_line(deps, workspace)
 
     view = home_view(
-        moods, opted_out=opted_out, stored_statement=statement, feedback_line=feedback_line
+        moods,
+        opted_out=opted_out,
+        stored_statement=statement,
+        tracked_line=tracked,
+        feedback_line=feedback_line,
     )
     ok, _ = slack_api.call(
         "views.publish",

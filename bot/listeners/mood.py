@@ -1,5 +1,12 @@
 """``/sentiment mood|optout|optin``: the mood record's slash-command answers (after the ack).
 
+Who may change what: anyone may turn counting *off* in a channel (privacy wins) and opt
+themselves out or in; turning it back *on* and ``mood min-people N`` need a workspace admin or
+owner or a member of ``MOOD_ADMIN_GROUP`` (``bot.listeners.governance``). A change is
+announced where its effect is seen (``mood off|on`` in the channel; ``min-people`` in the
+channel where it was typed and in every channel that gets the digest); a command that changes
+nothing says so to the asker only.
+
 Called by ``bot.listeners.commands`` when the text is a mood request. How the chart reaches
 only the asker: a slash command's ephemeral response cannot carry a file, and a file shared in
 a channel is visible to everyone there. So by default the chart is uploaded (Slack's upload
@@ -21,6 +28,7 @@ from typing import Any
 from slack_sdk import WebClient
 
 from bot.deps import Deps, Outcome
+from bot.listeners.governance import admin_refusal
 from bot.mood import replies as mood_replies
 from bot.mood.charts.upload import share_chart
 from bot.mood.command import MoodRequest
@@ -28,6 +36,7 @@ from bot.mood.replies import Message
 from bot.mood.summary import MoodSummary
 from bot.mood.workspace import Workspace
 from bot.slack import web_api as slack_api
+from bot.slack.permissions import AdminCheck
 
 log = logging.getLogger("bot.mood")
 
@@ -257,8 +266,49 @@ def _show(
     return mood_replies.summary_message(summary, channel, note), "ephemeral"
 
 
+def _min_people(
+    request: MoodRequest,
+    body: Mapping[str, Any],
+    client: WebClient,
+    deps: Deps,
+    outcome: Outcome,
+    admins: AdminCheck,
+) -> tuple[Message, str]:
+    """``mood min-people N``: admins only, never below ``MOOD_MIN_AUTHORS``, announced."""
+    settings, mood = deps.settings, deps.mood
+    assert mood is not None and request.min_people is not None
+    workspace, value = Workspace.of(body), request.min_people
+    if value < settings.mood_min_authors or value > 1000:
+        outcome.set("replied", "min_people_out_of_range")
+        if value > 1000:
+            return mood_replies.error("min_people", settings), "ephemeral"
+        return mood_replies.min_people_too_low(value, settings), "ephemeral"
+    if value == mood.min_authors(workspace):
+        outcome.set("replied", "min_people_unchanged")
+        return mood_replies.min_people_unchanged(value), "ephemeral"
+    refusal = admin_refusal(admins, client, body, "change the minimum group size", deps, outcome)
+    if refusal:
+        return refusal, "ephemeral"
+    mood.set_min_authors(workspace, value)
+    outcome.set("replied", "min_people")
+    from bot.listeners.governance import announce_in_digest_channels
+
+    notice = mood_replies.min_people_changed(str(body.get("user_id") or ""), value, settings)
+    channel = str(body.get("channel_id") or "")
+    in_channel = channel[:1] in {"C", "G"}
+    announce_in_digest_channels(
+        client, deps, workspace, notice, skip=channel if in_channel else "", body=body
+    )
+    return notice, "in_channel" if in_channel else "ephemeral"
+
+
 def mood_reply(
-    request: MoodRequest, body: Mapping[str, Any], client: WebClient, deps: Deps, outcome: Outcome
+    request: MoodRequest,
+    body: Mapping[str, Any],
+    client: WebClient,
+    deps: Deps,
+    outcome: Outcome,
+    admins: AdminCheck,
 ) -> tuple[Message, str]:
     """The message and ``response_type`` for one mood request (never raises on Slack errors)."""
     settings = deps.settings
@@ -269,20 +319,35 @@ def mood_reply(
     workspace = Workspace.of(body)
     user = str(body.get("user_id") or "")
     if mood is None or (
-        request.action in {"show", "off", "on", "export"} and not settings.mood_tracking
+        request.action in {"show", "off", "on", "min_people", "export"}
+        and not settings.mood_tracking
     ):
         outcome.set("replied", "mood_tracking_off")
         return mood_replies.tracking_off_everywhere(settings), "ephemeral"
     try:
         if request.action in {"optout", "optin"}:
-            mood.set_opted_out(workspace, user, request.action == "optout")
+            opt_out = request.action == "optout"
+            if mood.opted_out(workspace, user) == opt_out:
+                outcome.set("replied", f"{request.action}_unchanged")
+                return mood_replies.opted(opt_out, settings, changed=False), "ephemeral"
+            mood.set_opted_out(workspace, user, opt_out)
             outcome.set("replied", request.action)
-            return mood_replies.opted(request.action == "optout", settings), "ephemeral"
+            return mood_replies.opted(opt_out, settings), "ephemeral"
+        if request.action == "min_people":
+            return _min_people(request, body, client, deps, outcome, admins)
         if request.action in {"off", "on"}:
             channel = str(body.get("channel_id") or "")
             if channel[:1] not in {"C", "G"}:
                 return mood_replies.error("not_a_channel", settings), "ephemeral"
             tracking = request.action == "on"
+            if mood.counting(workspace, channel) == tracking:
+                outcome.set("replied", f"mood_{request.action}_unchanged")
+                return mood_replies.tracking_unchanged(tracking, settings), "ephemeral"
+            if tracking:  # off: anyone (privacy wins); back on: admins
+                what = "turn mood tracking back on in a channel"
+                refusal = admin_refusal(admins, client, body, what, deps, outcome)
+                if refusal:
+                    return refusal, "ephemeral"
             mood.set_tracking(workspace, channel, tracking)
             outcome.set("replied", f"mood_{request.action}")
             # in_channel: everyone in the channel sees who changed it; never silent.

@@ -36,12 +36,12 @@ def share(value: float | None) -> str:
     return "\u2013" if value is None else f"{round(value * 100)}%"
 
 
-def points(value: float | None, *, unit: str = "pts", missing: str = "no comparison") -> str:
+def points(value: float | None, *, missing: str = "no comparison") -> str:
     """A change of a share in percentage points, signed; ``missing`` when there is no earlier."""
     if value is None:
         return missing
     rounded = round(value * 100)
-    return "no change" if rounded == 0 else f"{rounded:+d} {unit}"
+    return "no change" if rounded == 0 else f"{rounded:+d} points"
 
 
 # -- estimated shares in words ------------------------------------------------------------------
@@ -157,8 +157,11 @@ def change_line(summary: MoodSummary) -> str:
     return f"vs the {summary.period_days} days before: {change_text(summary)}"
 
 
-def stored_statement(settings: Settings) -> str:
-    """What is stored and what is not, for help, the README and opt-out answers."""
+def stored_statement(settings: Settings, min_authors: int | None = None) -> str:
+    """What is stored and what is not, for help, the README and opt-out answers.
+
+    ``min_authors``: the workspace's own minimum group size when it raised the operator's.
+    """
     cmd = settings.sentiment_command
     return (
         "For the mood over time I keep, per channel and day, only numbers: messages counted, "
@@ -166,21 +169,11 @@ def stored_statement(settings: Settings) -> str:
         "positive or negative, and how many different people wrote. Never message text, never "
         "who wrote what, no per-person score or count. A day with fewer than "
         f"{settings.mood_min_authors} people is folded into its week once it closes, and the "
-        "week is deleted if it has too few people as well. "
+        "week is deleted if it has too few people as well; nothing about fewer than "
+        f"{max(min_authors or 0, settings.mood_min_authors)} people is ever shown. "
         f"`{cmd} optout` stops me reacting to and counting your messages; `{cmd} mood off` "
         "stops counting in a channel (with a notice to the channel)."
     )
-
-
-def help_lines(settings: Settings) -> list[str]:
-    cmd = settings.sentiment_command
-    return [
-        f"*{cmd} mood [7d|30d|90d] [#channel] [--public]* \u2014 the channel's mood over time: "
-        "a chart and the numbers. Only you see it unless --public.",
-        f"*{cmd} mood off* / *on* \u2014 stop or restart counting in this channel (the channel "
-        "is told who changed it).",
-        f"*{cmd} optout* / *optin* \u2014 no reactions to and no counting of your messages.",
-    ]
 
 
 def period_label(days: int) -> str:
@@ -251,8 +244,14 @@ def tracking_changed(user_id: str, tracking: bool, settings: Settings) -> Messag
     return plain_message(text)
 
 
-def opted(opted_out: bool, settings: Settings) -> Message:
+def opted(opted_out: bool, settings: Settings, *, changed: bool = True) -> Message:
+    """The answer to ``optout`` / ``optin``; ``changed`` False: it was already so."""
     cmd = settings.sentiment_command
+    if not changed:
+        state, undo = ("out", "optin") if opted_out else ("in", "optout")
+        return plain_message(
+            f"You're already opted {state}, so nothing changed. `{cmd} {undo}` switches it."
+        )
     if opted_out:
         return plain_message(
             "You're opted out: I won't react to your messages or count them in any channel's "
@@ -261,7 +260,66 @@ def opted(opted_out: bool, settings: Settings) -> Message:
             stored_statement(settings),
         )
     return plain_message(
-        f"You're opted in again: I react to your messages and count them. `{cmd} optout` stops it."
+        f"You're opted in: I react to your messages and count them. `{cmd} optout` stops it."
+    )
+
+
+def tracking_unchanged(tracking: bool, settings: Settings) -> Message:
+    """``mood on|off`` in a channel already so: nothing changed, nobody else is told."""
+    cmd = settings.sentiment_command
+    if tracking:
+        return plain_message(
+            f"Mood tracking is already on in this channel, so nothing changed. `{cmd} mood off` "
+            "stops it."
+        )
+    return plain_message(
+        f"Mood tracking is already off in this channel, so nothing changed. `{cmd} mood on` "
+        "restarts it (workspace admins)."
+    )
+
+
+def who_may_change(settings: Settings) -> str:
+    """Who may change workspace-wide settings, as a phrase."""
+    group = settings.mood_admin_group
+    return "workspace admins and owners" + (
+        f" and members of the user group `{group}`" if group else ""
+    )
+
+
+def refused(what: str, settings: Settings) -> Message:
+    """A workspace-wide change refused: one sentence that says who can make it."""
+    who = who_may_change(settings)
+    return plain_message(f"Only {who} can {what}; ask one of them.")
+
+
+def admin_unknown() -> Message:
+    """Slack would not say whether the asker is an admin: refuse rather than guess."""
+    return plain_message(
+        "I couldn't check with Slack whether you may change this, so nothing changed. "
+        "Please try again."
+    )
+
+
+def min_people_changed(user_id: str, value: int, settings: Settings) -> Message:
+    """The notice for ``mood min-people N``: shown in the channel and in digest channels."""
+    cmd = settings.sentiment_command
+    return plain_message(
+        f"<@{user_id}> set this workspace's minimum group size to {value} people: a day's "
+        f"mood is shown only when at least {value} different people wrote (and "
+        f"{settings.mood_min_messages} messages), everywhere: `{cmd} mood`, the Home tab and "
+        "digests."
+    )
+
+
+def min_people_unchanged(value: int) -> Message:
+    return plain_message(f"The minimum group size is already {value} people, so nothing changed.")
+
+
+def min_people_too_low(value: int, settings: Settings) -> Message:
+    floor = settings.mood_min_authors
+    return plain_message(
+        f"The minimum group size can't go below {floor} people (the bot's operator set that "
+        f"floor with MOOD_MIN_AUTHORS), so {value} would not protect anyone; nothing changed."
     )
 
 
@@ -273,6 +331,12 @@ def error(kind: str, settings: Settings) -> Message:
             f"(e.g. `{cmd} mood #support`)."
         ),
         "period": f"The period can be 7d, 30d or 90d, e.g. `{cmd} mood 90d`.",
+        "periods": f"Pick one period: 7d, 30d or 90d, e.g. `{cmd} mood 90d`.",
+        "channels": f"Name one channel at a time, e.g. `{cmd} mood #support`.",
+        "min_people": (
+            f"Give the minimum group size as a whole number of people from "
+            f"{settings.mood_min_authors} to 1000, e.g. `{cmd} mood min-people 5`."
+        ),
         "not_a_channel": f"`{cmd} mood` works in channels; name one with #channel.",
         "bot_not_in_channel": (
             "I'm not in that channel, so I have no mood for it. Invite me with /invite @sentiment."

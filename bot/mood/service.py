@@ -30,6 +30,7 @@ import atexit
 import logging
 import os
 import threading
+import time
 import weakref
 from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta
@@ -114,6 +115,7 @@ class MoodService:
         )
         self._optouts = OptOuts({}, {})
         self._untracked: frozenset[tuple[Workspace, str]] = frozenset()
+        self._min_authors: dict[Workspace, tuple[float, int]] = {}  # read at, value
         self._ready = False
         self._loaded = threading.Event()  # the caches are loaded, or the first try failed
         self._stop = threading.Event()
@@ -394,6 +396,29 @@ class MoodService:
         store.set_channel_tracking(self.engine, workspace, channel_id, tracking)
         self._untracked = store.untracked_channels(self.engine)
 
+    def min_authors(self, workspace: Workspace) -> int:
+        """The minimum group size in effect: ``MOOD_MIN_AUTHORS``, or the workspace's higher one.
+
+        Read at most every ``REFRESH_SECONDS`` per workspace, so a Home tab of 50 channels asks
+        once, and another process's ``mood min-people`` is seen within seconds.
+        """
+        from bot.mood.workspace_settings import stored_min_authors
+
+        floor = self.settings.mood_min_authors
+        now = time.monotonic()
+        cached = self._min_authors.get(workspace)
+        if cached is None or now - cached[0] > REFRESH_SECONDS:
+            cached = (now, stored_min_authors(self.engine, workspace) or floor)
+            self._min_authors[workspace] = cached
+        return max(floor, cached[1])
+
+    def set_min_authors(self, workspace: Workspace, value: int) -> None:
+        """Save ``/sentiment mood min-people N`` and apply it in this process at once."""
+        from bot.mood.workspace_settings import save_min_authors
+
+        save_min_authors(self.engine, workspace, value, self.clock())
+        self._min_authors[workspace] = (time.monotonic(), value)
+
     def last_closed_day(self) -> date:
         return days.last_closed_day(self.clock(), self.tz)
 
@@ -419,7 +444,7 @@ class MoodService:
             weeks,
             last=last,
             period_days=period_days,
-            min_authors=self.settings.mood_min_authors,
+            min_authors=self.min_authors(workspace),
             min_messages=self.settings.mood_min_messages,
             calibration=self.calibration,
             open_week=days.first_open_week(self.clock(), self.tz),

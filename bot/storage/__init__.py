@@ -6,6 +6,7 @@
   ``bot/mood/README.md``).
 - ``home_schema``: the tables of the Home tab, weekly digests, mood-drop alerts and backfill
   (migration 0002).
+- ``workspace_schema``: per-workspace settings an admin changes (migration 0003).
 - ``day_counts``: adding counts to a per-channel-day row, the write ``mood_days`` and
   ``backfill_days`` share (and the names of those counts).
 - ``migrate``: run the versioned Alembic migrations in ``migrations/versions`` up to head, safely
@@ -19,4 +20,4 @@ live here so that code which must not import SQLAlchemy (``bot.mood.snapshot``, 
 # The database with nothing configured (the folder is created on first use; git-ignored).
 DEFAULT_DATABASE_URL = "sqlite:///data/bot.sqlite3"
 # The newest revision in migrations/versions (a test keeps this in step with Alembic's head).
-HEAD = "0004_share_sums"
+HEAD = "0005_workspace_settings"

@@ -37,6 +37,10 @@ def test_events_and_scopes_cover_every_surface():
         "commands",
         "reactions:write",
         # (channels:read/groups:read also cover users.conversations, the Home tab's channels)
+        # who may change workspace-wide settings: users.info (admin/owner) and
+        # usergroups.users.list (MOOD_ADMIN_GROUP)
+        "users:read",
+        "usergroups:read",
     }
 
 

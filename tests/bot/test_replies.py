@@ -96,3 +96,31 @@ def test_help_mentions_public_flag_and_command_name():
     message = replies.help_message(Settings(sentiment_command="/mood"))
     assert "/mood --public TEXT" in message["text"]
     assert "/mood TEXT" in block_texts(message)[0]
+
+
+def test_one_number_format_and_one_unit_word_across_replies_digests_and_home():
+    """ "1418 messages" vs "1,515 messages" and "pts" vs "points" (issue 16): one of each."""
+    import json
+    from datetime import date, timedelta
+
+    from bot.digests.messages import digest_message
+    from bot.home.view import ChannelMood, home_view
+    from bot.mood import replies as mood_replies
+    from bot.mood.store import DayCounts
+    from bot.mood.summary import summarize
+
+    last = date(2026, 3, 29)
+    rows = [
+        DayCounts(last, 1418, 700, 200, 709.0, 9),
+        DayCounts(last - timedelta(days=7), 1515, 600, 400, 757.0, 9),
+    ]
+    summary = summarize(rows, last=last, period_days=7, min_authors=3, min_messages=5)
+    reply = mood_replies.summary_text(summary, "C0FORMAT1")
+    digest = json.dumps(digest_message(summary, "C0FORMAT1", None, "digest:x"))
+    home = json.dumps(
+        home_view([ChannelMood("C0FORMAT1", summary)], opted_out=False, stored_statement="x")
+    )
+    assert "1,418 messages" in reply and "1,418 messages" in digest and "1,418 messages" in home
+    for text in (reply, digest, home):
+        assert "1418" not in text and "pts" not in text
+        assert " points" in text

@@ -10,6 +10,7 @@ from __future__ import annotations
 from alembic import context
 
 import bot.storage.home_schema  # noqa: F401 - its tables join the metadata
+import bot.storage.workspace_schema  # noqa: F401 - its tables join the metadata
 from bot.storage.schema import metadata
 
 config = context.config

@@ -76,6 +76,7 @@ def test_backfill_command_counts_history_under_the_live_rules(database_url):
             mood.engine, CHANNEL, [(live_first + timedelta(days=i), 9, 1, 1) for i in range(3)]
         )
         s.fake.add_history(CHANNEL, _history(last))
+        s.fake.add_user("UHUMAN001", "human", is_admin=True)  # backfill: workspace admins
         s.fake.fail("conversations.history", status=429, retry_after=1)
         status, _ = s.command("mood backfill", channel_id=CHANNEL)
         assert status == 200

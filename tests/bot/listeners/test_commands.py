@@ -6,8 +6,10 @@ from __future__ import annotations
 import pytest
 
 from bot.backfill.command import BackfillRequest, parse_backfill_request
+from bot.commands_help import subcommand_attempt
 from bot.digests.command import parse_digest_request
 from bot.mood.command import parse_mood_request
+from bot.schedule_time import ScheduleError, parse_send_at
 
 
 def _claims(text: str) -> list[str]:
@@ -30,7 +32,11 @@ def _claims(text: str) -> list[str]:
         ("mood 30d <#C0123ABCD|general>", ["mood"]),
         ("mood off", ["mood"]),
         ("optout", ["mood"]),
-        ("mood backfill now", []),  # neither: analysed as text
+        ("mood backfill now", []),  # none: bot.commands_help answers with usage help
+        ("mood min-people 5", ["mood"]),
+        ("mood 7d 30d", ["mood"]),  # claimed, with an error: pick one period
+        ("digest daily", ["digest"]),  # claimed, with an error: weekly only
+        ("digest banana", []),
         ("digestion is terrible", []),
         ("mood swings are awful", []),
         ("what a great release", []),
@@ -43,3 +49,45 @@ def test_exactly_one_feature_claims_each_subcommand(text, owner):
 def test_backfill_request():
     assert parse_backfill_request("mood backfill") == BackfillRequest()
     assert parse_backfill_request("backfill") is None
+
+
+@pytest.mark.parametrize(
+    ("text", "closest", "suggestion"),
+    [
+        ("mood banana", "mood", ""),
+        ("backfill", "mood backfill", "mood backfill"),
+        ("optout now", "optout", ""),
+        ("help me", "help", ""),
+        ("mood of", "mood off", "mood off"),
+        ("moody", "mood", "mood"),
+        ("mood minpeople", "mood min-people", "mood min-people"),
+    ],
+)
+def test_a_subcommand_attempt_finds_the_closest_subcommand(text, closest, suggestion):
+    attempt = subcommand_attempt(text)
+    assert attempt is not None
+    assert (attempt.closest.words, attempt.suggestion) == (closest, suggestion)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "mood swings are awful today",
+        "good",  # one letter from "mood", but a word people want judged
+        "good job everyone",
+        "digestion is terrible",
+        "weekly sync was great",
+        "time flies",
+        "status meetings are a waste of time",
+        "x" * 500,
+    ],
+)
+def test_text_is_not_a_subcommand_attempt(text):
+    assert subcommand_attempt(text) is None
+
+
+def test_weekdays_are_full_names_or_three_letters_only():
+    assert parse_send_at("Friday 16:30") == parse_send_at("fri 16:30")
+    for text in ("monkey 09:00", "mond 09:00", "frid 16:30"):
+        with pytest.raises(ScheduleError):
+            parse_send_at(text)

@@ -20,6 +20,7 @@ def _say(s, text, channel="C0DIGCMD1"):
 
 def test_subscribe_set_time_and_unsubscribe(database_url):
     with served_app(database_url=database_url) as s:
+        s.fake.add_user("UHUMAN001", "human", is_admin=True)  # digest time: workspace admins
         engine = s.mood.engine
         on = _say(s, "digest weekly")
         assert on["response_type"] == "in_channel"  # the channel sees who subscribed it

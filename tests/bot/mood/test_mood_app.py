@@ -269,6 +269,7 @@ def test_mood_off_and_on_tell_the_channel_who_changed_it(database_url, clock):
         assert served.mood.recorder.flush()
         assert counted(served) == []
         assert len(served.fake.calls("reactions.add")) == 7  # reactions go on
+        served.fake.add_user(USERS[3], "dave", is_admin=True)  # tracking back on: admins
         notice = mood_answer(served, "mood on", user_id=USERS[3])
         assert f"<@{USERS[3]}> turned mood tracking *on*" in notice["text"]
         busy_day(served)
