@@ -118,7 +118,7 @@ def change_text(summary: MoodSummary) -> str:
         low, high = round(change.low * 100), round(change.high * 100)
         span = f"{low:+d} to {high:+d}"
         if change.clear:
-            parts.append(f"{name} {points(change.difference, unit='points')} ({span})")
+            parts.append(f"{name} {points(change.difference)} ({span})")
         else:
             parts.append(f"{name} no clear change ({span})")
     return "; ".join(parts)

@@ -106,21 +106,26 @@ def test_one_number_format_and_one_unit_word_across_replies_digests_and_home():
     from bot.digests.messages import digest_message
     from bot.home.view import ChannelMood, home_view
     from bot.mood import replies as mood_replies
+    from bot.mood.estimate import ShareSums
     from bot.mood.store import DayCounts
     from bot.mood.summary import summarize
 
+    def day(when: date, messages: int, positive: int, negative: int) -> DayCounts:
+        neutral = messages - positive - negative
+        sums = ShareSums.of(
+            [(1.0, 0.0, 0.0)] * positive + [(0.0, 1.0, 0.0)] * negative + [(0, 0, 1.0)] * neutral
+        )
+        return DayCounts(when, messages, positive, negative, 9, sums)
+
     last = date(2026, 3, 29)
-    rows = [
-        DayCounts(last, 1418, 700, 200, 709.0, 9),
-        DayCounts(last - timedelta(days=7), 1515, 600, 400, 757.0, 9),
-    ]
+    rows = [day(last, 1418, 700, 200), day(last - timedelta(days=7), 1515, 600, 400)]
     summary = summarize(rows, last=last, period_days=7, min_authors=3, min_messages=5)
     reply = mood_replies.summary_text(summary, "C0FORMAT1")
-    digest = json.dumps(digest_message(summary, "C0FORMAT1", None, "digest:x"))
+    digest = json.dumps(digest_message(summary, "C0FORMAT1", "digest:x"))
     home = json.dumps(
         home_view([ChannelMood("C0FORMAT1", summary)], opted_out=False, stored_statement="x")
     )
     assert "1,418 messages" in reply and "1,418 messages" in digest and "1,418 messages" in home
     for text in (reply, digest, home):
-        assert "1418" not in text and "pts" not in text
+        assert "1418 messages" not in text and "pts" not in text  # chart values stay numbers
         assert " points" in text

@@ -222,6 +222,7 @@ def test_backfill_folds_small_days_into_weeks_or_drops_them(database_url):
     with served_app(
         database_url=database_url, backfill_requests_per_minute=6000, backfill_page_size=7
     ) as s:
+        s.fake.add_user("UHUMAN001", "human", is_admin=True)  # backfill: workspace admins
         mood = s.mood
         last = mood.last_closed_day()
         s.fake.add_history(CHANNEL, _small_history(last, 30))

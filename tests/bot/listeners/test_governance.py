@@ -164,7 +164,7 @@ def test_min_people_raises_the_floor_for_this_workspace_only(database_url):
             engine, CHANNEL, [(last - timedelta(days=i), 20, 8, 2) for i in range(7)], authors=4
         )
         assert _say(s, "digest weekly", channel="C0DIGEST1")["response_type"] == "in_channel"
-        assert mood.summary(WS, CHANNEL, 7).current.totals.messages == 140  # 4 >= 3 people
+        assert mood.summary(WS, CHANNEL, 7).current.messages == 140  # 4 >= 3 people
 
         refused = _say(s, "mood min-people 5")
         assert (
@@ -184,13 +184,13 @@ def test_min_people_raises_the_floor_for_this_workspace_only(database_url):
         assert stored_min_authors(engine, WS) == 5
         assert mood.min_authors(WS) == 5
         assert mood.min_authors(Workspace("T0THEROTHR")) == 3  # another workspace: the floor
-        assert mood.summary(WS, CHANNEL, 7).current.totals.messages == 0  # 4 < 5 people
+        assert mood.summary(WS, CHANNEL, 7).current.messages == 0  # 4 < 5 people
         s.fake.clear()
         same = _say(s, "mood min-people 5", user=ADMIN)
         assert "already 5 people, so nothing changed" in same["text"] and _posts(s) == []
         # Back down to the operator's floor is allowed; below it is not.
         assert _say(s, "mood min-people 3", user=ADMIN)["response_type"] == "in_channel"
-        assert mood.summary(WS, CHANNEL, 7).current.totals.messages == 140
+        assert mood.summary(WS, CHANNEL, 7).current.messages == 140
 
 
 def test_status_gives_the_workspace_overview(database_url):
