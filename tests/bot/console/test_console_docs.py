@@ -5,7 +5,7 @@ the console, and its output must match the rest line for line. A block that star
 ``$ make run ARGS=--demo`` (or ``$ python -m bot --demo``) is replayed with the demo loaded
 first. The key words themselves are the model's business (they may change with it); that a
 key-words line is there is checked. So are the demo's dates (its month ends yesterday), a
-chart's size in KB (it varies with matplotlib) and the temp folder (it varies by system).
+chart's or file's size (it varies with matplotlib and the day) and the temp folder (it varies by system).
 """
 
 from __future__ import annotations
@@ -28,6 +28,8 @@ _VARIES = (
     (re.compile(r"Key words: .*? · "), "Key words: ... · "),
     (re.compile(r"\b(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec) \d{1,2}\b"), "MMM D"),
     (re.compile(r"\(\d+ KB\)"), "(N KB)"),
+    (re.compile(r"\(\d+ bytes\)"), "(N bytes)"),
+    (re.compile(r"\b\d{4}-\d{2}-\d{2}\b"), "YYYY-MM-DD"),
 )
 
 
