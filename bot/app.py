@@ -32,6 +32,9 @@ from bot.slack.web_api import make_web_client
 from model.prediction import Predictor
 
 if TYPE_CHECKING:
+    from slack_bolt.oauth import OAuthFlow
+
+    from bot.install.oauth import Installer
     from bot.mood.service import MoodService
 
 log = logging.getLogger("bot.app")
@@ -51,6 +54,7 @@ class Bot:
     readiness: Readiness
     mood: MoodService
     signing_secret: str
+    oauth_flow: OAuthFlow | None = None  # multi-workspace mode: the install routes
 
 
 def safe_id(value: object) -> str:
@@ -102,6 +106,11 @@ def create_app(
     ``mood`` defaults to the mood record on ``DATABASE_URL`` (migrated on start).
     """
     client = client or make_web_client(settings)
+    if mood is None:
+        from bot.mood.service import MoodService
+
+        mood = MoodService.open(settings)
+    installer = _installer(settings, mood, client) if settings.oauth_mode else None
     if seen is None:
         seen = seen_events_for(settings.redis_url, settings.dedupe_ttl_seconds, settings.dedupe_db)
     pool = listener_pool or ListenerPool(max_workers=settings.listener_threads)
@@ -118,6 +127,7 @@ def create_app(
         process_before_response=True,  # only the ack here; the work goes to the pool
         listener_executor=pool,
         logger=bolt_logger,
+        oauth_settings=installer.oauth_settings if installer else None,
     )
     app.use(
         DeliveryFilter(
@@ -125,12 +135,23 @@ def create_app(
         )
     )
     app.error(_log_unhandled_error)
-    if mood is None:
-        from bot.mood.service import MoodService
-
-        mood = MoodService.open(settings)
     deps = Deps(
-        settings=settings, predictor=predictor, readiness=readiness, mood=mood, later=pool.submit
+        settings=settings,
+        predictor=predictor,
+        readiness=readiness,
+        mood=mood,
+        later=pool.submit,
+        installer=installer,
     )
     register_listeners(app, deps)
-    return Bot(app, pool, readiness, mood, settings.slack_signing_secret)
+    return Bot(app, pool, readiness, mood, settings.slack_signing_secret, app.oauth_flow)
+
+
+def _installer(settings: Settings, mood: MoodService, client: WebClient) -> Installer:
+    """Multi-workspace mode: installation stores on the mood record's database, migrated now
+    (an install or event may come before the mood thread has migrated)."""
+    from bot.install.oauth import Installer
+    from bot.storage.migrate import migrate
+
+    migrate(mood.engine)
+    return Installer.open(settings, mood.engine, client)

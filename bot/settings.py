@@ -268,6 +268,29 @@ class Settings:
         _api_url,
         "Slack Web API base URL. Leave as is for Slack; tests and the console point it at a fake.",
     )
+    slack_client_id: str = setting(
+        "",
+        _text,
+        "Multi-workspace mode (docs/multi-workspace.md): Client ID and Client Secret (Basic "
+        "Information > App Credentials). With both set and no SLACK_BOT_TOKEN, the bot serves "
+        "/slack/install and /slack/oauth_redirect and keeps each workspace's tokens in "
+        "DATABASE_URL.",
+        section="Multi-workspace mode (OAuth install)",
+    )
+    slack_client_secret: str = setting("", _text, "")
+    slack_token_encryption_key: str = setting(
+        "",
+        _text,
+        "Required with SLACK_CLIENT_ID: a Fernet key (`python -m bot keygen` prints one) that "
+        "encrypts the stored tokens. Several, comma-separated, rotate keys: the first encrypts, "
+        "all decrypt; `python -m bot rekey` re-encrypts every token with the first.",
+    )
+    slack_redirect_uri: str = setting(
+        "",
+        _text,
+        "The Redirect URL registered under OAuth & Permissions, e.g. "
+        "https://bot.example.com/slack/oauth_redirect. Empty: the one registered with Slack.",
+    )
     host: str = setting(
         "0.0.0.0",
         _text,
@@ -489,8 +512,18 @@ class Settings:
         return bool(self.slack_app_token)
 
     @property
+    def oauth_mode(self) -> bool:
+        """Multi-workspace mode: tokens come from OAuth installs, not ``SLACK_BOT_TOKEN``."""
+        return bool(self.slack_client_id or self.slack_client_secret)
+
+    @property
     def has_slack_credentials(self) -> bool:
-        return bool(self.slack_bot_token or self.slack_app_token or self.slack_signing_secret)
+        return bool(
+            self.slack_bot_token
+            or self.slack_app_token
+            or self.slack_signing_secret
+            or self.oauth_mode
+        )
 
     @property
     def verdict_rule(self) -> VerdictRule:
@@ -503,6 +536,9 @@ class Settings:
 
     def validate_for_slack(self) -> None:
         """Check what a real Slack connection needs; raise ``SettingsError`` with the fix."""
+        if self.oauth_mode:
+            self._validate_oauth()
+            return
         if not self.slack_bot_token:
             raise SettingsError(
                 "SLACK_BOT_TOKEN is not set: copy the Bot User OAuth Token (xoxb-...) from your "
@@ -525,6 +561,37 @@ class Settings:
             raise SettingsError(
                 "SLACK_SIGNING_SECRET is not set: HTTP mode needs the Signing Secret from Basic "
                 "Information > App Credentials (or set SLACK_APP_TOKEN=xapp-... for Socket Mode)"
+            )
+
+    def _validate_oauth(self) -> None:
+        """Multi-workspace mode's settings (the encryption key itself is checked at startup)."""
+        if not (self.slack_client_id and self.slack_client_secret):
+            missing = "SLACK_CLIENT_SECRET" if self.slack_client_id else "SLACK_CLIENT_ID"
+            raise SettingsError(
+                f"{missing} is not set: multi-workspace mode needs both SLACK_CLIENT_ID and "
+                "SLACK_CLIENT_SECRET (Basic Information > App Credentials); unset both for one "
+                "workspace with SLACK_BOT_TOKEN"
+            )
+        if self.slack_bot_token:
+            raise SettingsError(
+                "SLACK_BOT_TOKEN and SLACK_CLIENT_ID are both set: unset SLACK_BOT_TOKEN for "
+                "multi-workspace mode (tokens come from each install), or unset SLACK_CLIENT_ID "
+                "and SLACK_CLIENT_SECRET for one workspace"
+            )
+        if self.slack_app_token and not self.slack_app_token.startswith("xapp-"):
+            raise SettingsError(
+                "SLACK_APP_TOKEN must start with xapp-: create an app-level token with the "
+                "connections:write scope, or unset it to use HTTP mode"
+            )
+        if not self.slack_app_token and not self.slack_signing_secret:
+            raise SettingsError(
+                "SLACK_SIGNING_SECRET is not set: multi-workspace mode over HTTP needs the "
+                "Signing Secret from Basic Information > App Credentials"
+            )
+        if not self.slack_token_encryption_key:
+            raise SettingsError(
+                "SLACK_TOKEN_ENCRYPTION_KEY is not set: multi-workspace mode stores tokens "
+                "encrypted; run `python -m bot keygen` and set the key it prints"
             )
 
 

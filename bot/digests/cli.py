@@ -1,7 +1,8 @@
 """``python -m bot digest [--now ISO-TIME] [--env-file .env]``: one digest run, for cron.
 
 Reads the same settings as the bot (``SLACK_BOT_TOKEN``, ``SLACK_API_URL``, ``DATABASE_URL``,
-``MOOD_*``, ``DIGEST_*``), migrates the database if needed, sends what is due, prints one
+``MOOD_*``, ``DIGEST_*``; in multi-workspace mode the installations' tokens, refreshed when they
+expire), migrates the database if needed, sends what is due, prints one
 summary line and exits: 0 when every due post went out (or was already sent by another
 runner), 1 when some failed (they are retried by the next run), 2 on a bad setup.
 
@@ -63,7 +64,12 @@ def main(argv: list[str]) -> int:
             f"cannot open the database ({type(err).__name__}): check DATABASE_URL and that the "
             "server is reachable"
         )
-    report = DigestRunner(settings, engine, make_web_client(settings), now=now).run()
+    client, client_for = make_web_client(settings), None
+    if settings.oauth_mode:  # each workspace's own token from its installation, kept fresh
+        from bot.install.oauth import Installer
+
+        client_for = Installer.open(settings, engine, client).clients.bound(client)
+    report = DigestRunner(settings, engine, client, now=now, client_for=client_for).run()
     engine.dispose()
     print(report.line(), flush=True)
     return 1 if report.failed or report.errors else 0

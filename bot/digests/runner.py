@@ -93,10 +93,13 @@ class DigestRunner:
         now: datetime,
         render: Render = render_png,
         name: str | None = None,
+        client_for: Callable[[Workspace], WebClient | None] | None = None,
     ) -> None:
         self.settings = settings
         self.engine = engine
         self.client = client
+        # Multi-workspace mode: each workspace's own client (None: not installed, skipped).
+        self.client_for = client_for
         self.now = now
         self.render = render
         self.name = name or runner_id()
@@ -111,7 +114,15 @@ class DigestRunner:
         self._send_at: dict[Workspace, SendAt] = {}
 
     def run(self) -> RunReport:
+        clients: dict[Workspace, WebClient | None] = {}
         for subscription in store.subscriptions(self.engine):
+            if self.client_for is not None:
+                workspace = subscription.workspace
+                if workspace not in clients:
+                    clients[workspace] = self.client_for(workspace)
+                if clients[workspace] is None:
+                    continue  # logged as no_installation
+                self.client = clients[workspace]
             try:
                 self._digest(subscription)
                 self._alert(subscription)
