@@ -54,6 +54,7 @@ class OAuthSlack(FakeSlack):
         super().__init__(**kwargs)
         self.workspaces: dict[str, Workspace] = {}
         self.refreshes = 0
+        self.refresh_delay = 0.0  # seconds a refresh takes (to widen a race between refreshers)
         self._lock = threading.Lock()
 
     def add_workspace(self, workspace: Workspace) -> Workspace:
@@ -77,6 +78,8 @@ class OAuthSlack(FakeSlack):
 
     def _reply(self, method: str, params: dict[str, Any], token: str | None) -> Answer:
         if method == "oauth.v2.access":
+            if params.get("grant_type") == "refresh_token":
+                time.sleep(self.refresh_delay)
             with self._lock:
                 return Answer(200, self._oauth(params))
         if method == "auth.test":
@@ -103,9 +106,7 @@ class OAuthSlack(FakeSlack):
     def _oauth(self, params: dict[str, Any]) -> dict[str, Any]:
         if params.get("grant_type") == "refresh_token":
             refresh = params.get("refresh_token")
-            owner = next(
-                (w for w in self.workspaces.values() if w.refresh_tokens[-1:] == [refresh]), None
-            )
+            owner = next((w for w in self.workspaces.values() if refresh in w.refresh_tokens), None)
             if owner is None:
                 return {"ok": False, "error": "invalid_refresh_token"}
             self.refreshes += 1
