@@ -110,7 +110,10 @@ def create_app(
         from bot.mood.service import MoodService
 
         mood = MoodService.open(settings)
-    installer = _installer(settings, mood, client) if settings.oauth_mode else None
+    installer = None
+    if settings.oauth_mode:
+        client.token = None  # each request gets its workspace's token from the installation
+        installer = _installer(settings, mood, client)
     if seen is None:
         seen = seen_events_for(settings.redis_url, settings.dedupe_ttl_seconds, settings.dedupe_db)
     pool = listener_pool or ListenerPool(max_workers=settings.listener_threads)

@@ -209,7 +209,10 @@ def bootstrap_job(env_file: str | None = ".env", *, job: str) -> Settings:
             settings.slack_client_id and settings.slack_client_secret
         ):
             settings.validate_for_slack()  # the same one line as the bot
-        check_oauth(settings)
+        try:
+            check_oauth(settings)
+        except StartupError as err:  # the jobs report SettingsError's one line
+            raise SettingsError(str(err)) from None
     elif not settings.slack_bot_token.startswith("xoxb-"):
         raise SettingsError(
             f"SLACK_BOT_TOKEN must be set to the Bot User OAuth Token (xoxb-...) for `{job}` "
