@@ -232,6 +232,55 @@ def _database_url(name: str, raw: str) -> str:
     return url
 
 
+def _client_id(name: str, raw: str) -> str:
+    value = raw.strip()
+    if value and not all(part.isdigit() for part in value.split(".")):
+        raise SettingsError(
+            f"{name} must be the app's Client ID like 1234567890.1234567890 (Basic Information "
+            "> App Credentials)"
+        )
+    return value
+
+
+def _client_secret(name: str, raw: str) -> str:
+    value = raw.strip()
+    if value and not value.isalnum():
+        raise SettingsError(
+            f"{name} must be the app's Client Secret, letters and digits only (Basic "
+            "Information > App Credentials)"
+        )
+    return value
+
+
+def _fernet_keys(name: str, raw: str) -> str:
+    """Comma-separated Fernet keys (32 url-safe base64 bytes each); checked again at start."""
+    import base64
+    import binascii
+
+    keys = [part.strip() for part in raw.split(",") if part.strip()]
+    for number, key in enumerate(keys, start=1):
+        try:
+            ok = len(base64.urlsafe_b64decode(key.encode("ascii"))) == 32 and len(key) == 44
+        except (binascii.Error, UnicodeEncodeError, ValueError):
+            ok = False
+        if not ok:
+            raise SettingsError(
+                f"{name} key {number} of {len(keys)} is not a Fernet key (32 url-safe base64 "
+                "bytes): run `python -m bot keygen` for a new one"
+            )
+    return ",".join(keys)
+
+
+def _redirect_uri(name: str, raw: str) -> str:
+    url = raw.strip()
+    if url and not url.startswith(("https://", "http://")):
+        raise SettingsError(
+            f"{name} must be the https:// Redirect URL registered under OAuth & Permissions, "
+            "ending in /slack/oauth_redirect"
+        )
+    return url
+
+
 def _send_at(name: str, raw: str) -> SendAt:
     try:
         return parse_send_at(raw)
@@ -270,24 +319,26 @@ class Settings:
     )
     slack_client_id: str = setting(
         "",
-        _text,
+        _client_id,
         "Multi-workspace mode (docs/multi-workspace.md): Client ID and Client Secret (Basic "
         "Information > App Credentials). With both set and no SLACK_BOT_TOKEN, the bot serves "
         "/slack/install and /slack/oauth_redirect and keeps each workspace's tokens in "
         "DATABASE_URL.",
         section="Multi-workspace mode (OAuth install)",
     )
-    slack_client_secret: str = setting("", _text, "")
+    slack_client_secret: str = setting(
+        "", _client_secret, "Both unset (the default): one workspace, with SLACK_BOT_TOKEN."
+    )
     slack_token_encryption_key: str = setting(
         "",
-        _text,
+        _fernet_keys,
         "Required with SLACK_CLIENT_ID: a Fernet key (`python -m bot keygen` prints one) that "
         "encrypts the stored tokens. Several, comma-separated, rotate keys: the first encrypts, "
         "all decrypt; `python -m bot rekey` re-encrypts every token with the first.",
     )
     slack_redirect_uri: str = setting(
         "",
-        _text,
+        _redirect_uri,
         "The Redirect URL registered under OAuth & Permissions, e.g. "
         "https://bot.example.com/slack/oauth_redirect. Empty: the one registered with Slack.",
     )

@@ -21,7 +21,7 @@ from tests.helpers.fake_slack import FakeSlack
 
 APP_ID = "A0OAUTH01"
 CLIENT_ID = "111.222"
-CLIENT_SECRET = "client-secret-for-tests"
+CLIENT_SECRET = "3f1c0ffee0secret4tests"
 
 
 @dataclass
