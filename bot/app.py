@@ -117,7 +117,12 @@ def create_app(
     if seen is None:
         seen = seen_events_for(settings.redis_url, settings.dedupe_ttl_seconds, settings.dedupe_db)
     pool = listener_pool or ListenerPool(max_workers=settings.listener_threads)
-    readiness = Readiness(pool)
+    if settings.oauth_mode:  # one workspace's refused token must not take the replica out
+        from bot.install.readiness import WorkspaceReadiness
+
+        readiness: Readiness = WorkspaceReadiness(pool)
+    else:
+        readiness = Readiness(pool)
     bolt_logger = logging.getLogger("bot.bolt")
     if not any(isinstance(f, _DropClientTokenWarning) for f in bolt_logger.filters):
         bolt_logger.addFilter(_DropClientTokenWarning())

@@ -28,7 +28,10 @@ from bot.settings import Settings
 
 log = logging.getLogger("bot.install")
 
+# The repository's manifest; an installed wheel has none, so the working directory's then.
 MANIFEST = Path(__file__).resolve().parents[2] / "slack_manifest.json"
+if not MANIFEST.exists():
+    MANIFEST = Path("slack_manifest.json").resolve()
 INSTALL_PATH = "/slack/install"
 REDIRECT_PATH = "/slack/oauth_redirect"
 STATE_EXPIRATION_SECONDS = 600

@@ -95,3 +95,20 @@ def test_a_revoked_user_token_keeps_the_bot_a_revoked_bot_token_deletes_the_work
         assert _revoked(served, a.team_id, {"bot": [a.bot_user_id]})[0] == 200
         assert wait(lambda: not any(rows_of(engine, a.team_id).values()), timeout=10)
         engine.dispose()
+
+
+def test_one_workspaces_refused_token_leaves_the_replica_ready(tmp_path):
+    from tests.bot.install.oauth_slack import get
+
+    database_url = f"sqlite:///{tmp_path / 'bot.sqlite3'}"
+    fake = OAuthSlack()
+    a = fake.add_workspace(Workspace("code-a", "TAAAA0001", bot_user_id="UBOTA0001"))
+    with oauth_app(database_url, fake) as served:
+        assert install(served.url, a.code)[0] == 200
+        fake.fail("reactions.add", error="token_revoked")
+        body = payloads.event_callback(payloads.message_event(HAPPY), team_id=a.team_id)
+        served.post(payloads.json_body(body), "application/json")
+        fake.wait_for("reactions.add", timeout=10)
+        served.settle()
+        assert fake.calls("reactions.add")[0].error == "token_revoked"
+        assert get(served.url + "/readyz")[0] == 200
