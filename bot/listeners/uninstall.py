@@ -11,6 +11,7 @@ installation's bot user); a revoked user token just clears that user's token.
 
 from __future__ import annotations
 
+import logging
 import threading
 from collections.abc import Mapping
 from typing import Any
@@ -19,6 +20,8 @@ from slack_bolt import App
 
 from bot.deps import Deps, handling
 from bot.mood.workspace import Workspace
+
+log = logging.getLogger("bot.install")
 
 
 def _is_org_install(body: Mapping[str, Any]) -> bool:
@@ -37,13 +40,20 @@ def register(app: App, deps: Deps) -> None:
 
     engine, store = installer.store.engine, installer.store
 
+    def sweep(workspace: Workspace, whole_org: bool) -> None:
+        try:
+            delete_workspace(engine, store, workspace, whole_org=whole_org)
+        except Exception as err:  # noqa: BLE001 - logged; the first sweep's result stands
+            log.error(
+                "workspace_delete_failed team=%s error=%s",
+                workspace.team_id or "none",
+                type(err).__name__,
+            )
+
     def delete(workspace: Workspace, whole_org: bool) -> None:
         delete_workspace(engine, store, workspace, whole_org=whole_org)
         again = threading.Timer(
-            deps.settings.mood_flush_seconds + 1.0,
-            delete_workspace,
-            args=(engine, store, workspace),
-            kwargs={"whole_org": whole_org},
+            deps.settings.mood_flush_seconds + 1.0, sweep, args=(workspace, whole_org)
         )
         again.daemon = True
         again.start()

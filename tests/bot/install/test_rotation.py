@@ -22,6 +22,7 @@ from tests.bot.install.oauth_slack import (
     Workspace,
     install,
 )
+from tests.helpers.logs import debug_log_stream
 from tests.helpers.slack_app import REPO, bot_env
 
 HAPPY = "great love excellent wonderful news"
@@ -32,7 +33,7 @@ def test_an_expiring_token_is_refreshed_once_on_the_request_path_and_stored_encr
 ):
     fake = OAuthSlack()
     a = fake.add_workspace(Workspace("code-a", "TAAAA0001", bot_user_id="UBOTA0001", rotation=True))
-    with oauth_app(database_url, fake) as served:
+    with debug_log_stream() as logs, oauth_app(database_url, fake) as served:
         assert install(served.url, a.code)[0] == 200
         first = a.token
         for _ in range(3):
@@ -46,6 +47,10 @@ def test_an_expiring_token_is_refreshed_once_on_the_request_path_and_stored_encr
         engine = make_engine(database_url)
         stored = all_rows_text(engine)
         assert not any(secret in stored for secret in a.secrets)
+        assert not any(secret in logs.getvalue() for secret in a.secrets)
+        assert CLIENT_SECRET not in logs.getvalue()
+        assert "token_refreshed installation=T::TAAAA0001" in logs.getvalue()
+        assert "will be ignored" not in logs.getvalue()  # the app's own client has no token
         engine.dispose()
 
 
