@@ -162,7 +162,8 @@ class WorkspaceClients:
         return bot
 
     def client_for(self, workspace: Workspace, like: WebClient) -> WebClient | None:
-        """A client with ``workspace``'s bot token, kept fresh; None (logged) if not installed.
+        """A client with ``workspace``'s bot token, kept fresh; None (logged) if not installed
+        or its expired token cannot be refreshed now.
 
         ``like`` gives the base URL, timeout, retry handlers and logger.
         """
@@ -184,13 +185,19 @@ class WorkspaceClients:
                     current[0] = refreshed
                 return current[0].bot_token or ""
 
-        return RotatingWebClient(
-            fresh_token,
-            base_url=like.base_url,
-            timeout=like.timeout,
-            retry_handlers=list(like.retry_handlers),
-            logger=like.logger,
-        )
+        try:
+            return RotatingWebClient(
+                fresh_token,
+                base_url=like.base_url,
+                timeout=like.timeout,
+                retry_handlers=list(like.retry_handlers),
+                logger=like.logger,
+            )
+        except Exception as err:  # noqa: BLE001 - Slack refused the refresh, or is down
+            log.warning(
+                "token_refresh_failed installation=%s error=%s", bot_key(bot), type(err).__name__
+            )
+            return None
 
     def bound(self, like: WebClient) -> Callable[[Workspace], WebClient | None]:
         """``client_for`` with ``like`` fixed, for whoever asks one workspace at a time."""

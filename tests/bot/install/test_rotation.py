@@ -129,3 +129,20 @@ def test_the_digest_cron_refreshes_an_expiring_token_itself(tmp_path):
         assert "no_installation team=TNOTINST1" in done.stderr
         assert not any(secret in done.stderr + done.stdout for secret in a.secrets)
         assert REPO.exists()
+
+
+def test_a_refused_refresh_gives_no_client_and_one_log_line(tmp_path, caplog):
+    database_url = f"sqlite:///{tmp_path / 'bot.sqlite3'}"
+    fake = OAuthSlack()
+    a = fake.add_workspace(Workspace("code-a", "TAAAA0001", bot_user_id="UBOTA0001", rotation=True))
+    with oauth_app(database_url, fake) as served:
+        assert install(served.url, a.code)[0] == 200
+        a.refresh_tokens.clear()  # Slack no longer knows the refresh token
+        engine = make_engine(database_url)
+        client = make_web_client(served.settings)
+        clients = Installer.open(served.settings, engine, client).clients
+        with caplog.at_level("WARNING", logger="bot.install"):
+            assert clients.client_for(Scope(a.team_id), client) is None
+        assert "token_refresh_failed installation=T::TAAAA0001" in caplog.text
+        assert not any(secret in caplog.text for secret in a.secrets)
+        engine.dispose()
