@@ -4,6 +4,12 @@
 - otherwise ``SLACK_SIGNING_SECRET`` set: HTTP mode on ``PORT`` (``POST /slack/events``,
   ``GET /healthz``).
 - no Slack credentials at all, or ``--console``: the local console.
+- ``SLACK_CLIENT_ID`` and ``SLACK_CLIENT_SECRET`` set: multi-workspace mode, tokens from OAuth
+  installs (``/slack/install``); with ``SLACK_APP_TOKEN`` too, the install routes are served
+  over HTTP on ``PORT`` beside the socket (docs/multi-workspace.md).
+
+``python -m bot keygen`` prints a new ``SLACK_TOKEN_ENCRYPTION_KEY``; ``python -m bot rekey``
+re-encrypts every stored token with the first key of that list.
 
 Two one-shot jobs share the settings: ``python -m bot digest`` (cron, ``bot.digests.cli``) and
 ``python -m bot migrate`` (the explicit schema step of an upgrade, docs/deploy.md).
@@ -90,6 +96,34 @@ def _migrate(argv: list[str]) -> int:
     return 0
 
 
+def _rekey(argv: list[str]) -> int:
+    """Re-encrypt every stored token with the first key of SLACK_TOKEN_ENCRYPTION_KEY."""
+    parser = argparse.ArgumentParser(prog="python -m bot rekey")
+    parser.add_argument("--env-file", default=".env", help="settings file (default .env)")
+    args = parser.parse_args(argv)
+    from bot.bootstrap import bootstrap_job, exit_on_setup_error, fail
+
+    with exit_on_setup_error():
+        settings = bootstrap_job(args.env_file, job="python -m bot rekey")
+    if not settings.oauth_mode:
+        return fail("SLACK_CLIENT_ID is not set: rekey re-encrypts multi-workspace mode's tokens")
+    from bot.install.crypto import EncryptionKeyError
+    from bot.install.store import rekey_stored_tokens
+    from bot.storage.engine import make_engine
+
+    engine = make_engine(settings.database_url)
+    try:
+        rows = rekey_stored_tokens(
+            settings.slack_client_id, settings.slack_token_encryption_key, engine
+        )
+    except EncryptionKeyError as err:
+        return fail(str(err))
+    finally:
+        engine.dispose()
+    print(f"rekey rows={rows}", flush=True)
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     """Start up (one line and exit 2 on a bad setup), then run the mode the settings ask for."""
     argv = sys.argv[1:] if argv is None else argv
@@ -103,6 +137,13 @@ def main(argv: list[str] | None = None) -> int:
         from bot.export_cli import main as export_main
 
         return export_main(argv[2:])
+    if argv[:1] == ["keygen"]:  # a new SLACK_TOKEN_ENCRYPTION_KEY
+        from bot.install.crypto import generate_key
+
+        print(generate_key(), flush=True)
+        return 0
+    if argv[:1] == ["rekey"]:
+        return _rekey(argv[1:])
     args = _parse_args(argv)
     from bot.bootstrap import bootstrap, exit_on_setup_error, fail
 
@@ -118,7 +159,7 @@ def main(argv: list[str] | None = None) -> int:
     from bot.listener_pool import drain_pools, exit_now
 
     server = None
-    if not settings.socket_mode:
+    if not settings.socket_mode or settings.oauth_mode:  # OAuth: install routes beside the socket
         from bot.runners.http import bind_error, listen
 
         try:
@@ -132,9 +173,15 @@ def main(argv: list[str] | None = None) -> int:
     bot = create_app(settings, booted.predictor, mood=MoodService.open(settings, background=True))
     _stop_on_sigterm()
     try:
-        if server is None:
+        if settings.socket_mode:
             from bot.runners.socket_mode import run_socket_mode
 
+            if server is not None:
+                import threading
+
+                from bot.runners.http import serve
+
+                threading.Thread(target=serve, args=(server, bot), daemon=True).start()
             run_socket_mode(bot, settings)
         else:
             from bot.runners.http import serve

@@ -33,6 +33,9 @@ from bot.slack.web_api import make_web_client
 from model.prediction import Predictor
 
 if TYPE_CHECKING:
+    from slack_bolt.oauth import OAuthFlow
+
+    from bot.install.oauth import Installer
     from bot.mood.service import MoodService
 
 log = logging.getLogger("bot.app")
@@ -53,6 +56,7 @@ class Bot:
     mood: MoodService
     signing_secret: str
     metrics: bool = True  # serve GET /metrics (METRICS)
+    oauth_flow: OAuthFlow | None = None  # multi-workspace mode: the install routes
 
 
 def safe_id(value: object) -> str:
@@ -104,10 +108,23 @@ def create_app(
     ``mood`` defaults to the mood record on ``DATABASE_URL`` (migrated on start).
     """
     client = client or make_web_client(settings)
+    if mood is None:
+        from bot.mood.service import MoodService
+
+        mood = MoodService.open(settings)
+    installer = None
+    if settings.oauth_mode:
+        client.token = None  # each request gets its workspace's token from the installation
+        installer = _installer(settings, mood, client)
     if seen is None:
         seen = seen_events_for(settings.redis_url, settings.dedupe_ttl_seconds, settings.dedupe_db)
     pool = listener_pool or ListenerPool(max_workers=settings.listener_threads)
-    readiness = Readiness(pool)
+    if settings.oauth_mode:  # one workspace's refused token must not take the replica out
+        from bot.install.readiness import WorkspaceReadiness
+
+        readiness: Readiness = WorkspaceReadiness(pool)
+    else:
+        readiness = Readiness(pool)
     readiness.watch(lambda: [word] if (word := dedupe_degraded(seen)) else [])
     bolt_logger = logging.getLogger("bot.bolt")
     if not any(isinstance(f, _DropClientTokenWarning) for f in bolt_logger.filters):
@@ -121,6 +138,7 @@ def create_app(
         process_before_response=True,  # only the ack here; the work goes to the pool
         listener_executor=pool,
         logger=bolt_logger,
+        oauth_settings=installer.oauth_settings if installer else None,
     )
     app.use(
         DeliveryFilter(
@@ -128,13 +146,26 @@ def create_app(
         )
     )
     app.error(_log_unhandled_error)
-    if mood is None:
-        from bot.mood.service import MoodService
-
-        mood = MoodService.open(settings)
     deps = Deps(
-        settings=settings, predictor=predictor, readiness=readiness, mood=mood, later=pool.submit
+        settings=settings,
+        predictor=predictor,
+        readiness=readiness,
+        mood=mood,
+        later=pool.submit,
+        installer=installer,
     )
     register_listeners(app, deps)
     readiness.watch(mood.degraded)
-    return Bot(app, pool, readiness, mood, settings.slack_signing_secret, settings.metrics)
+    return Bot(
+        app, pool, readiness, mood, settings.slack_signing_secret, settings.metrics, app.oauth_flow
+    )
+
+
+def _installer(settings: Settings, mood: MoodService, client: WebClient) -> Installer:
+    """Multi-workspace mode: installation stores on the mood record's database, migrated now
+    (an install or event may come before the mood thread has migrated)."""
+    from bot.install.oauth import Installer
+    from bot.storage.migrate import migrate
+
+    migrate(mood.engine)
+    return Installer.open(settings, mood.engine, client)

@@ -175,9 +175,43 @@ def bootstrap(
         )
     _start_logging(settings)  # before the record check, which may log a degraded start
     check_dedupe_record(settings)
+    if settings.oauth_mode:
+        check_oauth(settings)
     predictor = load_model(settings)
-    check_slack_auth(settings)
+    if not settings.oauth_mode:  # multi-workspace: no token until a workspace installs
+        check_slack_auth(settings)
     return Booted(settings, predictor, console=False)
+
+
+def check_oauth(settings: Settings) -> None:
+    """Multi-workspace mode: the encryption keys, the manifest's scopes, the database."""
+    from bot.install.crypto import EncryptionKeyError, TokenCipher
+    from bot.install.oauth import MANIFEST, manifest_bot_scopes
+
+    try:
+        TokenCipher(settings.slack_token_encryption_key)
+    except EncryptionKeyError as err:
+        raise StartupError(str(err)) from None
+    try:
+        manifest_bot_scopes()
+    except (OSError, ValueError, KeyError, TypeError) as err:
+        raise StartupError(
+            f"cannot read the bot scopes from {MANIFEST} ({type(err).__name__}): the install "
+            "asks for the scopes listed under oauth_config.scopes.bot there"
+        ) from None
+    from bot.storage.engine import make_engine
+    from bot.storage.migrate import migrate
+
+    engine = make_engine(settings.database_url)
+    try:
+        migrate(engine)
+    except Exception as err:  # noqa: BLE001 - one line, not a traceback
+        raise StartupError(
+            f"cannot open the database for installations ({type(err).__name__}): check "
+            "DATABASE_URL and that the server is reachable"
+        ) from None
+    finally:
+        engine.dispose()
 
 
 def bootstrap_job(env_file: str | None = ".env", *, job: str) -> Settings:
@@ -185,9 +219,19 @@ def bootstrap_job(env_file: str | None = ".env", *, job: str) -> Settings:
 
     No model, signing secret or app token: a cron job such as ``python -m bot digest`` posts
     with the bot token alone, and must fail with the same one line as the bot when it is wrong.
+    In multi-workspace mode it needs the client id, secret and encryption key instead.
     """
     settings = settings_from_env(load_env(env_file))
-    if not settings.slack_bot_token.startswith("xoxb-"):
+    if settings.oauth_mode:  # tokens come from the installations, refreshed by the job
+        if settings.slack_bot_token or not (
+            settings.slack_client_id and settings.slack_client_secret
+        ):
+            settings.validate_for_slack()  # the same one line as the bot
+        try:
+            check_oauth(settings)
+        except StartupError as err:  # the jobs report SettingsError's one line
+            raise SettingsError(str(err)) from None
+    elif not settings.slack_bot_token.startswith("xoxb-"):
         raise SettingsError(
             f"SLACK_BOT_TOKEN must be set to the Bot User OAuth Token (xoxb-...) for `{job}` "
             "to post"

@@ -22,6 +22,7 @@ from bot.settings import Settings
 from model.prediction import Prediction, Predictor
 
 if TYPE_CHECKING:
+    from bot.install.oauth import Installer
     from bot.mood.service import MoodService
 
 log = logging.getLogger("bot.events")
@@ -38,6 +39,7 @@ class Deps:
     # Runs a listener's work after its ack (the app's ListenerPool.submit). Cheaper per event
     # than Bolt's lazy listeners, which copy the whole request for each one.
     later: Callable[..., object] | None = None
+    installer: Installer | None = None  # multi-workspace mode (OAuth installs); None: one token
 
     def after_ack(self, work: Callable[..., object], *args: object) -> None:
         """Run ``work(*args)`` on the listener pool (here and now when there is none)."""

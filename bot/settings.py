@@ -251,6 +251,55 @@ def _database_url(name: str, raw: str) -> str:
     return url
 
 
+def _client_id(name: str, raw: str) -> str:
+    value = raw.strip()
+    if value and not all(part.isdigit() for part in value.split(".")):
+        raise SettingsError(
+            f"{name} must be the app's Client ID like 1234567890.1234567890 (Basic Information "
+            "> App Credentials)"
+        )
+    return value
+
+
+def _client_secret(name: str, raw: str) -> str:
+    value = raw.strip()
+    if value and not value.isalnum():
+        raise SettingsError(
+            f"{name} must be the app's Client Secret, letters and digits only (Basic "
+            "Information > App Credentials)"
+        )
+    return value
+
+
+def _fernet_keys(name: str, raw: str) -> str:
+    """Comma-separated Fernet keys (32 url-safe base64 bytes each); checked again at start."""
+    import base64
+    import binascii
+
+    keys = [part.strip() for part in raw.split(",") if part.strip()]
+    for number, key in enumerate(keys, start=1):
+        try:
+            ok = len(base64.urlsafe_b64decode(key.encode("ascii"))) == 32 and len(key) == 44
+        except (binascii.Error, UnicodeEncodeError, ValueError):
+            ok = False
+        if not ok:
+            raise SettingsError(
+                f"{name} key {number} of {len(keys)} is not a Fernet key (32 url-safe base64 "
+                "bytes): run `python -m bot keygen` for a new one"
+            )
+    return ",".join(keys)
+
+
+def _redirect_uri(name: str, raw: str) -> str:
+    url = raw.strip()
+    if url and not url.startswith(("https://", "http://")):
+        raise SettingsError(
+            f"{name} must be the https:// Redirect URL registered under OAuth & Permissions, "
+            "ending in /slack/oauth_redirect"
+        )
+    return url
+
+
 def _send_at(name: str, raw: str) -> SendAt:
     try:
         return parse_send_at(raw)
@@ -286,6 +335,31 @@ class Settings:
         DEFAULT_SLACK_API_URL,
         _api_url,
         "Slack Web API base URL. Leave as is for Slack; tests and the console point it at a fake.",
+    )
+    slack_client_id: str = setting(
+        "",
+        _client_id,
+        "Multi-workspace mode (docs/multi-workspace.md): Client ID and Client Secret (Basic "
+        "Information > App Credentials). With both set and no SLACK_BOT_TOKEN, the bot serves "
+        "/slack/install and /slack/oauth_redirect and keeps each workspace's tokens in "
+        "DATABASE_URL.",
+        section="Multi-workspace mode (OAuth install)",
+    )
+    slack_client_secret: str = setting(
+        "", _client_secret, "Both unset (the default): one workspace, with SLACK_BOT_TOKEN."
+    )
+    slack_token_encryption_key: str = setting(
+        "",
+        _fernet_keys,
+        "Required with SLACK_CLIENT_ID: a Fernet key (`python -m bot keygen` prints one) that "
+        "encrypts the stored tokens. Several, comma-separated, rotate keys: the first encrypts, "
+        "all decrypt; `python -m bot rekey` re-encrypts every token with the first.",
+    )
+    slack_redirect_uri: str = setting(
+        "",
+        _redirect_uri,
+        "The Redirect URL registered under OAuth & Permissions, e.g. "
+        "https://bot.example.com/slack/oauth_redirect. Empty: the one registered with Slack.",
     )
     host: str = setting(
         "0.0.0.0",
@@ -542,8 +616,18 @@ class Settings:
         return bool(self.slack_app_token)
 
     @property
+    def oauth_mode(self) -> bool:
+        """Multi-workspace mode: tokens come from OAuth installs, not ``SLACK_BOT_TOKEN``."""
+        return bool(self.slack_client_id or self.slack_client_secret)
+
+    @property
     def has_slack_credentials(self) -> bool:
-        return bool(self.slack_bot_token or self.slack_app_token or self.slack_signing_secret)
+        return bool(
+            self.slack_bot_token
+            or self.slack_app_token
+            or self.slack_signing_secret
+            or self.oauth_mode
+        )
 
     @property
     def verdict_rule(self) -> VerdictRule:
@@ -556,6 +640,9 @@ class Settings:
 
     def validate_for_slack(self) -> None:
         """Check what a real Slack connection needs; raise ``SettingsError`` with the fix."""
+        if self.oauth_mode:
+            self._validate_oauth()
+            return
         if not self.slack_bot_token:
             raise SettingsError(
                 "SLACK_BOT_TOKEN is not set: copy the Bot User OAuth Token (xoxb-...) from your "
@@ -578,6 +665,37 @@ class Settings:
             raise SettingsError(
                 "SLACK_SIGNING_SECRET is not set: HTTP mode needs the Signing Secret from Basic "
                 "Information > App Credentials (or set SLACK_APP_TOKEN=xapp-... for Socket Mode)"
+            )
+
+    def _validate_oauth(self) -> None:
+        """Multi-workspace mode's settings (the encryption key itself is checked at startup)."""
+        if not (self.slack_client_id and self.slack_client_secret):
+            missing = "SLACK_CLIENT_SECRET" if self.slack_client_id else "SLACK_CLIENT_ID"
+            raise SettingsError(
+                f"{missing} is not set: multi-workspace mode needs both SLACK_CLIENT_ID and "
+                "SLACK_CLIENT_SECRET (Basic Information > App Credentials); unset both for one "
+                "workspace with SLACK_BOT_TOKEN"
+            )
+        if self.slack_bot_token:
+            raise SettingsError(
+                "SLACK_BOT_TOKEN and SLACK_CLIENT_ID are both set: unset SLACK_BOT_TOKEN for "
+                "multi-workspace mode (tokens come from each install), or unset SLACK_CLIENT_ID "
+                "and SLACK_CLIENT_SECRET for one workspace"
+            )
+        if self.slack_app_token and not self.slack_app_token.startswith("xapp-"):
+            raise SettingsError(
+                "SLACK_APP_TOKEN must start with xapp-: create an app-level token with the "
+                "connections:write scope, or unset it to use HTTP mode"
+            )
+        if not self.slack_app_token and not self.slack_signing_secret:
+            raise SettingsError(
+                "SLACK_SIGNING_SECRET is not set: multi-workspace mode over HTTP needs the "
+                "Signing Secret from Basic Information > App Credentials"
+            )
+        if not self.slack_token_encryption_key:
+            raise SettingsError(
+                "SLACK_TOKEN_ENCRYPTION_KEY is not set: multi-workspace mode stores tokens "
+                "encrypted; run `python -m bot keygen` and set the key it prints"
             )
 
 

@@ -1,7 +1,8 @@
 """``python -m bot digest [--now ISO-TIME] [--env-file .env]``: one digest run, for cron.
 
 Reads the same settings as the bot (``SLACK_BOT_TOKEN``, ``SLACK_API_URL``, ``DATABASE_URL``,
-``MOOD_*``, ``DIGEST_*``), migrates the database if needed, sends what is due and prints, on
+``MOOD_*``, ``DIGEST_*``; in multi-workspace mode the installations' tokens, refreshed when they
+expire), migrates the database if needed, sends what is due and prints, on
 stdout, one timestamped line per subscription with its outcome and one summary line. Its logs
 (stderr) carry only warnings and errors about single calls, so ``>> log 2>&1`` writes each
 outcome once. Exit status: 0 when nothing failed (nothing due, or every due post went out or
@@ -79,7 +80,14 @@ def main(argv: list[str]) -> int:
         message = unusable_message(settings.database_url, err)
         return fail(message) if not database_problem(err)[1] else _unreachable(message)
     client = make_web_client(settings)
-    report = DigestRunner(settings, engine, client, now=now, emit=_print_line).run()
+    client_for = None
+    if settings.oauth_mode:  # each workspace's own token from its installation, kept fresh
+        from bot.install.oauth import Installer
+
+        client_for = Installer.open(settings, engine, client).clients.bound(client)
+    report = DigestRunner(
+        settings, engine, client, now=now, emit=_print_line, client_for=client_for
+    ).run()
     engine.dispose()
     return report.exit_status
 

@@ -164,10 +164,13 @@ class DigestRunner:
         name: str | None = None,
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
         emit: Callable[[str], None] = lambda line: None,
+        client_for: Callable[[Workspace], WebClient | None] | None = None,
     ) -> None:
         self.settings = settings
         self.engine = engine
         self.client = client
+        # Multi-workspace mode: each workspace's own client (None: not installed, skipped).
+        self.client_for = client_for
         self.now = now  # what is due (``--now``)
         self.clock = clock  # claims, their expiry, the recovery look-back: always real time
         self.emit = emit
@@ -183,8 +186,18 @@ class DigestRunner:
         self._send_at: dict[Workspace, SendAt] = {}
 
     def run(self) -> RunReport:
+        clients: dict[Workspace, WebClient | None] = {}
         for subscription in store.subscriptions(self.engine):
             digest = alert = PostOutcome("not_run")
+            if self.client_for is not None:
+                workspace = subscription.workspace
+                if workspace not in clients:
+                    clients[workspace] = self.client_for(workspace)
+                if clients[workspace] is None:
+                    where = f"team={workspace.team_id} channel={subscription.channel_id}"
+                    self.emit(f"digest_channel {where} no_installation")
+                    continue
+                self.client = clients[workspace]
             try:
                 digest = self._digest(subscription)
                 alert = self._alert(subscription)

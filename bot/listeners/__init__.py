@@ -5,7 +5,16 @@ from __future__ import annotations
 from slack_bolt import App
 
 from bot.deps import Deps
-from bot.listeners import commands, feedback, home, mentions, messages, other_events, shortcuts
+from bot.listeners import (
+    commands,
+    feedback,
+    home,
+    mentions,
+    messages,
+    other_events,
+    shortcuts,
+    uninstall,
+)
 
 
 def register_listeners(app: App, deps: Deps) -> None:
@@ -16,4 +25,5 @@ def register_listeners(app: App, deps: Deps) -> None:
     shortcuts.register(app, deps)
     home.register(app, deps)
     feedback.register(app, deps)
+    uninstall.register(app, deps)  # multi-workspace mode only
     other_events.register(app, deps)  # last: whatever the others did not take

@@ -122,13 +122,18 @@ def _start(
             )
             row = backfill_store.load_job(mood.engine, workspace, channel) or row
     ok, me = slack_api.call("auth.test", client.auth_test, event_id=body.get("trigger_id"))
+    history = make_history_client(
+        settings.slack_bot_token, settings.slack_api_url, settings.slack_timeout_seconds
+    )
+    if deps.installer is not None:  # a backfill outlives a rotated token: refresh it as it goes
+        clients = deps.installer.clients
+        client = clients.client_for(workspace, client) or client
+        history = clients.client_for(workspace, history) or history
     job = backfill_job.BackfillJob(
         settings,
         mood.engine,
         client,
-        make_history_client(
-            settings.slack_bot_token, settings.slack_api_url, settings.slack_timeout_seconds
-        ),
+        history,
         deps.predictor,
         workspace=workspace,
         channel_id=channel,

@@ -83,7 +83,13 @@ def create_asgi_app(bot: Bot, ack_threads: int = 4, path: str = EVENTS_PATH) -> 
             for name, value in scope.get("headers", [])
         }
         method = scope.get("method", "GET")
-        first = gate.before_body(method, scope.get("path", ""), headers)
+        path = scope.get("path", "")
+        if gate.is_oauth(path):  # may call Slack and the database: on an ack thread
+            query = scope.get("query_string", b"").decode("latin-1")
+            loop = asyncio.get_running_loop()
+            first = await loop.run_in_executor(pool, gate.oauth, method, path, query, headers)
+        else:
+            first = gate.before_body(method, path, headers)
         if isinstance(first, Reply):
             reply = first
         else:

@@ -12,6 +12,12 @@ middleware runs, so a signature check inside Bolt comes after the parse. Here, i
    JSON nested deeper than ``MAX_JSON_DEPTH`` get 400, never a 500 or a traceback.
 
 Only a request that passed all of that reaches ``App.dispatch``.
+
+Multi-workspace mode adds Bolt's two install routes, ``GET /slack/install`` and
+``GET /slack/oauth_redirect``: a person's browser sends them, so they carry no Slack signature;
+Bolt's OAuth flow checks the state (cookie and state store) instead. Here they must be GETs
+without a body and with a query of at most ``MAX_OAUTH_QUERY_BYTES``; they are never parsed
+as events and never reach ``App.dispatch``.
 """
 
 from __future__ import annotations
@@ -27,7 +33,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 from urllib.parse import parse_qs
 
-from slack_bolt import BoltRequest
+from slack_bolt import BoltRequest, BoltResponse
 
 from bot.delivery.middleware import SIGNATURE_MAX_AGE_SECONDS, signature_problem
 from bot.metrics import ACK_SECONDS
@@ -47,6 +53,7 @@ MAX_BODY_BYTES = 1_000_000
 # Time a client gets to send its whole body once its headers are in.
 BODY_TIMEOUT_SECONDS = 10.0
 MAX_JSON_DEPTH = 64
+MAX_OAUTH_QUERY_BYTES = 4096  # code + state are about 200 bytes
 
 
 @dataclass(frozen=True)
@@ -64,6 +71,7 @@ class Reply:
 
 REASONS = {
     200: "OK",
+    302: "Found",
     400: "Bad Request",
     401: "Unauthorized",
     404: "Not Found",
@@ -106,6 +114,7 @@ class Gate:
         self.secret = bot.signing_secret.encode()
         self.readiness = bot.readiness
         self.metrics = bot.metrics
+        self.oauth_flow = bot.oauth_flow
 
     # -- before the body ------------------------------------------------------------------
 
@@ -134,6 +143,41 @@ class Gate:
             log.warning("request_refused status=413 content_length=%d", length)
             return Reply.text(413, f"body over {MAX_BODY_BYTES} bytes\n")
         return length
+
+    def is_oauth(self, path: str) -> bool:
+        """Whether ``path`` is an install route (multi-workspace mode only); see ``oauth``."""
+        flow = self.oauth_flow
+        return flow is not None and path in (
+            flow.settings.install_path,
+            flow.settings.redirect_uri_path,
+        )
+
+    def oauth(self, method: str, path: str, query: str, headers: Mapping[str, str]) -> Reply:
+        """An install route: Bolt's OAuth flow (state cookie, state store, ``oauth.v2.access``).
+
+        May call Slack and the database: runners call it off their event loop.
+        """
+        flow = self.oauth_flow
+        assert flow is not None
+        route = "install" if path == flow.settings.install_path else "redirect"
+        if method != "GET":
+            return Reply.text(405, "method not allowed\n")
+        if headers.get("content-length", "0") != "0" or "transfer-encoding" in headers:
+            return Reply.text(400, "bad request: no body expected\n")
+        if len(query) > MAX_OAUTH_QUERY_BYTES:
+            log.warning("request_refused status=400 problem=oauth_query_too_long")
+            return Reply.text(400, "bad request: query too long\n")
+        request = BoltRequest(body="", query=query, headers=dict(headers))
+        try:
+            if route == "install":
+                response = flow.handle_installation(request)
+            else:
+                response = flow.handle_callback(request)
+        except Exception as err:  # noqa: BLE001 - the database or Slack failed: no traceback
+            log.error("oauth_failed route=%s error=%s", route, type(err).__name__)
+            return Reply.text(500, "internal error\n")
+        log.info("oauth_route route=%s status=%d", route, response.status)
+        return _reply_of(response)
 
     def health(self) -> Reply:
         """Liveness: the process answers."""
@@ -174,14 +218,7 @@ class Gate:
             log.error("dispatch_failed error=%s", type(err).__name__)
             return Reply.text(500, "internal error\n")
         ACK_SECONDS.labels(mode="http").observe(time.perf_counter() - started)
-        body = response.body.encode() if isinstance(response.body, str) else bytes(response.body)
-        pairs = [
-            (name, value)
-            for name, values in response.headers.items()
-            if name.lower() != "content-length"
-            for value in values
-        ]
-        return Reply(response.status, body, pairs)
+        return _reply_of(response)
 
     def _signed(self, headers: Mapping[str, str], body: bytes) -> bool:
         stamp = headers.get("x-slack-request-timestamp", "")
@@ -213,6 +250,17 @@ _SEGMENT = re.compile(r"[A-Za-z][A-Za-z_.-]{0,31}")
 
 def _word(value: str) -> str:
     return value if value.isascii() and value.isalpha() and len(value) <= 10 else "invalid"
+
+
+def _reply_of(response: BoltResponse) -> Reply:
+    body = response.body.encode() if isinstance(response.body, str) else bytes(response.body)
+    pairs = [
+        (name, value)
+        for name, values in response.headers.items()
+        if name.lower() != "content-length"
+        for value in values
+    ]
+    return Reply(response.status, body, pairs)
 
 
 def _shape_problem(text: str, content_type: str) -> str | None:

@@ -80,7 +80,12 @@ def create_wsgi_app(bot: Bot, path: str = EVENTS_PATH) -> WsgiApp:
     def wsgi_app(environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
         headers = _headers(environ)
         method = environ.get("REQUEST_METHOD", "GET")
-        first = gate.before_body(method, environ.get("PATH_INFO", ""), headers)
+        path = environ.get("PATH_INFO", "")
+        first = (
+            gate.oauth(method, path, environ.get("QUERY_STRING", ""), headers)
+            if gate.is_oauth(path)
+            else gate.before_body(method, path, headers)
+        )
         if isinstance(first, Reply):
             reply = first
         else:

@@ -19,7 +19,15 @@ def test_slash_command_matches_the_default_setting():
 
 def test_events_and_scopes_cover_every_surface():
     events = set(MANIFEST["settings"]["event_subscriptions"]["bot_events"])
-    assert events == {"app_mention", "message.channels", "message.groups", "app_home_opened"}
+    # app_uninstalled / tokens_revoked: multi-workspace mode deletes the workspace's data.
+    assert events == {
+        "app_mention",
+        "message.channels",
+        "message.groups",
+        "app_home_opened",
+        "app_uninstalled",
+        "tokens_revoked",
+    }
     scopes = set(MANIFEST["oauth_config"]["scopes"]["bot"])
     # app_mention needs app_mentions:read; message.* and conversations.replies need *:history;
     # chat.postMessage needs chat:write; reactions.add needs reactions:write. /sentiment mood:

@@ -5,7 +5,8 @@ the console, and its output must match the rest line for line. A block that star
 ``$ make run ARGS=--demo`` (or ``$ python -m bot --demo``) is replayed with the demo loaded
 first. The key words themselves are the model's business (they may change with it); that a
 key-words line is there is checked. So are the demo's dates (its month ends yesterday), a
-chart's or file's size (it varies with matplotlib and the day) and the temp folder (it varies by system).
+chart's or file's size (it varies with matplotlib and the day) and the temp folder (it varies
+by system).
 """
 
 from __future__ import annotations

@@ -1,0 +1,127 @@
+"""Bolt's OAuth install flow on the bot's database: routes, scopes, stores, authorize.
+
+``Installer.open`` builds, once per process, everything multi-workspace mode shares: the
+encrypted installation store and the OAuth state store on ``DATABASE_URL`` (tables from the
+migrations), the locking token rotator, Bolt's ``OAuthSettings`` (``/slack/install`` and
+``/slack/oauth_redirect``, bot scopes read from slack_manifest.json) and the per-workspace
+clients the jobs use. ``oauth.v2.access`` goes to ``SLACK_API_URL`` through the app's client.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from slack_bolt.authorization.authorize import InstallationStoreAuthorize
+from slack_bolt.authorization.authorize_result import AuthorizeResult
+from slack_bolt.oauth.oauth_settings import OAuthSettings
+from slack_sdk import WebClient
+from sqlalchemy import Engine
+
+from bot.install.crypto import TokenCipher
+from bot.install.rotation import REFRESH_MINUTES_BEFORE, LockingTokenRotator, WorkspaceClients
+from bot.install.store import EncryptedInstallationStore, state_store
+from bot.settings import Settings
+
+log = logging.getLogger("bot.install")
+
+# The repository's manifest; an installed wheel has none, so the working directory's then.
+MANIFEST = Path(__file__).resolve().parents[2] / "slack_manifest.json"
+if not MANIFEST.exists():
+    MANIFEST = Path("slack_manifest.json").resolve()
+INSTALL_PATH = "/slack/install"
+REDIRECT_PATH = "/slack/oauth_redirect"
+STATE_EXPIRATION_SECONDS = 600
+
+
+def manifest_bot_scopes(path: Path = MANIFEST) -> list[str]:
+    """The bot scopes the app manifest asks for: the one list both Slack and the install use."""
+    manifest = json.loads(path.read_text(encoding="utf-8"))
+    return list(manifest["oauth_config"]["scopes"]["bot"])
+
+
+def _safe(value: object) -> str:
+    text = value if isinstance(value, str) else ""
+    return text if text.isalnum() and len(text) <= 32 else ("none" if not text else "invalid")
+
+
+class LoggingAuthorize(InstallationStoreAuthorize):
+    """Bolt's installation-store authorize, saying which workspace has no installation.
+
+    Without an installation nothing is called with any token: Bolt stops the request there.
+    """
+
+    def __call__(  # type: ignore[override]
+        self,
+        *,
+        context: Any,
+        enterprise_id: str | None,
+        team_id: str | None,
+        user_id: str | None,
+        **actor: Any,
+    ) -> AuthorizeResult | None:
+        result = super().__call__(
+            context=context,
+            enterprise_id=enterprise_id,
+            team_id=team_id,
+            user_id=user_id,
+            **actor,
+        )
+        if result is None:
+            log.warning(
+                "no_installation team=%s enterprise=%s", _safe(team_id), _safe(enterprise_id)
+            )
+        return result
+
+
+@dataclass(frozen=True)
+class Installer:
+    """Multi-workspace mode's shared parts (see the module docstring)."""
+
+    store: EncryptedInstallationStore
+    rotator: LockingTokenRotator
+    oauth_settings: OAuthSettings
+    clients: WorkspaceClients
+
+    @classmethod
+    def open(cls, settings: Settings, engine: Engine, client: WebClient) -> Installer:
+        """Build the stores, rotator and OAuth settings; ``client`` has no token."""
+        cipher = TokenCipher(settings.slack_token_encryption_key)
+        store = EncryptedInstallationStore(settings.slack_client_id, engine, cipher)
+        rotator = LockingTokenRotator(
+            client_id=settings.slack_client_id,
+            client_secret=settings.slack_client_secret,
+            client=client,
+            store=store,
+        )
+        bolt_log = logging.getLogger("bot.bolt")
+        oauth = OAuthSettings(
+            client_id=settings.slack_client_id,
+            client_secret=settings.slack_client_secret,
+            scopes=manifest_bot_scopes(),
+            user_scopes=[],
+            redirect_uri=settings.slack_redirect_uri or None,
+            install_path=INSTALL_PATH,
+            redirect_uri_path=REDIRECT_PATH,
+            installation_store=store,
+            installation_store_bot_only=True,  # the app asks for no user token
+            token_rotation_expiration_minutes=REFRESH_MINUTES_BEFORE,
+            state_store=state_store(engine, STATE_EXPIRATION_SECONDS),
+            state_expiration_seconds=STATE_EXPIRATION_SECONDS,
+            logger=bolt_log,
+        )
+        authorize = LoggingAuthorize(
+            logger=bolt_log,
+            installation_store=store,
+            client_id=settings.slack_client_id,
+            client_secret=settings.slack_client_secret,
+            token_rotation_expiration_minutes=REFRESH_MINUTES_BEFORE,
+            bot_only=True,
+            client=client,
+        )
+        authorize.token_rotator = rotator
+        oauth.authorize = authorize
+        return cls(store, rotator, oauth, WorkspaceClients(store, rotator))

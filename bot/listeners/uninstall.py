@@ -1,0 +1,85 @@
+"""``app_uninstalled`` and ``tokens_revoked``: delete the workspace's data (multi-workspace mode).
+
+Registered only when the bot runs with OAuth installs (``Deps.installer``). Both events need no
+authorization (Bolt skips it for them) and call no Web API. The deletion runs after the ack on
+the listener pool, and once more a moment later: counts the mood record was still holding in
+memory for that workspace are written within ``MOOD_FLUSH_SECONDS`` and must not outlive it.
+
+``tokens_revoked`` deletes only when it revokes the bot token (``event.tokens.bot`` names the
+installation's bot user); a revoked user token just clears that user's token.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Mapping
+from typing import Any
+
+from slack_bolt import App
+
+from bot.deps import Deps, handling
+from bot.mood.workspace import Workspace
+
+log = logging.getLogger("bot.install")
+
+
+def _is_org_install(body: Mapping[str, Any]) -> bool:
+    authorizations = body.get("authorizations") or [{}]
+    first = authorizations[0] if isinstance(authorizations[0], Mapping) else {}
+    return bool(body.get("is_enterprise_install") or first.get("is_enterprise_install"))
+
+
+def register(app: App, deps: Deps) -> None:
+    """Delete a workspace's rows when it uninstalls the app or revokes the bot token."""
+    installer = deps.installer
+    if installer is None:
+        return
+    # Here, not at the top: single-token mode never imports SQLAlchemy at startup.
+    from bot.install.uninstall import delete_workspace, revoked_bot
+
+    engine, store = installer.store.engine, installer.store
+
+    def sweep(workspace: Workspace, whole_org: bool) -> None:
+        try:
+            delete_workspace(engine, store, workspace, whole_org=whole_org)
+        except Exception as err:  # noqa: BLE001 - logged; the first sweep's result stands
+            log.error(
+                "workspace_delete_failed team=%s error=%s",
+                workspace.team_id or "none",
+                type(err).__name__,
+            )
+
+    def delete(workspace: Workspace, whole_org: bool) -> None:
+        delete_workspace(engine, store, workspace, whole_org=whole_org)
+        again = threading.Timer(
+            deps.settings.mood_flush_seconds + 1.0, sweep, args=(workspace, whole_org)
+        )
+        again.daemon = True
+        again.start()
+
+    @app.event("app_uninstalled")
+    def on_app_uninstalled(body: dict) -> None:
+        workspace = Workspace.of(body)
+        with handling("uninstall", body.get("event_id")) as outcome:
+            deps.after_ack(delete, workspace, _is_org_install(body))
+            outcome.set("deleting", f"team={workspace.team_id or 'none'}")
+
+    @app.event("tokens_revoked")
+    def on_tokens_revoked(body: dict, event: dict) -> None:
+        workspace = Workspace.of(body)
+        tokens = event.get("tokens") or {}
+        with handling("tokens_revoked", body.get("event_id")) as outcome:
+            bot = installer.clients.find_bot(workspace)
+            if bot is not None and revoked_bot(tokens, [bot.bot_user_id or ""]):
+                deps.after_ack(delete, workspace, bool(bot.is_enterprise_install))
+                outcome.set("deleting", f"team={workspace.team_id or 'none'}")
+                return
+            users = [u for u in tokens.get("oauth") or () if isinstance(u, str)]
+            if users:
+                store.forget_user_tokens(
+                    enterprise_id=workspace.enterprise_id or None,
+                    team_id=workspace.team_id or None,
+                    user_ids=users,
+                )
+            outcome.set("kept_bot", f"user_tokens={len(users)}")
