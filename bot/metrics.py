@@ -78,7 +78,10 @@ DATABASE_UP = Gauge(
     multiprocess_mode="livemin",
 )
 DIGESTS = Counter(
-    "slackbot_digests", "Digest and alert posts by outcome (sent, skipped, failed).", ["outcome"]
+    "slackbot_digests",
+    "Digest and alert posts by outcome (sent, not_due, stale_skipped, failed_permanent, ...), "
+    "counted by `python -m bot digest` and written with --metrics-file for a textfile collector.",
+    ["kind", "outcome"],
 )
 BACKFILL_MESSAGES = Counter(
     "slackbot_backfill_messages", "Channel history messages read by backfill jobs."
@@ -91,6 +94,14 @@ DRAIN_ABANDONED = Counter(
     "slackbot_drain_abandoned",
     "Acked deliveries whose work did not reach Slack when a stopping process gave up on them.",
 )
+
+
+def write_textfile(path: str) -> None:
+    """A one-shot job's metrics (the digest runner has nothing to scrape) as a Prometheus text
+    file, for node_exporter's textfile collector; written to a temporary file, then renamed."""
+    from prometheus_client import REGISTRY, write_to_textfile
+
+    write_to_textfile(path, REGISTRY)
 
 
 def render() -> bytes:

@@ -29,6 +29,7 @@ from slack_sdk import WebClient
 
 from bot.backfill import store
 from bot.backfill.history import HistoryError, RequestPacer, read_history
+from bot.metrics import BACKFILL_MESSAGES
 from bot.mood import counting, days
 from bot.mood.tally import DayTally
 from bot.mood.workspace import Workspace
@@ -192,6 +193,7 @@ class BackfillJob:
                     min_authors=self.settings.mood_min_authors,
                 )
                 self.progress.read += len(page.messages)
+                BACKFILL_MESSAGES.inc(len(page.messages))
                 self.progress.counted += sum(t.messages for t in tallies.values())
                 self._say(job, self._status(job))
             if self.should_stop():

@@ -31,6 +31,11 @@ def _parse(argv: list[str]) -> argparse.Namespace:
         "claims and their expiry still use the real clock; default: now",
     )
     parser.add_argument("--env-file", default=".env", help="settings file (default .env)")
+    parser.add_argument(
+        "--metrics-file",
+        help="also write this run's counts (slackbot_digests by kind and outcome) to this file "
+        "in Prometheus text format, e.g. for node_exporter's textfile collector",
+    )
     return parser.parse_args(argv)
 
 
@@ -89,6 +94,10 @@ def main(argv: list[str]) -> int:
         settings, engine, client, now=now, emit=_print_line, client_for=client_for
     ).run()
     engine.dispose()
+    if args.metrics_file:
+        from bot.metrics import write_textfile
+
+        write_textfile(args.metrics_file)
     return report.exit_status
 
 

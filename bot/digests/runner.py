@@ -36,6 +36,7 @@ from bot.digests import messages, store
 from bot.digests.mood_drop import AlertState, DropDay, DropRule, drop_test, step
 from bot.digests.schedule import due_digest, last_send_time
 from bot.digests.store import Claim, PostKey, Subscription
+from bot.metrics import DIGESTS
 from bot.mood.service import MoodService
 from bot.mood.workspace import Workspace
 from bot.schedule_time import SendAt
@@ -96,6 +97,8 @@ class RunReport:
         self.channels.append(channel)
         self.outcomes[f"digest_{channel.digest.name}"] += 1
         self.outcomes[f"alert_{channel.alert.name}"] += 1
+        DIGESTS.labels(kind="digest", outcome=channel.digest.name).inc()
+        DIGESTS.labels(kind="alert", outcome=channel.alert.name).inc()
 
     @property
     def digests(self) -> int:

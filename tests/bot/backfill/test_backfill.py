@@ -31,6 +31,12 @@ COUNTED_TEXTS = {
 }
 
 
+def _backfill_metric() -> float:
+    from prometheus_client import REGISTRY
+
+    return REGISTRY.get_sample_value("slackbot_backfill_messages_total") or 0.0
+
+
 def _history(last_closed, days=35):
     """Five counted and five ignored messages on each of ``days`` closed days (UTC noon)."""
     messages = []
@@ -78,6 +84,7 @@ def test_backfill_command_counts_history_under_the_live_rules(database_url):
         s.fake.add_history(CHANNEL, _history(last))
         s.fake.add_user("UHUMAN001", "human", is_admin=True)  # backfill: workspace admins
         s.fake.fail("conversations.history", status=429, retry_after=1)
+        read_before = _backfill_metric()
         status, _ = s.command("mood backfill", channel_id=CHANNEL)
         assert status == 200
         (reply,) = s.fake.wait_for("response_url")
@@ -94,6 +101,7 @@ def test_backfill_command_counts_history_under_the_live_rules(database_url):
         assert [r.messages for r in live] == [9, 9, 9]  # live days untouched
         assert job.messages_counted == 5 * 27 and job.hash_key is None
         assert job.messages_read >= 9 * 27  # what the window held (mention-filter aside)
+        assert _backfill_metric() - read_before == job.messages_read  # /metrics: progress
         assert wait_until(  # the final update follows the job's "done" by a moment
             lambda: any("Done: read" in c.params["text"] for c in s.fake.calls("chat.update")),
             timeout=30,

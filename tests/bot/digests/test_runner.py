@@ -384,10 +384,10 @@ def test_a_runner_killed_half_way_is_finished_by_the_next_without_double_posts(m
     assert len(per_post) == 2 * len(CHANNELS) and set(per_post.values()) == {1}
 
 
-def _cli(env_vars, now):
+def _cli(env_vars, now, *extra):
     """``python -m bot digest`` as the documented cron line runs it: ``>> log 2>&1``."""
     return subprocess.run(
-        [sys.executable, "-m", "bot", "digest", "--now", now.isoformat(), "--env-file", ""],
+        [sys.executable, "-m", "bot", "digest", "--now", now.isoformat(), "--env-file", "", *extra],
         env=env_vars,
         cwd=REPO,
         stdout=subprocess.PIPE,
@@ -424,3 +424,15 @@ def test_cli_writes_each_outcome_once_with_a_time_and_its_exit_status_says_what_
     broken = _cli({**env_vars, "SLACK_BOT_TOKEN": ""}, MONDAY_0905)
     assert broken.returncode == 2 and broken.stdout.startswith("error: SLACK_BOT_TOKEN")
     assert len(broken.stdout.splitlines()) == 1
+
+
+def test_cli_writes_its_counts_for_a_textfile_collector(env, tmp_path):
+    engine, fake, url = env
+    _calm_then(engine, "C0METRIC1")
+    _subscribe(engine, "C0METRIC1")
+    metrics = tmp_path / "digest.prom"
+    done = _cli(_runner_env(fake, url), MONDAY_0905, "--metrics-file", str(metrics))
+    assert done.returncode == 0, done.stdout
+    text = metrics.read_text()
+    assert 'slackbot_digests_total{kind="digest",outcome="sent"} 1.0' in text
+    assert 'slackbot_digests_total{kind="alert",outcome=' in text
