@@ -337,7 +337,10 @@ class MoodService:
 
         now = self.clock()
         first_open = days.first_open_day(now, self.tz)
-        store.close_days_before(self.engine, first_open, self.settings.mood_min_authors)
+        from bot.mood.workspace_settings import raised_min_authors
+
+        raised = raised_min_authors(self.engine)
+        store.close_days_before(self.engine, first_open, self.settings.mood_min_authors, raised)
         self.recorder.forget_keys_before(first_open)
         oldest = now.astimezone(self.tz).date() - timedelta(days=self.settings.mood_retention_days)
         deleted = store.delete_days_before(self.engine, oldest)

@@ -176,8 +176,14 @@ def add_tallies(
 # -- closing days and retention ---------------------------------------------------------------
 
 
-def close_days_before(engine: Engine, first_open: date, min_authors: int) -> int:
-    """Close every day before ``first_open``: no closed row keeps fewer than ``min_authors``.
+def close_days_before(
+    engine: Engine,
+    first_open: date,
+    min_authors: int,
+    raised: Mapping[Workspace, int] | None = None,
+) -> int:
+    """Close every day before ``first_open``: no closed row keeps fewer than ``min_authors``
+    (or a workspace's ``raised`` minimum, ``/sentiment mood min-people``).
 
     - A closed day with enough people keeps its row; its author hashes are deleted.
     - A closed day with fewer is folded into its week (``mood_weeks``: sums added, its bit set)
@@ -188,17 +194,21 @@ def close_days_before(engine: Engine, first_open: date, min_authors: int) -> int
     Returns the author hashes deleted.
     """
     open_week = week_of(first_open)
+    raised = raised or {}
+    top = max([min_authors, *raised.values()])
+
+    def needed(row: Mapping) -> int:
+        return max(min_authors, raised.get(Workspace(row["team_id"], row["enterprise_id"]), 0))
+
     with engine.begin() as connection:
         small = (
             connection.execute(
-                select(mood_days).where(
-                    mood_days.c.day < first_open, mood_days.c.authors < min_authors
-                )
+                select(mood_days).where(mood_days.c.day < first_open, mood_days.c.authors < top)
             )
             .mappings()
             .all()
         )
-        for row in small:
+        for row in (row for row in small if row["authors"] < needed(row)):
             fold_into_week(connection, row, row["channel_id"], row["day"])
             connection.execute(
                 delete(mood_days).where(
@@ -222,14 +232,12 @@ def close_days_before(engine: Engine, first_open: date, min_authors: int) -> int
         )
         closing = (
             connection.execute(
-                select(mood_weeks).where(
-                    mood_weeks.c.week < open_week, mood_weeks.c.people < min_authors
-                )
+                select(mood_weeks).where(mood_weeks.c.week < open_week, mood_weeks.c.people < top)
             )
             .mappings()
             .all()
         )
-        for week in closing:
+        for week in (week for week in closing if week["people"] < needed(week)):
             hashes = and_(
                 mood_day_authors.c.team_id == week["team_id"],
                 mood_day_authors.c.enterprise_id == week["enterprise_id"],
@@ -247,7 +255,7 @@ def close_days_before(engine: Engine, first_open: date, min_authors: int) -> int
                 mood_weeks.c.channel_id == week["channel_id"],
                 mood_weeks.c.week == week["week"],
             )
-            if people >= min_authors:
+            if people >= needed(week):
                 connection.execute(update(mood_weeks).where(where).values(people=people))
             else:
                 connection.execute(delete(mood_weeks).where(where))

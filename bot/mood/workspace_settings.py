@@ -41,3 +41,18 @@ def save_min_authors(engine: Engine, workspace: Workspace, value: int, now: date
     )
     with engine.begin() as connection:
         connection.execute(insert)
+
+
+def raised_min_authors(engine: Engine) -> dict[Workspace, int]:
+    """Every workspace that raised its minimum group size, with its value (closing days folds
+    and drops by it too, so a raised minimum holds at rest, not only on screen)."""
+    query = select(
+        workspace_settings.c.team_id,
+        workspace_settings.c.enterprise_id,
+        workspace_settings.c.min_authors,
+    )
+    with engine.connect() as connection:
+        return {
+            Workspace(team, enterprise): int(value)
+            for team, enterprise, value in connection.execute(query)
+        }

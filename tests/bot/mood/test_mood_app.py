@@ -209,6 +209,21 @@ def test_small_days_never_at_rest_folded_into_the_week_or_dropped(
         assert secrets and not any(secret in raw for secret in secrets)
 
 
+def test_a_raised_minimum_group_size_holds_at_rest_too(database_url, clock):
+    """``mood min-people 4`` raises this workspace's minimum: a closed day of three people is
+    folded into its week like any small day, and the week dropped if it has fewer than four."""
+    with served_app(database_url=database_url, clock=clock) as served:
+        clock.now = clock().replace(hour=12)  # days close an hour after midnight
+        served.mood.set_min_authors(TEAM, 4)
+        busy_day(served, users=USERS[:3], at=clock)  # three people: enough for the floor only
+        close_today(served, clock)
+        assert all_rows(served.mood.engine)["mood_days"] == []
+        assert_no_small_group_at_rest(served.mood.engine, 4, clock().date())
+        close_week(served, clock)
+        rows = all_rows(served.mood.engine)
+        assert rows["mood_days"] == [] and rows["mood_weeks"] == []  # 3 < 4 all week: dropped
+
+
 def test_sqlite_deletes_securely_on_every_connection(tmp_path):
     from bot.storage.engine import make_engine
 
