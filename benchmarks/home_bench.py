@@ -5,8 +5,8 @@ and backfill speed over a fake history of 100,000 messages with rate limits appl
   record on SQLite and PostgreSQL with ``channels`` x 60 days of synthetic rows, the viewer a
   member of every channel. The clock runs from the signed ``app_home_opened`` POST to the
   ``views.publish`` call arriving at the fake. "warm": each later open; "cold": the first open
-  (charts are data visualization blocks in the view since migration 0003: one publish, no
-  upload, so ``cold_with_charts_ms`` is None).
+  (charts are data visualization blocks in the view since migration 0004: one publish, no
+  upload).
 - Backfill: ``messages`` messages in one channel of the fake, which enforces a rate limit
   itself (a token bucket answering 429 with Retry-After). Three runs: no limit (the bot's own
   cost: model, filters, database), Slack's Tier 3 (50 requests a minute, 200 messages a page,
@@ -141,7 +141,7 @@ def home_latency(url: str, predictor, channels: int, opens: int) -> dict[str, An
         threading.Thread(target=server.serve_forever, daemon=True).start()
         events = f"http://127.0.0.1:{server.server_address[1]}/slack/events"
 
-        def open_home() -> tuple[float, float | None]:
+        def open_home() -> float:
             fake.clear()
             body = payloads.json_body(
                 payloads.event_callback(payloads.app_home_opened_event(user=viewer))
@@ -157,13 +157,11 @@ def home_latency(url: str, predictor, channels: int, opens: int) -> dict[str, An
             urllib.request.urlopen(request, timeout=10).read()
             first = fake.wait_for("views.publish", 1, timeout=60)[0].at - started
             assert pool.wait_idle(300)
-            publishes = fake.calls("views.publish")
-            last = publishes[-1].at - started if len(publishes) > 1 else None
-            return first * 1000, (last * 1000 if last is not None else None)
+            return first * 1000
 
         try:
-            cold_first, cold_full = open_home()
-            warm = [open_home()[0] for _ in range(opens)]
+            cold_first = open_home()
+            warm = [open_home() for _ in range(opens)]
         finally:
             server.shutdown()
             server.server_close()
@@ -175,7 +173,6 @@ def home_latency(url: str, predictor, channels: int, opens: int) -> dict[str, An
         "warm_p50_ms": statistics.median(warm),
         "warm_p95_ms": _percentile(warm, 0.95),
         "cold_first_publish_ms": cold_first,
-        "cold_with_charts_ms": cold_full,
     }
 
 

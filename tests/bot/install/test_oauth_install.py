@@ -72,7 +72,9 @@ def test_two_workspaces_install_a_third_never_did_tokens_encrypted_uninstall_one
             engine, a.team_id
         )
         left_b = rows_of(engine, b.team_id)
-        assert all(left_b[name] >= 1 for name in seeded)
+        assert all(left_b[name] >= 1 for name in seeded), {
+            n: left_b[n] for n in seeded if not left_b[n]
+        }
         assert left_b["slack_bots"] == 1 and left_b["slack_installations"] == 1
 
         # B still works; A is gone: no token used for it any more.
