@@ -19,6 +19,7 @@ from bot import metrics
 from bot.health import Readiness
 from bot.logs import id_field
 from bot.settings import Settings
+from bot.slack.ratelimit import ReactionBudget
 from model.prediction import Prediction, Predictor
 
 if TYPE_CHECKING:
@@ -38,6 +39,8 @@ class Deps:
     # Runs a listener's work after its ack (the app's ListenerPool.submit). Cheaper per event
     # than Bolt's lazy listeners, which copy the whole request for each one.
     later: Callable[..., object] | None = None
+    # reactions.add per workspace (Tier 3); None: no budget (the console, some tests).
+    reactions: ReactionBudget | None = None
 
     def after_ack(self, work: Callable[..., object], *args: object) -> None:
         """Run ``work(*args)`` on the listener pool (here and now when there is none)."""

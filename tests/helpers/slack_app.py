@@ -242,12 +242,14 @@ class SocketSlack:
         with self._new_conn:
             self._conn = conn
             self.connections += 1
+            number = self.connections
             self._new_conn.notify_all()
         self.connected.set()
         try:
             for raw in conn:
                 ack = json.loads(raw)
                 ack["_received_at"] = time.perf_counter()
+                ack["_connection"] = number  # which socket (1 = the first) carried the ack
                 self.acks.put(ack)
         except Exception:  # noqa: BLE001 - the bot dropped this socket (it reconnects)
             pass
