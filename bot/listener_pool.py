@@ -36,8 +36,8 @@ shed_log = logging.getLogger("bot.overload")
 
 _delivery = threading.local()
 
-DEFAULT_WORKSPACE_QUEUE = 200
-DEFAULT_TOTAL_QUEUE = 2000
+DEFAULT_WORKSPACE_QUEUE = 1000  # a few seconds of one process's work
+DEFAULT_TOTAL_QUEUE = 5000
 SHED_LOG_INTERVAL_SECONDS = 10.0
 REACTION, REPLY = "reaction", "reply"  # what a job does: only reacts, or answers a person
 
