@@ -4,16 +4,17 @@ Bolt acks first and hands listener work to this pool. The console waits on it be
 "no reaction", gunicorn's worker_exit drains it on SIGTERM, and tests use it to prove nothing was
 posted without sleeping for a fixed time.
 
-Fair and bounded (issue 17): each workspace (``enterprise_id:team_id``, labelled by
-``label_work`` on the request thread) has its own queue, and the threads take one job from each
-workspace with queued work in turn (round robin). So a workspace that floods the bot fills only
-its own queue: another workspace's job waits for at most one job per busy workspace, not for
-the flood. Queues are bounded, per workspace (``LISTENER_QUEUE_PER_WORKSPACE``) and in total
-(``LISTENER_QUEUE_MAX``); past a bound, work is shed by one policy (``_shed_for``): the full
-workspace (or, at the total bound, the workspace with the longest queue) loses its oldest
-reaction-only job first (a channel message's reaction), and a reply to a person (a mention, a
-slash command, a button) only when its queue holds nothing else. ShedError work is counted in
-``/metrics`` and logged once per interval per workspace, never per event.
+Fair and bounded (issue 17): each workspace (``team_id``, or ``enterprise_id/team_id``,
+labelled by ``label_work`` on the request thread) has its own queue, and the threads take one
+job from each workspace with queued work in turn (round robin). So a workspace that floods the
+bot fills only its own queue: another workspace's job waits for at most one job per busy
+workspace, not for the flood. Within a workspace, replies to people go before its
+reaction-only work. Queues are bounded, per workspace (``LISTENER_QUEUE_PER_WORKSPACE``) and
+in total (``LISTENER_QUEUE_MAX``); past a bound, work is shed by one policy (``_shed_for``):
+the full workspace (or, at the total bound, the workspace with the longest queue) loses its
+oldest reaction-only job first (a channel message's reaction), and a reply to a person (a
+mention, a slash command, a button) only when its queue holds nothing else. Shed work is
+counted in ``/metrics`` and logged once per interval per workspace, never per event.
 """
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ import sys
 import threading
 import time
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from concurrent.futures import Executor, Future
 from dataclasses import dataclass, field
 from typing import Any
@@ -92,6 +93,33 @@ class ShedError(Exception):
     """The pool dropped this job by its shed policy (its queue was full); it never ran."""
 
 
+class _WorkspaceQueue:
+    """One workspace's waiting jobs: replies to people first, then reaction-only work."""
+
+    __slots__ = ("replies", "reactions")
+
+    def __init__(self) -> None:
+        self.replies: deque[_Job] = deque()
+        self.reactions: deque[_Job] = deque()
+
+    def __len__(self) -> int:
+        return len(self.replies) + len(self.reactions)
+
+    def __iter__(self) -> Iterator[_Job]:
+        yield from self.replies
+        yield from self.reactions
+
+    def append(self, job: _Job) -> None:
+        (self.reactions if job.kind == REACTION else self.replies).append(job)
+
+    def next_job(self) -> _Job:
+        return self.replies.popleft() if self.replies else self.reactions.popleft()
+
+    def shed_one(self) -> _Job:
+        """The policy's victim: the oldest reaction-only job, else the oldest reply."""
+        return self.reactions.popleft() if self.reactions else self.replies.popleft()
+
+
 @dataclass(eq=False)
 class _Job:
     future: Future
@@ -137,7 +165,7 @@ class ListenerPool(Executor):
         lock = threading.Lock()
         self._idle = threading.Condition(lock)  # wait_idle waits on it
         self._ready = threading.Condition(lock)  # the threads wait on it for work
-        self._queues: dict[str, deque[_Job]] = {}  # insertion order = round-robin order
+        self._queues: dict[str, _WorkspaceQueue] = {}  # insertion order = round-robin order
         self._queued = 0
         self._running = 0
         self._stopping = False
@@ -184,7 +212,7 @@ class ListenerPool(Executor):
                 raise RuntimeError("cannot schedule new work after shutdown")
             self._pending += 1
             self._labels[future] = label
-            queue = self._queues.setdefault(workspace, deque())
+            queue = self._queues.setdefault(workspace, _WorkspaceQueue())
             queue.append(job)
             self._queued += 1
             while self._queued > self.total_queue or len(queue) > self.workspace_queue:
@@ -196,7 +224,7 @@ class ListenerPool(Executor):
             self._shed(victim)
         return future
 
-    def _shed_for(self, queue: deque[_Job]) -> _Job:
+    def _shed_for(self, queue: _WorkspaceQueue) -> _Job:
         """Remove and return the job the policy sheds; called with the lock held.
 
         The workspace over its own bound sheds; at the total bound, the workspace with the
@@ -205,8 +233,7 @@ class ListenerPool(Executor):
         """
         if len(queue) <= self.workspace_queue:
             queue = max(self._queues.values(), key=len)
-        victim = next((j for j in queue if j.kind == REACTION), queue[0])
-        queue.remove(victim)
+        victim = queue.shed_one()
         self._queued -= 1
         if not queue:
             self._queues.pop(victim.workspace, None)
@@ -266,7 +293,7 @@ class ListenerPool(Executor):
                 self._ready.wait()
             workspace = next(iter(self._queues))
             queue = self._queues.pop(workspace)
-            job = queue.popleft()
+            job = queue.next_job()
             if queue:
                 self._queues[workspace] = queue  # to the back of the round
             self._queued -= 1

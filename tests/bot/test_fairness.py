@@ -76,7 +76,7 @@ def test_a_full_workspace_queue_sheds_its_oldest_reaction_first_and_keeps_replie
             futures[name].result(timeout=1)
     gate.set()
     assert pool.wait_idle(10)
-    assert ran == ["p1", "p2", "r4", "p3"]
+    assert ran == ["p1", "p2", "p3", "r4"]  # and replies go first within a workspace
     assert metrics.WORK_SHED.labels(kind=REACTION)._value.get() - before == 3
     assert metrics.WORK_SHED.labels(kind=REPLY)._value.get() == reply_before
     pool.shutdown()
