@@ -234,3 +234,24 @@ def test_the_app_queues_each_workspaces_events_apart_and_serves_them_in_turn():
         served.settle()
         answers = [m for m in order if m in ("reactions.add", "chat.postMessage")]
         assert answers.index("chat.postMessage") <= 1  # after at most one of the flood's
+
+
+def test_app_rate_limited_is_answered_200_logged_and_counted(caplog):
+    with served_app() as served:
+        before = metrics.APP_RATE_LIMITED._value.get()
+        body = payloads.json_body(
+            {
+                "token": "legacy",
+                "type": "app_rate_limited",
+                "team_id": "T0BUSY",
+                "minute_rate_limited": 1518467820,
+                "api_app_id": "A0000FAKE",
+            }
+        )
+        with caplog.at_level(logging.WARNING, logger="bot.delivery"):
+            assert served.post(body, "application/json")[0] == 200
+        assert metrics.APP_RATE_LIMITED._value.get() - before == 1
+        assert any(
+            "app_rate_limited minute=1518467820 team_id=T0BUSY" in r.getMessage()
+            for r in caplog.records
+        )
