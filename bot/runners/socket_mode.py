@@ -54,7 +54,7 @@ from slack_sdk.socket_mode.websocket_client import SocketModeClient
 from bot.listener_pool import REACTION, REPLY, ListenerPool
 from bot.metrics import ACK_SECONDS
 from bot.mood.workspace import Workspace
-from bot.runners.gate import METRICS_PATH, metrics_reply
+from bot.runners.gate import METRICS_PATH, favour_acks, metrics_reply
 from bot.settings import Settings
 from bot.slack.ratelimit import workspace_key
 
@@ -115,12 +115,15 @@ class PromptSocketModeClient(SocketModeClient):
         timer.daemon = True
         timer.start()
 
-    def _on_message(self, ws: Any, raw: str) -> None:
+    def _on_message(self, ws: Any, raw: str | bytes) -> None:
         """Each socket's reading thread: ack Events API envelopes here, queue the rest."""
         try:
+            if isinstance(raw, bytes):  # skip_utf8_validation hands text frames over undecoded
+                raw = raw.decode("utf-8")
             message = json.loads(raw) if raw.startswith("{") else {}
-        except ValueError:
-            message = {}
+        except ValueError:  # UnicodeDecodeError included: not a Slack envelope
+            log.warning("socket_mode_unreadable_message")
+            return
         kind, envelope_id = message.get("type"), message.get("envelope_id")
         if kind == "disconnect" and ws is not self.current_session:
             log.info("socket_mode_disconnect_ignored reason=old_socket")
@@ -169,6 +172,10 @@ class PromptSocketModeClient(SocketModeClient):
     def _read_session(self, session: Any) -> None:
         try:
             session.run_forever(
+                # websocket-client checks a text frame's UTF-8 in pure Python, byte by byte, on
+                # this thread (0.1 ms per small envelope, more per real one) unless wsaccel is
+                # installed; the frame is decoded strictly as UTF-8 anyway.
+                skip_utf8_validation=True,
                 ping_interval=self.ping_interval,
                 http_proxy_host=self.http_proxy_host,
                 http_proxy_port=self.http_proxy_port,
@@ -313,6 +320,7 @@ def _start_health_server(bot: Bot, settings: Settings) -> Any:
 
 def run_socket_mode(bot: Bot, settings: Settings) -> None:
     """Connect and block until the process is stopped; then stop taking envelopes."""
+    favour_acks()
     handler = make_socket_mode_handler(bot, settings)
     health = _start_health_server(bot, settings)
     log.info("socket_mode connecting")
