@@ -255,3 +255,30 @@ def test_app_rate_limited_is_answered_200_logged_and_counted(caplog):
             "app_rate_limited minute=1518467820 team_id=T0BUSY" in r.getMessage()
             for r in caplog.records
         )
+
+
+def test_a_full_queue_never_holds_up_the_ack_the_excess_is_shed_and_counted():
+    with served_app(listener_threads=1, listener_queue_per_workspace=2) as served:
+        gate, started = threading.Event(), threading.Event()
+
+        def stuck() -> None:
+            started.set()
+            gate.wait(10)
+
+        served.pool.submit(stuck)
+        assert started.wait(5)
+        before = metrics.WORK_SHED.labels(kind=REACTION)._value.get()
+        try:
+            for n in range(10):
+                event = payloads.message_event(f"great and good {n}", channel="C1")
+                body = payloads.json_body(
+                    payloads.event_callback(event, event_id=f"EvFULL{n}", team_id="TFULL")
+                )
+                assert served.post(body, "application/json")[0] == 200  # acked, not refused
+            assert served.pool.queued_for("TFULL") == 2  # bounded
+            assert metrics.WORK_SHED.labels(kind=REACTION)._value.get() - before == 8
+        finally:
+            gate.set()
+        served.settle()
+        stamps = [c.params["timestamp"] for c in served.fake.calls("reactions.add")]
+        assert len(stamps) == 2  # the two newest were kept

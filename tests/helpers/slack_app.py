@@ -169,7 +169,11 @@ def served_app(predictor=None, *, clock=None, fake=None, **overrides) -> Iterato
     with fake or FakeSlack() as fake:
         settings = make_settings(fake, **overrides)
         predictor = predictor if predictor is not None else KeywordPredictor()
-        pool = ListenerPool(max_workers=settings.listener_threads)
+        pool = ListenerPool(
+            max_workers=settings.listener_threads,
+            workspace_queue=settings.listener_queue_per_workspace,
+            total_queue=settings.listener_queue_max,
+        )
         seen = MemorySeenEvents()
         bot = create_app(
             settings,
