@@ -84,7 +84,7 @@ def measure_once(
             first = payloads.json_body(
                 payloads.event_callback(
                     payloads.message_event(corpus.SINGLE_MESSAGE, channel="CCOLD"),
-                    event_id="EvCOLDSTART1",
+                    event_id=payloads.new_event_id(),  # new each start: the host record stays
                 )
             )
             while True:

@@ -26,6 +26,7 @@ import asyncio
 import json
 import sys
 import time
+import uuid
 from collections import Counter
 from typing import Any
 from urllib.parse import urlsplit
@@ -75,12 +76,13 @@ def build_requests(
     path = parts.path or "/"
     base = int(time.time())
     channel = channel_for(phase)
+    run = uuid.uuid4().hex[:6].upper()  # new ids every run: the host record outlives a server
     out = []
     for i in range(count):
         event = event_for(i, channel, f"{base}.{i:06d}", mention_every)
         body = payloads.json_body(
             payloads.event_callback(
-                event, event_id=f"EvL{phase:04d}N{i:07d}", team_id=team_for(i, teams, team)
+                event, event_id=f"EvL{run}{phase:04d}N{i:07d}", team_id=team_for(i, teams, team)
             )
         ).encode()
         headers = payloads.sign(secret, body.decode())

@@ -102,6 +102,7 @@ def _envelopes(
     count: int, phase: int, teams: int = 1, mention_every: int = 0
 ) -> list[tuple[str, str]]:
     base = int(time.time())
+    run = uuid.uuid4().hex[:6].upper()  # new ids every run: the host record outlives a process
     out = []
     for i in range(count):
         event = event_for(i, f"CSOCK{phase:04d}", f"{base}.{i:06d}", mention_every)
@@ -113,7 +114,7 @@ def _envelopes(
             "retry_attempt": 0,
             "retry_reason": "",
             "payload": payloads.event_callback(
-                event, event_id=f"EvS{phase:04d}N{i:07d}", team_id=team_for(i, teams)
+                event, event_id=f"EvS{run}{phase:04d}N{i:07d}", team_id=team_for(i, teams)
             ),
         }
         out.append((envelope_id, json.dumps(body)))
