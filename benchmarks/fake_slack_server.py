@@ -17,11 +17,12 @@ import threading
 import time
 from http.server import BaseHTTPRequestHandler
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import parse_qs, urlsplit
 
 from bot.console.fake_slack import Call, FakeSlack
 
 STATS_PATH = "/_fake/stats"
+REPLIES_PATH = "/_fake/replies"  # ?channel=C: {thread_ts: epoch s of the first reply there}
 
 
 class CountingFakeSlack(FakeSlack):
@@ -55,11 +56,29 @@ class CountingFakeSlack(FakeSlack):
             entry["last_at"] = call.at
         return out
 
+    def replies(self, channel: str) -> dict[str, float]:
+        """When the first ``chat.postMessage`` in each thread of ``channel`` arrived (epoch s)."""
+        out: dict[str, float] = {}
+        for call in self.calls("chat.postMessage"):
+            thread = call.params.get("thread_ts")
+            if call.params.get("channel") == channel and thread and thread not in out:
+                out[str(thread)] = call.at
+        return out
+
     def _handle(self, request: BaseHTTPRequestHandler) -> None:
-        if urlsplit(request.path).path != STATS_PATH:
+        parts = urlsplit(request.path)
+        if parts.path == REPLIES_PATH:
+            channel = parse_qs(parts.query).get("channel", [""])[0]
+            self._send_json(request, self.replies(channel))
+            return
+        if parts.path != STATS_PATH:
             super()._handle(request)
             return
-        payload = json.dumps(self.stats()).encode()
+        self._send_json(request, self.stats())
+
+    @staticmethod
+    def _send_json(request: BaseHTTPRequestHandler, data: dict[str, Any]) -> None:
+        payload = json.dumps(data).encode()
         request.send_response(200)
         request.send_header("Content-Type", "application/json")
         request.send_header("Content-Length", str(len(payload)))

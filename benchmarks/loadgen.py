@@ -12,6 +12,11 @@ clock starts; then one asyncio loop sends them over a pool of keep-alive HTTP/1.
 open loop: request ``i`` of a fixed-rate run is due at ``start + i / rate`` whatever happened to
 the previous ones, and its lateness (all connections busy, or this process short of CPU) is
 reported as ``lag``. Prints one JSON object on stdout.
+
+Many workspaces (issue 17): ``--teams N`` spreads the events over N team ids (``--team`` names
+one), as the bot's single-token mode accepts them; ``--mention-every K`` makes every K-th event
+an ``app_mention`` (a reply to a person) instead of a channel message, and the result then
+carries each mention's send time by its ``ts`` (``mention_sent_at``) for reply latency.
 """
 
 from __future__ import annotations
@@ -38,7 +43,33 @@ def channel_for(phase: int) -> str:
     return f"CLOAD{phase:04d}"
 
 
-def build_requests(url: str, secret: str, count: int, phase: int) -> list[bytes]:
+BOT_USER_ID = "UBOT0001"  # the fake Slack's auth.test answer
+
+
+def team_for(i: int, teams: int, team: str | None = None) -> str:
+    """The team id of event ``i``: ``team``, or one of ``teams`` ids in turn."""
+    if team:
+        return team
+    return f"TW{i % teams:05d}" if teams > 1 else "T0000FAKE"
+
+
+def event_for(i: int, channel: str, ts: str, mention_every: int = 0) -> dict[str, Any]:
+    """A confident channel message, or (every ``mention_every``-th) a mention of the bot."""
+    text = corpus.LOAD_POSITIVE if i % 2 == 0 else corpus.LOAD_NEGATIVE
+    if mention_every and i % mention_every == 0:
+        return payloads.app_mention_event(f"<@{BOT_USER_ID}> {text}", channel=channel, ts=ts)
+    return payloads.message_event(text, channel=channel, ts=ts)
+
+
+def build_requests(
+    url: str,
+    secret: str,
+    count: int,
+    phase: int,
+    teams: int = 1,
+    team: str | None = None,
+    mention_every: int = 0,
+) -> list[bytes]:
     """``count`` complete, signed HTTP/1.1 requests, ready to write to a socket."""
     parts = urlsplit(url)
     host = parts.netloc
@@ -48,10 +79,11 @@ def build_requests(url: str, secret: str, count: int, phase: int) -> list[bytes]
     run = uuid.uuid4().hex[:6].upper()  # new ids every run: the host record outlives a server
     out = []
     for i in range(count):
-        text = corpus.LOAD_POSITIVE if i % 2 == 0 else corpus.LOAD_NEGATIVE
-        event = payloads.message_event(text, channel=channel, ts=f"{base}.{i:06d}")
+        event = event_for(i, channel, f"{base}.{i:06d}", mention_every)
         body = payloads.json_body(
-            payloads.event_callback(event, event_id=f"EvL{run}{phase:04d}N{i:07d}")
+            payloads.event_callback(
+                event, event_id=f"EvL{run}{phase:04d}N{i:07d}", team_id=team_for(i, teams, team)
+            )
         ).encode()
         headers = payloads.sign(secret, body.decode())
         head = (
@@ -106,7 +138,11 @@ class Connection:
 
 
 async def send_all(
-    url: str, requests: list[bytes], due: list[float], connections: int
+    url: str,
+    requests: list[bytes],
+    due: list[float],
+    connections: int,
+    watch: set[int] | None = None,
 ) -> dict[str, Any]:
     """Send ``requests[i]`` at ``start + due[i]`` seconds over ``connections`` connections."""
     parts = urlsplit(url)
@@ -119,11 +155,14 @@ async def send_all(
     statuses: Counter[str] = Counter()
     errors: Counter[str] = Counter()
     last_done = 0.0
+    watched_at: dict[int, float] = {}  # request index -> epoch seconds it was sent
 
     async def one(i: int, when: float) -> None:
         nonlocal last_done
         conn = await pool.get()
         sent = loop.time()
+        if watch and i in watch:
+            watched_at[i] = time.time()
         try:
             status = await asyncio.wait_for(conn.request(requests[i]), TIMEOUT_SECONDS)
         except Exception as err:  # noqa: BLE001 - count it, reconnect, go on
@@ -166,6 +205,7 @@ async def send_all(
         "acks_per_second": ok / elapsed if elapsed > 0 else 0.0,
         "ack_latency": latency_summary(latencies),
         "schedule_lag": latency_summary(lags),
+        "watched_at": watched_at,
     }
 
 
@@ -179,6 +219,9 @@ def run(
     seconds: float = 0.0,
     count: int = 0,
     connections: int = 32,
+    teams: int = 1,
+    team: str | None = None,
+    mention_every: int = 0,
 ) -> dict[str, Any]:
     """One fixed-rate or burst run; the result also names the channel it reacted in."""
     if mode == "rate":
@@ -187,8 +230,14 @@ def run(
     else:
         total = count
         due = [0.0] * total
-    requests = build_requests(url, secret, total, phase)
-    result = asyncio.run(send_all(url, requests, due, connections))
+    requests = build_requests(url, secret, total, phase, teams, team, mention_every)
+    base = requests and _ts_base(requests[0])
+    mentions = {i for i in range(total) if mention_every and i % mention_every == 0}
+    result = asyncio.run(send_all(url, requests, due, connections, mentions))
+    watched = result.pop("watched_at")
+    result["mention_sent_at"] = {f"{base}.{i:06d}": at for i, at in watched.items()}
+    result["mentions"] = len(mentions)
+    result["teams"] = 1 if team else teams
     result.update(
         mode=mode,
         phase=phase,
@@ -197,6 +246,12 @@ def run(
         offered_seconds=seconds if mode == "rate" else None,
     )
     return result
+
+
+def _ts_base(request: bytes) -> str:
+    """The whole-second part every message ``ts`` of a run shares (``build_requests``)."""
+    body = json.loads(request.split(b"\r\n\r\n", 1)[1])
+    return body["event"]["ts"].split(".")[0]
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -209,6 +264,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seconds", type=float, default=10.0)
     parser.add_argument("--count", type=int, default=1000, help="burst size")
     parser.add_argument("--connections", type=int, default=32)
+    parser.add_argument("--teams", type=int, default=1, help="spread over this many team ids")
+    parser.add_argument("--team", help="one team id for every event")
+    parser.add_argument("--mention-every", type=int, default=0, help="every K-th: a mention")
     args = parser.parse_args(argv)
     result = run(
         args.url,
@@ -219,6 +277,9 @@ def main(argv: list[str] | None = None) -> int:
         seconds=args.seconds,
         count=args.count,
         connections=args.connections,
+        teams=args.teams,
+        team=args.team,
+        mention_every=args.mention_every,
     )
     json.dump(result, sys.stdout)
     sys.stdout.write("\n")

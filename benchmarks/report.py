@@ -120,6 +120,7 @@ def build_rows(results: dict[str, Any]) -> list[dict[str, Any]]:
         *_slow_client_rows(results.get("slow_clients"), judge),
         *mood_rows(results.get("mood"), judge),
         *socket_mode_rows(results, judge),
+        *fairness_rows(results, judge),
         *home_rows(results.get("home")),
         *_cold_start_rows(results.get("cold_start") or {}, judge),
         *_install_rows(results.get("install") or {}),
@@ -393,6 +394,74 @@ def socket_mode_rows(results: dict[str, Any], judge: bool) -> list[dict[str, Any
             judge=True,
         ),
     ]
+
+
+def _overload_rows(label: str, over: dict[str, Any] | None, judge: bool) -> list[dict[str, Any]]:
+    if not over:
+        return []
+    shed = over.get("shed") or {}
+    p99 = over["ack_latency"]["p99_ms"]
+    return [
+        row(
+            f"{label} overload, 2x capacity ({fmt(over['offered_rate'])}/s offered, "
+            f"{fmt(over['sent_per_second'])}/s sent): ack p50 / p99 ms",
+            f"{fmt(over['ack_latency']['p50_ms'])} / {fmt(p99)}",
+            target="p99 <= 1000",
+            ok=_le(p99, 1000),
+            judge=judge,
+        ),
+        row(
+            f"{label} overload: handled/s (capacity {fmt(over['capacity_per_second'])}/s); "
+            "shed reactions / replies; unaccounted",
+            f"{fmt(over['handled_per_second'])}; {shed.get('reaction', 0)} / "
+            f"{shed.get('reply', 0)}; {over['unaccounted']}",
+        ),
+    ]
+
+
+def fairness_rows(results: dict[str, Any], judge: bool) -> list[dict[str, Any]]:
+    """Many workspaces, a flood beside a quiet workspace, and 2x capacity (issue 17)."""
+    fair = results.get("fairness")
+    rows: list[dict[str, Any]] = []
+    if fair and "many_workspaces" in fair:
+        many, flood = fair["many_workspaces"], fair["flood_fairness"]
+        workers = fair["server"]["workers"]
+        p99 = many["ack_latency"]["p99_ms"]
+        reply = flood["quiet_reply_latency"] or {}
+        rows += [
+            row(
+                f"{many['teams']} workspaces, {fmt(many['offered_rate'])}/s over HTTP "
+                f"(gunicorn, {workers} workers): handled/s",
+                many["handled_per_second"],
+            ),
+            row(
+                f"{many['teams']} workspaces: ack p50 / p99 ms",
+                f"{fmt(many['ack_latency']['p50_ms'])} / {fmt(p99)}",
+                target="p99 <= 20",
+                ok=_le(p99, 20),
+                judge=judge,
+            ),
+            row(
+                f"{many['teams']} workspaces: errors / lost",
+                f"{many['error_count']} / {many['lost']}",
+                target="lost = 0",
+                ok=many["lost"] + many["error_count"] == 0,
+                judge=judge,
+            ),
+            row(
+                f"one workspace floods {fmt(flood['flood_rate'])}/s: quiet workspace's ack p99 / "
+                "reply p99 ms",
+                f"{fmt(flood['quiet_ack_latency']['p99_ms'])} / {fmt(reply.get('p99_ms'))}",
+            ),
+            row(
+                "flood: quiet workspace's mentions sent / replied; flood's ack p99 ms",
+                f"{flood['quiet_sent']} / {flood['quiet_replies']}; "
+                f"{fmt(flood['flood_ack_latency']['p99_ms'])}",
+            ),
+            *_overload_rows("HTTP", fair.get("overload"), judge),
+        ]
+    rows += _overload_rows("Socket Mode", _get(results, "socket_mode", "overload"), judge)
+    return rows
 
 
 def table(rows: list[dict[str, Any]]) -> str:

@@ -10,7 +10,11 @@ process, which also records the reactions). Phases, mirroring the HTTP ones:
   ack on this side of the socket, events handled/s is reactions recorded over the time from the
   first envelope to the last reaction, lost = sent minus reactions;
 - reconnect: a ``disconnect`` envelope (``warning`` and ``refresh_requested`` alternately), then
-  one event on the new socket as soon as it said ``hello``: disconnect to that event's ack.
+  one event on the new socket as soon as it said ``hello``: disconnect to that event's ack;
+- overload (issue 17): twice the burst's handled/s, offered for ``overload_seconds`` over 10
+  workspaces, one envelope in 20 a mention: ack p99, handled/s (reactions and replies), what
+  the bot shed (``slackbot_work_shed_total``, from ``/metrics`` on its health port) and what is
+  unaccounted (sent minus handled minus shed).
 """
 
 from __future__ import annotations
@@ -26,14 +30,17 @@ import uuid
 from pathlib import Path
 from typing import Any
 
-from benchmarks import corpus
+from benchmarks.fairness_bench import MENTION_EVERY, OVERLOAD_TEAMS, shed_counts
+from benchmarks.loadgen import event_for, team_for
 from benchmarks.measure import latency_summary
 from benchmarks.processes import (
     REPO,
     SETTLE_SECONDS,
+    STALL_SECONDS,
     TOKEN,
     FakeSlackProcess,
     clean_env,
+    free_port,
     wait_for_reactions,
 )
 from bot.console import slack_requests as payloads
@@ -91,13 +98,14 @@ class SocketModeServer:
         self.server.shutdown()
 
 
-def _envelopes(count: int, phase: int) -> list[tuple[str, str]]:
+def _envelopes(
+    count: int, phase: int, teams: int = 1, mention_every: int = 0
+) -> list[tuple[str, str]]:
     base = int(time.time())
     run = uuid.uuid4().hex[:6].upper()  # new ids every run: the host record outlives a process
     out = []
     for i in range(count):
-        text = corpus.LOAD_POSITIVE if i % 2 == 0 else corpus.LOAD_NEGATIVE
-        event = payloads.message_event(text, channel=f"CSOCK{phase:04d}", ts=f"{base}.{i:06d}")
+        event = event_for(i, f"CSOCK{phase:04d}", f"{base}.{i:06d}", mention_every)
         envelope_id = str(uuid.uuid4())
         body = {
             "envelope_id": envelope_id,
@@ -105,7 +113,9 @@ def _envelopes(count: int, phase: int) -> list[tuple[str, str]]:
             "accepts_response_payload": False,
             "retry_attempt": 0,
             "retry_reason": "",
-            "payload": payloads.event_callback(event, event_id=f"EvS{run}{phase:04d}N{i:07d}"),
+            "payload": payloads.event_callback(
+                event, event_id=f"EvS{run}{phase:04d}N{i:07d}", team_id=team_for(i, teams)
+            ),
         }
         out.append((envelope_id, json.dumps(body)))
     return out
@@ -142,6 +152,61 @@ def _phase(
         "lost": max(0, count - got),
         "duplicates": max(0, got - count),
         "handled_per_second": got / span,
+    }
+
+
+def _overload(
+    ws: SocketModeServer, fake: FakeSlackProcess, capacity: float, seconds: float, metrics_url: str
+) -> dict[str, Any]:
+    """Twice ``capacity`` for ``seconds``, over several workspaces: acks, handled, shed."""
+    offered = 2 * capacity
+    count = max(1, round(offered * seconds))
+    envelopes = _envelopes(count, 7000, OVERLOAD_TEAMS, MENTION_EVERY)
+    mentions = len(range(0, count, MENTION_EVERY))
+    shed_before = shed_counts(metrics_url)
+    reactions_before = fake.ok_count("reactions.add")
+    replies_before = fake.ok_count("chat.postMessage")
+    sent_at: dict[str, float] = {}
+    started_epoch, started = time.time(), time.perf_counter()
+    for i, (envelope_id, message) in enumerate(envelopes):
+        delay = started + i / offered - time.perf_counter()
+        if delay > 0:
+            time.sleep(delay)
+        sent_at[envelope_id] = time.perf_counter()
+        ws.send(message)
+    send_seconds = max(1e-9, time.perf_counter() - started)
+    ws.wait_acked(list(sent_at), timeout=SETTLE_SECONDS)
+    deadline, seen, moved = time.monotonic() + SETTLE_SECONDS, -1, time.monotonic()
+    while time.monotonic() < deadline and time.monotonic() - moved < STALL_SECONDS:
+        got = fake.ok_count("reactions.add") - reactions_before
+        if got >= count - mentions:
+            break
+        if got != seen:
+            seen, moved = got, time.monotonic()
+        time.sleep(0.05)
+    stats = fake.stats()
+    reactions = stats.get("reactions.add", {}).get("ok", 0) - reactions_before
+    replies = stats.get("chat.postMessage", {}).get("ok", 0) - replies_before
+    last = stats.get("reactions.add", {}).get("last_at") or time.time()
+    shed_after = shed_counts(metrics_url)
+    shed = {kind: shed_after.get(kind, 0) - shed_before.get(kind, 0) for kind in shed_after}
+    latencies = [(ws.acked_at[e] - sent_at[e]) * 1000 for e in sent_at if e in ws.acked_at]
+    handled = reactions + replies
+    return {
+        "capacity_per_second": capacity,
+        "offered_rate": offered,
+        "seconds": seconds,
+        "sent": count,
+        "sent_per_second": count / send_seconds,
+        "unacked": count - len(latencies),
+        "ack_latency": latency_summary(latencies),
+        "handled": handled,
+        "handled_per_second": handled / max(1e-9, last - started_epoch),
+        "reactions": reactions,
+        "mentions_sent": mentions,
+        "replies": replies,
+        "shed": shed,
+        "unaccounted": count - handled - sum(shed.values()),
     }
 
 
@@ -199,10 +264,19 @@ def run(
     warmup: int,
     reconnects: int,
     model_path: str | None = None,
+    overload_seconds: float = 0.0,
 ) -> dict[str, Any]:
-    """Warm-up, ``reps`` fixed-rate phases and bursts, then ``reconnects`` reconnects."""
+    """Warm-up, ``reps`` fixed-rate phases and bursts, ``reconnects`` reconnects, then (with
+    ``overload_seconds``) twice the burst's handled/s."""
     ws = SocketModeServer()
-    settings = {"SLACK_BOT_TOKEN": TOKEN, "SLACK_APP_TOKEN": APP_TOKEN, "LOG_LEVEL": "INFO"}
+    port = free_port()
+    settings = {
+        "SLACK_BOT_TOKEN": TOKEN,
+        "SLACK_APP_TOKEN": APP_TOKEN,
+        "LOG_LEVEL": "INFO",
+        "HOST": "127.0.0.1",
+        "PORT": str(port),  # the health server: /metrics for the shed counts
+    }
     if model_path:
         settings["MODEL_PATH"] = str(model_path)
     log_path = workdir / "socket-mode-bot.log"
@@ -226,6 +300,11 @@ def run(
                 ]
                 burst_runs = [_phase(ws, fake, burst, None, next(phases)) for _ in range(reps)]
                 reconnect_runs = _reconnects(ws, reconnects)
+                overload = None
+                if overload_seconds:
+                    capacity = statistics.median(r["handled_per_second"] for r in burst_runs)
+                    metrics_url = f"http://127.0.0.1:{port}/metrics"
+                    overload = _overload(ws, fake, capacity, overload_seconds, metrics_url)
             finally:
                 proc.send_signal(signal.SIGTERM)
                 try:
@@ -250,6 +329,8 @@ def run(
             "disconnect_to_first_ack_median_s": statistics.median(waits) if waits else None,
             "disconnect_to_first_ack_max_s": max(waits) if waits else None,
         },
+        "overload": overload,
+        "shed_log_lines": log_text.count("work_shed "),
         "log_problems": {
             marker: log_text.count(marker)
             for marker in ("Traceback", "handler_failed", "slack_call_failed", "unhandled_error")
@@ -271,6 +352,7 @@ if __name__ == "__main__":  # a quick look: python -m benchmarks.socket_mode_ben
             reps=1,
             warmup=20,
             reconnects=2,
+            overload_seconds=1,
             model_path=str(REPO / "model" / "artifacts" / "imdb-sentiment-v1"),
         )
     print(json.dumps({k: v for k, v in result.items() if k != "runs"}, indent=1, default=str))

@@ -14,10 +14,12 @@ listeners are; Bolt's lazy listeners would do the same but copy the whole reques
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from slack_bolt import App
+from slack_bolt import App, BoltRequest, BoltResponse
+from slack_bolt.middleware import Middleware
 from slack_sdk import WebClient
 
 from bot.delivery.middleware import DeliveryFilter, SignatureCheck
@@ -26,9 +28,11 @@ from bot.delivery.records import seen_events_for
 from bot.delivery.seen_events import SeenEvents
 from bot.deps import Deps
 from bot.health import Readiness
-from bot.listener_pool import ListenerPool
+from bot.listener_pool import REACTION, REPLY, ListenerPool, label_work
 from bot.listeners import register_listeners
+from bot.mood.workspace import Workspace
 from bot.settings import Settings
+from bot.slack.ratelimit import ReactionBudget, workspace_key
 from bot.slack.web_api import make_web_client
 from model.prediction import Predictor
 
@@ -92,6 +96,28 @@ def _log_unhandled_error(error: Exception, body: dict) -> None:
     )
 
 
+class _LabelWork(Middleware):
+    """Tell the listener pool whose work the listener is about to hand it, and of what kind.
+
+    The pool queues each workspace's work apart (fairness) and sheds reaction-only work (a
+    channel ``message``) before replies to people (mentions, commands, buttons).
+    """
+
+    def process(
+        self,
+        *,
+        req: BoltRequest,
+        resp: BoltResponse,
+        next: Callable[[], BoltResponse],  # noqa: A002 - Bolt passes it by this name
+    ) -> BoltResponse | None:
+        body = req.body if isinstance(req.body, dict) else {}
+        workspace = Workspace.of(body)  # from the body: single-token mode serves many teams too
+        event = body.get("event")
+        reaction = isinstance(event, dict) and event.get("type") == "message"
+        label_work(workspace_key(*workspace), REACTION if reaction else REPLY)
+        return next()
+
+
 def create_app(
     settings: Settings,
     predictor: Predictor,
@@ -118,7 +144,11 @@ def create_app(
         installer = _installer(settings, mood, client)
     if seen is None:
         seen = seen_events_for(settings.redis_url, settings.dedupe_ttl_seconds, settings.dedupe_db)
-    pool = listener_pool or ListenerPool(max_workers=settings.listener_threads)
+    pool = listener_pool or ListenerPool(
+        max_workers=settings.listener_threads,
+        workspace_queue=settings.listener_queue_per_workspace,
+        total_queue=settings.listener_queue_max,
+    )
     if settings.oauth_mode:  # one workspace's refused token must not take the replica out
         from bot.install.readiness import WorkspaceReadiness
 
@@ -145,6 +175,7 @@ def create_app(
             seen, settings.process_slack_retries, ttl_seconds=settings.dedupe_ttl_seconds
         )
     )
+    app.use(_LabelWork())
     app.error(_log_unhandled_error)
     deps = Deps(
         settings=settings,
@@ -153,6 +184,7 @@ def create_app(
         mood=mood,
         later=pool.submit,
         installer=installer,
+        reactions=ReactionBudget(settings.reactions_per_minute, settings.reaction_burst),
     )
     register_listeners(app, deps)
     readiness.watch(mood.degraded)

@@ -19,6 +19,7 @@ from bot import metrics
 from bot.health import Readiness
 from bot.logs import id_field
 from bot.settings import Settings
+from bot.slack.ratelimit import ReactionBudget
 from model.prediction import Prediction, Predictor
 
 if TYPE_CHECKING:
@@ -40,6 +41,8 @@ class Deps:
     # than Bolt's lazy listeners, which copy the whole request for each one.
     later: Callable[..., object] | None = None
     installer: Installer | None = None  # multi-workspace mode (OAuth installs); None: one token
+    # reactions.add per workspace (Tier 3); None: no budget (the console, some tests).
+    reactions: ReactionBudget | None = None
 
     def after_ack(self, work: Callable[..., object], *args: object) -> None:
         """Run ``work(*args)`` on the listener pool (here and now when there is none)."""

@@ -90,6 +90,17 @@ APP_RATE_LIMITED = Counter(
     "slackbot_app_rate_limited",
     "app_rate_limited callbacks: Slack stopped sending events for a minute.",
 )
+WORK_SHED = Counter(
+    "slackbot_work_shed",
+    "Listener jobs dropped unrun because their workspace's queue (or the pool) was full, by "
+    "kind (reaction: a channel message's reaction; reply: an answer to a person).",
+    ["kind"],
+)
+REACTIONS_SKIPPED = Counter(
+    "slackbot_reactions_skipped_budget",
+    "Reactions not posted because the workspace spent its reactions.add budget (the message "
+    "was still predicted and counted for the mood).",
+)
 DRAIN_ABANDONED = Counter(
     "slackbot_drain_abandoned",
     "Acked deliveries whose work did not reach Slack when a stopping process gave up on them.",

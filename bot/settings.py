@@ -390,6 +390,17 @@ class Settings:
         section="Reactions to channel messages",
         blank_means_default=False,
     )
+    reactions_per_minute: int = setting(
+        "50",
+        _integer(1, 10_000),
+        "reactions.add calls per workspace per minute (Slack's Tier 3 is about 50). Past it a "
+        "message gets no reaction but is still counted for the mood.",
+    )
+    reaction_burst: int = setting(
+        "20",
+        _integer(1, 10_000),
+        "reactions.add calls a workspace may make at once before REACTIONS_PER_MINUTE paces it.",
+    )
     reaction_threshold: float = setting(
         "0.8", _number(0.5, 1.0), "React only when the model is at least this sure (0.5-1.0)."
     )
@@ -456,6 +467,18 @@ class Settings:
     )
     listener_threads: int = setting(
         "8", _integer(1, 256), "Threads that run listeners after the ack."
+    )
+    listener_queue_per_workspace: int = setting(
+        "1000",
+        _integer(1, 100_000),
+        "Listener jobs one workspace may have waiting; past it that workspace's oldest "
+        "reaction-only job is shed (replies to people last). Keeps a flood in its own queue.",
+    )
+    listener_queue_max: int = setting(
+        "5000",
+        _integer(1, 1_000_000),
+        "Listener jobs waiting in all workspaces together; past it the workspace with the "
+        "longest queue sheds (its oldest reaction-only job first).",
     )
     log_level: str = setting(
         "INFO",

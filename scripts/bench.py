@@ -51,6 +51,13 @@ FULL = dict(
     home_opens=20,
     backfill_messages=100_000,
     backfill_tier3_seconds=60.0,
+    fair_teams=100,
+    fair_rate=1000.0,
+    fair_seconds=10.0,
+    flood_rate=500.0,
+    quiet_rate=5.0,
+    overload_burst=1000,
+    overload_seconds=10.0,
 )
 SMOKE = dict(
     calls=300,
@@ -77,6 +84,13 @@ SMOKE = dict(
     home_opens=2,
     backfill_messages=2000,
     backfill_tier3_seconds=3.0,
+    fair_teams=100,
+    fair_rate=200.0,
+    fair_seconds=1.0,
+    flood_rate=100.0,
+    quiet_rate=5.0,
+    overload_burst=200,
+    overload_seconds=1.0,
 )
 SECTIONS = (
     "training",
@@ -84,6 +98,7 @@ SECTIONS = (
     "coldstart",
     "bot",
     "socket",
+    "fairness",
     "predictor",
     "tutorial",
     "slow",
@@ -298,6 +313,33 @@ def _socket_mode(run: Run, workdir: Path) -> None:
         warmup=sizes["bot_warmup"],
         reconnects=sizes["socket_reconnects"],
         model_path=run.model_path,
+        overload_seconds=sizes["overload_seconds"],
+    )
+
+
+def _fairness(run: Run, workdir: Path) -> None:
+    from benchmarks import fairness_bench
+
+    sizes, args = run.sizes, run.args
+    progress(
+        f"fairness: {sizes['fair_teams']} workspaces at {sizes['fair_rate']:g}/s, one flooding "
+        f"at {sizes['flood_rate']:g}/s, then 2x capacity for {sizes['overload_seconds']:g} s "
+        f"(gunicorn {args.workers}x{args.threads})"
+    )
+    run.results["fairness"] = fairness_bench.run(
+        workdir,
+        rate=sizes["fair_rate"],
+        seconds=sizes["fair_seconds"],
+        teams=sizes["fair_teams"],
+        flood_rate=sizes["flood_rate"],
+        quiet_rate=sizes["quiet_rate"],
+        burst=sizes["overload_burst"],
+        overload_seconds=sizes["overload_seconds"],
+        connections=sizes["connections"],
+        warmup=sizes["bot_warmup"],
+        workers=args.workers,
+        threads=args.threads,
+        model_path=run.model_path,
     )
 
 
@@ -356,6 +398,7 @@ WORKDIR_PHASES = (
     ("coldstart", _cold_start),
     ("bot", _bot),
     ("socket", _socket_mode),
+    ("fairness", _fairness),
     ("slow", _slow_clients),
     ("mood", _mood),
     ("home", _home),

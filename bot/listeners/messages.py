@@ -20,6 +20,7 @@ from bot.deps import Deps, handling
 from bot.mood import counting
 from bot.mood.workspace import Workspace
 from bot.slack import web_api as slack_api
+from bot.slack.ratelimit import workspace_key
 from model.verdict import Verdict
 
 NO_WORKSPACE = Workspace("")
@@ -67,6 +68,10 @@ def handle_message(
             return
         if verdict is Verdict.NEUTRAL:
             outcome.set("no_reaction", "neutral")  # three-way: no feeling, so no emoji
+            return
+        budget = deps.reactions
+        if budget is not None and not budget.take(workspace_key(*workspace)):
+            outcome.set("skipped", "reaction_budget")  # counted for the mood above
             return
         emoji = replies.reaction_for(prediction, deps.settings)
         ok, result = slack_api.call(

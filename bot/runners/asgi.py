@@ -20,7 +20,7 @@ from collections.abc import Awaitable, Callable
 from concurrent.futures import ThreadPoolExecutor
 from typing import TYPE_CHECKING, Any
 
-from bot.runners.gate import BODY_TIMEOUT_SECONDS, EVENTS_PATH, Gate, Reply
+from bot.runners.gate import BODY_TIMEOUT_SECONDS, EVENTS_PATH, Gate, Reply, favour_acks
 
 if TYPE_CHECKING:
     from bot.app import Bot
@@ -130,4 +130,5 @@ def application(env_file: str = ".env") -> AsgiApp:
     bot = build_bot(env_file)
     with exit_on_setup_error():
         threads = gunicorn_config(load_env(env_file)).threads
+    favour_acks()  # in the master before the fork: every worker inherits it
     return create_asgi_app(bot, ack_threads=threads)

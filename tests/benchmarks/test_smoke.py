@@ -117,6 +117,16 @@ def test_bench_smoke_run_produces_every_section(tmp_path):
     assert sock["connections"] == 1 + again["reconnects"]  # one socket at start, one per refresh
     assert sock["server"]["exit_code"] == 0 and sock["log_problems"] == {}
 
+    fair = results["fairness"]  # issue 17: many workspaces, a flood, 2x capacity
+    many = fair["many_workspaces"]
+    assert many["teams"] == 100 and many["lost"] == 0 and many["error_count"] == 0
+    flood = fair["flood_fairness"]
+    assert flood["quiet_sent"] > 0 and flood["quiet_replies"] == flood["quiet_sent"]
+    for over in (fair["overload"], sock["overload"]):
+        assert over["sent"] > 0 and over["unaccounted"] == 0
+        assert positive(over["ack_latency"]["p99_ms"])
+    assert fair["log_problems"] == {} and fair["shutdown"]["exit_code"] == 0
+
     for kind in ("python_m_bot", "gunicorn"):
         cold = results["cold_start"][kind]
         assert positive(cold["ready_seconds"]) and positive(cold["rss_max_process_mb"])

@@ -7,7 +7,9 @@ that plays Slack: it says hello, pushes envelopes and records the acks.
 from __future__ import annotations
 
 import json
+import threading
 import time
+import uuid
 
 import pytest
 
@@ -172,3 +174,67 @@ def test_every_event_the_manifest_subscribes_to_is_answered(bot, subscription):
         assert call.params["user_id"] == event["user"]
     else:
         assert call.params["channel"] == event["channel"]
+
+
+# --- acks never wait for listener work; a replaced socket is still served ----------------------
+
+
+def test_acks_do_not_wait_while_every_listener_thread_is_busy(bot):
+    """Events are acked by the socket's reading thread; their dispatch waits in the pool."""
+    ws, fake, pool = bot
+    gate, started = threading.Event(), threading.Event()
+    running = 0
+
+    def stuck() -> None:
+        nonlocal running
+        running += 1
+        if running == pool.max_workers:
+            started.set()
+        gate.wait(10)
+
+    for _ in range(pool.max_workers):
+        pool.submit(stuck)
+    try:
+        assert started.wait(5), "the listener threads never all got busy"
+        event = payloads.event_callback(payloads.message_event("great and good", channel="C1"))
+        command = payloads.slash_command("this is great", response_url=fake.response_url())
+        event_ack = ws.ack_for(ws.send("events_api", event), timeout=5)
+        command_ack = ws.ack_for(ws.send("slash_commands", command), timeout=5)
+        assert event_ack and command_ack
+        assert not gate.is_set() and fake.calls("reactions.add") == []  # no thread was free
+    finally:
+        gate.set()
+    (reaction,) = fake.wait_for("reactions.add")
+    assert reaction.params["timestamp"] == event["event"]["ts"]
+    fake.wait_for(RESPONSE_URL_METHOD)
+
+
+def test_an_event_on_the_old_socket_during_a_warning_grace_is_acked_there_and_handled_once(bot):
+    ws, fake, pool = bot
+    old, old_number = ws._conn, ws.connections
+    ws.disconnect("warning")  # returns once the new socket said hello
+    assert ws._conn is not old
+    event = payloads.event_callback(payloads.message_event("great and good", channel="C1"))
+    envelope_id = str(uuid.uuid4())
+    old.send(
+        json.dumps(
+            {
+                "envelope_id": envelope_id,
+                "type": "events_api",
+                "payload": event,
+                "accepts_response_payload": False,
+                "retry_attempt": 0,
+                "retry_reason": "",
+            }
+        )
+    )
+    ack = ws.ack_for(envelope_id, timeout=5)
+    assert ack["_connection"] == old_number  # acked on the socket it came on
+    (reaction,) = fake.wait_for("reactions.add")
+    assert reaction.params["timestamp"] == event["event"]["ts"]
+    old.close()  # Slack ends the old socket after the grace
+    assert pool.wait_idle(5)
+    assert len(fake.calls("reactions.add")) == 1
+    # the new socket still works
+    later = payloads.event_callback(payloads.message_event("great and good", channel="C1"))
+    assert ws.ack_for(ws.send("events_api", later), timeout=5)["_connection"] == ws.connections

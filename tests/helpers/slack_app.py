@@ -169,7 +169,11 @@ def served_app(predictor=None, *, clock=None, fake=None, **overrides) -> Iterato
     with fake or FakeSlack() as fake:
         settings = make_settings(fake, **overrides)
         predictor = predictor if predictor is not None else KeywordPredictor()
-        pool = ListenerPool(max_workers=settings.listener_threads)
+        pool = ListenerPool(
+            max_workers=settings.listener_threads,
+            workspace_queue=settings.listener_queue_per_workspace,
+            total_queue=settings.listener_queue_max,
+        )
         seen = MemorySeenEvents()
         bot = create_app(
             settings,
@@ -242,12 +246,14 @@ class SocketSlack:
         with self._new_conn:
             self._conn = conn
             self.connections += 1
+            number = self.connections
             self._new_conn.notify_all()
         self.connected.set()
         try:
             for raw in conn:
                 ack = json.loads(raw)
                 ack["_received_at"] = time.perf_counter()
+                ack["_connection"] = number  # which socket (1 = the first) carried the ack
                 self.acks.put(ack)
         except Exception:  # noqa: BLE001 - the bot dropped this socket (it reconnects)
             pass
