@@ -21,9 +21,8 @@ from bot.backfill import store as backfill_store
 from bot.backfill.command import BackfillRequest
 from bot.backfill.history import make_history_client
 from bot.deps import Deps, Outcome
-from bot.listeners.governance import admin_refusal
 from bot.mood import counting
-from bot.mood.replies import Message, plain_message
+from bot.mood.replies import Message, admin_refusal, plain_message
 from bot.mood.workspace import Workspace
 from bot.slack import web_api as slack_api
 from bot.slack.permissions import AdminCheck
@@ -52,9 +51,9 @@ def backfill_reply(
             "The team mood record is turned off here (MOOD_TRACKING=off)."
         ), "ephemeral"
     what = "read a channel's history into the mood record"
-    refusal = admin_refusal(admins, client, body, what, deps, outcome)
-    if refusal:
-        return refusal, "ephemeral"
+    if refusal := admin_refusal(admins, client, body, what, settings):
+        outcome.set("replied", refusal.detail)
+        return refusal.message, "ephemeral"
     try:
         return _start(body, client, deps, Workspace.of(body), outcome)
     except Exception as err:  # noqa: BLE001 - the database is down: say so

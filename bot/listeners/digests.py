@@ -18,18 +18,17 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Mapping
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from slack_sdk import WebClient
 
 from bot.deps import Deps, Outcome
 from bot.digests import store
+from bot.digests.announce import announce_in_digest_channels
 from bot.digests.command import DigestRequest
-from bot.digests.schedule import last_send_time
-from bot.listeners.governance import admin_refusal, announce_in_digest_channels
-from bot.mood.replies import Message, plain_message
+from bot.digests.schedule import next_send
+from bot.mood.replies import Message, admin_refusal, plain_message
 from bot.mood.workspace import Workspace
 from bot.schedule_time import SendAt
 from bot.slack import web_api as slack_api
@@ -51,12 +50,6 @@ def _bot_not_in_channel(client: WebClient, channel: str, request_id: str | None)
     if not ok:
         return response in _NOT_IN_CHANNEL
     return (response.get("channel") or {}).get("is_member") is False
-
-
-def next_send(now: datetime, send_at: SendAt, timezone: str) -> datetime:
-    """The first send time after ``now``: a channel subscribed now gets its first digest then."""
-    local = now.astimezone(ZoneInfo(timezone))
-    return last_send_time(local, send_at) + timedelta(days=7)
 
 
 def _usage(error: str, cmd: str) -> str:
@@ -160,9 +153,9 @@ def _set_time(
         return plain_message(
             f"Digests already go out {send_at} ({tz}), so nothing changed."
         ), "ephemeral"
-    refusal = admin_refusal(admins, client, body, "change when digests go out", deps, outcome)
-    if refusal:
-        return refusal, "ephemeral"
+    if refusal := admin_refusal(admins, client, body, "change when digests go out", settings):
+        outcome.set("replied", refusal.detail)
+        return refusal.message, "ephemeral"
     workspace = Workspace.of(body)
     store.set_send_at(mood.engine, workspace, send_at)
     outcome.set("replied", "digest_time")
@@ -171,7 +164,9 @@ def _set_time(
         f"<@{user}> moved this workspace's weekly mood digest from {current} to {send_at} "
         f"({tz}); the next one comes {next_send(datetime.now(UTC), send_at, tz):%A, %b %-d}."
     )
-    told = announce_in_digest_channels(client, deps, workspace, notice, skip="", body=body)
+    told = announce_in_digest_channels(
+        client, mood.engine, workspace, notice, skip="", request_id=body.get("trigger_id")
+    )
     where = (
         f"I told the {told} channel{'s' if told != 1 else ''} that get it."
         if told

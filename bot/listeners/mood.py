@@ -2,7 +2,7 @@
 
 Who may change what: anyone may turn counting *off* in a channel (privacy wins) and opt
 themselves out or in; turning it back *on* and ``mood min-people N`` need a workspace admin or
-owner or a member of ``MOOD_ADMIN_GROUP`` (``bot.listeners.governance``). A change is
+owner or a member of ``MOOD_ADMIN_GROUP`` (``bot.mood.replies.admin_refusal``). A change is
 announced where its effect is seen (``mood off|on`` in the channel; ``min-people`` in the
 channel where it was typed and in every channel that gets the digest); a command that changes
 nothing says so to the asker only.
@@ -28,11 +28,10 @@ from typing import Any
 from slack_sdk import WebClient
 
 from bot.deps import Deps, Outcome
-from bot.listeners.governance import admin_refusal
 from bot.mood import replies as mood_replies
 from bot.mood.charts.upload import share_chart
 from bot.mood.command import MoodRequest
-from bot.mood.replies import Message
+from bot.mood.replies import Message, admin_refusal
 from bot.mood.summary import MoodSummary
 from bot.mood.workspace import Workspace
 from bot.slack import web_api as slack_api
@@ -286,18 +285,19 @@ def _min_people(
     if value == mood.min_authors(workspace):
         outcome.set("replied", "min_people_unchanged")
         return mood_replies.min_people_unchanged(value), "ephemeral"
-    refusal = admin_refusal(admins, client, body, "change the minimum group size", deps, outcome)
-    if refusal:
-        return refusal, "ephemeral"
+    if refusal := admin_refusal(admins, client, body, "change the minimum group size", settings):
+        outcome.set("replied", refusal.detail)
+        return refusal.message, "ephemeral"
     mood.set_min_authors(workspace, value)
     outcome.set("replied", "min_people")
-    from bot.listeners.governance import announce_in_digest_channels
+    from bot.digests.announce import announce_in_digest_channels  # SQLAlchemy: not at start
 
     notice = mood_replies.min_people_changed(str(body.get("user_id") or ""), value, settings)
     channel = str(body.get("channel_id") or "")
     in_channel = channel[:1] in {"C", "G"}
+    skip = channel if in_channel else ""
     announce_in_digest_channels(
-        client, deps, workspace, notice, skip=channel if in_channel else "", body=body
+        client, mood.engine, workspace, notice, skip=skip, request_id=body.get("trigger_id")
     )
     return notice, "in_channel" if in_channel else "ephemeral"
 
@@ -345,9 +345,9 @@ def mood_reply(
                 return mood_replies.tracking_unchanged(tracking, settings), "ephemeral"
             if tracking:  # off: anyone (privacy wins); back on: admins
                 what = "turn mood tracking back on in a channel"
-                refusal = admin_refusal(admins, client, body, what, deps, outcome)
-                if refusal:
-                    return refusal, "ephemeral"
+                if refusal := admin_refusal(admins, client, body, what, settings):
+                    outcome.set("replied", refusal.detail)
+                    return refusal.message, "ephemeral"
             mood.set_tracking(workspace, channel, tracking)
             outcome.set("replied", f"mood_{request.action}")
             # in_channel: everyone in the channel sees who changed it; never silent.
