@@ -29,6 +29,7 @@ from bot.health import Readiness
 from bot.listener_pool import ListenerPool
 from bot.listeners import register_listeners
 from bot.settings import Settings
+from bot.slack.permissions import AdminCheck
 from bot.slack.web_api import make_web_client
 from model.prediction import Predictor
 
@@ -149,6 +150,7 @@ def create_app(
     deps = Deps(
         settings=settings,
         predictor=predictor,
+        admins=AdminCheck(settings),  # one per app: every command listener shares its cache
         readiness=readiness,
         mood=mood,
         later=pool.submit,

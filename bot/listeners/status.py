@@ -5,6 +5,9 @@ the digest and when, the minimum group size in effect, who may change workspace 
 what is stored. Channels are named as Slack mentions, so a private channel the asker is not in
 shows as "private channel", never by name. The Home tab shows the same channel lists
 (``bot.mood.overview.tracking_overview``, ``bot.mood.replies.channel_list``).
+
+Its own listener (``register``) takes the one word ``status``, acks at once and answers on the
+listener pool through the command's response_url.
 """
 
 from __future__ import annotations
@@ -14,13 +17,16 @@ from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any
 
-from bot.deps import Deps, Outcome
+from slack_bolt import Ack, App
+
+from bot.deps import Deps, Outcome, answer_command, command_matcher
 from bot.mood import counting
 from bot.mood import replies as mood_replies
 from bot.mood.overview import RECENT_DAYS, tracking_overview
 from bot.mood.replies import Message, channel_list, plain_message
 from bot.mood.service import MoodService
 from bot.mood.workspace import Workspace
+from bot.slack.text import CommandArgs
 
 log = logging.getLogger("bot.mood")
 
@@ -80,3 +86,20 @@ def status_reply(body: Mapping[str, Any], deps: Deps, outcome: Outcome) -> tuple
     outcome.set("replied", "status")
     stored = mood_replies.stored_statement(settings, min_authors)
     return plain_message("\n".join(lines), stored), "ephemeral"
+
+
+def _claims(args: CommandArgs) -> bool:
+    return args.text.strip().lower() == "status"
+
+
+def register(app: App, deps: Deps) -> None:
+    """``/sentiment status``."""
+
+    @app.command(deps.settings.sentiment_command, matchers=[command_matcher(_claims)])
+    def on_status_command(ack: Ack, body: dict) -> None:
+        ack()
+
+        def reply(args: CommandArgs, outcome: Outcome) -> tuple[Message, str]:
+            return status_reply(body, deps, outcome)
+
+        deps.after_ack(answer_command, body, deps, reply)
