@@ -32,6 +32,7 @@ from bot.listener_pool import REACTION, REPLY, ListenerPool, label_work
 from bot.listeners import register_listeners
 from bot.mood.workspace import Workspace
 from bot.settings import Settings
+from bot.slack.permissions import AdminCheck
 from bot.slack.ratelimit import ReactionBudget, workspace_key
 from bot.slack.web_api import make_web_client
 from model.prediction import Predictor
@@ -180,6 +181,7 @@ def create_app(
     deps = Deps(
         settings=settings,
         predictor=predictor,
+        admins=AdminCheck(settings),  # one per app: every command listener shares its cache
         readiness=readiness,
         mood=mood,
         later=pool.submit,

@@ -1,7 +1,11 @@
 """What every listener needs, passed in rather than imported, plus the shared log line.
 
-Listeners get a ``Deps`` (settings, predictor) when they are registered, so tests can hand
-them a fake predictor.
+Listeners get a ``Deps`` (settings, predictor, the app's one ``AdminCheck``) when they are
+registered, so tests can hand them a fake predictor.
+
+Every ``/sentiment`` listener (``bot.listeners.backfill``, ``.digests``, ``.mood``, ``.status``
+and the catch-all ``.commands``) answers through ``answer_command`` and is matched with
+``command_matcher``, so the response_url steps and "help goes to the catch-all" have one home.
 
 Logging rule: ids, surfaces, outcomes, timings and Slack error codes only; never message text.
 """
@@ -10,16 +14,19 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from bot import metrics
 from bot.health import Readiness
 from bot.logs import id_field
 from bot.settings import Settings
+from bot.slack import web_api as slack_api
+from bot.slack.permissions import AdminCheck
 from bot.slack.ratelimit import ReactionBudget
+from bot.slack.text import CommandArgs, parse_command
 from model.prediction import Prediction, Predictor
 
 if TYPE_CHECKING:
@@ -35,6 +42,7 @@ class Deps:
 
     settings: Settings
     predictor: Predictor
+    admins: AdminCheck  # one per app (its cache of who is an admin), built by bot.app
     readiness: Readiness | None = None  # told each Slack call's outcome (``/readyz``)
     mood: MoodService | None = None  # the mood record (counting, opt-outs); None: not kept
     # Runs a listener's work after its ack (the app's ListenerPool.submit). Cheaper per event
@@ -105,3 +113,51 @@ def handling(surface: str, event_id: str | None, channel: str | None = None) -> 
             f" detail={outcome.detail}" if outcome.detail else "",
             seconds * 1000,
         )
+
+
+# What a slash-command listener answers: the command's words (``--public`` taken out) and the
+# log line's outcome in, the message and its ``response_type`` out.
+CommandReply = Callable[[CommandArgs, Outcome], tuple[dict[str, Any], str]]
+
+
+def command_matcher(claims: Callable[[CommandArgs], bool]) -> Callable[[dict], bool]:
+    """A Bolt listener matcher: True when ``claims`` takes the command's words.
+
+    Help (an empty ``/sentiment``, ``help``, ``--help``, ``?``) is never claimed: the catch-all
+    (``bot.listeners.commands``) answers it, as it always came first. Words that make the
+    parsing raise are claimed, so the claiming listener's ``answer_command`` parses them again
+    inside ``handling`` and logs the failure on the command's log line, as before.
+    """
+
+    def matches(body: dict) -> bool:
+        try:
+            args = parse_command(body.get("text"))
+            return not args.help and claims(args)
+        except Exception:  # noqa: BLE001 - logged by the claiming listener's answer_command
+            return True
+
+    return matches
+
+
+def answer_command(body: Mapping[str, Any], deps: Deps, reply: CommandReply) -> None:
+    """Answer one (already acknowledged) slash command through its response_url.
+
+    One ``surface=command`` log line; no response_url: skipped; ``reply`` gets the parsed
+    command and sets the outcome; a post Slack refused: failed. Runs on the listener pool.
+    """
+    request_id = body.get("trigger_id")
+    with handling("command", request_id, body.get("channel_id")) as outcome:
+        response_url = body.get("response_url")
+        if not response_url:
+            outcome.set("skipped", "no_response_url")
+            return
+        message, response_type = reply(parse_command(body.get("text")), outcome)
+        ok = slack_api.respond(
+            response_url,
+            message,
+            response_type=response_type,
+            settings=deps.settings,
+            event_id=request_id,
+        )
+        if not ok:
+            outcome.set("failed", "response_url")

@@ -2,6 +2,8 @@
 
 - no import cycle among the modules, nor between bot/'s folders;
 - lower layers (storage, mood, slack, delivery, settings, logs) import no feature or runner;
+- no bot/listeners module imports another (only the package's ``__init__`` imports them all, to
+  register them): what two surfaces share lives below them;
 - ``model/`` imports nothing from ``bot/``; ``benchmarks/`` nothing from ``tests/``;
 - a public name is defined in one bot/ module only (``register`` and ``main`` excepted);
 - nothing in bot/ is there only for the tests: every public top-level function or class is
@@ -26,6 +28,7 @@ PRODUCT_FILES = ("gunicorn.conf.py",)
 LOWER_LAYERS = ("bot.storage", "bot.mood", "bot.slack", "bot.delivery", "bot.settings", "bot.logs")
 FEATURES = ("bot.listeners", "bot.digests", "bot.home", "bot.backfill", "bot.console")
 RUNNERS = ("bot.runners", "bot.app", "bot.__main__", "bot.bootstrap")
+LISTENERS = "bot.listeners"
 # Names every surface or entry point defines by convention, one per module.
 SHARED_NAMES = frozenset({"register", "main"})
 # Alembic loads each revision script by its path and calls these two; no module imports them.
@@ -93,6 +96,18 @@ def imports_between(
         if _within(module, importers)
         for target in targets
         if _within(target, imported)
+    )
+
+
+def listener_cross_imports(graph: dict[str, set[str]]) -> list[tuple[str, str]]:
+    """Every (importer, imported) edge from a bot/listeners module to another one (or to the
+    package), leaving out the package's ``__init__``, which imports them all to register them."""
+    return sorted(
+        (module, target)
+        for module, targets in graph.items()
+        if _within(module, (LISTENERS,)) and module != LISTENERS
+        for target in targets
+        if _within(target, (LISTENERS,))
     )
 
 
@@ -264,6 +279,32 @@ def test_the_layer_check_catches_a_lower_layer_importing_a_feature():
     assert imports_between(graph, LOWER_LAYERS, FEATURES + RUNNERS) == [
         ("bot.mood.service", "bot.home.view"),
         ("bot.storage.engine", "bot.app"),
+    ]
+
+
+def test_no_listener_module_imports_another():
+    graph = import_graph(REPO, ("bot",))
+    assert len([m for m in graph if _within(m, (LISTENERS,))]) > 5  # the check sees them
+    assert listener_cross_imports(graph) == []
+
+
+def test_the_listener_check_catches_one_listener_importing_another(tmp_path):
+    _tree(
+        tmp_path,
+        {
+            "bot/__init__.py": "",
+            "bot/deps.py": "",
+            "bot/listeners/__init__.py": "from bot.listeners import home, mood, status\n",
+            "bot/listeners/home.py": "def f():\n    from bot.listeners.status import x\n",
+            "bot/listeners/mood.py": "from bot.deps import Deps\nfrom . import status\n",
+            "bot/listeners/status.py": "import bot.listeners\n",
+        },
+    )
+    graph = import_graph(tmp_path, ("bot",))
+    assert listener_cross_imports(graph) == [
+        ("bot.listeners.home", "bot.listeners.status"),  # inside a function
+        ("bot.listeners.mood", "bot.listeners.status"),  # relative
+        ("bot.listeners.status", "bot.listeners"),  # the package: it imports them all
     ]
 
 

@@ -11,6 +11,7 @@ flood channels with stale digests, and one that runs every few minutes sends eac
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
 
 from bot.schedule_time import SendAt
 
@@ -29,3 +30,9 @@ def due_digest(now_local: datetime, send_at: SendAt, catch_up: timedelta) -> dat
     """The send time whose digest is due now, or None when the last one is too old."""
     moment = last_send_time(now_local, send_at)
     return moment if now_local - moment < catch_up else None
+
+
+def next_send(now: datetime, send_at: SendAt, timezone: str) -> datetime:
+    """The first send time after ``now``: a channel subscribed now gets its first digest then."""
+    local = now.astimezone(ZoneInfo(timezone))
+    return last_send_time(local, send_at) + timedelta(days=7)

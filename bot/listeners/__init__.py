@@ -1,4 +1,8 @@
-"""One module per Slack surface, each with a ``register(app, deps)`` like Bolt's starter apps."""
+"""One module per Slack surface, each with a ``register(app, deps)`` like Bolt's starter apps.
+
+No listener module imports another (tests/test_architecture.py checks it); what two of them
+share lives below them (``bot.deps``, ``bot.mood``, ``bot.digests``, ``bot.slack``).
+"""
 
 from __future__ import annotations
 
@@ -6,20 +10,39 @@ from slack_bolt import App
 
 from bot.deps import Deps
 from bot.listeners import (
+    backfill,
     commands,
+    digests,
     feedback,
     home,
     mentions,
     messages,
+    mood,
     other_events,
     shortcuts,
+    status,
     uninstall,
 )
 
 
 def register_listeners(app: App, deps: Deps) -> None:
-    """Attach every surface's listeners to ``app``."""
-    commands.register(app, deps)
+    """Attach every surface's listeners to ``app``.
+
+    Order matters for the slash command. Bolt tries listeners in the order they were
+    registered and runs the first whose matchers all return True: ``App.dispatch`` in
+    slack_bolt/app/app.py (slack-bolt 1.30.0) loops ``for listener in self._listeners: if
+    listener.matches(req=req, resp=resp): ...`` and returns the listener's response (the ack,
+    with ``process_before_response=True``), and ``Listener.matches``
+    (slack_bolt/listener/listener.py) is False as soon as one matcher is. So each feature's
+    ``/sentiment`` listener, matched by its own parser (claims are disjoint:
+    tests/bot/listeners/test_commands.py), comes before ``commands``' catch-all, which has no
+    matcher and takes help, usage help and text to analyse.
+    """
+    backfill.register(app, deps)  # /sentiment mood backfill
+    digests.register(app, deps)  # /sentiment digest ...
+    mood.register(app, deps)  # /sentiment mood ..., optout, optin
+    status.register(app, deps)  # /sentiment status
+    commands.register(app, deps)  # /sentiment: the rest (after every command listener above)
     mentions.register(app, deps)
     messages.register(app, deps)
     shortcuts.register(app, deps)

@@ -1,6 +1,6 @@
 """``/sentiment mood backfill``: start (or resume) reading the channel's recent history into
-the mood record, answered through the command's response_url (``bot.listeners.commands``
-dispatches here).
+the mood record, answered through the command's response_url: its own listener (``register``)
+takes what ``bot.backfill.command`` claims, acks at once and answers on the listener pool.
 
 The reading runs on a background thread (``bot.backfill.job``); progress goes to one message in
 the channel, updated as it goes. Whether the channel is counted at all is the mood record's
@@ -14,20 +14,16 @@ from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any
 
+from slack_bolt import Ack, App
 from slack_sdk import WebClient
 
-from bot.backfill import job as backfill_job
-from bot.backfill import store as backfill_store
-from bot.backfill.command import BackfillRequest
-from bot.backfill.history import make_history_client
-from bot.deps import Deps, Outcome
-from bot.listeners.governance import admin_refusal
+from bot.backfill.command import BackfillRequest, parse_backfill_request
+from bot.deps import Deps, Outcome, answer_command, command_matcher
 from bot.mood import counting
-from bot.mood.replies import Message, plain_message
+from bot.mood.replies import Message, admin_refusal, plain_message
 from bot.mood.workspace import Workspace
 from bot.slack import web_api as slack_api
-from bot.slack.permissions import AdminCheck
-from bot.storage.claims import claim_owner
+from bot.slack.text import CommandArgs
 
 log = logging.getLogger("bot.digest")
 
@@ -38,7 +34,6 @@ def backfill_reply(
     client: WebClient,
     deps: Deps,
     outcome: Outcome,
-    admins: AdminCheck,
 ) -> tuple[Message, str]:
     """The reply (and response_type) for ``mood backfill``; the reading runs in the background.
 
@@ -52,9 +47,9 @@ def backfill_reply(
             "The team mood record is turned off here (MOOD_TRACKING=off)."
         ), "ephemeral"
     what = "read a channel's history into the mood record"
-    refusal = admin_refusal(admins, client, body, what, deps, outcome)
-    if refusal:
-        return refusal, "ephemeral"
+    if refusal := admin_refusal(deps.admins, client, body, what, settings):
+        outcome.set("replied", refusal.detail)
+        return refusal.message, "ephemeral"
     try:
         return _start(body, client, deps, Workspace.of(body), outcome)
     except Exception as err:  # noqa: BLE001 - the database is down: say so
@@ -68,6 +63,12 @@ def backfill_reply(
 def _start(
     body: Mapping[str, Any], client: WebClient, deps: Deps, workspace: Workspace, outcome: Outcome
 ) -> tuple[Message, str]:
+    # SQLAlchemy and the history client: on the first backfill, not at start
+    from bot.backfill import job as backfill_job
+    from bot.backfill import store as backfill_store
+    from bot.backfill.history import make_history_client
+    from bot.storage.claims import claim_owner
+
     settings, mood = deps.settings, deps.mood
     assert mood is not None
     channel = str(body.get("channel_id") or "")
@@ -148,3 +149,22 @@ def _start(
         f"{verb}: reading up to {settings.backfill_days} days of this channel's history. "
         "Progress is in the channel."
     ), "ephemeral"
+
+
+def _claims(args: CommandArgs) -> bool:
+    return parse_backfill_request(args.text) is not None
+
+
+def register(app: App, deps: Deps) -> None:
+    """``/sentiment mood backfill``: what ``bot.backfill.command`` claims."""
+
+    @app.command(deps.settings.sentiment_command, matchers=[command_matcher(_claims)])
+    def on_backfill_command(ack: Ack, body: dict, client: WebClient) -> None:
+        ack()
+
+        def reply(args: CommandArgs, outcome: Outcome) -> tuple[Message, str]:
+            request = parse_backfill_request(args.text)
+            assert request is not None  # the matcher claimed these words
+            return backfill_reply(request, body, client, deps, outcome)
+
+        deps.after_ack(answer_command, body, deps, reply)

@@ -1,5 +1,6 @@
 """``/sentiment digest ...``: the digest subcommands, answered through the command's
-response_url like the rest (``bot.listeners.commands`` dispatches here).
+response_url like the rest: its own listener (``register``) takes what
+``bot.digests.command`` claims, acks at once and answers on the listener pool.
 
 ``digest weekly`` / ``digest off`` subscribe or unsubscribe the channel: anyone in it may (a
 digest shows the channel only what ``/sentiment mood`` already shows its members), and a
@@ -18,22 +19,20 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Mapping
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from typing import Any
-from zoneinfo import ZoneInfo
 
+from slack_bolt import Ack, App
 from slack_sdk import WebClient
 
-from bot.deps import Deps, Outcome
-from bot.digests import store
-from bot.digests.command import DigestRequest
-from bot.digests.schedule import last_send_time
-from bot.listeners.governance import admin_refusal, announce_in_digest_channels
-from bot.mood.replies import Message, plain_message
+from bot.deps import Deps, Outcome, answer_command, command_matcher
+from bot.digests.command import DigestRequest, parse_digest_request
+from bot.digests.schedule import next_send
+from bot.mood.replies import Message, admin_refusal, plain_message
 from bot.mood.workspace import Workspace
 from bot.schedule_time import SendAt
 from bot.slack import web_api as slack_api
-from bot.slack.permissions import AdminCheck
+from bot.slack.text import CommandArgs
 
 log = logging.getLogger("bot.digest")
 
@@ -53,12 +52,6 @@ def _bot_not_in_channel(client: WebClient, channel: str, request_id: str | None)
     return (response.get("channel") or {}).get("is_member") is False
 
 
-def next_send(now: datetime, send_at: SendAt, timezone: str) -> datetime:
-    """The first send time after ``now``: a channel subscribed now gets its first digest then."""
-    local = now.astimezone(ZoneInfo(timezone))
-    return last_send_time(local, send_at) + timedelta(days=7)
-
-
 def _usage(error: str, cmd: str) -> str:
     if error == "weekly_only":
         return f"Digests are weekly only: `{cmd} digest weekly` subscribes this channel."
@@ -73,9 +66,10 @@ def digest_reply(
     client: WebClient,
     deps: Deps,
     outcome: Outcome,
-    admins: AdminCheck,
 ) -> tuple[Message, str]:
     """The reply (and response_type) for one digest subcommand."""
+    from bot.digests import store  # SQLAlchemy: on the first digest command, not at start
+
     settings, mood = deps.settings, deps.mood
     cmd = settings.sentiment_command
     workspace = Workspace.of(body)
@@ -94,7 +88,7 @@ def digest_reply(
     try:
         send_at = store.send_at_for(mood.engine, workspace, settings.digest_send_at)
         if request.action == "digest_time" and request.send_at is not None:
-            return _set_time(request.send_at, send_at, body, client, deps, outcome, admins)
+            return _set_time(request.send_at, send_at, body, client, deps, outcome)
         if request.action in {"digest_on", "digest_off"} and not in_channel:
             return plain_message("Use this in the channel that should get the digest."), "ephemeral"
         if request.action == "digest_on":
@@ -149,9 +143,11 @@ def _set_time(
     client: WebClient,
     deps: Deps,
     outcome: Outcome,
-    admins: AdminCheck,
 ) -> tuple[Message, str]:
     """``digest time DAY HH:MM``: admins only; announced in every channel with a digest."""
+    from bot.digests import store
+    from bot.digests.announce import announce_in_digest_channels
+
     settings, mood = deps.settings, deps.mood
     assert mood is not None
     tz = settings.mood_timezone
@@ -160,9 +156,9 @@ def _set_time(
         return plain_message(
             f"Digests already go out {send_at} ({tz}), so nothing changed."
         ), "ephemeral"
-    refusal = admin_refusal(admins, client, body, "change when digests go out", deps, outcome)
-    if refusal:
-        return refusal, "ephemeral"
+    if refusal := admin_refusal(deps.admins, client, body, "change when digests go out", settings):
+        outcome.set("replied", refusal.detail)
+        return refusal.message, "ephemeral"
     workspace = Workspace.of(body)
     store.set_send_at(mood.engine, workspace, send_at)
     outcome.set("replied", "digest_time")
@@ -171,10 +167,31 @@ def _set_time(
         f"<@{user}> moved this workspace's weekly mood digest from {current} to {send_at} "
         f"({tz}); the next one comes {next_send(datetime.now(UTC), send_at, tz):%A, %b %-d}."
     )
-    told = announce_in_digest_channels(client, deps, workspace, notice, skip="", body=body)
+    told = announce_in_digest_channels(
+        client, mood.engine, workspace, notice, skip="", request_id=body.get("trigger_id")
+    )
     where = (
         f"I told the {told} channel{'s' if told != 1 else ''} that get it."
         if told
         else "No channel gets the digest yet, so there was nobody to tell."
     )
     return plain_message(f"Weekly digests now go out {send_at} ({tz}). {where}"), "ephemeral"
+
+
+def _claims(args: CommandArgs) -> bool:
+    return parse_digest_request(args.text) is not None
+
+
+def register(app: App, deps: Deps) -> None:
+    """``/sentiment digest ...``: what ``bot.digests.command`` claims."""
+
+    @app.command(deps.settings.sentiment_command, matchers=[command_matcher(_claims)])
+    def on_digest_command(ack: Ack, body: dict, client: WebClient) -> None:
+        ack()
+
+        def reply(args: CommandArgs, outcome: Outcome) -> tuple[Message, str]:
+            request = parse_digest_request(args.text)
+            assert request is not None  # the matcher claimed these words
+            return digest_reply(request, body, client, deps, outcome)
+
+        deps.after_ack(answer_command, body, deps, reply)

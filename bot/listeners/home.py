@@ -29,7 +29,8 @@ from bot.home.view import (
     ChannelMood,
     home_view,
 )
-from bot.mood.replies import stored_statement
+from bot.mood.overview import tracking_overview
+from bot.mood.replies import channel_list, stored_statement
 from bot.mood.workspace import Workspace
 from bot.slack import web_api as slack_api
 
@@ -95,8 +96,6 @@ def _agreement_line(deps: Deps, workspace: Workspace) -> str:
 def home_tracked_line(tracked: list[str], switched_off: list[str], member_of: set[str]) -> str:
     """How many channels the workspace tracks, naming only the viewer's own (as on the rest of
     the Home tab, nobody learns of a channel they are not in)."""
-    from bot.listeners.status import channel_list
-
     mine = [c for c in tracked if c in member_of]
     off = [c for c in switched_off if c in member_of]
     line = (
@@ -113,8 +112,6 @@ def publish_home(
     member_of = viewer_channels(client, user_id, request_id)
     if member_of is None:
         member_of = set()
-    from bot.listeners.status import tracking_overview
-
     moods = channel_moods(deps, workspace, member_of)
     opted_out = deps.mood.opted_out(workspace, user_id)
     statement = stored_statement(deps.settings, deps.mood.min_authors(workspace))

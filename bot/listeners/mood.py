@@ -2,17 +2,20 @@
 
 Who may change what: anyone may turn counting *off* in a channel (privacy wins) and opt
 themselves out or in; turning it back *on* and ``mood min-people N`` need a workspace admin or
-owner or a member of ``MOOD_ADMIN_GROUP`` (``bot.listeners.governance``). A change is
+owner or a member of ``MOOD_ADMIN_GROUP`` (``bot.mood.replies.admin_refusal``). A change is
 announced where its effect is seen (``mood off|on`` in the channel; ``min-people`` in the
 channel where it was typed and in every channel that gets the digest); a command that changes
 nothing says so to the asker only.
 
-Called by ``bot.listeners.commands`` when the text is a mood request. How the chart reaches
-only the asker: a slash command's ephemeral response cannot carry a file, and a file shared in
-a channel is visible to everyone there. So by default the chart is uploaded (Slack's upload
-flow: ``files.getUploadURLExternal``, POST, ``files.completeUploadExternal``) into the asker's
-DM with the bot, with the numbers as its comment, and the ephemeral answer in the channel gives
-the same numbers and points there. With ``--public`` the chart is shared in the channel itself.
+Its own listener (``register``) takes the slash commands ``bot.mood.command`` claims, acks at
+once and answers on the listener pool through the response_url (``bot.deps.answer_command``).
+
+How the chart reaches only the asker: a slash command's ephemeral response cannot carry a
+file, and a file shared in a channel is visible to everyone there. So by default the chart is
+uploaded (Slack's upload flow: ``files.getUploadURLExternal``, POST,
+``files.completeUploadExternal``) into the asker's DM with the bot, with the numbers as its
+comment, and the ephemeral answer in the channel gives the same numbers and points there.
+With ``--public`` the chart is shared in the channel itself.
 
 Before answering about another channel (``#channel``) the bot checks with Slack that it is a
 member (``conversations.info`` ``is_member``) and that the asker is (``conversations.members``),
@@ -25,18 +28,18 @@ import logging
 from collections.abc import Mapping
 from typing import Any
 
+from slack_bolt import Ack, App
 from slack_sdk import WebClient
 
-from bot.deps import Deps, Outcome
-from bot.listeners.governance import admin_refusal
+from bot.deps import Deps, Outcome, answer_command, command_matcher
 from bot.mood import replies as mood_replies
 from bot.mood.charts.upload import share_chart
-from bot.mood.command import MoodRequest
-from bot.mood.replies import Message
+from bot.mood.command import MoodRequest, parse_mood_request
+from bot.mood.replies import Message, admin_refusal
 from bot.mood.summary import MoodSummary
 from bot.mood.workspace import Workspace
 from bot.slack import web_api as slack_api
-from bot.slack.permissions import AdminCheck
+from bot.slack.text import CommandArgs
 
 log = logging.getLogger("bot.mood")
 
@@ -272,7 +275,6 @@ def _min_people(
     client: WebClient,
     deps: Deps,
     outcome: Outcome,
-    admins: AdminCheck,
 ) -> tuple[Message, str]:
     """``mood min-people N``: admins only, never below ``MOOD_MIN_AUTHORS``, announced."""
     settings, mood = deps.settings, deps.mood
@@ -286,18 +288,21 @@ def _min_people(
     if value == mood.min_authors(workspace):
         outcome.set("replied", "min_people_unchanged")
         return mood_replies.min_people_unchanged(value), "ephemeral"
-    refusal = admin_refusal(admins, client, body, "change the minimum group size", deps, outcome)
-    if refusal:
-        return refusal, "ephemeral"
+    if refusal := admin_refusal(
+        deps.admins, client, body, "change the minimum group size", settings
+    ):
+        outcome.set("replied", refusal.detail)
+        return refusal.message, "ephemeral"
     mood.set_min_authors(workspace, value)
     outcome.set("replied", "min_people")
-    from bot.listeners.governance import announce_in_digest_channels
+    from bot.digests.announce import announce_in_digest_channels  # SQLAlchemy: not at start
 
     notice = mood_replies.min_people_changed(str(body.get("user_id") or ""), value, settings)
     channel = str(body.get("channel_id") or "")
     in_channel = channel[:1] in {"C", "G"}
+    skip = channel if in_channel else ""
     announce_in_digest_channels(
-        client, deps, workspace, notice, skip=channel if in_channel else "", body=body
+        client, mood.engine, workspace, notice, skip=skip, request_id=body.get("trigger_id")
     )
     return notice, "in_channel" if in_channel else "ephemeral"
 
@@ -308,7 +313,6 @@ def mood_reply(
     client: WebClient,
     deps: Deps,
     outcome: Outcome,
-    admins: AdminCheck,
 ) -> tuple[Message, str]:
     """The message and ``response_type`` for one mood request (never raises on Slack errors)."""
     settings = deps.settings
@@ -334,7 +338,7 @@ def mood_reply(
             outcome.set("replied", request.action)
             return mood_replies.opted(opt_out, settings), "ephemeral"
         if request.action == "min_people":
-            return _min_people(request, body, client, deps, outcome, admins)
+            return _min_people(request, body, client, deps, outcome)
         if request.action in {"off", "on"}:
             channel = str(body.get("channel_id") or "")
             if channel[:1] not in {"C", "G"}:
@@ -345,9 +349,9 @@ def mood_reply(
                 return mood_replies.tracking_unchanged(tracking, settings), "ephemeral"
             if tracking:  # off: anyone (privacy wins); back on: admins
                 what = "turn mood tracking back on in a channel"
-                refusal = admin_refusal(admins, client, body, what, deps, outcome)
-                if refusal:
-                    return refusal, "ephemeral"
+                if refusal := admin_refusal(deps.admins, client, body, what, settings):
+                    outcome.set("replied", refusal.detail)
+                    return refusal.message, "ephemeral"
             mood.set_tracking(workspace, channel, tracking)
             outcome.set("replied", f"mood_{request.action}")
             # in_channel: everyone in the channel sees who changed it; never silent.
@@ -359,3 +363,22 @@ def mood_reply(
     if request.action == "export":
         return _export(request, body, client, deps, workspace, outcome)
     return _show(request, body, client, deps, workspace, outcome)
+
+
+def _claims(args: CommandArgs) -> bool:
+    return parse_mood_request(args.text, args.public) is not None
+
+
+def register(app: App, deps: Deps) -> None:
+    """``/sentiment mood ...``, ``optout``, ``optin``: what ``bot.mood.command`` claims."""
+
+    @app.command(deps.settings.sentiment_command, matchers=[command_matcher(_claims)])
+    def on_mood_command(ack: Ack, body: dict, client: WebClient) -> None:
+        ack()
+
+        def reply(args: CommandArgs, outcome: Outcome) -> tuple[Message, str]:
+            request = parse_mood_request(args.text, args.public)
+            assert request is not None  # the matcher claimed these words
+            return mood_reply(request, body, client, deps, outcome)
+
+        deps.after_ack(answer_command, body, deps, reply)

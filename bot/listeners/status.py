@@ -4,59 +4,31 @@ This channel's tracking, the workspace's tracked and switched-off channels, whic
 the digest and when, the minimum group size in effect, who may change workspace settings and
 what is stored. Channels are named as Slack mentions, so a private channel the asker is not in
 shows as "private channel", never by name. The Home tab shows the same channel lists
-(``tracking_overview``).
+(``bot.mood.overview.tracking_overview``, ``bot.mood.replies.channel_list``).
+
+Its own listener (``register``) takes the one word ``status``, acks at once and answers on the
+listener pool through the command's response_url.
 """
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Mapping
-from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from typing import Any
 
-from bot.deps import Deps, Outcome
+from slack_bolt import Ack, App
+
+from bot.deps import Deps, Outcome, answer_command, command_matcher
 from bot.mood import counting
 from bot.mood import replies as mood_replies
-from bot.mood.replies import Message, plain_message
+from bot.mood.overview import RECENT_DAYS, tracking_overview
+from bot.mood.replies import Message, channel_list, plain_message
 from bot.mood.service import MoodService
 from bot.mood.workspace import Workspace
+from bot.slack.text import CommandArgs
 
 log = logging.getLogger("bot.mood")
-
-RECENT_DAYS = 30  # "tracked": counts on any of the last 30 closed days
-MAX_LISTED = 40  # channels named per list; the rest are counted
-
-
-@dataclass(frozen=True)
-class TrackingOverview:
-    """Which channels of a workspace are counted, and which have counting switched off."""
-
-    tracked: list[str]
-    switched_off: list[str]
-
-
-def tracking_overview(mood: MoodService, workspace: Workspace) -> TrackingOverview:
-    """Channels with counts in the last ``RECENT_DAYS`` (still on), and those with ``mood off``."""
-    from bot.mood import store  # SQLAlchemy: on the first status or Home tab, not at start
-
-    since = mood.last_closed_day() - timedelta(days=RECENT_DAYS - 1)
-    off = sorted(
-        channel for ws, channel in store.untracked_channels(mood.engine) if ws == workspace
-    )
-    tracked = [
-        c for c in store.tracked_channels(mood.engine, workspace, since) if c not in set(off)
-    ]
-    return TrackingOverview(tracked, off)
-
-
-def channel_list(channels: list[str], none: str) -> str:
-    """``<#C1>, <#C2> and 3 more``, or ``none``."""
-    if not channels:
-        return none
-    named = ", ".join(f"<#{c}>" for c in channels[:MAX_LISTED])
-    more = len(channels) - MAX_LISTED
-    return named + (f" and {more:,} more" if more > 0 else "")
 
 
 def _this_channel(deps: Deps, mood: MoodService, workspace: Workspace, channel: str) -> str:
@@ -73,7 +45,7 @@ def _this_channel(deps: Deps, mood: MoodService, workspace: Workspace, channel: 
 def status_reply(body: Mapping[str, Any], deps: Deps, outcome: Outcome) -> tuple[Message, str]:
     """The private overview for ``/sentiment status``."""
     from bot.digests import store as digest_store
-    from bot.listeners.digests import next_send
+    from bot.digests.schedule import next_send
 
     settings, mood = deps.settings, deps.mood
     if mood is None or not settings.mood_tracking:
@@ -114,3 +86,20 @@ def status_reply(body: Mapping[str, Any], deps: Deps, outcome: Outcome) -> tuple
     outcome.set("replied", "status")
     stored = mood_replies.stored_statement(settings, min_authors)
     return plain_message("\n".join(lines), stored), "ephemeral"
+
+
+def _claims(args: CommandArgs) -> bool:
+    return args.text.strip().lower() == "status"
+
+
+def register(app: App, deps: Deps) -> None:
+    """``/sentiment status``."""
+
+    @app.command(deps.settings.sentiment_command, matchers=[command_matcher(_claims)])
+    def on_status_command(ack: Ack, body: dict) -> None:
+        ack()
+
+        def reply(args: CommandArgs, outcome: Outcome) -> tuple[Message, str]:
+            return status_reply(body, deps, outcome)
+
+        deps.after_ack(answer_command, body, deps, reply)

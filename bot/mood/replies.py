@@ -1,7 +1,10 @@
 """What the bot says about the mood record: the text summary, notices, confirmations (pure).
 
 Also the lines the Home tab and the weekly digest both show (``mood_line``, ``change_line``,
-the chart blocks), so neither surface imports the other.
+the chart blocks), and the channel lists ``/sentiment status`` and the Home tab both show
+(``channel_list``), so no surface imports another. And the one refusal of a workspace-wide
+change (``admin_refusal``): the only function here that asks anything, through the app's
+``AdminCheck`` (``bot.slack.permissions``), so the rule and its wording have one home.
 
 The text summary carries every number the chart shows in words (messages counted, shares, the
 change against the previous period), for screen readers and notifications.
@@ -9,13 +12,21 @@ change against the previous period), for screen readers and notifications.
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from bot.mood.estimate import CLASSES, ShareEstimate
 from bot.mood.summary import MoodSummary, Period
+from bot.mood.workspace import Workspace
 from bot.settings import Settings
 
+if TYPE_CHECKING:
+    from slack_sdk import WebClient
+
+    from bot.slack.permissions import AdminCheck
+
 Message = dict[str, Any]  # a Slack message body (text, blocks); the one alias every surface uses
+MAX_LISTED = 40  # channels named per list; the rest are counted
 
 
 def _section(text: str) -> dict[str, Any]:
@@ -298,6 +309,45 @@ def admin_unknown() -> Message:
         "I couldn't check with Slack whether you may change this, so nothing changed. "
         "Please try again."
     )
+
+
+class Refusal(NamedTuple):
+    """A refused workspace-wide change: the log line's outcome detail and the answer."""
+
+    detail: str  # "refused", or "refused_unverified" when Slack would not say
+    message: Message
+
+
+def admin_refusal(
+    admins: AdminCheck,
+    client: WebClient,
+    body: Mapping[str, Any],
+    what: str,
+    settings: Settings,
+) -> Refusal | None:
+    """None when the asker may make a workspace-wide change, else the one-sentence refusal.
+
+    Workspace-wide changes (digest send time, minimum group size, backfill, turning tracking
+    back on) need a workspace admin or owner or a member of ``MOOD_ADMIN_GROUP``; a look-up
+    Slack would not answer refuses too (a change nobody could verify is not made).
+    """
+    workspace = Workspace.of(body)
+    user = str(body.get("user_id") or "")
+    allowed = admins.may_change(client, workspace.team_id, user, body.get("trigger_id"))
+    if allowed:
+        return None
+    if allowed is None:
+        return Refusal("refused_unverified", admin_unknown())
+    return Refusal("refused", refused(what, settings))
+
+
+def channel_list(channels: list[str], none: str) -> str:
+    """``<#C1>, <#C2> and 3 more``, or ``none``."""
+    if not channels:
+        return none
+    named = ", ".join(f"<#{c}>" for c in channels[:MAX_LISTED])
+    more = len(channels) - MAX_LISTED
+    return named + (f" and {more:,} more" if more > 0 else "")
 
 
 def min_people_changed(user_id: str, value: int, settings: Settings) -> Message:

@@ -1,7 +1,10 @@
 """``/sentiment``'s dispatch: each feature's parser claims only its own words, so exactly one
-listener module answers (or none, and the text is analysed)."""
+listener module answers (or none, and commands.py's catch-all gives help, usage help or a
+verdict; tests/bot/listeners/test_routing.py checks the listeners themselves)."""
 
 from __future__ import annotations
+
+import json
 
 import pytest
 
@@ -10,6 +13,8 @@ from bot.commands_help import subcommand_attempt
 from bot.digests.command import parse_digest_request
 from bot.mood.command import parse_mood_request
 from bot.schedule_time import ScheduleError, parse_send_at
+from tests.bot.mood.test_mood_app import mood_answer
+from tests.helpers.slack_app import served_app
 
 
 def _claims(text: str) -> list[str]:
@@ -91,3 +96,11 @@ def test_weekdays_are_full_names_or_three_letters_only():
     for text in ("monkey 09:00", "mond 09:00", "frid 16:30"):
         with pytest.raises(ScheduleError):
             parse_send_at(text)
+
+
+def test_help_says_what_is_stored_and_how_to_opt_out(tmp_path):
+    with served_app(database_url=f"sqlite:///{tmp_path / 'db.sqlite3'}") as served:
+        answer = mood_answer(served, "help")
+        blob = json.dumps(answer)
+        assert "Never message text" in blob and "/sentiment optout" in blob
+        assert "/sentiment mood off" in blob

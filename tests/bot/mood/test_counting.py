@@ -14,6 +14,7 @@ from bot.mood import counting
 from bot.mood.tally import DayTally
 from bot.mood.workspace import Workspace
 from bot.settings import Settings
+from bot.slack.permissions import AdminCheck
 from tests.helpers.slack_app import KeywordPredictor
 
 WS = Workspace("T0000FAKE")
@@ -60,7 +61,12 @@ class RecordingMood:
 
 def _live(settings: Settings) -> list[tuple[str, int]]:
     mood = RecordingMood()
-    deps = Deps(settings=settings, predictor=KeywordPredictor(), mood=mood)  # type: ignore[arg-type]
+    deps = Deps(
+        settings=settings,
+        predictor=KeywordPredictor(),
+        admins=AdminCheck(settings),
+        mood=mood,  # type: ignore[arg-type]
+    )
     for n, message in enumerate(MESSAGES.values()):
         event = {**message, "channel": CHANNEL, "channel_type": "channel", "ts": f"{TS[:-1]}{n}"}
         handle_message(event, None, BOT, _NoSlack(), deps, WS)  # type: ignore[arg-type]
