@@ -13,14 +13,22 @@ import json
 
 import pytest
 
-from tests.bot.mood.test_mood_app import USERS, busy_day, close_today, counted, mood_answer
+from tests.bot.mood.test_mood_app import (
+    USERS,
+    busy_day,
+    close_today,
+    counted,
+    midweek,
+    mood_answer,
+)
 from tests.helpers.fake_slack import FakeSlack
 from tests.helpers.slack_app import served_app
 
 
 def test_small_days_are_not_shown(database_url, clock):
     with served_app(database_url=database_url, clock=clock) as served:
-        busy_day(served, users=USERS[:2])  # 8 messages but only two people
+        midweek(clock)  # the small day waits in its open week: hidden, not dropped
+        busy_day(served, users=USERS[:2], at=clock)  # 8 messages but only two people
         close_today(served, clock)
         answer = mood_answer(served)
         assert "nothing to show (hidden: fewer than 3 people)" in answer["text"]

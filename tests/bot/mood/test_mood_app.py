@@ -36,6 +36,19 @@ def counted(served, channel: str = GENERAL) -> list[store.DayCounts]:
     )
 
 
+def midweek(clock) -> None:
+    """Move the clock to the latest Wednesday noon, so closing a day never closes its week too
+    (on a Saturday, closing today would also close the week and fold or drop small days)."""
+    now = clock()
+    wednesday = now.date() - timedelta(days=(now.weekday() - 2) % 7)
+    clock.now = now.replace(year=wednesday.year, month=wednesday.month, day=wednesday.day, hour=12)
+
+
+def stamp(clock, n: int = 0) -> str:
+    """A message ts at the clock's time (messages count for the day their ts falls on)."""
+    return f"{clock().timestamp() + n / 1000:.6f}"
+
+
 def close_today(served, clock) -> None:
     """Move time past the end of today and run the maintenance that closes days."""
     served.settle()
@@ -75,9 +88,10 @@ def test_counts_only_what_reactions_would_see_once_and_the_database_keeps_no_tex
     with served_app(
         database_url=database_url, clock=clock, reaction_channels_deny=frozenset({"C0000DENY"})
     ) as served:
-        texts = busy_day(served)
+        midweek(clock)
+        texts = busy_day(served, at=clock)
         event_id = payloads.new_event_id()
-        redelivered = message(POSITIVE + " again", USERS[0])
+        redelivered = message(POSITIVE + " again", USERS[0], ts=stamp(clock, 100))
         texts.append(redelivered["text"])
         assert served.send_event(redelivered, event_id=event_id)[0] == 200
         assert served.send_event(redelivered, event_id=event_id)[0] == 200  # dedupe
@@ -91,7 +105,8 @@ def test_counts_only_what_reactions_would_see_once_and_the_database_keeps_no_tex
             message(POSITIVE + " in a dm", USERS[3], channel="D0000DM1", channel_type="im"),
             message(f"<@{served.fake.bot_user_id}> " + POSITIVE, USERS[3]),  # a mention
         ]
-        for event in ignored:
+        for n, event in enumerate(ignored):
+            event["ts"] = stamp(clock, 200 + n)
             texts.append(event["text"])
             assert served.send_event(event)[0] == 200
         served.settle()
