@@ -169,7 +169,10 @@ class SentimentPredictor:
     def parts(self, text: str) -> Parts:
         """The feature ids, calibrated polarity logit and the head's dense features of a text
         (training the feeling head reads them through here, as serving computes them)."""
-        tokens = tokenize(text)
+        return self.parts_of_tokens(tokenize(text))
+
+    def parts_of_tokens(self, tokens: Sequence[str]) -> Parts:
+        """``parts`` of an already tokenized text (training reads IMDB crops through here)."""
         words = word_count(tokens)
         spans, _ = self.vectorizer.analyze(tokens)
         lexicon_value, matches = self.lexicon_input(tokens, words)

@@ -37,13 +37,24 @@ class FeelingConfig:
     signed: bool = False  # the two signed valence features too
     polar_bias: bool = False  # fit a bias beside the polarity temperature
     polar_head: bool = False  # a GoEmotions-trained correction of P(positive | a feeling)
+    # Variant "imdb crops": chat-sized crops of IMDB training reviews (opinions) join the
+    # head's fitting lines as "expresses a feeling", with this weight; with ``imdb_polar`` the
+    # polar head fits on them too, with their review's label. Calibration stays GoEmotions'.
+    imdb_weight: float = 0.3
+    imdb_polar: bool = False
 
 
-def features(predictor: SentimentPredictor, texts: Sequence[str], num_dense: int = BASE_DENSE):
-    """(feature-id lists, dense matrix, polarity logits) through the serving code."""
+def features(
+    predictor: SentimentPredictor,
+    texts: Sequence[str],
+    num_dense: int = BASE_DENSE,
+    tokenized: bool = False,
+):
+    """(feature-id lists, dense matrix, polarity logits) through the serving code; with
+    ``tokenized`` the texts are token lists."""
     ids, dense, z, lexicon = [], [], [], []
     for text in texts:
-        parts = predictor.parts(text)
+        parts = predictor.parts_of_tokens(text) if tokenized else predictor.parts(text)
         ids.append(list(parts.spans))
         dense.append(parts.dense[:num_dense])
         z.append(parts.z)
@@ -79,8 +90,11 @@ def _fit_temperature(z: np.ndarray, positive: np.ndarray) -> float:
     return float(grid[int(np.argmin(losses))])
 
 
-def train_feeling(predictor: SentimentPredictor, config: FeelingConfig, data=None):
-    """Fit and calibrate the head; return (Keras models, serving head, record, splits)."""
+def train_feeling(predictor: SentimentPredictor, config: FeelingConfig, data=None, imdb=None):
+    """Fit and calibrate the head; return (Keras models, serving head, record).
+
+    ``imdb``: optional (token lists, 0/1 labels) of IMDB crops that join the fitting lines as
+    feelings (``FeelingConfig.imdb_weight``), never the calibration slice."""
     from model.training.network import build_feeling, pad
 
     train = load_split("train", data)
@@ -94,13 +108,33 @@ def train_feeling(predictor: SentimentPredictor, config: FeelingConfig, data=Non
     num_dense = len(DENSE_FEATURES) if config.signed else BASE_DENSE
     ids, dense, z, lexicon = features(predictor, texts, num_dense)
     neutral = np.array([c == NEUTRAL for c in train.classes], dtype="float32")
+    is_pos = np.array([c == POSITIVE for c in train.classes], dtype="float32")
+    weights = np.ones(len(train), dtype="float32")
+    imdb_rows: list[int] = []
+    if imdb is not None and len(imdb[0]):
+        crop_tokens, crop_labels = imdb
+        c_ids, c_dense, c_z, c_lexicon = features(predictor, crop_tokens, num_dense, True)
+        imdb_rows = list(range(len(ids), len(ids) + len(c_ids)))
+        ids = ids + c_ids
+        dense = np.concatenate([dense, c_dense])
+        z = np.concatenate([z, c_z])
+        lexicon = np.concatenate([lexicon, c_lexicon])
+        neutral = np.concatenate([neutral, np.zeros(len(c_ids), dtype="float32")])
+        is_pos = np.concatenate([is_pos, np.asarray(crop_labels, dtype="float32")])
+        weights = np.concatenate(
+            [weights, np.full(len(c_ids), config.imdb_weight, dtype="float32")]
+        )
+    if not imdb_rows:
+        weights = None  # exactly the unweighted fit the shipped head had
     models = build_feeling(
         predictor.vectorizer.num_features,
         num_dense,
         learning_rate=config.learning_rate,
         l2=config.l2,
     )
-    history = _fit(models, ids, dense, neutral, np.array(fit_rows), config, rng)
+    history = _fit(
+        models, ids, dense, neutral, np.array(fit_rows + imdb_rows), config, rng, weights
+    )
     cal = np.array(cal_rows)
     cal_logits = models.logits.predict_on_batch([pad([ids[i] for i in cal]), dense[cal]])[:, 0]
     a, b = _fit_affine(cal_logits.astype("float64"), neutral[cal].astype("float64"))
@@ -114,13 +148,16 @@ def train_feeling(predictor: SentimentPredictor, config: FeelingConfig, data=Non
     polar_record = None
     polar_parts: dict = {}
     if config.polar_head:
-        is_pos = np.array([c == POSITIVE for c in train.classes], dtype="float32")
         polar_dense = np.stack([z, lexicon], axis=1).astype("float32")
-        polar_fit = np.array([i for i in fit_rows if train.classes[i] in (POSITIVE, NEGATIVE)])
+        polar_fit = [i for i in fit_rows if train.classes[i] in (POSITIVE, NEGATIVE)]
+        if config.imdb_polar:
+            polar_fit += imdb_rows
         polar_models = build_feeling(
             predictor.vectorizer.num_features, 2, learning_rate=config.learning_rate, l2=config.l2
         )
-        polar_history = _fit(polar_models, ids, polar_dense, is_pos, polar_fit, config, rng)
+        polar_history = _fit(
+            polar_models, ids, polar_dense, is_pos, np.array(polar_fit), config, rng, weights
+        )
         pc = np.array(polar)
         g = polar_models.logits.predict_on_batch([pad([ids[i] for i in pc]), polar_dense[pc]])
         pa, pb = _fit_affine(g[:, 0].astype("float64"), is_pos[pc].astype("float64"))
@@ -161,6 +198,7 @@ def train_feeling(predictor: SentimentPredictor, config: FeelingConfig, data=Non
             "train_calibration": len(cal_rows),
             "train_left_out_ambiguous": len(train) - len(keep),
             "train_mixed": sum(train.classes[i] == MIXED for i in keep),
+            **({"imdb_crops": len(imdb_rows)} if imdb_rows else {}),
         },
     }
     if polar_record is not None:
@@ -168,8 +206,11 @@ def train_feeling(predictor: SentimentPredictor, config: FeelingConfig, data=Non
     return models, head, record
 
 
-def _fit(models, ids, dense, labels, rows: np.ndarray, config: FeelingConfig, rng) -> list:
-    """``config.epochs`` epochs of Adam over ``rows`` in seeded order; the mean loss per epoch."""
+def _fit(
+    models, ids, dense, labels, rows: np.ndarray, config: FeelingConfig, rng, weights=None
+) -> list:
+    """``config.epochs`` epochs of Adam over ``rows`` in seeded order; the mean loss per epoch.
+    ``weights``: each line's say in the loss (all 1 without)."""
     from model.training.network import pad
 
     history = []
@@ -179,7 +220,11 @@ def _fit(models, ids, dense, labels, rows: np.ndarray, config: FeelingConfig, rn
         for start in range(0, len(shuffled), config.batch_size):
             batch = shuffled[start : start + config.batch_size]
             xb = [pad([ids[i] for i in batch]), dense[batch]]
-            losses.append(float(models.train.train_on_batch(xb, labels[batch])))
+            if weights is None:
+                loss = models.train.train_on_batch(xb, labels[batch])
+            else:
+                loss = models.train.train_on_batch(xb, labels[batch], sample_weight=weights[batch])
+            losses.append(float(loss))
         history.append(float(np.mean(losses)))
         log.info("head epoch %d: loss %.4f", epoch + 1, history[-1])
     return history

@@ -55,6 +55,7 @@ FIT_CROPS_SEED_OFFSET = 1
 VALIDATION_CROPS_SEED_OFFSET = 2
 BATCH_ORDER_SEED_OFFSET = 3
 PSEUDO_CROPS_SEED_OFFSET = 4
+FEELING_CROPS_SEED_OFFSET = 5
 # One crop of every validation review for the calibration fit and the short-text figure.
 VALIDATION_CROPS_PER_REVIEW = 1
 # Texts per Keras call when scoring, sorted by length so that padding stays small.
@@ -110,6 +111,12 @@ class TrainConfig:
     feeling_signed: bool = False
     polar_bias: bool = False
     polar_head: bool = True  # chosen by amendment 2 (variant v3k), see the README
+    # Variant "imdb crops": this many of the fitting reviews' crops (seeded sample) also train
+    # the feeling head as "expresses a feeling", weighted feeling_imdb_weight; with
+    # feeling_imdb_polar the polar head fits on them too, with their review's label.
+    feeling_imdb_crops: int = 0
+    feeling_imdb_weight: float = 0.3
+    feeling_imdb_polar: bool = False
     # The Keras tutorial network, exactly.
     baseline: bool = True
     baseline_words: int = 10_000
@@ -202,6 +209,8 @@ class _Prepared:
     emoji: EmojiTable | None
     fit_tokens: list[list[str]]
     fit_labels: np.ndarray
+    fit_crop_tokens: list[list[str]]
+    fit_crop_labels: list[int]
     val_labels: np.ndarray
     fit: Examples
     fit_crops: Examples
@@ -280,6 +289,8 @@ def _prepare(data, config: TrainConfig) -> _Prepared:
         emoji=emoji,
         fit_tokens=fit_tokens,
         fit_labels=fit_labels,
+        fit_crop_tokens=crop_tokens,
+        fit_crop_labels=crop_labels,
         val_labels=val_labels,
         fit=make_examples(vectorizer, lexicon, fit_tokens, fit_labels),
         fit_crops=make_examples(vectorizer, lexicon, crop_tokens, crop_labels, config.crop_weight),
@@ -448,8 +459,11 @@ def _train_nbbag(
                 signed=config.feeling_signed,
                 polar_bias=config.polar_bias,
                 polar_head=config.polar_head,
+                imdb_weight=config.feeling_imdb_weight,
+                imdb_polar=config.feeling_imdb_polar,
             ),
             goemotions_data,
+            _feeling_crops(prep, config),
         )
         fit_seconds += time.perf_counter() - feeling_started
         feeling_models.calibrated.save(out / artifact.FEELING_MODEL_FILE)
@@ -486,6 +500,16 @@ def _train_nbbag(
         metrics["test_short"]["accuracy"],
     )
     return metrics, record, fit_seconds
+
+
+def _feeling_crops(prep: _Prepared, config: TrainConfig):
+    """A seeded sample of ``config.feeling_imdb_crops`` fitting crops and labels, or None."""
+    n = min(config.feeling_imdb_crops, len(prep.fit_crop_tokens))
+    if n <= 0:
+        return None
+    rng = np.random.default_rng(config.seed + FEELING_CROPS_SEED_OFFSET)
+    rows = np.sort(rng.choice(len(prep.fit_crop_tokens), size=n, replace=False))
+    return [prep.fit_crop_tokens[i] for i in rows], [prep.fit_crop_labels[i] for i in rows]
 
 
 def _train_baseline(prep: _Prepared, config: TrainConfig, out: Path) -> dict:
