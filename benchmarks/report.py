@@ -121,6 +121,7 @@ def build_rows(results: dict[str, Any]) -> list[dict[str, Any]]:
         *mood_rows(results.get("mood"), judge),
         *socket_mode_rows(results, judge),
         *fairness_rows(results, judge),
+        *oauth_rows(results.get("oauth")),
         *home_rows(results.get("home")),
         *_cold_start_rows(results.get("cold_start") or {}, judge),
         *_install_rows(results.get("install") or {}),
@@ -415,6 +416,24 @@ def _overload_rows(label: str, over: dict[str, Any] | None, judge: bool) -> list
             "shed reactions / replies; unaccounted",
             f"{fmt(over['handled_per_second'])}; {shed.get('reaction', 0)} / "
             f"{shed.get('reply', 0)}; {over['unaccounted']}",
+        ),
+    ]
+
+
+def oauth_rows(oauth: dict[str, Any] | None) -> list[dict[str, Any]]:
+    """Multi-workspace mode: install through the two OAuth routes, uninstall until rows go."""
+    if not oauth:
+        return []
+    n, db = oauth["workspaces"], oauth["database"]
+    return [
+        row(
+            f"OAuth install of {n} workspaces ({db}): p50 / p95 s",
+            f"{oauth['install']['p50_s']} / {oauth['install']['p95_s']}",
+        ),
+        row(
+            f"uninstall until every row is gone ({db}): p50 / p95 s",
+            f"{oauth['uninstall_until_rows_gone']['p50_s']} / "
+            f"{oauth['uninstall_until_rows_gone']['p95_s']}",
         ),
     ]
 

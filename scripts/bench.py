@@ -48,6 +48,7 @@ FULL = dict(
     mood_calls=40,
     socket_reconnects=10,
     home_channels=50,
+    oauth_installs=20,
     home_opens=20,
     backfill_messages=100_000,
     backfill_tier3_seconds=60.0,
@@ -81,6 +82,7 @@ SMOKE = dict(
     mood_calls=3,
     socket_reconnects=2,
     home_channels=5,
+    oauth_installs=3,
     home_opens=2,
     backfill_messages=2000,
     backfill_tier3_seconds=3.0,
@@ -99,6 +101,7 @@ SECTIONS = (
     "bot",
     "socket",
     "fairness",
+    "oauth",
     "predictor",
     "tutorial",
     "slow",
@@ -343,6 +346,16 @@ def _fairness(run: Run, workdir: Path) -> None:
     )
 
 
+def _oauth(run: Run, workdir: Path) -> None:
+    from benchmarks import install_bench
+
+    n = run.sizes["oauth_installs"]
+    progress(f"multi-workspace mode: {n} installs through the OAuth routes, then {n} uninstalls")
+    run.results["oauth"] = install_bench.install_uninstall_times(
+        f"sqlite:///{workdir / 'oauth.sqlite3'}", n
+    )
+
+
 def _slow_clients(run: Run, workdir: Path) -> None:
     from benchmarks import slow_clients
 
@@ -399,6 +412,7 @@ WORKDIR_PHASES = (
     ("bot", _bot),
     ("socket", _socket_mode),
     ("fairness", _fairness),
+    ("oauth", _oauth),
     ("slow", _slow_clients),
     ("mood", _mood),
     ("home", _home),

@@ -131,14 +131,32 @@ def describe(url: URL) -> str:
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor = dbapi_connection.cursor()
-    cursor.execute("PRAGMA journal_mode=WAL")
-    cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_SECONDS * 1000}")
+    _switch_to_wal(cursor)
+    cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.execute("PRAGMA foreign_keys=ON")
     # Deleted rows (closed days' author hashes, keys, small days folded away) are overwritten
     # with zeros, not left in free pages; set here because SQLite's build default varies.
     cursor.execute("PRAGMA secure_delete=ON")
     cursor.close()
+
+
+def _switch_to_wal(cursor: Any) -> None:
+    """``journal_mode=WAL``, retried: switching needs the file to itself, and SQLite answers
+    "database is locked" at once (no busy wait) when another connection opens it at that
+    moment, as processes and threads starting together do on a new file."""
+    import sqlite3
+    import time
+
+    deadline = time.monotonic() + SQLITE_BUSY_TIMEOUT_SECONDS
+    while True:
+        try:
+            cursor.execute("PRAGMA journal_mode=WAL")
+            return
+        except sqlite3.OperationalError as err:
+            if "locked" not in str(err) or time.monotonic() > deadline:
+                raise
+            time.sleep(0.02)
 
 
 def make_engine(raw_url: str) -> Engine:

@@ -126,6 +126,9 @@ def test_bench_smoke_run_produces_every_section(tmp_path):
         assert over["sent"] > 0 and over["unaccounted"] == 0
         assert positive(over["ack_latency"]["p99_ms"])
     assert fair["log_problems"] == {} and fair["shutdown"]["exit_code"] == 0
+    oauth = results["oauth"]  # issue 17: install through the OAuth routes, uninstall
+    assert oauth["workspaces"] == 3 and positive(oauth["install"]["p95_s"])
+    assert positive(oauth["uninstall_until_rows_gone"]["p95_s"])
 
     for kind in ("python_m_bot", "gunicorn"):
         cold = results["cold_start"][kind]

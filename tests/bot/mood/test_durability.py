@@ -62,6 +62,10 @@ def run_bot(tmp_path: Path, fake: FakeSlack, port: int, url: str):
         HOST="127.0.0.1",
         DATABASE_URL=url,
         MOOD_FLUSH_SECONDS="1",
+        # 30 reactions in a few seconds: past the per-workspace budget (20 at once) this test is
+        # not about; it waits for every reaction as its sign that every message was handled.
+        REACTIONS_PER_MINUTE="10000",
+        REACTION_BURST="10000",
     )
     return bot_process([sys.executable, "-m", "bot"], env, tmp_path, port)
 
@@ -120,7 +124,13 @@ def test_gunicorn_workers_write_every_pending_count_on_sigterm(tmp_path, databas
     port = free_port()
     app = "tests.bot.mood.test_durability:keyword_application_flushing_only_at_exit()"
     with FakeSlack() as fake:
-        env = env_for(fake, port, DATABASE_URL=database_url)
+        env = env_for(
+            fake,
+            port,
+            DATABASE_URL=database_url,
+            REACTIONS_PER_MINUTE="10000",
+            REACTION_BURST="10000",
+        )
         with bot_process(gunicorn_argv(app), env, tmp_path, port) as (proc, base):
             for n in range(24):
                 event = message(TEXTS[n % 2] + f" {n}", USERS[n % 4])
