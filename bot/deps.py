@@ -139,6 +139,34 @@ def command_matcher(claims: Callable[[CommandArgs], bool]) -> Callable[[dict], b
     return matches
 
 
+# What a feature's parser makes of a command's words (None: not its words), and its answer.
+CommandParse = Callable[[CommandArgs], object | None]
+CommandAnswer = Callable[[Any, Mapping[str, Any], Any, Outcome], tuple[dict[str, Any], str]]
+
+
+def register_subcommand(
+    app: Any, deps: Deps, name: str, parse: CommandParse, answer: CommandAnswer
+) -> None:
+    """One ``/sentiment`` listener (``on_NAME_command``) for the words ``parse`` claims: ack at
+    once, then ``answer(request, body, client, outcome)`` on the pool, through the one
+    ``answer_command``. Bolt runs the first listener whose matchers match: registration order
+    is ``bot.listeners.__init__``'s."""
+
+    def listener(ack: Any, body: dict, client: Any) -> None:
+        ack()
+
+        def reply(args: CommandArgs, outcome: Outcome) -> tuple[dict[str, Any], str]:
+            request = parse(args)
+            assert request is not None  # the matcher claimed these words
+            return answer(request, body, client, outcome)
+
+        deps.after_ack(answer_command, body, deps, reply)
+
+    listener.__name__ = listener.__qualname__ = f"on_{name}_command"  # Bolt logs this name
+    matcher = command_matcher(lambda args: parse(args) is not None)
+    app.command(deps.settings.sentiment_command, matchers=[matcher])(listener)
+
+
 def answer_command(body: Mapping[str, Any], deps: Deps, reply: CommandReply) -> None:
     """Answer one (already acknowledged) slash command through its response_url.
 

@@ -469,13 +469,13 @@ class Settings:
         "8", _integer(1, 256), "Threads that run listeners after the ack."
     )
     listener_queue_per_workspace: int = setting(
-        "1000",
+        "5000",
         _integer(1, 100_000),
         "Listener jobs one workspace may have waiting; past it that workspace's oldest "
         "reaction-only job is shed (replies to people last). Keeps a flood in its own queue.",
     )
     listener_queue_max: int = setting(
-        "5000",
+        "20000",
         _integer(1, 1_000_000),
         "Listener jobs waiting in all workspaces together; past it the workspace with the "
         "longest queue sheds (its oldest reaction-only job first).",

@@ -14,16 +14,15 @@ from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any
 
-from slack_bolt import Ack, App
+from slack_bolt import App
 from slack_sdk import WebClient
 
 from bot.backfill.command import BackfillRequest, parse_backfill_request
-from bot.deps import Deps, Outcome, answer_command, command_matcher
+from bot.deps import Deps, Outcome, register_subcommand
 from bot.mood import counting
 from bot.mood.replies import Message, admin_refusal, plain_message
 from bot.mood.workspace import Workspace
 from bot.slack import web_api as slack_api
-from bot.slack.text import CommandArgs
 
 log = logging.getLogger("bot.digest")
 
@@ -151,20 +150,12 @@ def _start(
     ), "ephemeral"
 
 
-def _claims(args: CommandArgs) -> bool:
-    return parse_backfill_request(args.text) is not None
-
-
 def register(app: App, deps: Deps) -> None:
     """``/sentiment mood backfill``: what ``bot.backfill.command`` claims."""
-
-    @app.command(deps.settings.sentiment_command, matchers=[command_matcher(_claims)])
-    def on_backfill_command(ack: Ack, body: dict, client: WebClient) -> None:
-        ack()
-
-        def reply(args: CommandArgs, outcome: Outcome) -> tuple[Message, str]:
-            request = parse_backfill_request(args.text)
-            assert request is not None  # the matcher claimed these words
-            return backfill_reply(request, body, client, deps, outcome)
-
-        deps.after_ack(answer_command, body, deps, reply)
+    register_subcommand(
+        app,
+        deps,
+        "backfill",
+        lambda args: parse_backfill_request(args.text),
+        lambda request, body, client, outcome: backfill_reply(request, body, client, deps, outcome),
+    )

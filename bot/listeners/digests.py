@@ -22,17 +22,16 @@ from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any
 
-from slack_bolt import Ack, App
+from slack_bolt import App
 from slack_sdk import WebClient
 
-from bot.deps import Deps, Outcome, answer_command, command_matcher
+from bot.deps import Deps, Outcome, register_subcommand
 from bot.digests.command import DigestRequest, parse_digest_request
 from bot.digests.schedule import next_send
 from bot.mood.replies import Message, admin_refusal, plain_message
 from bot.mood.workspace import Workspace
 from bot.schedule_time import SendAt
 from bot.slack import web_api as slack_api
-from bot.slack.text import CommandArgs
 
 log = logging.getLogger("bot.digest")
 
@@ -178,20 +177,12 @@ def _set_time(
     return plain_message(f"Weekly digests now go out {send_at} ({tz}). {where}"), "ephemeral"
 
 
-def _claims(args: CommandArgs) -> bool:
-    return parse_digest_request(args.text) is not None
-
-
 def register(app: App, deps: Deps) -> None:
     """``/sentiment digest ...``: what ``bot.digests.command`` claims."""
-
-    @app.command(deps.settings.sentiment_command, matchers=[command_matcher(_claims)])
-    def on_digest_command(ack: Ack, body: dict, client: WebClient) -> None:
-        ack()
-
-        def reply(args: CommandArgs, outcome: Outcome) -> tuple[Message, str]:
-            request = parse_digest_request(args.text)
-            assert request is not None  # the matcher claimed these words
-            return digest_reply(request, body, client, deps, outcome)
-
-        deps.after_ack(answer_command, body, deps, reply)
+    register_subcommand(
+        app,
+        deps,
+        "digest",
+        lambda args: parse_digest_request(args.text),
+        lambda request, body, client, outcome: digest_reply(request, body, client, deps, outcome),
+    )

@@ -28,10 +28,10 @@ import logging
 from collections.abc import Mapping
 from typing import Any
 
-from slack_bolt import Ack, App
+from slack_bolt import App
 from slack_sdk import WebClient
 
-from bot.deps import Deps, Outcome, answer_command, command_matcher
+from bot.deps import Deps, Outcome, register_subcommand
 from bot.mood import replies as mood_replies
 from bot.mood.charts.upload import share_chart
 from bot.mood.command import MoodRequest, parse_mood_request
@@ -39,7 +39,6 @@ from bot.mood.replies import Message, admin_refusal
 from bot.mood.summary import MoodSummary
 from bot.mood.workspace import Workspace
 from bot.slack import web_api as slack_api
-from bot.slack.text import CommandArgs
 
 log = logging.getLogger("bot.mood")
 
@@ -365,20 +364,12 @@ def mood_reply(
     return _show(request, body, client, deps, workspace, outcome)
 
 
-def _claims(args: CommandArgs) -> bool:
-    return parse_mood_request(args.text, args.public) is not None
-
-
 def register(app: App, deps: Deps) -> None:
     """``/sentiment mood ...``, ``optout``, ``optin``: what ``bot.mood.command`` claims."""
-
-    @app.command(deps.settings.sentiment_command, matchers=[command_matcher(_claims)])
-    def on_mood_command(ack: Ack, body: dict, client: WebClient) -> None:
-        ack()
-
-        def reply(args: CommandArgs, outcome: Outcome) -> tuple[Message, str]:
-            request = parse_mood_request(args.text, args.public)
-            assert request is not None  # the matcher claimed these words
-            return mood_reply(request, body, client, deps, outcome)
-
-        deps.after_ack(answer_command, body, deps, reply)
+    register_subcommand(
+        app,
+        deps,
+        "mood",
+        lambda args: parse_mood_request(args.text, args.public),
+        lambda request, body, client, outcome: mood_reply(request, body, client, deps, outcome),
+    )

@@ -17,16 +17,15 @@ from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any
 
-from slack_bolt import Ack, App
+from slack_bolt import App
 
-from bot.deps import Deps, Outcome, answer_command, command_matcher
+from bot.deps import Deps, Outcome, register_subcommand
 from bot.mood import counting
 from bot.mood import replies as mood_replies
 from bot.mood.overview import RECENT_DAYS, tracking_overview
 from bot.mood.replies import Message, channel_list, plain_message
 from bot.mood.service import MoodService
 from bot.mood.workspace import Workspace
-from bot.slack.text import CommandArgs
 
 log = logging.getLogger("bot.mood")
 
@@ -88,18 +87,12 @@ def status_reply(body: Mapping[str, Any], deps: Deps, outcome: Outcome) -> tuple
     return plain_message("\n".join(lines), stored), "ephemeral"
 
 
-def _claims(args: CommandArgs) -> bool:
-    return args.text.strip().lower() == "status"
-
-
 def register(app: App, deps: Deps) -> None:
     """``/sentiment status``."""
-
-    @app.command(deps.settings.sentiment_command, matchers=[command_matcher(_claims)])
-    def on_status_command(ack: Ack, body: dict) -> None:
-        ack()
-
-        def reply(args: CommandArgs, outcome: Outcome) -> tuple[Message, str]:
-            return status_reply(body, deps, outcome)
-
-        deps.after_ack(answer_command, body, deps, reply)
+    register_subcommand(
+        app,
+        deps,
+        "status",
+        lambda args: True if args.text.strip().lower() == "status" else None,
+        lambda _request, body, _client, outcome: status_reply(body, deps, outcome),
+    )
