@@ -62,6 +62,7 @@ def train_main(argv: list[str] | None = None, clean=None) -> int:
     from model.data import DataError
     from model.goemotions import GoEmotionsError
     from model.training.train import ARCHITECTURES, NBBAG
+    from model.training.workplace_lines import WorkplaceLinesError
 
     parser = argparse.ArgumentParser(description=train_main.__doc__)
     parser.add_argument("--data", help="aclImdb_v1.tar.gz or aclImdb/ (default: $IMDB_DATA)")
@@ -93,7 +94,7 @@ def train_main(argv: list[str] | None = None, clean=None) -> int:
     config = TrainConfig(**{"arch": args.arch, **parse_overrides(args.set)})
     try:
         metrics = train(args.out, args.data, config, args.goemotions, clean)
-    except (DataError, GoEmotionsError) as exc:
+    except (DataError, GoEmotionsError, WorkplaceLinesError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     print(json.dumps(metrics, indent=2))

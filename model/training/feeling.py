@@ -42,6 +42,9 @@ class FeelingConfig:
     # polar head fits on them too, with their review's label. Calibration stays GoEmotions'.
     imdb_weight: float = 0.3
     imdb_polar: bool = False
+    # Option "workplace train": hand-written chat lines (model.training.workplace_lines) join
+    # the feeling head's fitting lines and, the polar ones, the polar head's, with this weight.
+    workplace_weight: float = 1.0
 
 
 def features(
@@ -90,11 +93,15 @@ def _fit_temperature(z: np.ndarray, positive: np.ndarray) -> float:
     return float(grid[int(np.argmin(losses))])
 
 
-def train_feeling(predictor: SentimentPredictor, config: FeelingConfig, data=None, imdb=None):
+def train_feeling(
+    predictor: SentimentPredictor, config: FeelingConfig, data=None, imdb=None, workplace=None
+):
     """Fit and calibrate the head; return (Keras models, serving head, record).
 
     ``imdb``: optional (token lists, 0/1 labels) of IMDB crops that join the fitting lines as
-    feelings (``FeelingConfig.imdb_weight``), never the calibration slice."""
+    feelings (``FeelingConfig.imdb_weight``), never the calibration slice. ``workplace``:
+    optional (texts, classes) of hand-written chat that join both heads' fitting lines
+    (``FeelingConfig.workplace_weight``), never the calibration slice."""
     from model.training.network import build_feeling, pad
 
     train = load_split("train", data)
@@ -124,7 +131,24 @@ def train_feeling(predictor: SentimentPredictor, config: FeelingConfig, data=Non
         weights = np.concatenate(
             [weights, np.full(len(c_ids), config.imdb_weight, dtype="float32")]
         )
-    if not imdb_rows:
+    workplace_rows: list[int] = []
+    workplace_polar: list[int] = []
+    if workplace is not None and len(workplace[0]):
+        w_texts, w_classes = workplace
+        w_ids, w_dense, w_z, w_lexicon = features(predictor, w_texts, num_dense)
+        start = len(ids)
+        workplace_rows = list(range(start, start + len(w_ids)))
+        workplace_polar = [start + i for i, c in enumerate(w_classes) if c in (POSITIVE, NEGATIVE)]
+        ids = ids + w_ids
+        dense = np.concatenate([dense, w_dense])
+        z = np.concatenate([z, w_z])
+        lexicon = np.concatenate([lexicon, w_lexicon])
+        neutral = np.concatenate([neutral, np.array([c == NEUTRAL for c in w_classes], "float32")])
+        is_pos = np.concatenate([is_pos, np.array([c == POSITIVE for c in w_classes], "float32")])
+        weights = np.concatenate(
+            [weights, np.full(len(w_ids), config.workplace_weight, dtype="float32")]
+        )
+    if not imdb_rows and not workplace_rows:
         weights = None  # exactly the unweighted fit the shipped head had
     models = build_feeling(
         predictor.vectorizer.num_features,
@@ -133,7 +157,14 @@ def train_feeling(predictor: SentimentPredictor, config: FeelingConfig, data=Non
         l2=config.l2,
     )
     history = _fit(
-        models, ids, dense, neutral, np.array(fit_rows + imdb_rows), config, rng, weights
+        models,
+        ids,
+        dense,
+        neutral,
+        np.array(fit_rows + imdb_rows + workplace_rows),
+        config,
+        rng,
+        weights,
     )
     cal = np.array(cal_rows)
     cal_logits = models.logits.predict_on_batch([pad([ids[i] for i in cal]), dense[cal]])[:, 0]
@@ -152,6 +183,7 @@ def train_feeling(predictor: SentimentPredictor, config: FeelingConfig, data=Non
         polar_fit = [i for i in fit_rows if train.classes[i] in (POSITIVE, NEGATIVE)]
         if config.imdb_polar:
             polar_fit += imdb_rows
+        polar_fit += workplace_polar
         polar_models = build_feeling(
             predictor.vectorizer.num_features, 2, learning_rate=config.learning_rate, l2=config.l2
         )
@@ -199,6 +231,8 @@ def train_feeling(predictor: SentimentPredictor, config: FeelingConfig, data=Non
             "train_left_out_ambiguous": len(train) - len(keep),
             "train_mixed": sum(train.classes[i] == MIXED for i in keep),
             **({"imdb_crops": len(imdb_rows)} if imdb_rows else {}),
+            **({"workplace_train": len(workplace_rows)} if workplace_rows else {}),
+            **({"workplace_train_polar": len(workplace_polar)} if workplace_rows else {}),
         },
     }
     if polar_record is not None:

@@ -40,6 +40,7 @@ from model.training.feeling import FeelingConfig, goemotions_report, train_feeli
 from model.training.lexicon_source import load_vader
 from model.training.metrics import classification_report
 from model.training.self_training import pseudo_label
+from model.training.workplace_lines import load_workplace_lines
 from model.vectorize import INDEX_FROM, Vectorizer, WordIndex, count_ngrams
 
 if TYPE_CHECKING:
@@ -117,6 +118,12 @@ class TrainConfig:
     feeling_imdb_crops: int = 0
     feeling_imdb_weight: float = 0.3
     feeling_imdb_polar: bool = False
+    # Option "workplace train" (off by default: empty): a JSONL file of hand-written chat
+    # (model/training/data/workplace_train.jsonl) whose lines join the feeling head's and, the
+    # positive and negative ones, the polar head's fitting lines, weighted
+    # workplace_train_weight; never a calibration slice. Its sha256 goes into config.json.
+    workplace_train: str = ""
+    workplace_train_weight: float = 1.0
     # The Keras tutorial network, exactly.
     baseline: bool = True
     baseline_words: int = 10_000
@@ -447,6 +454,7 @@ def _train_nbbag(
         prep.emoji.save(out / artifact.EMOJI_FILE)
     if config.feeling:
         feeling_started = time.perf_counter()
+        chat = load_workplace_lines(config.workplace_train) if config.workplace_train else None
         feeling_models, head, record["feeling"] = train_feeling(
             predictor,
             FeelingConfig(
@@ -461,10 +469,14 @@ def _train_nbbag(
                 polar_head=config.polar_head,
                 imdb_weight=config.feeling_imdb_weight,
                 imdb_polar=config.feeling_imdb_polar,
+                workplace_weight=config.workplace_train_weight,
             ),
             goemotions_data,
             _feeling_crops(prep, config),
+            (chat.texts, chat.classes) if chat is not None else None,
         )
+        if chat is not None:
+            record["workplace_train"] = chat.record()
         fit_seconds += time.perf_counter() - feeling_started
         feeling_models.calibrated.save(out / artifact.FEELING_MODEL_FILE)
         np.save(out / artifact.FEELING_WEIGHTS_FILE, head.weights, allow_pickle=False)
@@ -616,6 +628,11 @@ def train(
             "goemotions": {p.name: fingerprint(p) for p in goemotions.source_files(goemotions_data)}
             if config.arch == NBBAG and config.feeling
             else None,
+            **(
+                {"workplace_train": record["workplace_train"]}
+                if "workplace_train" in record
+                else {}
+            ),
         },
         "history": record["history"],
         "libraries": _versions(),

@@ -122,6 +122,49 @@ def test_self_training_and_the_lexicon_calibration_variant(trained, tmp_path):
     check_parity(out, texts, atol=2e-4)
 
 
+def test_the_workplace_train_option_trains_both_heads_and_records_the_file(trained, tmp_path):
+    """Off by default; on, its lines join the two heads' fitting lines and config.json keeps the
+    file's sha256; the weights differ from the run without it."""
+    import hashlib
+
+    out, _, data = trained
+    chat = tmp_path / "chat.jsonl"
+    rows = [
+        {"text": "the staging env has been down all week", "label": "negative"},
+        {"text": "the deploy is at 3pm", "label": "neutral"},
+        {"text": "great release, thanks team", "label": "positive"},
+    ] * 4
+    chat.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
+    assert TrainConfig().workplace_train == ""
+    config = dataclasses.replace(
+        SMALL, baseline=False, workplace_train=str(chat), workplace_train_weight=3.0
+    )
+    train(tmp_path / "wp", data, config)
+    record = read_json(tmp_path / "wp" / "config.json")
+    assert record["data"]["workplace_train"] == {
+        "path_name": "chat.jsonl",
+        "sha256": hashlib.sha256(chat.read_bytes()).hexdigest(),
+        "lines": 12,
+        "positive": 4,
+        "negative": 4,
+        "neutral": 4,
+    }
+    lines = record["feeling"]["lines"]
+    assert lines["workplace_train"] == 12 and lines["workplace_train_polar"] == 8
+    assert "workplace_train" not in read_json(out / "config.json")["data"]
+    for name in ("feeling_weights.npy", "polar_weights.npy"):
+        assert (tmp_path / "wp" / name).read_bytes() != (out / name).read_bytes()
+    check_parity(tmp_path / "wp", vocabulary_texts(load_predictor(out), 50, seed=6), atol=2e-4)
+
+
+def test_the_committed_workplace_train_file_is_well_formed():
+    from model.training.workplace_lines import DEFAULT_FILE, load_workplace_lines
+
+    lines = load_workplace_lines(DEFAULT_FILE)
+    assert len(lines.texts) > 1000
+    assert len({t.lower() for t in lines.texts}) == len(lines.texts)
+
+
 def test_the_tiny_model_passes_the_parity_check(trained):
     out, _, _ = trained
     # The tiny model's calibration fits temperatures in the thousands, which magnify the float32
