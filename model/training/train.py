@@ -118,12 +118,12 @@ class TrainConfig:
     feeling_imdb_crops: int = 0
     feeling_imdb_weight: float = 0.3
     feeling_imdb_polar: bool = False
-    # Option "workplace train" (off by default: empty): a JSONL file of hand-written chat
-    # (model/training/data/workplace_train.jsonl) whose lines join the feeling head's and, the
-    # positive and negative ones, the polar head's fitting lines, weighted
-    # workplace_train_weight; never a calibration slice. Its sha256 goes into config.json.
-    workplace_train: str = ""
-    workplace_train_weight: float = 1.0
+    # Hand-written chat ("default": model/training/data/workplace_train.jsonl; empty: none)
+    # whose lines join the feeling head's and, the positive and negative ones, the polar
+    # head's fitting lines, weighted workplace_train_weight; never a calibration slice. Its
+    # sha256 goes into config.json. Chosen as variant v3u under eval/SELECTION.md amendment 2.
+    workplace_train: str = "default"
+    workplace_train_weight: float = 5.0
     # The Keras tutorial network, exactly.
     baseline: bool = True
     baseline_words: int = 10_000

@@ -1,6 +1,7 @@
 """Hand-written workplace chat for training (``model/training/data/workplace_train.jsonl``).
 
-An option of ``scripts/train.py`` (``--set workplace_train=PATH``, off by default): the lines
+An input of ``scripts/train.py`` (``--set workplace_train=PATH``; ``default``, the committed
+file, since v3 as shipped; empty turns it off): the lines
 join the feeling head's fitting lines (neutral vs a feeling) and, the positive and negative
 ones, the polar head's, each weighted ``workplace_train_weight`` like a GoEmotions line's 1.
 They never reach a calibration slice. The file is written by hand for training, never from the
@@ -43,7 +44,8 @@ class WorkplaceLines:
 
 
 def load_workplace_lines(path: str | os.PathLike[str]) -> WorkplaceLines:
-    where = Path(path)
+    """The lines at ``path``; ``"default"`` is the committed file, wherever training runs."""
+    where = DEFAULT_FILE if str(path) == "default" else Path(path)
     if not where.is_file():
         raise WorkplaceLinesError(f"workplace training file not found: {where}")
     raw = where.read_bytes()

@@ -25,6 +25,7 @@ SMALL = TrainConfig(
     batch_size=16,
     learning_rate=0.05,
     epochs=2,
+    workplace_train="",  # the tiny runs train without the hand-written lines (their own test)
 )
 
 
@@ -123,7 +124,7 @@ def test_self_training_and_the_lexicon_calibration_variant(trained, tmp_path):
 
 
 def test_the_workplace_train_option_trains_both_heads_and_records_the_file(trained, tmp_path):
-    """Off by default; on, its lines join the two heads' fitting lines and config.json keeps the
+    """On by default (the committed file); on, its lines join the two heads' fitting lines and config.json keeps the
     file's sha256; the weights differ from the run without it."""
     import hashlib
 
@@ -135,7 +136,7 @@ def test_the_workplace_train_option_trains_both_heads_and_records_the_file(train
         {"text": "great release, thanks team", "label": "positive"},
     ] * 4
     chat.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
-    assert TrainConfig().workplace_train == ""
+    assert TrainConfig().workplace_train == "default"  # v3 as shipped trains with the file
     config = dataclasses.replace(
         SMALL, baseline=False, workplace_train=str(chat), workplace_train_weight=3.0
     )
