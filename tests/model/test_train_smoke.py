@@ -124,8 +124,8 @@ def test_self_training_and_the_lexicon_calibration_variant(trained, tmp_path):
 
 
 def test_the_workplace_train_option_trains_both_heads_and_records_the_file(trained, tmp_path):
-    """On by default (the committed file); on, its lines join the two heads' fitting lines and config.json keeps the
-    file's sha256; the weights differ from the run without it."""
+    """On by default (the committed file): its lines join the two heads' fitting lines and
+    config.json keeps the file's sha256; the weights differ from the run without it."""
     import hashlib
 
     out, _, data = trained
