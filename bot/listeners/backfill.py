@@ -20,6 +20,7 @@ from slack_sdk import WebClient
 from bot.backfill.command import BackfillRequest, parse_backfill_request
 from bot.deps import Deps, Outcome, register_subcommand
 from bot.mood import counting
+from bot.mood import replies as mood_replies
 from bot.mood.replies import Message, admin_refusal, plain_message
 from bot.mood.workspace import Workspace
 from bot.slack import web_api as slack_api
@@ -42,9 +43,7 @@ def backfill_reply(
     settings, mood = deps.settings, deps.mood
     if mood is None or not settings.mood_tracking:
         outcome.set("replied", "mood_tracking_off")
-        return plain_message(
-            "The team mood record is turned off here (MOOD_TRACKING=off)."
-        ), "ephemeral"
+        return mood_replies.tracking_off_everywhere(settings), "ephemeral"
     what = "read a channel's history into the mood record"
     if refusal := admin_refusal(deps.admins, client, body, what, settings):
         outcome.set("replied", refusal.detail)
@@ -52,11 +51,11 @@ def backfill_reply(
     try:
         return _start(body, client, deps, Workspace.of(body), outcome)
     except Exception as err:  # noqa: BLE001 - the database is down: say so
-        log.warning("digest_command_failed action=%s error=%s", request.action, type(err).__name__)
-        outcome.set("replied", "digest_database")
-        return plain_message(
-            "I can't reach my database right now; please try again later."
-        ), "ephemeral"
+        log.warning(
+            "backfill_command_failed action=%s error=%s", request.action, type(err).__name__
+        )
+        outcome.set("replied", "backfill_database")
+        return mood_replies.error("database", settings), "ephemeral"
 
 
 def _start(

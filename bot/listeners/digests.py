@@ -28,6 +28,7 @@ from slack_sdk import WebClient
 from bot.deps import Deps, Outcome, register_subcommand
 from bot.digests.command import DigestRequest, parse_digest_request
 from bot.digests.schedule import next_send
+from bot.mood import replies as mood_replies
 from bot.mood.replies import Message, admin_refusal, plain_message
 from bot.mood.workspace import Workspace
 from bot.schedule_time import SendAt
@@ -79,9 +80,7 @@ def digest_reply(
         return plain_message(_usage(request.error, cmd)), "ephemeral"
     if mood is None or not settings.mood_tracking:
         outcome.set("replied", "mood_tracking_off")
-        return plain_message(
-            "The team mood record is turned off here (MOOD_TRACKING=off)."
-        ), "ephemeral"
+        return mood_replies.tracking_off_everywhere(settings), "ephemeral"
     in_channel = channel[:1] in {"C", "G"}
     tz = settings.mood_timezone
     try:
@@ -130,9 +129,7 @@ def digest_reply(
     except Exception as err:  # noqa: BLE001 - the database is down: say so
         log.warning("digest_command_failed action=%s error=%s", request.action, type(err).__name__)
         outcome.set("replied", "digest_database")
-        return plain_message(
-            "I can't reach my database right now; please try again later."
-        ), "ephemeral"
+        return mood_replies.error("database", settings), "ephemeral"
 
 
 def _set_time(

@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any
 
 from slack_bolt import App
@@ -119,6 +120,42 @@ def _dm_channel(client: WebClient, user: str, request_id: str | None) -> str:
     return ((opened.get("channel") or {}).get("id") if ok else None) or ""
 
 
+@dataclass(frozen=True)
+class _Asked:
+    """The channel a mood request is about (checked), its name, and its summary."""
+
+    channel: str
+    name: str | None
+    summary: MoodSummary
+
+
+def _asked_summary(
+    request: MoodRequest,
+    body: Mapping[str, Any],
+    client: WebClient,
+    deps: Deps,
+    workspace: Workspace,
+    outcome: Outcome,
+    kind: str,
+) -> _Asked | tuple[Message, str]:
+    """The checks and the summary that ``mood`` and ``mood export`` share, or the reply that
+    stops them: who may see the channel (``_access_error``), then the database."""
+    settings, mood = deps.settings, deps.mood
+    assert mood is not None
+    channel = request.channel_id or str(body.get("channel_id") or "")
+    problem, name = _access_error(request, body, client, channel, body.get("trigger_id"))
+    if problem:
+        outcome.set("replied", f"mood_export_{problem}" if kind == "export" else f"mood_{problem}")
+        return mood_replies.error(problem, settings), "ephemeral"
+    try:
+        summary = mood.summary(workspace, channel, request.days)
+    except Exception as err:  # noqa: BLE001 - the database is down: say so
+        log.warning("mood_%s_failed error=%s", kind, type(err).__name__)
+        outcome.set("replied", "mood_database")
+        return mood_replies.error("database", settings), "ephemeral"
+    return _Asked(channel, name, summary)
+
+
 def _export(
     request: MoodRequest,
     body: Mapping[str, Any],
@@ -131,20 +168,11 @@ def _export(
     DM after the same membership checks as ``mood #channel``."""
     from bot.mood.export import csv_text, exported_days
 
-    settings, mood = deps.settings, deps.mood
-    assert mood is not None
     request_id, user = body.get("trigger_id"), str(body.get("user_id") or "")
-    channel = request.channel_id or str(body.get("channel_id") or "")
-    problem, name = _access_error(request, body, client, channel, request_id)
-    if problem:
-        outcome.set("replied", f"mood_export_{problem}")
-        return mood_replies.error(problem, settings), "ephemeral"
-    try:
-        summary = mood.summary(workspace, channel, request.days)
-    except Exception as err:  # noqa: BLE001 - the database is down: say so
-        log.warning("mood_export_failed error=%s", type(err).__name__)
-        outcome.set("replied", "mood_database")
-        return mood_replies.error("database", settings), "ephemeral"
+    asked = _asked_summary(request, body, client, deps, workspace, outcome, "export")
+    if isinstance(asked, tuple):
+        return asked
+    channel, name, summary = asked.channel, asked.name, asked.summary
     label = mood_replies.period_label(request.days)
     rows = exported_days(summary)
     if not rows:
@@ -229,19 +257,10 @@ def _show(
     outcome: Outcome,
 ) -> tuple[Message, str]:
     """``mood [7d|30d|90d] [#channel]``: access checks, the summary, the chart, the numbers."""
-    settings, mood = deps.settings, deps.mood
-    assert mood is not None
-    channel = request.channel_id or str(body.get("channel_id") or "")
-    problem, name = _access_error(request, body, client, channel, body.get("trigger_id"))
-    if problem:
-        outcome.set("replied", f"mood_{problem}")
-        return mood_replies.error(problem, settings), "ephemeral"
-    try:
-        summary = mood.summary(workspace, channel, request.days)
-    except Exception as err:  # noqa: BLE001 - the database is down: say so
-        log.warning("mood_summary_failed error=%s", type(err).__name__)
-        outcome.set("replied", "mood_database")
-        return mood_replies.error("database", settings), "ephemeral"
+    asked = _asked_summary(request, body, client, deps, workspace, outcome, "summary")
+    if isinstance(asked, tuple):
+        return asked
+    channel, name, summary = asked.channel, asked.name, asked.summary
     from bot.mood.charts.blocks import MAX_CATEGORIES, chart_blocks
     from bot.mood.charts.draw import has_chart
 
