@@ -193,36 +193,45 @@ class ListenerPool(Executor):
         return self._queue(_Job(Future(), fn, args, kwargs, label, workspace, kind))
 
     def dispatch(
-        self, fn: Callable[..., Any], *args: Any, label: str, workspace: str, kind: str
-    ) -> Future:
-        """Queue ``fn(*args)``, a whole delivery (Bolt's dispatch), as ``workspace``'s work.
+        self, fn: Callable[[Any], Any], deliveries: list[tuple[Any, str, str, str]]
+    ) -> list[Future]:
+        """Queue ``fn(arg)`` for each ``(arg, label, workspace, kind)``: whole deliveries.
 
-        Socket Mode acks an Events API envelope as it arrives and hands the rest of it here, so
-        even the middleware chain waits in its workspace's queue, fairly, and is shed under
-        overload before it costs anything; the listener work it submits runs in this job.
+        Socket Mode acks ``events_api`` envelopes as they are read and hands their dispatch
+        (Bolt's whole middleware chain) here, so it waits in its workspace's queue, fairly,
+        and is shed under overload before it costs anything; the listener work it submits
+        runs in the same job. A read's envelopes are queued under one lock acquisition: each
+        acquisition the listener threads contend for costs the reading thread a wait for the
+        GIL, which under load is what limited how fast it could read and ack.
         """
-        return self._queue(_Job(Future(), fn, args, {}, label, workspace, kind, inline=True))
+        jobs = [
+            _Job(Future(), fn, (arg,), {}, label, workspace, kind, inline=True)
+            for arg, label, workspace, kind in deliveries
+        ]
+        self._queue_all(jobs)
+        return [job.future for job in jobs]
 
     def _queue(self, job: _Job) -> Future:
-        future = job.future
-        label, workspace = job.label, job.workspace
+        self._queue_all([job])
+        return job.future
+
+    def _queue_all(self, jobs: list[_Job]) -> None:
         shed: list[_Job] = []
         with self._idle:
             if self._stopping:
                 raise RuntimeError("cannot schedule new work after shutdown")
-            self._pending += 1
-            self._labels[future] = label
-            queue = self._queues.setdefault(workspace, _WorkspaceQueue())
-            queue.append(job)
-            self._queued += 1
-            while self._queued > self.total_queue or len(queue) > self.workspace_queue:
-                victim = self._shed_for(queue)
-                shed.append(victim)
+            for job in jobs:
+                self._pending += 1
+                self._labels[job.future] = job.label
+                queue = self._queues.setdefault(job.workspace, _WorkspaceQueue())
+                queue.append(job)
+                self._queued += 1
+                while self._queued > self.total_queue or len(queue) > self.workspace_queue:
+                    shed.append(self._shed_for(queue))
             self._start_threads()
-            self._ready.notify()
+            self._ready.notify(len(jobs))
         for victim in shed:
             self._shed(victim)
-        return future
 
     def _shed_for(self, queue: _WorkspaceQueue) -> _Job:
         """Remove and return the job the policy sheds; called with the lock held.
@@ -275,7 +284,7 @@ class ListenerPool(Executor):
     def _start_threads(self) -> None:
         """Start threads as work arrives, up to ``max_workers`` (with the lock held)."""
         busy = self._running + self._queued
-        if len(self._threads) < self.max_workers and len(self._threads) < busy:
+        while len(self._threads) < self.max_workers and len(self._threads) < busy:
             thread = threading.Thread(
                 target=self._work,
                 name=f"bot-listener_{len(self._threads)}",

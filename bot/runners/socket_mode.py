@@ -22,12 +22,20 @@ ack was sent at the end of Bolt's dispatch, which ran on slack_sdk's ``message_w
 threads behind an unbounded queue) and went through the whole middleware chain (the dedupe
 record included) before any listener could call ``ack()``. Past capacity that queue grew
 without bound and every ack waited behind all the dispatches before it. Now the reading thread
-acks an ``events_api`` envelope the moment it arrives, on the socket it arrived on (an Events
-API ack carries no payload, so nothing in Bolt needs to run first), and hands the dispatch to
-the listener pool as that workspace's work (``ListenerPool.dispatch``): fair across
-workspaces, bounded, shed by its policy under overload. Slash commands and interactive
-payloads, whose ack may carry an answer, still ack at the end of Bolt's dispatch, on slack_sdk's
-workers, which no longer queue the events in front of them.
+acks an ``events_api`` envelope as soon as the read it came in is parsed, on the socket it
+arrived on (an Events API ack carries no payload, so nothing in Bolt needs to run first), and
+hands the dispatch to the listener pool as that workspace's work (``ListenerPool.dispatch``):
+fair across workspaces, bounded, shed by its policy under overload. Slash commands and
+interactive payloads, whose ack may carry an answer, still ack at the end of Bolt's dispatch,
+on slack_sdk's workers, which no longer queue the events in front of them.
+
+Then, at twice a process's capacity, acks still reached p99 1-2 s: the reading thread read
+each frame with three reads and a poll, and acked and queued each envelope on its own, and
+every one of those calls let go of the GIL and waited to take it back behind the listener
+threads running the model. The thread spent most of its time waiting, at about the rate
+offered, so envelopes piled up unread in the socket. Now one read takes everything waiting
+(``_FrameReader``) and one write acks all of its envelopes (``_BatchingDispatcher``): a few
+waits per read however many envelopes it brought (docs/serving.md has the measurements).
 
 A ``disconnect`` keeps the old socket open for ``OLD_SOCKET_GRACE_SECONDS`` (Slack sends
 ``warning`` about 10 s before it closes the socket, and may still deliver on it): an envelope
@@ -39,6 +47,7 @@ from __future__ import annotations
 
 import json
 import logging
+import selectors
 import threading
 import time
 from collections.abc import Callable, Iterable
@@ -50,6 +59,8 @@ from slack_bolt.adapter.socket_mode.websocket_client import SocketModeHandler
 from slack_sdk.socket_mode.request import SocketModeRequest
 from slack_sdk.socket_mode.response import SocketModeResponse
 from slack_sdk.socket_mode.websocket_client import SocketModeClient
+from websocket import ABNF, WebSocket
+from websocket._dispatcher import DispatcherBase
 
 from bot.listener_pool import REACTION, REPLY, ListenerPool
 from bot.metrics import ACK_SECONDS
@@ -65,6 +76,94 @@ log = logging.getLogger("bot.runners.socket_mode")
 
 NEW_SESSION_GRACE_SECONDS = 5.0  # a socket still opening is not "closed": don't reconnect
 OLD_SOCKET_GRACE_SECONDS = 15.0  # a replaced socket is read (and acked on) this long at most
+READ_BYTES = 65536  # one read takes what the socket holds, up to this much
+
+
+class _FrameReader:
+    """Feeds websocket-client's frame parser from one large read instead of one per field.
+
+    The stock parser reads each frame's header, length and payload with a read of its own,
+    and the dispatcher polls the socket before each frame: four or five system calls per
+    envelope, each of which lets go of the GIL. With the listener threads running the model,
+    taking the GIL back waited behind them, and those waits, not the work, limited the
+    reading thread to about the rate of twice a process's capacity (``scripts/bench.py``,
+    docs/serving.md). Here one read takes everything waiting, and ``ready`` says whether a
+    whole frame is already buffered, so the dispatcher parses it without asking the socket.
+    """
+
+    def __init__(self, sock: WebSocket) -> None:
+        self._sock = sock
+        self._read = sock.frame_buffer.recv  # the socket's read; raises once it is closed
+        self._buffer = bytearray()
+        self._start = 0
+        sock.frame_buffer.recv_strict = self.recv_strict  # type: ignore[method-assign]
+
+    def recv_strict(self, size: int) -> bytes:
+        """The next ``size`` bytes, reading the socket only when the buffer runs short."""
+        while len(self._buffer) - self._start < size:
+            chunk = self._read(READ_BYTES)
+            del self._buffer[: self._start]
+            self._start = 0
+            self._buffer += chunk
+        start, self._start = self._start, self._start + size
+        return bytes(self._buffer[start : self._start])
+
+    def ready(self) -> bool:
+        """A whole frame is buffered here (or decrypted data waits in the TLS layer)."""
+        pending = getattr(self._sock.sock, "pending", None)
+        return self._whole_frame() or bool(pending and pending())
+
+    def _whole_frame(self) -> bool:
+        buffer, start = self._buffer, self._start
+        have = len(buffer) - start
+        if have < 2:
+            return False
+        length, header = buffer[start + 1] & 0x7F, 2
+        if length >= 126:  # the length follows in 2 or 8 bytes
+            size = 2 if length == 126 else 8
+            if have < 2 + size:
+                return False
+            length = int.from_bytes(buffer[start + 2 : start + 2 + size], "big")
+            header += size
+        if buffer[start + 1] & 0x80:  # masked (Slack's frames are not)
+            header += 4
+        return have >= header + length
+
+
+class _BatchingDispatcher(DispatcherBase):
+    """websocket-client's read loop, parsing every frame one read brought, then acking them.
+
+    After the frames buffered by a read are parsed (``_FrameReader``), ``after_read`` acks
+    their ``events_api`` envelopes in one write and queues their dispatch in one call, so the
+    reading thread waits for the GIL a few times per read, not several times per envelope.
+    """
+
+    def __init__(self, app: Any, ping_timeout: float, after_read: Callable[[], None]) -> None:
+        super().__init__(app, ping_timeout)
+        self.after_read = after_read
+
+    def read(
+        self, sock: Any, read_callback: Callable[[], bool], check_callback: Callable[[], Any]
+    ) -> None:
+        app = self.app
+        if app.sock is None or app.sock.sock is None:
+            return
+        frames = _FrameReader(app.sock)
+        selector = selectors.DefaultSelector()
+        selector.register(app.sock.sock, selectors.EVENT_READ)
+        try:
+            while app.keep_running:
+                if frames.ready() or selector.select(self.ping_timeout):
+                    while True:
+                        if not read_callback():
+                            return
+                        if not frames.ready():
+                            break
+                    self.after_read()
+                check_callback()
+        finally:
+            self.after_read()
+            selector.close()
 
 
 class PromptSocketModeClient(SocketModeClient):
@@ -85,8 +184,11 @@ class PromptSocketModeClient(SocketModeClient):
         self._session_created = time.monotonic()
         self._arrived_on: dict[str, Any] = {}  # envelope_id -> the socket to ack it on
         self._retiring: list[Any] = []  # replaced sockets still read during their grace
-        # Set by the handler: takes an ``events_api`` envelope once it is acked.
-        self.on_event_acked: Callable[[SocketModeRequest], None] | None = None
+        # Per socket: the events_api envelopes of the read under way, acked after it.
+        self._unacked: dict[Any, list[tuple[str, SocketModeRequest | None, float]]] = {}
+        self._ack_seconds = ACK_SECONDS.labels(mode="socket")
+        # Set by the handler: takes a read's ``events_api`` envelopes once they are acked.
+        self.on_events_acked: Callable[[list[SocketModeRequest]], None] | None = None
         super().__init__(*args, **kwargs)  # type: ignore[arg-type]
 
     def connect(self) -> None:
@@ -96,6 +198,7 @@ class PromptSocketModeClient(SocketModeClient):
         super().connect()
         session = self.current_session
         session.on_message = self._on_message  # type: ignore[union-attr]
+        session.create_dispatcher = self._dispatcher_for(session)  # type: ignore[union-attr]
         threading.Thread(
             target=self._read_session, args=(session,), name="socket-mode-session", daemon=True
         ).start()
@@ -115,8 +218,16 @@ class PromptSocketModeClient(SocketModeClient):
         timer.daemon = True
         timer.start()
 
+    def _dispatcher_for(self, session: Any) -> Callable[..., _BatchingDispatcher]:
+        """``session.create_dispatcher``: its read loop acks after each read."""
+
+        def create(ping_timeout: float | None, *_args: Any) -> _BatchingDispatcher:
+            return _BatchingDispatcher(session, ping_timeout or 10, lambda: self._ack_read(session))
+
+        return create
+
     def _on_message(self, ws: Any, raw: str | bytes) -> None:
-        """Each socket's reading thread: ack Events API envelopes here, queue the rest."""
+        """Each socket's reading thread: keep Events API envelopes for the ack, queue the rest."""
         try:
             if isinstance(raw, bytes):  # skip_utf8_validation hands text frames over undecoded
                 raw = raw.decode("utf-8")
@@ -128,21 +239,42 @@ class PromptSocketModeClient(SocketModeClient):
         if kind == "disconnect" and ws is not self.current_session:
             log.info("socket_mode_disconnect_ignored reason=old_socket")
             return
-        if kind == "events_api" and envelope_id and self.on_event_acked is not None:
-            started = time.perf_counter()
-            try:
-                ws.send(json.dumps({"envelope_id": envelope_id}))
-            except Exception as err:  # noqa: BLE001 - Slack redelivers an unacked envelope
-                log.warning("socket_mode_ack_failed error=%s", type(err).__name__)
-                return
-            ACK_SECONDS.labels(mode="socket").observe(time.perf_counter() - started)
+        if kind == "events_api" and envelope_id and self.on_events_acked is not None:
             request = SocketModeRequest.from_dict(message)
-            if request is not None:
-                self.on_event_acked(request)
+            self._unacked.setdefault(ws, []).append((envelope_id, request, time.perf_counter()))
             return
         if envelope_id:
             self._arrived_on[envelope_id] = ws
         self.enqueue_message(raw)
+
+    def _ack_read(self, ws: Any) -> None:
+        """Ack the ``events_api`` envelopes of one read in one write, on the socket they came
+        on, then hand them to ``on_events_acked``; unacked ones are redelivered by Slack."""
+        read = self._unacked.pop(ws, None)
+        if not read:
+            return
+        try:
+            frames = (
+                ABNF.create_frame(json.dumps({"envelope_id": envelope_id}), ABNF.OPCODE_TEXT)
+                for envelope_id, _request, _received in read
+            )
+            data = b"".join(frame.format() for frame in frames)
+            with ws.sock.lock:  # websocket-client's send lock: other threads send on it too
+                ws.sock.sock.sendall(data)
+        except Exception as err:  # noqa: BLE001 - closed meanwhile: Slack redelivers them
+            log.warning(
+                "socket_mode_ack_failed error=%s envelopes=%d", type(err).__name__, len(read)
+            )
+            return
+        acked = time.perf_counter()
+        for _envelope_id, _request, received in read:
+            self._ack_seconds.observe(acked - received)
+        requests = [request for _envelope_id, request, _received in read if request is not None]
+        if requests and self.on_events_acked is not None:
+            try:
+                self.on_events_acked(requests)
+            except Exception as err:  # noqa: BLE001 - the reading thread must go on
+                log.error("socket_mode_queue_failed error=%s", type(err).__name__)
 
     def send_socket_mode_response(self, response: dict[str, Any] | SocketModeResponse) -> None:
         """Ack on the socket the envelope arrived on (an old one during its grace period)."""
@@ -219,22 +351,26 @@ class AckingSocketModeHandler(SocketModeHandler):
         )
         self.client.socket_mode_request_listeners.append(self.handle)  # type: ignore[arg-type]
         if pool is not None:
-            self.client.on_event_acked = self.queue_acked
+            self.client.on_events_acked = self.queue_acked
 
-    def queue_acked(self, req: SocketModeRequest) -> None:
-        """An acked ``events_api`` envelope: its dispatch waits in its workspace's queue."""
-        payload = req.payload if isinstance(req.payload, dict) else {}
-        event = payload.get("event")
-        reaction = isinstance(event, dict) and event.get("type") == "message"
-        event_id = payload.get("event_id")
+    def queue_acked(self, requests: list[SocketModeRequest]) -> None:
+        """Acked ``events_api`` envelopes: each one's dispatch waits in its workspace's queue."""
+        deliveries = []
+        for req in requests:
+            payload = req.payload if isinstance(req.payload, dict) else {}
+            event = payload.get("event")
+            reaction = isinstance(event, dict) and event.get("type") == "message"
+            event_id = payload.get("event_id")
+            deliveries.append(
+                (
+                    req,
+                    event_id if isinstance(event_id, str) else "unknown",
+                    workspace_key(*Workspace.of(payload)),
+                    REACTION if reaction else REPLY,
+                )
+            )
         assert self.pool is not None
-        self.pool.dispatch(
-            self.dispatch_acked,
-            req,
-            label=event_id if isinstance(event_id, str) else "unknown",
-            workspace=workspace_key(*Workspace.of(payload)),
-            kind=REACTION if reaction else REPLY,
-        )
+        self.pool.dispatch(self.dispatch_acked, deliveries)
 
     def dispatch_acked(self, req: SocketModeRequest) -> None:
         """Run Bolt on an envelope that is already acked (its response is not sent)."""

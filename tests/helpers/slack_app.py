@@ -8,12 +8,14 @@ knows exactly what the "model" will say: sentiment words push the label, words c
 from __future__ import annotations
 
 import atexit
+import ipaddress
 import json
 import os
 import queue
 import re
 import shutil
 import socket
+import ssl
 import subprocess
 import tempfile
 import threading
@@ -214,21 +216,74 @@ def wait_until(predicate: Callable[[], bool], timeout: float = 5.0) -> bool:
     return predicate()
 
 
+def _text_frame(text: str) -> bytes:
+    """One unmasked WebSocket text frame, as a server writes it (RFC 6455, 5.2)."""
+    data = text.encode()
+    if len(data) < 126:
+        return bytes([0x81, len(data)]) + data
+    if len(data) < 1 << 16:
+        return bytes([0x81, 126]) + len(data).to_bytes(2, "big") + data
+    return bytes([0x81, 127]) + len(data).to_bytes(8, "big") + data
+
+
+def self_signed_tls(directory: Path) -> tuple[ssl.SSLContext, Path]:
+    """A server TLS context for 127.0.0.1 and the PEM file a client trusts it with."""
+    import datetime
+
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import NameOID
+
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "127.0.0.1")])
+    now = datetime.datetime.now(datetime.UTC)
+    cert = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - datetime.timedelta(minutes=5))
+        .not_valid_after(now + datetime.timedelta(days=1))
+        .add_extension(
+            x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]),
+            critical=False,
+        )
+        .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+        .sign(key, hashes.SHA256())
+    )
+    cert_path, key_path = directory / "cert.pem", directory / "key.pem"
+    cert_path.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+    key_path.write_bytes(
+        key.private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption(),
+        )
+    )
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.load_cert_chain(cert_path, key_path)
+    return context, cert_path
+
+
 class SocketSlack:
     """A WebSocket server speaking Slack's Socket Mode envelope protocol.
 
     Every connection gets Slack's ``hello``; envelopes go to the newest connection, and acks
-    from any connection are collected with the time they arrived.
+    from any connection are collected with the time they arrived. With ``tls``, it is a
+    ``wss://`` server, as Slack's is.
     """
 
-    def __init__(self):
+    def __init__(self, tls: ssl.SSLContext | None = None):
         self.acks: queue.Queue = queue.Queue()
         self.connected = threading.Event()
         self.connections = 0
         self._conn = None
         self._new_conn = threading.Condition()
-        self.server = serve(self._handle, "127.0.0.1", 0)
+        self.server = serve(self._handle, "127.0.0.1", 0, ssl=tls)
         self.port = self.server.socket.getsockname()[1]
+        self.url = f"{'wss' if tls else 'ws'}://127.0.0.1:{self.port}/link/?ticket=t-1"
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
         self.thread.start()
 
@@ -262,18 +317,30 @@ class SocketSlack:
         self._conn.send(json.dumps(message))
 
     def send(self, kind: str, payload: dict, retry_attempt: int = 0) -> str:
-        envelope_id = str(uuid.uuid4())
-        self.send_raw(
-            {
-                "envelope_id": envelope_id,
-                "type": kind,
-                "payload": payload,
-                "accepts_response_payload": kind != "events_api",
-                "retry_attempt": retry_attempt,
-                "retry_reason": "timeout" if retry_attempt else "",
-            }
-        )
-        return envelope_id
+        envelope = self.envelope(kind, payload, retry_attempt)
+        self.send_raw(envelope)
+        return envelope["envelope_id"]
+
+    @staticmethod
+    def envelope(kind: str, payload: dict, retry_attempt: int = 0) -> dict:
+        return {
+            "envelope_id": str(uuid.uuid4()),
+            "type": kind,
+            "payload": payload,
+            "accepts_response_payload": kind != "events_api",
+            "retry_attempt": retry_attempt,
+            "retry_reason": "timeout" if retry_attempt else "",
+        }
+
+    def send_together(self, envelopes: list[dict], split_at: int = 0) -> None:
+        """Write several envelopes at once, as they reach a busy bot: one read finds them all.
+
+        With ``split_at``, the bytes go in two writes cut there (a frame split across reads).
+        """
+        data = b"".join(_text_frame(json.dumps(envelope)) for envelope in envelopes)
+        sock = self._conn.socket
+        for part in (data[:split_at], data[split_at:]) if split_at else (data,):
+            sock.sendall(part)
 
     def disconnect(self, reason: str = "refresh_requested", timeout: float = 10.0) -> None:
         """Ask the bot to reconnect, as Slack does; return once the new socket said hello."""
@@ -296,16 +363,16 @@ class SocketSlack:
 
 @contextmanager
 def socket_mode_app(
-    *, clock=None, predictor=None, **overrides
+    *, clock=None, predictor=None, tls=None, **overrides
 ) -> Iterator[tuple[SocketSlack, FakeSlack, ListenerPool]]:
     """The app connected through Bolt's real Socket Mode handler to a local WebSocket server.
 
-    The app's mood record is on ``ws.mood``.
+    The app's mood record is on ``ws.mood``. With ``tls`` (a server context), over ``wss://``.
     """
     from bot.runners.socket_mode import make_socket_mode_handler
 
-    ws = SocketSlack()
-    with FakeSlack(socket_url=f"ws://127.0.0.1:{ws.port}/link/?ticket=t-1") as fake:
+    ws = SocketSlack(tls)
+    with FakeSlack(socket_url=ws.url) as fake:
         settings = make_settings(
             fake, slack_app_token="xapp-1-test", slack_signing_secret="", **overrides
         )
