@@ -170,6 +170,9 @@ class ListenerPool(Executor):
         self._running = 0
         self._stopping = False
         self._labels: dict[Future, str] = {}
+        # Unfinished jobs per delivery: "has it work left" must not scan every queued job, as
+        # it did once per finished or shed job (seconds of the reading thread at the bound).
+        self._open: dict[str, int] = {}
         self._answered: set[str] = set()  # deliveries with unfinished work already in Slack
         self._sending: dict[str, int] = {}  # deliveries with an answering call under way
         self.last_in_flight: list[str] = []  # after a drain that gave up: see ``in_flight``
@@ -223,6 +226,7 @@ class ListenerPool(Executor):
             for job in jobs:
                 self._pending += 1
                 self._labels[job.future] = job.label
+                self._open[job.label] = self._open.get(job.label, 0) + 1
                 queue = self._queues.setdefault(job.workspace, _WorkspaceQueue())
                 queue.append(job)
                 self._queued += 1
@@ -331,7 +335,7 @@ class ListenerPool(Executor):
         """``label``'s answer reached Slack (``reached_slack``)."""
         with self._idle:
             self._sending.pop(label, None)
-            if label in self._labels.values():
+            if label in self._open:
                 self._answered.add(label)
 
     def sending(self, label: str, started: bool) -> None:
@@ -347,15 +351,19 @@ class ListenerPool(Executor):
         """Unfinished deliveries whose answering call was sent but not answered: Slack may or
         may not have them."""
         with self._idle:
-            return sorted(set(self._labels.values()) & set(self._sending) - self._answered)
+            return sorted(set(self._open) & set(self._sending) - self._answered)
 
     def _done(self, future: Future) -> None:
         with self._idle:
             self._pending -= 1
             label = self._labels.pop(future, None)
-            if label is not None and label not in self._labels.values():
-                self._answered.discard(label)
-                self._sending.pop(label, None)
+            if label is not None:
+                left = self._open.pop(label, 0) - 1
+                if left > 0:
+                    self._open[label] = left
+                else:
+                    self._answered.discard(label)
+                    self._sending.pop(label, None)
             if self._pending == 0:
                 self._idle.notify_all()
 
@@ -373,7 +381,7 @@ class ListenerPool(Executor):
         """The delivery ids (event ids, trigger ids) whose work is queued or running and whose
         answer has not reached Slack yet."""
         with self._idle:
-            return sorted(set(self._labels.values()) - self._answered - set(self._sending))
+            return sorted(set(self._open) - self._answered - set(self._sending))
 
     def shutdown(self, wait: bool = True, *, cancel_futures: bool = False) -> None:
         """Stop taking work; ``cancel_futures`` drops what is still queued."""
