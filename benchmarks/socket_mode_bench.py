@@ -106,6 +106,10 @@ def _envelopes(
 ) -> list[tuple[str, str]]:
     base = int(time.time())
     run = uuid.uuid4().hex[:6].upper()  # new ids every run: the host record outlives a process
+    # One workspace per phase: three 600/s phases from one workspace within a minute would
+    # spend even the bench's lifted reaction budget (10,000 a minute) and skip ~4,000
+    # reactions, which the bench then counted as lost.
+    team = f"TSOCK{phase:04d}" if teams == 1 else None
     out = []
     for i in range(count):
         event = event_for(i, f"CSOCK{phase:04d}", f"{base}.{i:06d}", mention_every)
@@ -117,7 +121,7 @@ def _envelopes(
             "retry_attempt": 0,
             "retry_reason": "",
             "payload": payloads.event_callback(
-                event, event_id=f"EvS{run}{phase:04d}N{i:07d}", team_id=team_for(i, teams)
+                event, event_id=f"EvS{run}{phase:04d}N{i:07d}", team_id=team_for(i, teams, team)
             ),
         }
         out.append((envelope_id, json.dumps(body)))
