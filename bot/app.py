@@ -33,7 +33,7 @@ from bot.listeners import register_listeners
 from bot.mood.workspace import Workspace
 from bot.settings import Settings
 from bot.slack.permissions import AdminCheck
-from bot.slack.ratelimit import ReactionBudget, workspace_key
+from bot.slack.ratelimit import ReactionBudget, RedisBuckets, workspace_key
 from bot.slack.web_api import make_web_client
 from model.prediction import Predictor
 
@@ -62,6 +62,7 @@ class Bot:
     signing_secret: str
     metrics: bool = True  # serve GET /metrics (METRICS)
     oauth_flow: OAuthFlow | None = None  # multi-workspace mode: the install routes
+    reactions: ReactionBudget | None = None  # a server that forks shares it out (post_fork)
 
 
 def safe_id(value: object) -> str:
@@ -186,13 +187,31 @@ def create_app(
         mood=mood,
         later=pool.submit,
         installer=installer,
-        reactions=ReactionBudget(settings.reactions_per_minute, settings.reaction_burst),
+        reactions=_reaction_budget(settings),
     )
     register_listeners(app, deps)
     readiness.watch(mood.degraded)
     return Bot(
-        app, pool, readiness, mood, settings.slack_signing_secret, settings.metrics, app.oauth_flow
+        app,
+        pool,
+        readiness,
+        mood,
+        settings.slack_signing_secret,
+        settings.metrics,
+        app.oauth_flow,
+        deps.reactions,
     )
+
+
+def _reaction_budget(settings: Settings) -> ReactionBudget:
+    """Per workspace; with ``REDIS_URL`` one budget in Redis for every process that serves it."""
+    shared = None
+    if settings.redis_url:
+        from bot.delivery.redis_record import make_redis_client
+
+        url = settings.redis_url
+        shared = RedisBuckets(lambda: make_redis_client(url))
+    return ReactionBudget(settings.reactions_per_minute, settings.reaction_burst, shared=shared)
 
 
 def _installer(settings: Settings, mood: MoodService, client: WebClient) -> Installer:

@@ -393,7 +393,8 @@ class Settings:
     reactions_per_minute: int = setting(
         "50",
         _integer(1, 10_000),
-        "reactions.add calls per workspace per minute (Slack's Tier 3 is about 50). Past it a "
+        "reactions.add calls per workspace per minute (Slack's Tier 3 is about 50), shared by "
+        "every process (through REDIS_URL, or split among gunicorn's workers). Past it a "
         "message gets no reaction but is still counted for the mood.",
     )
     reaction_burst: int = setting(
