@@ -127,6 +127,7 @@ def create_app(
     seen: SeenEvents | None = None,
     listener_pool: ListenerPool | None = None,
     mood: MoodService | None = None,
+    redis_down: bool = False,
 ) -> Bot:
     """The Bolt app with every surface registered, and the services it runs on.
 
@@ -134,6 +135,7 @@ def create_app(
     once, here, to learn the bot's own user id. ``seen`` defaults to the Redis record when
     ``REDIS_URL`` is set (shared by every worker and replica), else an in-process one.
     ``mood`` defaults to the mood record on ``DATABASE_URL`` (migrated on start).
+    ``redis_down``: the startup check found Redis down (``Booted.redis_down``).
     """
     client = client or make_web_client(settings)
     if mood is None:
@@ -145,7 +147,12 @@ def create_app(
         client.token = None  # each request gets its workspace's token from the installation
         installer = _installer(settings, mood, client)
     if seen is None:
-        seen = seen_events_for(settings.redis_url, settings.dedupe_ttl_seconds, settings.dedupe_db)
+        seen = seen_events_for(
+            settings.redis_url,
+            settings.dedupe_ttl_seconds,
+            settings.dedupe_db,
+            redis_down=redis_down,
+        )
     pool = listener_pool or ListenerPool(
         max_workers=settings.listener_threads,
         workspace_queue=settings.listener_queue_per_workspace,

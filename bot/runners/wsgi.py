@@ -35,7 +35,7 @@ def build_bot(env_file: str = ".env") -> Bot:
         booted = bootstrap(env_file, http_only=True)
         # A database that will not heal (wrong password, unknown database, a schema newer than
         # the code) stops the master here, one line and exit 2, before any worker starts.
-        bot = create_app(booted.settings, booted.predictor)
+        bot = create_app(booted.settings, booted.predictor, redis_down=booted.redis_down)
     _pools.append(bot.pool)
     if bot.reactions is not None:
         _budgets.append(bot.reactions)
