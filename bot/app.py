@@ -79,12 +79,21 @@ def safe_id(value: object) -> str:
     return "invalid"
 
 
-class _DropClientTokenWarning(logging.Filter):
-    """Bolt reads SLACK_BOT_TOKEN from the environment even when it is given a client, then
-    warns on every start that the token "will be unused"; the client holds that same token."""
+class _DropRedundantBoltLines(logging.Filter):
+    """Two of Bolt's own lines say nothing the bot's do not say better:
+
+    - Bolt reads SLACK_BOT_TOKEN from the environment even when it is given a client, then
+      warns on every start that the token "will be unused"; the client holds that same token;
+    - in multi-workspace mode an event from a workspace with no installation makes Bolt log
+      an ERROR ("the AuthorizeResult ... was not found") with no workspace named; the bot's
+      own ``no_installation team=... enterprise=...`` line (``bot.install.oauth``) says which.
+    """
+
+    _REDUNDANT = ("will be unused", "AuthorizeResult (returned value from authorize)")
 
     def filter(self, record: logging.LogRecord) -> bool:
-        return "will be unused" not in record.getMessage()
+        message = record.getMessage()
+        return not any(text in message for text in self._REDUNDANT)
 
 
 def _log_unhandled_error(error: Exception, body: dict) -> None:
@@ -166,8 +175,8 @@ def create_app(
         readiness = Readiness(pool)
     readiness.watch(lambda: [word] if (word := dedupe_degraded(seen)) else [])
     bolt_logger = logging.getLogger("bot.bolt")
-    if not any(isinstance(f, _DropClientTokenWarning) for f in bolt_logger.filters):
-        bolt_logger.addFilter(_DropClientTokenWarning())
+    if not any(isinstance(f, _DropRedundantBoltLines) for f in bolt_logger.filters):
+        bolt_logger.addFilter(_DropRedundantBoltLines())
     app = App(
         name="sentiment-bot",
         client=client,
