@@ -361,6 +361,20 @@ class Settings:
         "The Redirect URL registered under OAuth & Permissions, e.g. "
         "https://bot.example.com/slack/oauth_redirect. Empty: the one registered with Slack.",
     )
+    auth_cache_seconds: float = setting(
+        "5",
+        _number(0, 60),
+        "How long each process answers a workspace's events from its installation as last read "
+        "(seconds) before reading the database again; Slack's auth.test only when its token "
+        "changed. An uninstall, a revocation or a token refresh in this process takes effect at "
+        "once; in another process (gunicorn worker, replica) within this many seconds. 0: read "
+        "the installation for every event.",
+    )
+    auth_cache_size: int = setting(
+        "1000",
+        _integer(1, 1_000_000),
+        "Installations each process keeps for that (the least recently used goes first).",
+    )
     host: str = setting(
         "0.0.0.0",
         _text,
