@@ -41,9 +41,15 @@ def register(app: App, deps: Deps) -> None:
     from bot.install.uninstall import delete_workspace, revoked_bot
 
     engine, store = installer.store.engine, installer.store
+    mood = deps.mood
+
+    def forget(workspace: Workspace, whole_org: bool) -> None:
+        if mood is not None:
+            mood.forget_workspace(workspace, whole_org)
 
     def sweep(workspace: Workspace, whole_org: bool) -> None:
         try:
+            forget(workspace, whole_org)  # counted since the first sweep
             delete_workspace(engine, store, workspace, whole_org=whole_org)
         except Exception as err:  # noqa: BLE001 - logged; the first sweep's result stands
             log.error(
@@ -53,7 +59,12 @@ def register(app: App, deps: Deps) -> None:
             )
 
     def delete(workspace: Workspace, whole_org: bool) -> None:
+        # What this process still holds in memory goes first (a flush under way finishes),
+        # so nothing of the workspace is written after its rows are deleted.
+        forget(workspace, whole_org)
         delete_workspace(engine, store, workspace, whole_org=whole_org)
+        if mood is not None:
+            mood.refresh()  # its opt-outs and switched-off channels are gone from the caches
         settings = deps.settings
         again = threading.Timer(
             settings.mood_flush_seconds + settings.auth_cache_seconds + 1.0,

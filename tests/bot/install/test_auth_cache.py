@@ -204,3 +204,23 @@ def test_a_lookup_under_way_during_a_change_keeps_nothing():
     assert cache.get(key) == (old, True)
     now[0] = 5.0
     assert cache.get(key) == (old, False)  # past the TTL: to be checked again
+
+
+def test_counts_held_in_memory_at_an_uninstall_are_never_written(tmp_path):
+    """The first sweep drops what this process still holds for the workspace before it
+    deletes the rows: a flush afterwards writes the other workspace's counts only."""
+    database_url = f"sqlite:///{tmp_path / 'bot.sqlite3'}"
+    fake = OAuthSlack()
+    a, b = _two(fake)
+    with oauth_app(database_url, fake, auth_cache_seconds=60, mood_flush_seconds=300) as served:
+        for workspace in (a, b):
+            assert install(served.url, workspace.code)[0] == 200
+            assert _react(served, fake, workspace.team_id, workspace.token)  # counted, held
+        engine = make_engine(database_url)
+        assert served.mood.recorder.pending == 2  # nothing flushed yet (300 s)
+        assert _event(served, a.team_id, {"type": "app_uninstalled"}) == 200
+        assert wait(lambda: served.mood.recorder.pending == 1, timeout=10)
+        assert served.mood.recorder.flush()
+        assert rows_of(engine, a.team_id)["mood_days"] == 0
+        assert rows_of(engine, b.team_id)["mood_days"] == 1
+        engine.dispose()
