@@ -117,6 +117,14 @@ def when_ready(server) -> None:
     guard_master_handlers(server.pid)
 
 
+def post_fork(server, worker) -> None:
+    """Each worker spends its part of every workspace's reaction budget (Slack's limit is per
+    workspace, not per process); with REDIS_URL they share one budget in Redis instead."""
+    from bot.runners import wsgi
+
+    wsgi.share_reaction_budget(server.cfg.workers)
+
+
 def post_worker_init(worker) -> None:
     from bot.runners.gunicorn_signals import redeliver_early_signals
 

@@ -39,6 +39,7 @@ from typing import Any
 from bot.mood.estimate import (
     CLASSES,
     Calibration,
+    DomainRates,
     Matrix,
     ShareSums,
     Vector,
@@ -55,12 +56,14 @@ WORKPLACE = (
     REPO / "eval/workplace_chat/workplace_neutral.jsonl",
 )
 GROUP_LABELS = {"1": "negative", "2": "neutral", "3": "positive"}
+WORKPLACE_HELD_OUT = REPO / "eval/workplace_chat/workplace_three_way.jsonl"
+SHORT_TEXTS = (
+    REPO / "eval/short_texts/tweets.jsonl",
+    REPO / "eval/short_texts_b/tweets.jsonl",
+    REPO / "eval/short_texts/neutral_chat.jsonl",
+)
 V3_ARTIFACT = "model/artifacts/imdb-sentiment-v3"
 V2_ARTIFACT = "model/artifacts/imdb-sentiment-v2"
-HELD_OUT = (
-    "held out: goemotions test, calibration fitted on goemotions dev + workplace "
-    "(as shipped, with the model term)"
-)
 
 Labelled = list[tuple[str, str]]  # (label, text)
 Scored = list[tuple[str, Vector]]  # (label, probabilities in CLASSES order)
@@ -168,8 +171,10 @@ def _pooled(matrices: Sequence[Matrix]) -> Matrix:
     )
 
 
-def fit_calibration(domains: dict[str, Scored], described: str) -> Calibration:
-    """Equal-weight pooled soft confusion matrix; one leave-one-domain-out shift per domain."""
+def fit_calibration(domains: dict[str, Scored], described: str, seed: int = 0) -> Calibration:
+    """Per-domain error rates (the estimator mixes them per channel); also the equal-weight
+    pooled soft confusion matrix with one leave-one-domain-out shift per domain, which is the
+    previous estimator (``pooled_only``) and the figures shown as "the" confusion matrix."""
     measured = {name: soft_confusion(rows) for name, rows in domains.items()}
     names = list(measured)
     shifts = tuple(
@@ -180,28 +185,18 @@ def fit_calibration(domains: dict[str, Scored], described: str) -> Calibration:
         confusion=_pooled(list(measured.values())),
         shifts=shifts,
         source=f"{described}; fitted on {counts} (benchmarks/estimator_accuracy.py)",
+        domains=tuple(DomainRates.measure(name, rows, seed=seed) for name, rows in domains.items()),
     )
 
 
-def measurement_shifts(
-    rows: Scored, draws: int = 30, seed: int = 0, scale: float = 1.0
-) -> tuple[Matrix, ...]:
-    """Bias matrices from re-measuring M on bootstrap resamples (within each class) of
-    ``rows``: the model term when the error rates come from one domain's finite labelled set.
-
-    ``scale`` > 1 when channels are then drawn from another *finite* pool of the same domain:
-    that pool's own error rates differ from the population's too, by noise that shrinks with
-    its size, so the two samples' noise adds: ``scale = sqrt(1 + len(rows) / len(pool))``.
-    """
-    measured = soft_confusion(rows)
-    by_class = {c: [r for r in rows if r[0] == c] for c in CLASSES}
-    rng = random.Random(seed)
-    shifts = []
-    for _ in range(draws):
-        resample = [rng.choice(by_class[c]) for c in CLASSES for _ in by_class[c]]
-        b = domain_shift(soft_confusion(resample), measured)
-        shifts.append(tuple(tuple(scale * x for x in row) for row in b))
-    return tuple(shifts)  # type: ignore[return-value]
+def pooled_only(calibration: Calibration) -> Calibration:
+    """The estimator before per-channel mixing: one pooled confusion matrix, leave-one-domain-
+    out shifts as the model term (kept as a comparison)."""
+    return Calibration(
+        confusion=calibration.confusion,
+        shifts=calibration.shifts,
+        source=calibration.source + "; pooled rates only",
+    )
 
 
 def draw_shares(rng: random.Random) -> Vector:
@@ -215,26 +210,52 @@ def _pick(rng: random.Random, shares: Sequence[float]) -> int:
     return 0 if u < shares[0] else 1 if u < shares[0] + shares[1] else 2
 
 
+SIZES = ("50-100", "101-200", "201-300")
+PER_MESSAGE_BOUND = "per-message ML"
+
+
+def em_shares(probs: Sequence[Vector], prior: Vector, rounds: int = 100) -> Vector:
+    """Maximum-likelihood shares from each message's probabilities under a pure class-mix
+    change (Saerens et al. 2002, EM): the most the probabilities themselves can tell when the
+    error rates are the fitting domain's. Needs every message's probabilities, which the store
+    never keeps; a reference row only."""
+    t = list(prior)
+    for _ in range(rounds):
+        totals = [0.0, 0.0, 0.0]
+        for p in probs:
+            w = [p[k] * t[k] / prior[k] for k in range(3)]
+            z = sum(w) or 1.0
+            for k in range(3):
+                totals[k] += w[k] / z
+        t = [x / len(probs) for x in totals]
+    return (t[0], t[1], t[2])
+
+
+def _size(n: int) -> str:
+    return SIZES[0] if n <= 100 else SIZES[1] if n <= 200 else SIZES[2]
+
+
 @dataclass
 class Tally:
     """Errors and interval hits per class for one method."""
 
-    errors: dict[str, list[float]]
+    errors: dict[str, list[float]]  # against the channel's rate
+    errors_realized: dict[str, list[float]]  # against the share of the week's own messages
     hits_rate: dict[str, int]
     hits_realized: dict[str, int]
     widths: dict[str, list[float]]
     weeks: int = 0
-    by_size: dict[str, list[float]] | None = None  # "50-100" -> abs errors, all classes
+    by_size: dict[str, dict[str, list[float]]] | None = None  # size -> class -> errors
 
-    def add_size(self, n: int, error: float) -> None:
-        bucket = "50-100" if n <= 100 else "101-200" if n <= 200 else "201-300"
+    def add_size(self, n: int, c: str, error: float) -> None:
         if self.by_size is None:
-            self.by_size = {"50-100": [], "101-200": [], "201-300": []}
-        self.by_size[bucket].append(error)
+            self.by_size = {b: {k: [] for k in CLASSES} for b in SIZES}
+        self.by_size[_size(n)][c].append(error)
 
     @classmethod
     def empty(cls) -> Tally:
         return cls(
+            {c: [] for c in CLASSES},
             {c: [] for c in CLASSES},
             dict.fromkeys(CLASSES, 0),
             dict.fromkeys(CLASSES, 0),
@@ -247,6 +268,7 @@ class Tally:
             e = sorted(self.errors[c])
             out[c] = {
                 "mae": sum(e) / len(e),
+                "mae_messages": sum(self.errors_realized[c]) / len(e),
                 "p90": e[min(len(e) - 1, math.ceil(0.9 * len(e)) - 1)],
                 "max": e[-1],
                 "coverage_rate": self.hits_rate[c] / self.weeks if self.widths[c] else math.nan,
@@ -257,62 +279,78 @@ class Tally:
             }
         if self.by_size:
             out["mae_by_messages"] = {
-                bucket: sum(e) / len(e) for bucket, e in self.by_size.items() if e
+                bucket: {c: sum(e) / len(e) for c, e in per.items() if e}
+                for bucket, per in self.by_size.items()
             }
         return out
 
 
 def simulate(
-    pool: Scored,
+    pools: Sequence[Scored],
     confident: dict[str, list[str]] | None,
-    calibration: Calibration,
+    methods: dict[str, Calibration],
     *,
     weeks: int,
     seed: int,
     min_n: int = 50,
     max_n: int = 300,
+    bound_prior: Vector | None = None,
 ) -> dict[str, Any]:
-    """Channel-weeks from ``pool``; per method, per class, error and coverage figures.
-
-    Also a second week per channel with fresh shares: the change's interval coverage.
+    """Channel-weeks from ``pools`` (with two pools, each week draws a random fraction of its
+    messages from the second: channels between two domains); per method, per class, error
+    and coverage figures. The first method is the estimator; its change against a second
+    week per channel (fresh shares) is scored too. With ``bound_prior`` (the fitting domain's
+    mean probabilities), also the per-message maximum-likelihood estimate (``em_shares``):
+    errors only, a reference for what the probabilities allow, not something the store can do.
     """
-    by_class = {c: [p for label, p in pool if label == c] for c in CLASSES}
+    by_pool = [{c: [p for label, p in pool if label == c] for c in CLASSES} for pool in pools]
     rng = random.Random(seed)
-    methods = {"estimator": Tally.empty(), "plain average": Tally.empty()}
+    tallies = {name: Tally.empty() for name in methods}
+    if bound_prior is not None:
+        tallies[PER_MESSAGE_BOUND] = Tally.empty()
+    main_name, main = next(iter(methods.items()))
     change_hits = dict.fromkeys(CLASSES, 0)
     change_errors: dict[str, list[float]] = {c: [] for c in CLASSES}
-    identity = Calibration.identity()
 
-    def week(shares: Vector, n: int) -> tuple[ShareSums, list[int]]:
+    def week(shares: Vector, n: int) -> tuple[ShareSums, list[int], list[Vector]]:
+        second = rng.random() if len(by_pool) > 1 else 0.0
         labels = [_pick(rng, shares) for _ in range(n)]
-        probs = [rng.choice(by_class[CLASSES[y]]) for y in labels]
-        return ShareSums.of(probs), labels
+        probs = [rng.choice(by_pool[1 if rng.random() < second else 0][CLASSES[y]]) for y in labels]
+        return ShareSums.of(probs), labels, probs
 
     for _ in range(weeks):
         shares = draw_shares(rng)
         n = rng.randint(min_n, max_n)
-        sums, labels = week(shares, n)
-        for name, cal in (("estimator", calibration), ("plain average", identity)):
+        sums, labels, probs = week(shares, n)
+        if bound_prior is not None:
+            bound = tallies[PER_MESSAGE_BOUND]
+            bound.weeks += 1
+            for k, share in enumerate(em_shares(probs, bound_prior)):
+                c = CLASSES[k]
+                bound.errors[c].append(abs(share - shares[k]))
+                bound.errors_realized[c].append(abs(share - labels.count(k) / n))
+        for name, cal in methods.items():
             est = estimate(sums, cal)
-            tally = methods[name]
+            tally = tallies[name]
             tally.weeks += 1
             for k, c in enumerate(CLASSES):
                 cs = est.by_class()[c]
                 realized = labels.count(k) / n
                 tally.errors[c].append(abs(cs.share - shares[k]))
-                tally.add_size(n, abs(cs.share - shares[k]))
+                tally.errors_realized[c].append(abs(cs.share - realized))
+                tally.add_size(n, c, abs(cs.share - shares[k]))
                 tally.hits_rate[c] += cs.low <= shares[k] <= cs.high
                 tally.hits_realized[c] += cs.low <= realized <= cs.high
                 tally.widths[c].append(cs.high - cs.low)
         previous_shares = draw_shares(rng)
-        previous, _ = week(previous_shares, rng.randint(min_n, max_n))
-        change = compare(estimate(sums, calibration), estimate(previous, calibration), calibration)
+        previous, _, _ = week(previous_shares, rng.randint(min_n, max_n))
+        change = compare(estimate(sums, main), estimate(previous, main), main)
         for k, c in enumerate(CLASSES):
             ch = change.by_class()[c]
             truth = shares[k] - previous_shares[k]
             change_hits[c] += ch.low <= truth <= ch.high
             change_errors[c].append(abs(ch.difference - truth))
-    result: dict[str, Any] = {name: t.summary() for name, t in methods.items()}
+    result: dict[str, Any] = {"methods": {name: t.summary() for name, t in tallies.items()}}
     result["change"] = {
         c: {
             "mae": sum(change_errors[c]) / weeks,
@@ -349,49 +387,46 @@ def run(
     source: str,
     artifact: str | None,
     *,
-    weeks: int = 200,
+    weeks: int = 1000,
     seed: int = 2026,
     calibration_out: Path | None = None,
     clean_module: Path | None = None,
 ) -> dict[str, Any]:
-    """Score; fit on GoEmotions dev + workplace; report on GoEmotions test, plus diagnostics."""
+    """Score; fit on GoEmotions dev + workplace dev; report on held-out sets only."""
     started = time.perf_counter()
     score, described = make_scorer(source, artifact, clean_module)
     raw = {
         "goemotions dev": load_goemotions("dev"),
         "workplace": load_workplace(),
         "goemotions test": load_goemotions("test"),
+        "workplace three-way": load_workplace((WORKPLACE_HELD_OUT,)),
+        "short texts": load_workplace(SHORT_TEXTS),
     }
     scored = {name: score_set(score, rows) for name, rows in raw.items()}
     calibration = fit_calibration(
-        {k: scored[k] for k in ("goemotions dev", "workplace")}, described
+        {k: scored[k] for k in ("goemotions dev", "workplace")}, described, seed=seed
     )
     if calibration_out is not None:
         calibration_out.write_text(json.dumps(calibration.to_dict(), indent=2) + "\n")
     confident = _confident_verdicts(source, artifact, raw["goemotions test"], clean_module)
-    # Diagnostics: the same estimator when its error rates come from the channel's own domain,
-    # on lines not used to measure them; one domain has no spread between domains, so the model
-    # term is only the measurement noise of M (bootstrap), of both the fitting lines and the
-    # finite pool the channels are drawn from.
-    ge_only = Calibration(
-        confusion=soft_confusion(scored["goemotions dev"]),
-        shifts=measurement_shifts(
-            scored["goemotions dev"],
-            seed=seed,
-            scale=math.sqrt(1 + len(scored["goemotions dev"]) / len(scored["goemotions test"])),
-        ),
-        source=f"{described}; goemotions dev only",
-    )
-    half = random.Random(seed).sample(range(len(scored["workplace"])), len(scored["workplace"]))
-    fit_half = [scored["workplace"][i] for i in half[: len(half) // 2]]
-    test_half = [scored["workplace"][i] for i in half[len(half) // 2 :]]
-    wp_only = Calibration(
-        confusion=soft_confusion(fit_half),
-        shifts=measurement_shifts(
-            fit_half, seed=seed, scale=math.sqrt(1 + len(fit_half) / len(test_half))
-        ),
-        source=f"{described}; workplace half A only",
-    )
+    ge_dev = scored["goemotions dev"]
+    ge_prior = tuple(sum(p[k] for _, p in ge_dev) / len(ge_dev) for k in range(3))
+    methods = {
+        "estimator": calibration,
+        "pooled rates": pooled_only(calibration),
+        "plain average": Calibration.identity(),
+    }
+    held_out = {
+        "goemotions test": [scored["goemotions test"]],
+        "workplace three-way": [scored["workplace three-way"]],
+        "between the two (each week a random mix of both)": [
+            scored["goemotions test"],
+            scored["workplace three-way"],
+        ],
+        "short texts (a third kind of text: 240 hand-written tweets and chat lines)": [
+            scored["short texts"]
+        ],
+    }
     report: dict[str, Any] = {
         "probabilities": described,
         "pools": {
@@ -406,17 +441,15 @@ def run(
         "weeks": weeks,
         "seed": seed,
         "sections": {
-            HELD_OUT: simulate(
-                scored["goemotions test"], confident, calibration, weeks=weeks, seed=seed
-            ),
-            "diagnostic, in domain: goemotions test, error rates from goemotions dev only, "
-            "model term = their measurement noise": simulate(
-                scored["goemotions test"], None, ge_only, weeks=weeks, seed=seed
-            ),
-            "diagnostic, in domain: workplace half B, error rates from half A only, "
-            "model term = their measurement noise": simulate(
-                test_half, None, wp_only, weeks=weeks, seed=seed + 1
-            ),
+            f"held out: {name}": simulate(
+                pools,
+                confident if name == "goemotions test" else None,
+                methods,
+                weeks=weeks,
+                seed=seed,
+                bound_prior=ge_prior if name == "goemotions test" else None,
+            )
+            for name, pools in held_out.items()
         },
     }
     report["seconds"] = round(time.perf_counter() - started, 1)
@@ -446,6 +479,10 @@ def _confident_verdicts(
     return out if all(out.values()) else None
 
 
+def _percent(x: float) -> str:
+    return f"{'-':>10}" if math.isnan(x) else f"{100 * x:9.1f}%"
+
+
 def format_report(report: dict[str, Any]) -> str:
     """The figures as a plain-text table."""
     lines = [f"probabilities: {report['probabilities']}"]
@@ -455,28 +492,33 @@ def format_report(report: dict[str, Any]) -> str:
             f"({', '.join(f'{c} {pool[c]}' for c in CLASSES)})"
         )
     cal = report["calibration"]
-    lines.append("soft confusion M (rows: true class; cols: mean P(" + ", ".join(CLASSES) + ")):")
-    for c, row in zip(CLASSES, cal["confusion"], strict=True):
-        lines.append(f"  {c:>8}: " + "  ".join(f"{x:.3f}" for x in row))
+    for domain in cal["domains"]:
+        lines.append(f"soft confusion M, {domain['name']} (rows: true class; cols: mean P):")
+        for c, row in zip(CLASSES, domain["confusion"], strict=True):
+            lines.append(f"  {c:>8}: " + "  ".join(f"{x:.3f}" for x in row))
     lines.append(f"{report['weeks']} channel-weeks of 50-300 messages each, seed {report['seed']}")
     for section, result in report["sections"].items():
         lines.append(f"\n== {section}")
         lines.append(
-            f"  {'method':<14} {'class':<9} {'MAE':>6} {'p90':>6} {'max':>6} "
+            f"  {'method':<14} {'class':<9} {'MAE':>6} {'msgs':>6} {'p90':>6} {'max':>6} "
             f"{'cover rate':>10} {'cover msgs':>10} {'width':>6}"
         )
-        for method in ("estimator", "plain average"):
+        for method, figures in result["methods"].items():
             for c in CLASSES:
-                f = result[method][c]
+                f = figures[c]
                 lines.append(
-                    f"  {method:<14} {c:<9} {100 * f['mae']:6.1f} {100 * f['p90']:6.1f} "
-                    f"{100 * f['max']:6.1f} {100 * f['coverage_rate']:9.1f}% "
-                    f"{100 * f['coverage_realized']:9.1f}% {100 * f['mean_width']:6.1f}"
+                    f"  {method:<14} {c:<9} {100 * f['mae']:6.1f} {100 * f['mae_messages']:6.1f} "
+                    f"{100 * f['p90']:6.1f} {100 * f['max']:6.1f} "
+                    f"{_percent(f['coverage_rate'])} {_percent(f['coverage_realized'])} "
+                    f"{100 * f['mean_width']:6.1f}"
                 )
-        sizes = result["estimator"].get("mae_by_messages", {})
+        sizes = result["methods"]["estimator"].get("mae_by_messages", {})
         lines.append(
-            "  estimator MAE by messages in the week (all classes): "
-            + ", ".join(f"{b}: {100 * e:.1f}" for b, e in sizes.items())
+            "  estimator MAE by messages in the week (positive / negative / neutral): "
+            + "; ".join(
+                f"{b}: " + " / ".join(f"{100 * e[c]:.1f}" for c in CLASSES)
+                for b, e in sizes.items()
+            )
         )
         for c in CLASSES:
             f = result["change"][c]
@@ -490,6 +532,9 @@ def format_report(report: dict[str, Any]) -> str:
                     f"  today's confident-verdict share, {c}: MAE {100 * f['mae']:.1f} pts, "
                     f"max {100 * f['max']:.1f}"
                 )
-    lines.append("\n(errors and widths in share points; coverage of 90% intervals)")
+    lines.append(
+        "\n(MAE: against the channel's rate; msgs: against the share of the week's own "
+        "messages; errors and widths in share points; coverage of 90% intervals)"
+    )
     lines.append(f"took {report['seconds']} s")
     return "\n".join(lines)

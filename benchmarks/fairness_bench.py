@@ -3,9 +3,14 @@
 gunicorn (``gunicorn.conf.py``, the given workers) with the real model, the fake Slack and the
 load generator in processes of their own, as ``benchmarks.bot_bench``. Phases:
 
-- **many workspaces**: channel messages spread over ``teams`` team ids (single-token mode: the
-  bot accepts any team id with its one token, which gives the same load shape as that many
-  installs), open loop at ``rate``/s: handled/s, ack p50/p99, lost (sent minus reactions);
+- **many workspaces**: multi-workspace (OAuth) mode, as a Marketplace app runs: its own gunicorn
+  and fake Slack (``--installs``), ``teams`` workspaces installed one after another through
+  ``/slack/install`` and ``/slack/oauth_redirect`` (each gets its own token, encrypted in the
+  SQLite database the workers share), then channel messages spread over those team ids, open
+  loop at ``rate``/s, ``reps`` times: handled/s, ack p50/p99, lost (sent minus reactions), each
+  reaction made with its workspace's token. The same load in single-token mode (the bot
+  answers any team id with its one token: no installation lookup) is kept beside it
+  (``many_workspaces_single_token``) to show what the lookups cost;
 - **flood fairness**: one workspace floods channel messages at ``flood_rate``/s while a quiet
   one @-mentions the bot at ``quiet_rate``/s (two load generators at once): the quiet
   workspace's ack p99 and its reply latency p99 (sent to ``chat.postMessage`` at the fake);
@@ -30,7 +35,8 @@ from pathlib import Path
 from typing import Any
 
 from benchmarks import bot_bench
-from benchmarks.loadgen import channel_for
+from benchmarks.install_bench import install
+from benchmarks.loadgen import channel_for, team_for
 from benchmarks.measure import latency_summary
 from benchmarks.processes import (
     REPO,
@@ -38,6 +44,7 @@ from benchmarks.processes import (
     STALL_SECONDS,
     BotServer,
     FakeSlackProcess,
+    oauth_settings,
     start_server,
 )
 
@@ -80,13 +87,93 @@ def _settle(fake: FakeSlackProcess, method: str, before: int, count: int) -> int
 
 
 def many_workspaces(
-    fake: FakeSlackProcess, server: BotServer, *, rate: float, seconds: float, teams: int, **kw: Any
+    fake: FakeSlackProcess,
+    server: BotServer,
+    *,
+    rate: float,
+    seconds: float,
+    teams: int,
+    reps: int,
+    phase: int,
+    **kw: Any,
 ) -> dict[str, Any]:
-    """Open loop at ``rate``/s over ``teams`` team ids (``bot_bench.phase``)."""
-    result = bot_bench.phase(
-        fake, server, mode="rate", rate=rate, seconds=seconds, teams=teams, **kw
-    )
-    return {key: value for key, value in result.items() if key != "mention_sent_at"}
+    """``reps`` runs open loop at ``rate``/s over ``teams`` team ids; medians (``summarize``)."""
+    runs = []
+    for rep in range(reps):
+        result = bot_bench.phase(
+            fake,
+            server,
+            mode="rate",
+            rate=rate,
+            seconds=seconds,
+            teams=teams,
+            phase=phase + rep,
+            **kw,
+        )
+        runs.append({key: value for key, value in result.items() if key != "mention_sent_at"})
+    return {"teams": teams, **bot_bench.summarize(runs)}
+
+
+def install_workspaces(server: BotServer, teams: int) -> dict[str, Any]:
+    """Install the ``teams`` workspaces the load generator names, through the two routes."""
+    seconds = []
+    for i in range(teams):
+        started = time.perf_counter()
+        install(server.base_url, team_for(i, teams))
+        seconds.append(time.perf_counter() - started)
+    return {"installed": teams, "install_seconds": latency_summary([s * 1000 for s in seconds])}
+
+
+def many_workspaces_oauth(
+    workdir: Path,
+    settings: dict[str, str],
+    *,
+    rate: float,
+    seconds: float,
+    teams: int,
+    reps: int,
+    connections: int,
+    warmup: int,
+) -> dict[str, Any]:
+    """Multi-workspace mode: its own fake Slack and gunicorn, ``teams`` installs, then the load.
+
+    Its own folder: the installations and the mood record live in ``data/bot.sqlite3`` there.
+    """
+    folder = workdir / "oauth"
+    folder.mkdir(exist_ok=True)
+    with FakeSlackProcess(installs=True) as fake:
+        server = start_server("gunicorn", fake.base_url, folder, **settings, **oauth_settings())
+        try:
+            installs = install_workspaces(server, teams)
+            if fake.ok_count("oauth.v2.access") != teams:
+                raise RuntimeError("not every workspace was installed")
+            bot_bench.phase(fake, server, mode="burst", count=warmup, teams=teams, phase=8101)
+            many = many_workspaces(
+                fake,
+                server,
+                rate=rate,
+                seconds=seconds,
+                teams=teams,
+                reps=reps,
+                connections=connections,
+                phase=8102,
+            )
+            reaction_tokens = fake.stats().get("reactions.add", {}).get("tokens", 0)
+        finally:
+            stopped = server.stop()
+        log = server.log_text()
+    return {
+        "mode": "oauth",
+        **installs,
+        **many,
+        "reaction_tokens": reaction_tokens,
+        "log_problems": {
+            marker: log.count(marker)
+            for marker in (*bot_bench.ERROR_MARKERS, "no_installation")
+            if marker in log
+        },
+        "shutdown": stopped,
+    }
 
 
 def flood_fairness(
@@ -231,17 +318,22 @@ def run(
     warmup: int,
     workers: int,
     threads: int,
+    reps: int = 1,
     model_path: str | None = None,
 ) -> dict[str, Any]:
-    """Warm-up, then the three phases against one gunicorn."""
-    settings = {
-        "WEB_CONCURRENCY": str(workers),
-        "GUNICORN_THREADS": str(threads),
-        "LOG_LEVEL": "INFO",
-        "GRACEFUL_TIMEOUT": "30",
-    }
-    if model_path:
-        settings["MODEL_PATH"] = str(model_path)
+    """Many workspaces installed through OAuth on one gunicorn; then warm-up, the same load in
+    single-token mode, the flood and the overload against another."""
+    settings = server_settings(workers, threads, model_path)
+    oauth = many_workspaces_oauth(
+        workdir,
+        settings,
+        rate=rate,
+        seconds=seconds,
+        teams=teams,
+        reps=reps,
+        connections=connections,
+        warmup=warmup,
+    )
     with FakeSlackProcess() as fake:
         server = start_server("gunicorn", fake.base_url, workdir, **settings)
         try:
@@ -252,6 +344,7 @@ def run(
                 rate=rate,
                 seconds=seconds,
                 teams=teams,
+                reps=reps,
                 connections=connections,
                 phase=8002,
             )
@@ -262,7 +355,7 @@ def run(
                 quiet_rate=quiet_rate,
                 seconds=seconds,
                 connections=connections,
-                phase=8003,
+                phase=8003 + reps,
             )
             over = overload(
                 fake,
@@ -270,15 +363,15 @@ def run(
                 burst=burst,
                 seconds=overload_seconds,
                 connections=connections,
-                phase=8005,
+                phase=8005 + reps,
             )
         finally:
             stopped = server.stop()
         log = server.log_text()
     return {
         "server": {"kind": "gunicorn -c gunicorn.conf.py", "workers": workers, "threads": threads},
-        "note": f"single-token mode with {teams} team ids (same load shape as {teams} installs)",
-        "many_workspaces": many,
+        "many_workspaces": oauth,
+        "many_workspaces_single_token": {"mode": "single-token", **many},
         "flood_fairness": fair,
         "overload": over,
         "shed_log_lines": log.count("work_shed "),
@@ -287,3 +380,68 @@ def run(
         },
         "shutdown": stopped,
     }
+
+
+def server_settings(workers: int, threads: int, model_path: str | None) -> dict[str, str]:
+    """gunicorn's size and the log level every server of this benchmark runs with."""
+    settings = {
+        "WEB_CONCURRENCY": str(workers),
+        "GUNICORN_THREADS": str(threads),
+        "LOG_LEVEL": "INFO",
+        "GRACEFUL_TIMEOUT": "30",
+    }
+    if model_path:
+        settings["MODEL_PATH"] = str(model_path)
+    return settings
+
+
+def main(argv: list[str] | None = None) -> int:
+    """The many-workspaces phase alone, in one mode, printed as JSON (not the flood/overload)."""
+    import argparse
+    import os
+    import tempfile
+
+    parser = argparse.ArgumentParser(
+        prog="python -m benchmarks.fairness_bench", description=main.__doc__
+    )
+    parser.add_argument("--mode", choices=("oauth", "single"), default="oauth")
+    parser.add_argument("--rate", type=float, default=1000.0)
+    parser.add_argument("--seconds", type=float, default=10.0)
+    parser.add_argument("--teams", type=int, default=100)
+    parser.add_argument("--reps", type=int, default=3)
+    parser.add_argument("--workers", type=int, default=os.cpu_count() or 2)
+    parser.add_argument("--threads", type=int, default=4)
+    parser.add_argument("--connections", type=int, default=32)
+    parser.add_argument("--warmup", type=int, default=500)
+    parser.add_argument("--model", help="artifact directory (default: the shipped one)")
+    parser.add_argument("--set", action="append", default=[], help="NAME=VALUE for the bot")
+    args = parser.parse_args(argv)
+    settings = server_settings(args.workers, args.threads, args.model)
+    settings.update(item.split("=", 1) for item in args.set)
+    sizes = dict(
+        rate=args.rate,
+        seconds=args.seconds,
+        teams=args.teams,
+        reps=args.reps,
+        connections=args.connections,
+    )
+    with tempfile.TemporaryDirectory(prefix="fairness-bench-") as folder:
+        if args.mode == "oauth":
+            result = many_workspaces_oauth(Path(folder), settings, warmup=args.warmup, **sizes)
+        else:
+            with FakeSlackProcess() as fake:
+                server = start_server("gunicorn", fake.base_url, Path(folder), **settings)
+                try:
+                    bot_bench.phase(
+                        fake, server, mode="burst", count=args.warmup, teams=args.teams, phase=8001
+                    )
+                    result = many_workspaces(fake, server, phase=8002, **sizes)
+                finally:
+                    result["shutdown"] = server.stop()
+    result["settings"] = settings
+    print(json.dumps(result, indent=2))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -6,12 +6,15 @@ The benchmark runs it apart from the bot so the fake never competes with the bot
 
 ``CountingFakeSlack`` is also the fake the in-process benchmarks (and the tests' fake, which adds
 failures on demand) use: the console's fake plus call statistics and ``wait_for``.
+``InstallingSlack`` (``--installs``) also installs workspaces (``oauth.v2.access``) and answers
+``auth.test`` per issued token, for multi-workspace mode.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import secrets
 import signal
 import threading
 import time
@@ -19,7 +22,7 @@ from http.server import BaseHTTPRequestHandler
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
-from bot.console.fake_slack import Call, FakeSlack
+from bot.console.fake_slack import Answer, Call, FakeSlack
 
 STATS_PATH = "/_fake/stats"
 REPLIES_PATH = "/_fake/replies"  # ?channel=C: {thread_ts: epoch s of the first reply there}
@@ -45,8 +48,10 @@ class CountingFakeSlack(FakeSlack):
                 self._cond.wait(remaining)
 
     def stats(self) -> dict[str, Any]:
-        """Per method: calls, successful calls, and the first and last call's time (epoch s)."""
+        """Per method: calls, successful calls, the first and last call's time (epoch s), and
+        how many different tokens made its successful calls."""
         out: dict[str, dict[str, Any]] = {}
+        tokens: dict[str, set[str | None]] = {}
         for call in self.calls():
             entry = out.setdefault(
                 call.method, {"calls": 0, "ok": 0, "first_at": call.at, "last_at": call.at}
@@ -54,6 +59,10 @@ class CountingFakeSlack(FakeSlack):
             entry["calls"] += 1
             entry["ok"] += call.ok
             entry["last_at"] = call.at
+            if call.ok:
+                tokens.setdefault(call.method, set()).add(call.token)
+        for method, entry in out.items():
+            entry["tokens"] = len(tokens.get(method, ()))
         return out
 
     def replies(self, channel: str) -> dict[str, float]:
@@ -86,13 +95,74 @@ class CountingFakeSlack(FakeSlack):
         request.wfile.write(payload)
 
 
+class InstallingSlack(CountingFakeSlack):
+    """The fake Web API plus ``oauth.v2.access`` (code ``code-T...`` installs team ``T...``)
+    and ``auth.test`` answered for the workspace whose token it is; a reaction or a message
+    with a token it never issued is refused (``invalid_auth``)."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self._teams_by_token: dict[str, str] = {}
+        self._token_lock = threading.Lock()
+
+    def _reply(self, method: str, params: dict[str, Any], token: str | None) -> Answer:
+        if method == "oauth.v2.access":
+            code = str(params.get("code") or "")
+            if not code.startswith("code-"):
+                return Answer(200, {"ok": False, "error": "invalid_code"})
+            team = code.removeprefix("code-")
+            bot_token = f"xoxb-{secrets.token_hex(24)}"
+            with self._token_lock:
+                self._teams_by_token[bot_token] = team
+            return Answer(
+                200,
+                {
+                    "ok": True,
+                    "app_id": "A0BENCH01",
+                    "authed_user": {"id": "UINSTALLER"},
+                    "scope": "chat:write,reactions:write",
+                    "token_type": "bot",
+                    "access_token": bot_token,
+                    "bot_user_id": "UBOT" + team[1:6],
+                    "team": {"id": team, "name": team},
+                    "enterprise": None,
+                    "is_enterprise_install": False,
+                },
+            )
+        if method == "auth.test":
+            with self._token_lock:
+                team = self._teams_by_token.get(token or "")
+            if team is None:
+                return Answer(200, {"ok": False, "error": "invalid_auth"})
+            return Answer(
+                200,
+                {
+                    "ok": True,
+                    "url": "https://bench.slack.com/",
+                    "team_id": team,
+                    "user_id": "UBOT" + team[1:6],
+                    "bot_id": "B" + team[1:6],
+                    "is_enterprise_install": False,
+                },
+            )
+        if method.startswith(("chat.", "reactions.")):
+            with self._token_lock:
+                if token not in self._teams_by_token:
+                    return Answer(200, {"ok": False, "error": "invalid_auth"})
+        return super()._reply(method, params, token)
+
+
 def main(argv: list[str] | None = None) -> int:
     """Serve the fake until SIGTERM or Ctrl-C; print the base URL first."""
     parser = argparse.ArgumentParser(prog="python -m benchmarks.fake_slack_server")
     parser.add_argument("--port", type=int, default=0, help="port on 127.0.0.1 (0: any free)")
     parser.add_argument("--socket-url", help="what apps.connections.open answers (Socket Mode)")
+    parser.add_argument(
+        "--installs", action="store_true", help="serve oauth.v2.access (multi-workspace mode)"
+    )
     args = parser.parse_args(argv)
-    fake = CountingFakeSlack(socket_url=args.socket_url).start(port=args.port)
+    kind = InstallingSlack if args.installs else CountingFakeSlack
+    fake = kind(socket_url=args.socket_url).start(port=args.port)
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     print(fake.base_url, flush=True)

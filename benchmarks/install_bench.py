@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import secrets
 import statistics
 import tempfile
 import threading
@@ -33,67 +32,13 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
 
-from benchmarks.fake_slack_server import CountingFakeSlack
+from benchmarks.fake_slack_server import InstallingSlack
+from benchmarks.processes import CLIENT_ID, CLIENT_SECRET
 from bot.console import slack_requests as payloads
-from bot.console.fake_slack import Answer
 
 SECRET = "bench-signing-secret"
-CLIENT_ID = "111.222"
-CLIENT_SECRET = "bench-client-secret"
 STATE_COOKIE = "slack-app-oauth-state"
 POLL_SECONDS = 0.005
-
-
-class InstallingSlack(CountingFakeSlack):
-    """The fake Web API plus ``oauth.v2.access`` (code ``code-T...`` installs team ``T...``)
-    and ``auth.test`` answered for the workspace whose token it is."""
-
-    def __init__(self, **kwargs: Any) -> None:
-        super().__init__(**kwargs)
-        self._teams_by_token: dict[str, str] = {}
-        self._token_lock = threading.Lock()
-
-    def _reply(self, method: str, params: dict[str, Any], token: str | None) -> Answer:
-        if method == "oauth.v2.access":
-            code = str(params.get("code") or "")
-            if not code.startswith("code-"):
-                return Answer(200, {"ok": False, "error": "invalid_code"})
-            team = code.removeprefix("code-")
-            bot_token = f"xoxb-{secrets.token_hex(24)}"
-            with self._token_lock:
-                self._teams_by_token[bot_token] = team
-            return Answer(
-                200,
-                {
-                    "ok": True,
-                    "app_id": "A0BENCH01",
-                    "authed_user": {"id": "UINSTALLER"},
-                    "scope": "chat:write,reactions:write",
-                    "token_type": "bot",
-                    "access_token": bot_token,
-                    "bot_user_id": "UBOT" + team[1:6],
-                    "team": {"id": team, "name": team},
-                    "enterprise": None,
-                    "is_enterprise_install": False,
-                },
-            )
-        if method == "auth.test":
-            with self._token_lock:
-                team = self._teams_by_token.get(token or "")
-            if team is None:
-                return Answer(200, {"ok": False, "error": "invalid_auth"})
-            return Answer(
-                200,
-                {
-                    "ok": True,
-                    "url": "https://bench.slack.com/",
-                    "team_id": team,
-                    "user_id": "UBOT" + team[1:6],
-                    "bot_id": "B" + team[1:6],
-                    "is_enterprise_install": False,
-                },
-            )
-        return super()._reply(method, params, token)
 
 
 def _percentile(values: list[float], q: float) -> float:
@@ -111,7 +56,7 @@ def _get(url: str, cookie: str | None = None) -> tuple[int, dict[str, str], str]
         return err.code, {k.lower(): v for k, v in err.headers.items()}, err.read().decode()
 
 
-def _install(base: str, team: str) -> None:
+def install(base: str, team: str) -> None:
     """One install as a browser does it: the install page (state cookie), then the redirect."""
     status, headers, page = _get(base + "/slack/install")
     if status != 200:
@@ -206,7 +151,7 @@ def install_uninstall_times(database_url: str, n: int = 20) -> dict[str, Any]:
         try:
             for team in teams:
                 started = time.perf_counter()
-                _install(base, team)
+                install(base, team)
                 installs.append(time.perf_counter() - started)
             metadata = MetaData()
             tables = [

@@ -24,6 +24,8 @@ from typing import IO, Any
 REPO = Path(__file__).resolve().parent.parent
 SECRET = "bench-signing-secret-0123456789abcdef"
 TOKEN = "xoxb-bench-token"
+CLIENT_ID = "111.222"  # multi-workspace mode (``oauth_settings``)
+CLIENT_SECRET = "3f1c0ffee0benchsecret"
 
 
 def free_port() -> int:
@@ -84,10 +86,14 @@ def wait_for_reactions(fake: FakeSlackProcess, before: int, count: int) -> dict[
 
 
 class FakeSlackProcess:
-    """``python -m benchmarks.fake_slack_server`` in its own process; ``stats()`` reads counts."""
+    """``python -m benchmarks.fake_slack_server`` in its own process; ``stats()`` reads counts.
 
-    def __init__(self, socket_url: str | None = None) -> None:
+    ``installs``: it also installs workspaces (``oauth.v2.access``) for multi-workspace mode.
+    """
+
+    def __init__(self, socket_url: str | None = None, *, installs: bool = False) -> None:
         extra = ["--socket-url", socket_url] if socket_url else []
+        extra += ["--installs"] if installs else []
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "benchmarks.fake_slack_server", *extra],
             env=clean_env(),
@@ -180,15 +186,20 @@ def server_argv(kind: str) -> list[str]:
 def start_server(
     kind: str, fake_url: str, workdir: Path, *, wait: bool = True, **settings: str
 ) -> BotServer:
-    """Start the bot in HTTP mode on a free port (cwd ``workdir``: no stray ``.env``)."""
+    """Start the bot in HTTP mode on a free port (cwd ``workdir``: no stray ``.env``).
+
+    Single-token mode unless ``settings`` say otherwise (``oauth_settings()``).
+    """
     port = free_port()
     env = clean_env(
-        SLACK_BOT_TOKEN=TOKEN,
-        SLACK_SIGNING_SECRET=SECRET,
-        SLACK_API_URL=fake_url,
-        HOST="127.0.0.1",
-        PORT=str(port),
-        **settings,
+        **{
+            "SLACK_BOT_TOKEN": TOKEN,
+            "SLACK_SIGNING_SECRET": SECRET,
+            "SLACK_API_URL": fake_url,
+            "HOST": "127.0.0.1",
+            "PORT": str(port),
+            **settings,
+        }
     )
     log_path = workdir / f"{kind}-{port}.log"
     log = open(log_path, "w", encoding="utf-8")  # noqa: SIM115 - closed by BotServer.stop
@@ -200,6 +211,18 @@ def start_server(
     if wait:
         wait_healthy(server)
     return server
+
+
+def oauth_settings() -> dict[str, str]:
+    """Multi-workspace mode's settings for ``start_server``: no bot token, a fresh key."""
+    from cryptography.fernet import Fernet
+
+    return {
+        "SLACK_BOT_TOKEN": "",
+        "SLACK_CLIENT_ID": CLIENT_ID,
+        "SLACK_CLIENT_SECRET": CLIENT_SECRET,
+        "SLACK_TOKEN_ENCRYPTION_KEY": Fernet.generate_key().decode(),
+    }
 
 
 def wait_healthy(server: BotServer, timeout: float = 60.0) -> float:

@@ -170,7 +170,12 @@ def main(argv: list[str] | None = None) -> int:
 
     # The database opens on the mood thread while the bot already answers (SQLAlchemy's import
     # would delay the first answer); the opt-out list is read before the first message.
-    bot = create_app(settings, booted.predictor, mood=MoodService.open(settings, background=True))
+    bot = create_app(
+        settings,
+        booted.predictor,
+        mood=MoodService.open(settings, background=True),
+        redis_down=booted.redis_down,
+    )
     _stop_on_sigterm()
     try:
         if settings.socket_mode:

@@ -33,7 +33,7 @@ from bot.listeners import register_listeners
 from bot.mood.workspace import Workspace
 from bot.settings import Settings
 from bot.slack.permissions import AdminCheck
-from bot.slack.ratelimit import ReactionBudget, workspace_key
+from bot.slack.ratelimit import ReactionBudget, RedisBuckets, workspace_key
 from bot.slack.web_api import make_web_client
 from model.prediction import Predictor
 
@@ -62,6 +62,7 @@ class Bot:
     signing_secret: str
     metrics: bool = True  # serve GET /metrics (METRICS)
     oauth_flow: OAuthFlow | None = None  # multi-workspace mode: the install routes
+    reactions: ReactionBudget | None = None  # a server that forks shares it out (post_fork)
 
 
 def safe_id(value: object) -> str:
@@ -78,12 +79,21 @@ def safe_id(value: object) -> str:
     return "invalid"
 
 
-class _DropClientTokenWarning(logging.Filter):
-    """Bolt reads SLACK_BOT_TOKEN from the environment even when it is given a client, then
-    warns on every start that the token "will be unused"; the client holds that same token."""
+class _DropRedundantBoltLines(logging.Filter):
+    """Two of Bolt's own lines say nothing the bot's do not say better:
+
+    - Bolt reads SLACK_BOT_TOKEN from the environment even when it is given a client, then
+      warns on every start that the token "will be unused"; the client holds that same token;
+    - in multi-workspace mode an event from a workspace with no installation makes Bolt log
+      an ERROR ("the AuthorizeResult ... was not found") with no workspace named; the bot's
+      own ``no_installation team=... enterprise=...`` line (``bot.install.oauth``) says which.
+    """
+
+    _REDUNDANT = ("will be unused", "AuthorizeResult (returned value from authorize)")
 
     def filter(self, record: logging.LogRecord) -> bool:
-        return "will be unused" not in record.getMessage()
+        message = record.getMessage()
+        return not any(text in message for text in self._REDUNDANT)
 
 
 def _log_unhandled_error(error: Exception, body: dict) -> None:
@@ -126,6 +136,7 @@ def create_app(
     seen: SeenEvents | None = None,
     listener_pool: ListenerPool | None = None,
     mood: MoodService | None = None,
+    redis_down: bool = False,
 ) -> Bot:
     """The Bolt app with every surface registered, and the services it runs on.
 
@@ -133,6 +144,7 @@ def create_app(
     once, here, to learn the bot's own user id. ``seen`` defaults to the Redis record when
     ``REDIS_URL`` is set (shared by every worker and replica), else an in-process one.
     ``mood`` defaults to the mood record on ``DATABASE_URL`` (migrated on start).
+    ``redis_down``: the startup check found Redis down (``Booted.redis_down``).
     """
     client = client or make_web_client(settings)
     if mood is None:
@@ -144,7 +156,12 @@ def create_app(
         client.token = None  # each request gets its workspace's token from the installation
         installer = _installer(settings, mood, client)
     if seen is None:
-        seen = seen_events_for(settings.redis_url, settings.dedupe_ttl_seconds, settings.dedupe_db)
+        seen = seen_events_for(
+            settings.redis_url,
+            settings.dedupe_ttl_seconds,
+            settings.dedupe_db,
+            redis_down=redis_down,
+        )
     pool = listener_pool or ListenerPool(
         max_workers=settings.listener_threads,
         workspace_queue=settings.listener_queue_per_workspace,
@@ -158,8 +175,8 @@ def create_app(
         readiness = Readiness(pool)
     readiness.watch(lambda: [word] if (word := dedupe_degraded(seen)) else [])
     bolt_logger = logging.getLogger("bot.bolt")
-    if not any(isinstance(f, _DropClientTokenWarning) for f in bolt_logger.filters):
-        bolt_logger.addFilter(_DropClientTokenWarning())
+    if not any(isinstance(f, _DropRedundantBoltLines) for f in bolt_logger.filters):
+        bolt_logger.addFilter(_DropRedundantBoltLines())
     app = App(
         name="sentiment-bot",
         client=client,
@@ -186,13 +203,31 @@ def create_app(
         mood=mood,
         later=pool.submit,
         installer=installer,
-        reactions=ReactionBudget(settings.reactions_per_minute, settings.reaction_burst),
+        reactions=_reaction_budget(settings),
     )
     register_listeners(app, deps)
     readiness.watch(mood.degraded)
     return Bot(
-        app, pool, readiness, mood, settings.slack_signing_secret, settings.metrics, app.oauth_flow
+        app,
+        pool,
+        readiness,
+        mood,
+        settings.slack_signing_secret,
+        settings.metrics,
+        app.oauth_flow,
+        deps.reactions,
     )
+
+
+def _reaction_budget(settings: Settings) -> ReactionBudget:
+    """Per workspace; with ``REDIS_URL`` one budget in Redis for every process that serves it."""
+    shared = None
+    if settings.redis_url:
+        from bot.delivery.redis_record import make_redis_client
+
+        url = settings.redis_url
+        shared = RedisBuckets(lambda: make_redis_client(url))
+    return ReactionBudget(settings.reactions_per_minute, settings.reaction_burst, shared=shared)
 
 
 def _installer(settings: Settings, mood: MoodService, client: WebClient) -> Installer:

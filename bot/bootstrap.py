@@ -37,6 +37,7 @@ class Booted:
     settings: Settings
     predictor: Predictor
     console: bool
+    redis_down: bool = False  # REDIS_URL set but unreachable at start: the record starts degraded
 
 
 def _one_line(err: BaseException) -> str:
@@ -96,13 +97,15 @@ def check_slack_auth(settings: Settings) -> dict:
         ) from err
 
 
-def check_dedupe_record(settings: Settings) -> None:
+def check_dedupe_record(settings: Settings) -> bool:
     """Reach ``REDIS_URL`` / write ``DEDUPE_DB`` now, so a bad record fails at startup.
 
     A record the bot cannot use would let a redelivery be answered twice; better to say so
     before the first event than to find out in the channel. A Redis that is only down does
-    not stop the start: the host record covers this host meanwhile (docs/serving.md).
+    not stop the start: the host record covers this host meanwhile (docs/serving.md), and the
+    answer (True) makes the record start degraded, so ``/readyz`` says so from the start.
     """
+    redis_down = False
     if settings.redis_url:
         from urllib.parse import urlsplit
 
@@ -128,6 +131,7 @@ def check_dedupe_record(settings: Settings) -> None:
                 where,
                 type(err).__name__,
             )
+            redis_down = True
         finally:
             client.close()
     if settings.dedupe_db:
@@ -140,6 +144,7 @@ def check_dedupe_record(settings: Settings) -> None:
                 f"cannot write the record of handled events DEDUPE_DB={settings.dedupe_db} "
                 f"({_one_line(err)}): point it at a writable file or unset it"
             ) from None
+    return redis_down
 
 
 def _redis_may_heal(err: Exception) -> bool:
@@ -174,13 +179,13 @@ def bootstrap(
             "server; unset it to serve HTTP mode"
         )
     _start_logging(settings)  # before the record check, which may log a degraded start
-    check_dedupe_record(settings)
+    redis_down = check_dedupe_record(settings)
     if settings.oauth_mode:
         check_oauth(settings)
     predictor = load_model(settings)
     if not settings.oauth_mode:  # multi-workspace: no token until a workspace installs
         check_slack_auth(settings)
-    return Booted(settings, predictor, console=False)
+    return Booted(settings, predictor, console=False, redis_down=redis_down)
 
 
 def check_oauth(settings: Settings) -> None:

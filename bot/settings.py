@@ -361,6 +361,20 @@ class Settings:
         "The Redirect URL registered under OAuth & Permissions, e.g. "
         "https://bot.example.com/slack/oauth_redirect. Empty: the one registered with Slack.",
     )
+    auth_cache_seconds: float = setting(
+        "5",
+        _number(0, 60),
+        "How long each process answers a workspace's events from its installation as last read "
+        "(seconds) before reading the database again; Slack's auth.test only when its token "
+        "changed. An uninstall, a revocation or a token refresh in this process takes effect at "
+        "once; in another process (gunicorn worker, replica) within this many seconds. 0: read "
+        "the installation for every event.",
+    )
+    auth_cache_size: int = setting(
+        "1000",
+        _integer(1, 1_000_000),
+        "Installations each process keeps for that (the least recently used goes first).",
+    )
     host: str = setting(
         "0.0.0.0",
         _text,
@@ -393,7 +407,8 @@ class Settings:
     reactions_per_minute: int = setting(
         "50",
         _integer(1, 10_000),
-        "reactions.add calls per workspace per minute (Slack's Tier 3 is about 50). Past it a "
+        "reactions.add calls per workspace per minute (Slack's Tier 3 is about 50), shared by "
+        "every process (through REDIS_URL, or split among gunicorn's workers). Past it a "
         "message gets no reaction but is still counted for the mood.",
     )
     reaction_burst: int = setting(

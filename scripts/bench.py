@@ -328,7 +328,8 @@ def _fairness(run: Run, workdir: Path) -> None:
 
     sizes, args = run.sizes, run.args
     progress(
-        f"fairness: {sizes['fair_teams']} workspaces at {sizes['fair_rate']:g}/s, one flooding "
+        f"fairness: {sizes['fair_teams']} workspaces installed, then at {sizes['fair_rate']:g}/s "
+        f"({sizes['bot_reps']} runs, OAuth and single-token), one flooding "
         f"at {sizes['flood_rate']:g}/s, then 2x capacity for {sizes['overload_seconds']:g} s "
         f"(gunicorn {args.workers}x{args.threads})"
     )
@@ -345,6 +346,7 @@ def _fairness(run: Run, workdir: Path) -> None:
         warmup=sizes["bot_warmup"],
         workers=args.workers,
         threads=args.threads,
+        reps=sizes["bot_reps"],
         model_path=run.model_path,
     )
 

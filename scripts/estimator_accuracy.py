@@ -31,7 +31,7 @@ def main(argv: list[str] | None = None) -> int:
         type=Path,
         help="bot/slack/text.py of the model's tree, when it cleans Slack text differently",
     )
-    parser.add_argument("--weeks", type=int, default=200)
+    parser.add_argument("--weeks", type=int, default=1000)
     parser.add_argument("--seed", type=int, default=2026)
     parser.add_argument("--calibration-out", type=Path, help="write the fitted Calibration JSON")
     parser.add_argument("--json", type=Path, help="also write the full report as JSON")

@@ -223,20 +223,51 @@ class BackfillJob:
         return "done"
 
 
-_running = threading.Semaphore(1)  # one backfill at a time per process: they share a rate
+MAX_RUNNING = 16  # backfills reading history at once in a process (threads that mostly wait)
+
+
+class _Lanes:
+    """One backfill at a time per workspace, workspaces side by side.
+
+    Slack's ``conversations.history`` limit is per workspace and each job paces itself to it,
+    so two jobs of one workspace at once would spend it twice: they queue. Another workspace's
+    job does not wait for them (one workspace never holds up another), up to ``MAX_RUNNING``.
+    A lane is dropped when its last job ends, so the table holds only busy workspaces.
+    """
+
+    def __init__(self, limit: int = MAX_RUNNING) -> None:
+        self._lock = threading.Lock()
+        self._lanes: dict[Workspace, list] = {}  # workspace -> [lock, jobs holding or waiting]
+        self._slots = threading.BoundedSemaphore(limit)
+
+    def run(self, workspace: Workspace, work: Callable[[], None]) -> None:
+        with self._lock:
+            lane = self._lanes.setdefault(workspace, [threading.Lock(), 0])
+            lane[1] += 1
+        try:
+            with lane[0], self._slots:
+                work()
+        finally:
+            with self._lock:
+                lane[1] -= 1
+                if lane[1] == 0:
+                    del self._lanes[workspace]
+
+
+_lanes = _Lanes()
 
 
 def run_in_background(job: BackfillJob, row: store.Job) -> threading.Thread:
     """Run ``job`` on a daemon thread (a killed process resumes on the next request)."""
 
+    def work() -> None:
+        try:
+            job.run(row)
+        except Exception as err:  # noqa: BLE001 - logged; the lease expires, resume later
+            log.error("backfill_crashed channel=%s error=%s", job.channel_id, type(err).__name__)
+
     def target() -> None:
-        with _running:
-            try:
-                job.run(row)
-            except Exception as err:  # noqa: BLE001 - logged; the lease expires, resume later
-                log.error(
-                    "backfill_crashed channel=%s error=%s", job.channel_id, type(err).__name__
-                )
+        _lanes.run(job.workspace, work)
 
     thread = threading.Thread(target=target, name=f"backfill-{job.channel_id}", daemon=True)
     thread.start()

@@ -12,8 +12,12 @@ from __future__ import annotations
 from bot.delivery.seen_events import MemorySeenEvents, SeenEvents
 
 
-def seen_events_for(redis_url: str, ttl_seconds: int, dedupe_db: str = "") -> SeenEvents:
-    """The most widely shared record the settings name; see the module docstring."""
+def seen_events_for(
+    redis_url: str, ttl_seconds: int, dedupe_db: str = "", *, redis_down: bool = False
+) -> SeenEvents:
+    """The most widely shared record the settings name; see the module docstring.
+
+    ``redis_down``: the startup check could not reach Redis, so the record starts degraded."""
     local: SeenEvents | None = None
     if dedupe_db:
         from bot.delivery.host_record import HostSeenEvents
@@ -22,7 +26,7 @@ def seen_events_for(redis_url: str, ttl_seconds: int, dedupe_db: str = "") -> Se
     if redis_url:
         from bot.delivery.redis_record import RedisSeenEvents
 
-        return RedisSeenEvents(redis_url, ttl_seconds, fallback=local)
+        return RedisSeenEvents(redis_url, ttl_seconds, fallback=local, down_at_start=redis_down)
     return local or MemorySeenEvents(ttl_seconds=ttl_seconds)
 
 

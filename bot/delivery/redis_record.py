@@ -18,6 +18,7 @@ redelivery that lands on a *different* replica may be answered twice.
 from __future__ import annotations
 
 import logging
+import os
 import threading
 import time
 from collections.abc import Callable
@@ -72,6 +73,7 @@ class RedisSeenEvents:
         client: Any = None,
         clock: Callable[[], float] = time.monotonic,
         fallback: SeenEvents | None = None,
+        down_at_start: bool = False,
     ) -> None:
         self._url = url
         self._ttl = max(1, int(ttl_seconds))
@@ -88,7 +90,16 @@ class RedisSeenEvents:
         self._handled_without = 0  # during the current outage
         self._unreplayed: list[str] = []
         self._closed = threading.Event()
+        self._probe_pid: int | None = None  # the process whose probe thread is running
         self.handled_without_redis = 0  # over this process's life, for tests and the bench
+        if down_at_start:
+            # The startup check found Redis down (bootstrap logged it): say so from the first
+            # /readyz, not only once an event meets the outage. No thread starts here: this may
+            # be gunicorn's master; each process starts its own probe when it first looks.
+            self._down = True
+            self._down_since = clock()
+            metrics.DEDUPE_FALLBACKS.labels(store="redis").inc()
+            metrics.DEDUPE_DEGRADED.labels(fallback=self._fallback_name()).set(1)
 
     def first_time(self, key: str) -> bool:
         """True when neither Redis nor this process has seen ``key``; never raises."""
@@ -117,6 +128,10 @@ class RedisSeenEvents:
         """The record deciding instead of Redis (``host_file``, ``memory``), or None."""
         if not self._down:
             return None
+        self._ensure_probe()
+        return self._fallback_name()
+
+    def _fallback_name(self) -> str:
         narrower = getattr(self._local, "degraded", None)
         return narrower or ("host_file" if hasattr(self._local, "path") else "memory")
 
@@ -144,6 +159,8 @@ class RedisSeenEvents:
         return client
 
     def _handled_locally_if_down(self, key: str) -> bool:
+        if self._down:
+            self._ensure_probe()
         with self._lock:
             if not self._down:
                 return False
@@ -160,13 +177,22 @@ class RedisSeenEvents:
             self._down = True
             self._down_since = self._clock()
         metrics.DEDUPE_FALLBACKS.labels(store="redis").inc()
-        metrics.DEDUPE_DEGRADED.labels(fallback=self.degraded or "memory").set(1)
+        metrics.DEDUPE_DEGRADED.labels(fallback=self._fallback_name()).set(1)
         # The error type only: redis-py messages can contain the URL, password included.
         log.warning(
             "dedupe_store_unavailable store=redis error=%s fallback=in_process probe_every=%.1fs",
             type(err).__name__,
             self._probe_interval,
         )
+        self._ensure_probe()
+
+    def _ensure_probe(self) -> None:
+        """One probe thread per process while Redis is down (a fork inherits no thread)."""
+        pid = os.getpid()
+        with self._lock:
+            if self._probe_pid == pid or not self._down or self._closed.is_set():
+                return
+            self._probe_pid = pid
         threading.Thread(target=self._probe, name="redis-probe", daemon=True).start()
 
     def _probe(self) -> None:
@@ -195,6 +221,7 @@ class RedisSeenEvents:
                             replayed,
                         )
                         self._down = False
+                        self._probe_pid = None
                         metrics.DEDUPE_DEGRADED.labels(fallback="host_file").set(0)
                         metrics.DEDUPE_DEGRADED.labels(fallback="memory").set(0)
                         break

@@ -9,8 +9,8 @@ posting, looks in the channel for the message a dead runner may already have pos
 carries the post's key in Slack message metadata), so even that window posts nothing twice.
 
 A post Slack refused for good (``mark_failed``) stays ``failed`` with Slack's error code in
-``message_ts`` (a failed post has no message), so later runs can say why instead of counting it
-as claimed by someone else (``post_state``).
+``failure``, so later runs can say why instead of counting it as claimed by someone else
+(``post_state``).
 """
 
 from __future__ import annotations
@@ -225,15 +225,13 @@ def mark_sent(
 
 
 def mark_failed(engine: Engine, key: PostKey, runner: str, reason: str) -> None:
-    """Slack refused the post for good (channel archived, bot removed): do not retry it.
-
-    ``reason`` (Slack's error code) is kept in ``message_ts``: a failed post has no message.
-    """
+    """Slack refused the post for good (channel archived, bot removed): do not retry it, and
+    keep ``reason`` (Slack's error code) so a later run can say why."""
     with engine.begin() as connection:
         connection.execute(
             update(scheduled_posts)
             .where(key.where(), scheduled_posts.c.claimed_by == runner)
-            .values(state="failed", message_ts=reason[:32])
+            .values(state="failed", failure=reason[:64])
         )
 
 
@@ -247,7 +245,7 @@ class PostState:
 
 def post_state(engine: Engine, key: PostKey) -> PostState | None:
     """The post's row, or None when no runner has claimed it yet."""
-    query = select(scheduled_posts.c.state, scheduled_posts.c.message_ts).where(key.where())
+    query = select(scheduled_posts.c.state, scheduled_posts.c.failure).where(key.where())
     with engine.connect() as connection:
         row = connection.execute(query).first()
     if row is None:

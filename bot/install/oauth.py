@@ -3,8 +3,9 @@
 ``Installer.open`` builds, once per process, everything multi-workspace mode shares: the
 encrypted installation store and the OAuth state store on ``DATABASE_URL`` (tables from the
 migrations), the locking token rotator, Bolt's ``OAuthSettings`` (``/slack/install`` and
-``/slack/oauth_redirect``, bot scopes read from slack_manifest.json) and the per-workspace
-clients the jobs use. ``oauth.v2.access`` goes to ``SLACK_API_URL`` through the app's client.
+``/slack/oauth_redirect``, bot scopes read from slack_manifest.json), the authorization each
+event needs, kept briefly (``bot.install.auth_cache``), and the per-workspace clients the jobs
+use. ``oauth.v2.access`` goes to ``SLACK_API_URL`` through the app's client.
 """
 
 from __future__ import annotations
@@ -21,8 +22,14 @@ from slack_bolt.oauth.oauth_settings import OAuthSettings
 from slack_sdk import WebClient
 from sqlalchemy import Engine
 
+from bot.install.auth_cache import AuthorizationCache, Key
 from bot.install.crypto import TokenCipher
-from bot.install.rotation import REFRESH_MINUTES_BEFORE, LockingTokenRotator, WorkspaceClients
+from bot.install.rotation import (
+    REFRESH_MINUTES_BEFORE,
+    LockingTokenRotator,
+    WorkspaceClients,
+    expiring,
+)
 from bot.install.store import EncryptedInstallationStore, state_store
 from bot.settings import Settings
 
@@ -77,6 +84,76 @@ class LoggingAuthorize(InstallationStoreAuthorize):
         return result
 
 
+class CachedAuthorize(LoggingAuthorize):
+    """``LoggingAuthorize`` answered from the process's ``AuthorizationCache`` when it may be.
+
+    A fresh entry answers alone; an entry past its TTL is checked against the stored bot
+    (same token and scopes, not due for refresh) and kept without calling Slack; anything
+    else runs Bolt's path (database, refresh, ``auth.test``) and keeps what it returns.
+    """
+
+    def __init__(self, cache: AuthorizationCache, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.cache = cache
+
+    def __call__(  # type: ignore[override]
+        self,
+        *,
+        context: Any,
+        enterprise_id: str | None,
+        team_id: str | None,
+        user_id: str | None,
+        **actor: Any,
+    ) -> AuthorizeResult | None:
+        cache = self.cache
+        if not cache.enabled:
+            return super().__call__(
+                context=context,
+                enterprise_id=enterprise_id,
+                team_id=team_id,
+                user_id=user_id,
+                **actor,
+            )
+        org_wide = bool(context.is_enterprise_install)
+        key: Key = (enterprise_id or "", team_id or "", org_wide)
+        generation = cache.generation()
+        cached, fresh = cache.get(key)
+        if cached is not None and (fresh or self._still_stored(cached, key)):
+            if not fresh:
+                cache.keep(key, cached, generation)
+            return cached
+        result = super().__call__(
+            context=context,
+            enterprise_id=enterprise_id,
+            team_id=team_id,
+            user_id=user_id,
+            **actor,
+        )
+        if result is not None:
+            cache.keep(key, result, generation)
+        return result
+
+    def _still_stored(self, cached: AuthorizeResult, key: Key) -> bool:
+        """Whether the stored bot is still the one ``cached`` was made from, not due a refresh."""
+        enterprise_id, team_id, org_wide = key
+        try:
+            bot = self.installation_store.find_bot(
+                enterprise_id=enterprise_id or None,
+                team_id=team_id or None,
+                is_enterprise_install=org_wide,
+            )
+        except Exception:  # noqa: BLE001 - Bolt's own path reads again and handles the failure
+            return False
+        return (
+            bot is not None
+            and bot.bot_token == cached.bot_token
+            and list(bot.bot_scopes or []) == list(cached.bot_scopes or [])
+            and not (
+                bot.bot_refresh_token and expiring(bot, self.token_rotation_expiration_minutes)
+            )
+        )
+
+
 @dataclass(frozen=True)
 class Installer:
     """Multi-workspace mode's shared parts (see the module docstring)."""
@@ -113,7 +190,10 @@ class Installer:
             state_expiration_seconds=STATE_EXPIRATION_SECONDS,
             logger=bolt_log,
         )
-        authorize = LoggingAuthorize(
+        cache = AuthorizationCache(settings.auth_cache_seconds, settings.auth_cache_size)
+        store.watch(cache.forget)
+        authorize = CachedAuthorize(
+            cache,
             logger=bolt_log,
             installation_store=store,
             client_id=settings.slack_client_id,

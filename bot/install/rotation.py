@@ -107,7 +107,7 @@ class LockingTokenRotator(TokenRotator):
     def perform_bot_token_rotation(
         self, *, bot: Bot, minutes_before_expiration: int = REFRESH_MINUTES_BEFORE
     ) -> Bot | None:
-        if not _expiring(bot, minutes_before_expiration):
+        if not expiring(bot, minutes_before_expiration):
             return None
         with refresh_lock(self.store.engine, bot_key(bot)):
             stored = self.store.find_bot(
@@ -115,7 +115,7 @@ class LockingTokenRotator(TokenRotator):
                 team_id=bot.team_id,
                 is_enterprise_install=bot.is_enterprise_install,
             )
-            if stored is not None and not _expiring(stored, minutes_before_expiration):
+            if stored is not None and not expiring(stored, minutes_before_expiration):
                 log.info("token_refreshed_elsewhere installation=%s", bot_key(bot))
                 return stored if stored.bot_token != bot.bot_token else None
             refreshed = super().perform_bot_token_rotation(
@@ -127,7 +127,8 @@ class LockingTokenRotator(TokenRotator):
             return refreshed
 
 
-def _expiring(bot: Bot, minutes: int) -> bool:
+def expiring(bot: Bot, minutes: int) -> bool:
+    """Whether ``bot``'s token expires within ``minutes`` (a token without expiry never does)."""
     expires = bot.bot_token_expires_at
     return expires is not None and expires <= time.time() + minutes * 60
 

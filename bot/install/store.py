@@ -5,11 +5,16 @@ values change on the way in and out. Encrypted before a row is written: bot toke
 both refresh tokens and the incoming webhook URL (anyone holding it can post). Decrypted when a
 row becomes an ``Installation`` or ``Bot`` again. Ids, names and scopes stay readable (they are
 not secrets, and lookups need them).
+
+Every write or delete of a workspace's rows through the store (an install, a token refresh, an
+uninstall, a revocation) is told to its watchers once committed (``watch``): the process's
+authorization cache (``bot.install.auth_cache``) drops that workspace there and then.
 """
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from typing import Any
 
 from slack_sdk.oauth.installation_store.models.bot import Bot
@@ -30,6 +35,8 @@ STORE_TABLES = (
     SQLAlchemyInstallationStore.default_bots_table_name,
 )
 STATE_TABLE = SQLAlchemyOAuthStateStore.default_table_name
+# Told (enterprise_id, team_id) after a workspace's installation rows changed.
+Watcher = Callable[[str | None, str | None], None]
 
 
 class EncryptedInstallationStore(SQLAlchemyInstallationStore):
@@ -38,6 +45,15 @@ class EncryptedInstallationStore(SQLAlchemyInstallationStore):
     def __init__(self, client_id: str, engine: Engine, cipher: TokenCipher) -> None:
         super().__init__(client_id, engine, logger=logging.getLogger("bot.install.store"))
         self.cipher = cipher
+        self._watchers: list[Watcher] = []
+
+    def watch(self, changed: Watcher) -> None:
+        """Call ``changed(enterprise_id, team_id)`` after each committed change of a workspace."""
+        self._watchers.append(changed)
+
+    def _changed(self, enterprise_id: str | None, team_id: str | None) -> None:
+        for changed in self._watchers:
+            changed(enterprise_id, team_id)
 
     # -- writing ----------------------------------------------------------------------------
 
@@ -47,12 +63,24 @@ class EncryptedInstallationStore(SQLAlchemyInstallationStore):
         for name in INSTALLATION_SECRETS:
             setattr(sealed, name, self.cipher.encrypt(getattr(installation, name)))
         super().save(sealed)
+        self._changed(installation.enterprise_id, installation.team_id)
 
     def save_bot(self, bot: Bot) -> None:
         sealed = Bot(**bot.to_dict_for_copying())
         for name in BOT_SECRETS:
             setattr(sealed, name, self.cipher.encrypt(getattr(bot, name)))
         super().save_bot(sealed)
+        self._changed(bot.enterprise_id, bot.team_id)
+
+    def delete_bot(self, *, enterprise_id: str | None, team_id: str | None) -> None:
+        super().delete_bot(enterprise_id=enterprise_id, team_id=team_id)
+        self._changed(enterprise_id, team_id)
+
+    def delete_installation(
+        self, *, enterprise_id: str | None, team_id: str | None, user_id: str | None = None
+    ) -> None:
+        super().delete_installation(enterprise_id=enterprise_id, team_id=team_id, user_id=user_id)
+        self._changed(enterprise_id, team_id)
 
     # -- reading (slack_sdk builds entities through these two) ------------------------------
 
@@ -90,6 +118,7 @@ class EncryptedInstallationStore(SQLAlchemyInstallationStore):
                 )
                 .values(user_token=None, user_refresh_token=None, user_token_expires_at=None)
             )
+        self._changed(enterprise_id, team_id)
         return result.rowcount or 0
 
     def rekey(self) -> int:

@@ -3,7 +3,9 @@
 Registered only when the bot runs with OAuth installs (``Deps.installer``). Both events need no
 authorization (Bolt skips it for them) and call no Web API. The deletion runs after the ack on
 the listener pool, and once more a moment later: counts the mood record was still holding in
-memory for that workspace are written within ``MOOD_FLUSH_SECONDS`` and must not outlive it.
+memory for that workspace are written within ``MOOD_FLUSH_SECONDS`` and must not outlive it;
+nor may counts of a late event that another process still authorized from its cache, for up to
+``AUTH_CACHE_SECONDS`` (``bot.install.auth_cache``). So the second sweep waits both, plus 1 s.
 
 ``tokens_revoked`` deletes only when it revokes the bot token (``event.tokens.bot`` names the
 installation's bot user); a revoked user token just clears that user's token.
@@ -39,9 +41,15 @@ def register(app: App, deps: Deps) -> None:
     from bot.install.uninstall import delete_workspace, revoked_bot
 
     engine, store = installer.store.engine, installer.store
+    mood = deps.mood
+
+    def forget(workspace: Workspace, whole_org: bool) -> None:
+        if mood is not None:
+            mood.forget_workspace(workspace, whole_org)
 
     def sweep(workspace: Workspace, whole_org: bool) -> None:
         try:
+            forget(workspace, whole_org)  # counted since the first sweep
             delete_workspace(engine, store, workspace, whole_org=whole_org)
         except Exception as err:  # noqa: BLE001 - logged; the first sweep's result stands
             log.error(
@@ -51,9 +59,17 @@ def register(app: App, deps: Deps) -> None:
             )
 
     def delete(workspace: Workspace, whole_org: bool) -> None:
+        # What this process still holds in memory goes first (a flush under way finishes),
+        # so nothing of the workspace is written after its rows are deleted.
+        forget(workspace, whole_org)
         delete_workspace(engine, store, workspace, whole_org=whole_org)
+        if mood is not None:
+            mood.refresh()  # its opt-outs and switched-off channels are gone from the caches
+        settings = deps.settings
         again = threading.Timer(
-            deps.settings.mood_flush_seconds + 1.0, sweep, args=(workspace, whole_org)
+            settings.mood_flush_seconds + settings.auth_cache_seconds + 1.0,
+            sweep,
+            args=(workspace, whole_org),
         )
         again.daemon = True
         again.start()

@@ -56,6 +56,13 @@ towards the training data's class mix whenever a channel's mix differs from it (
 but weak model reports the training mix everywhere); the correction removes that bias where
 the measured M holds. ``Calibration.identity()`` trusts the probabilities as they are.
 
+**Which M.** The model errs differently on different kinds of text (measured: it hedges on
+Reddit comments and is confident on workplace chat). With ``Calibration.domains`` each estimate
+picks, from its own sums, the mixture of the measured domains' rates that best explains the
+channel's sums of P**2 (``Calibration.choose``); the spread of shares over the plausible
+mixtures joins the statistical variance, and the model term (c) becomes the measurement noise
+of the chosen rates (``DomainRates.noise``) instead of the spread between domains.
+
 Everything a store keeps is ``ShareSums``: seven numbers per day, added day to day, with
 nothing per message or per person. Pure Python: it runs on every chart and reply.
 """
@@ -63,6 +70,7 @@ nothing per message or per person. Pure Python: it runs on every chart and reply
 from __future__ import annotations
 
 import math
+import random
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -183,32 +191,140 @@ class ShareSums:
 
 
 @dataclass(frozen=True)
+class DomainRates:
+    """One labelled domain's measured error rates (see "Which error rates apply" above).
+
+    ``confusion[t]``: the mean P over labelled messages of true class t (the soft confusion
+    matrix); ``confidence[t]`` and ``confidence_var[t]``: the mean and variance of P**2 there,
+    which is what tells the domains apart in a channel's stored sums; ``noise``: bias matrices
+    from re-measuring ``confusion`` on bootstrap resamples of the labelled lines (the
+    measurement error of these rates), one per draw, the same number of draws in every domain.
+    """
+
+    name: str
+    confusion: Matrix
+    confidence: Matrix
+    confidence_var: Matrix
+    noise: tuple[Matrix, ...] = ()
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "confusion", _checked_confusion(self.confusion))
+        for attr in ("confidence", "confidence_var"):
+            m = _as_matrix(getattr(self, attr))
+            if any(x < 0 for row in m for x in row):
+                raise ValueError(f"{attr} must be >= 0")
+            object.__setattr__(self, attr, m)
+        object.__setattr__(self, "noise", tuple(_as_matrix(b) for b in self.noise))
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "name": self.name,
+            "confusion": [list(row) for row in self.confusion],
+            "confidence": [list(row) for row in self.confidence],
+            "confidence_var": [list(row) for row in self.confidence_var],
+            "noise": [[list(row) for row in b] for b in self.noise],
+        }
+
+    @classmethod
+    def measure(
+        cls,
+        name: str,
+        labelled: Sequence[tuple[str, Mapping[str, float] | Sequence[float]]],
+        *,
+        draws: int = 30,
+        seed: int = 0,
+    ) -> DomainRates:
+        """A domain's rates from its labelled messages, (true class, probabilities) pairs;
+        ``noise`` re-measures the confusion on ``draws`` bootstrap resamples (within each class)."""
+        rows = [(label, _as_vector(p)) for label, p in labelled]
+        confusion = soft_confusion(rows)
+        confidence: list[Vector] = []
+        variance: list[Vector] = []
+        by_class = {c: [p for label, p in rows if label == c] for c in CLASSES}
+        for c in CLASSES:
+            squares = [(p[0] ** 2, p[1] ** 2, p[2] ** 2) for p in by_class[c]]
+            mean = tuple(sum(q[k] for q in squares) / len(squares) for k in range(3))
+            spread = tuple(
+                sum((q[k] - mean[k]) ** 2 for q in squares) / max(len(squares) - 1, 1)
+                for k in range(3)
+            )
+            confidence.append(mean)  # type: ignore[arg-type]
+            variance.append(spread)  # type: ignore[arg-type]
+        rng = random.Random(seed)
+        noise = []
+        for _ in range(draws):
+            resample = [(c, rng.choice(by_class[c])) for c in CLASSES for _ in by_class[c]]
+            noise.append(domain_shift(soft_confusion(resample), confusion))
+        return cls(
+            name,
+            confusion,
+            (confidence[0], confidence[1], confidence[2]),
+            (variance[0], variance[1], variance[2]),
+            tuple(noise),
+        )
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> DomainRates:
+        return cls(
+            name=str(data["name"]),
+            confusion=_as_matrix(data["confusion"]),
+            confidence=_as_matrix(data["confidence"]),
+            confidence_var=_as_matrix(data["confidence_var"]),
+            noise=tuple(_as_matrix(b) for b in data.get("noise", ())),
+        )
+
+
+@dataclass(frozen=True)
+class _Mixture:
+    """Error rates of one mixture of the measured domains, precomputed once per calibration."""
+
+    weights: tuple[float, ...]
+    adjust: Matrix  # inv(M_w.T)
+    confidence: Matrix
+    confidence_var: Matrix
+
+
+@dataclass(frozen=True)
+class _Choice:
+    """The mixture the channel's sums point to, and how unsure that choice is."""
+
+    mixture: _Mixture
+    shares: Vector
+    spread: Vector  # per class, half the range of shares over the plausible mixtures
+
+
+@dataclass(frozen=True)
 class Calibration:
     """The model's measured error rates, and how far they moved between labelled domains.
 
     ``confusion[t][k]``: the mean predicted P(k) over labelled messages whose true class is t
     (rows add up to 1). ``shifts``: one bias matrix per labelled domain, measured leave-one-
     domain-out (see the module docstring); empty means "no model uncertainty", which only a
-    test or a deliberate negative control should use. ``source`` says where the numbers come
-    from (model artifact, data sets, command) so a stored estimate can be traced back.
+    test or a deliberate negative control should use. ``domains``: when set, each estimate
+    uses the mixture of these domains' error rates that its own sums point to, and the model
+    term is their measurement noise (``confusion`` and ``shifts`` are then only the pooled
+    figures, kept for display). ``source`` says where the numbers come from (model artifact,
+    data sets, command) so a stored estimate can be traced back.
     """
 
     confusion: Matrix = _IDENTITY
     shifts: tuple[Matrix, ...] = ()
     source: str = "identity: probabilities trusted as they are, no model uncertainty"
+    domains: tuple[DomainRates, ...] = ()
     _adjust: Matrix = field(init=False, repr=False, compare=False)
+    _mixtures: tuple[_Mixture, ...] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
-        m = tuple(tuple(float(x) for x in row) for row in self.confusion)
-        if len(m) != 3 or any(len(row) != 3 for row in m):
-            raise ValueError("confusion must be 3 x 3")
-        for row in m:
-            if any(x < 0 for x in row) or abs(sum(row) - 1.0) > 1e-3:
-                raise ValueError(f"each confusion row must be probabilities, got {row}")
+        m = _checked_confusion(self.confusion)
         object.__setattr__(self, "confusion", m)
-        shifts = tuple(tuple(tuple(float(x) for x in row) for row in b) for b in self.shifts)
+        shifts = tuple(_as_matrix(b) for b in self.shifts)
         object.__setattr__(self, "shifts", shifts)
         object.__setattr__(self, "_adjust", _inverse(_transpose(m)))
+        domains = tuple(self.domains)
+        if len({len(d.noise) for d in domains}) > 1:
+            raise ValueError("every domain needs the same number of noise draws")
+        object.__setattr__(self, "domains", domains)
+        object.__setattr__(self, "_mixtures", _mixture_grid(domains))
 
     @classmethod
     def identity(cls) -> Calibration:
@@ -219,16 +335,66 @@ class Calibration:
         """inv(M.T) @ v: true-class rates whose expected mean probabilities are ``v``."""
         return _matvec(self._adjust, mean_probabilities)
 
-    def model_variance(self, shares: Sequence[float]) -> Vector:
-        """Per class, the mean over measured domains of the squared bias at these shares."""
-        if not self.shifts:
+    def model_variance(
+        self, shares: Sequence[float], weights: Sequence[float] | None = None
+    ) -> Vector:
+        """Per class, the mean squared bias at these shares: over the measured domains
+        (``shifts``), or with ``domains``, over the measurement noise of the mixture
+        ``weights`` of their error rates."""
+        if self.domains and weights is not None:
+            draws = len(self.domains[0].noise)
+            matrices = [
+                tuple(
+                    tuple(
+                        sum(
+                            w * d.noise[b][i][j] for w, d in zip(weights, self.domains, strict=True)
+                        )
+                        for j in range(3)
+                    )
+                    for i in range(3)
+                )
+                for b in range(draws)
+            ]
+        else:
+            matrices = list(self.shifts)
+        if not matrices:
             return (0.0, 0.0, 0.0)
         out = [0.0, 0.0, 0.0]
-        for b in self.shifts:
+        for b in matrices:
             bias = _matvec(b, shares)
             for k in range(3):
-                out[k] += bias[k] ** 2 / len(self.shifts)
+                out[k] += bias[k] ** 2 / len(matrices)
         return (out[0], out[1], out[2])
+
+    def choose(self, sums: ShareSums) -> _Choice | None:
+        """With ``domains``: the mixture of their error rates that best explains this
+        channel's sums of P**2 once its shares are corrected with that mixture's rates
+        (smallest chi-square), and the spread of the shares over every mixture within the
+        90% chi-square bound of the best (that spread is the uncertainty of the choice)."""
+        if not self._mixtures or sums.messages == 0:
+            return None
+        n = sums.messages
+        mean_p = tuple(s / n for s in sums.sum_p)
+        mean_q = tuple(s / n for s in sums.sum_p2)
+        scored: list[tuple[float, _Mixture, Vector]] = []
+        for mix in self._mixtures:
+            shares = _project_to_simplex(_matvec(mix.adjust, mean_p))
+            chi2 = 0.0
+            for k in range(3):
+                expected = sum(shares[c] * mix.confidence[c][k] for c in range(3))
+                second = sum(
+                    shares[c] * (mix.confidence_var[c][k] + mix.confidence[c][k] ** 2)
+                    for c in range(3)
+                )
+                variance = max(second - expected**2, 1e-9) / n
+                chi2 += (mean_q[k] - expected) ** 2 / variance
+            scored.append((chi2, mix, shares))
+        best = min(scored, key=lambda row: row[0])
+        plausible = [row[2] for row in scored if row[0] <= best[0] + _CHI2_1_90]
+        spread = tuple(
+            (max(s[k] for s in plausible) - min(s[k] for s in plausible)) / 2 for k in range(3)
+        )
+        return _Choice(best[1], best[2], (spread[0], spread[1], spread[2]))
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready; ``from_dict`` reads it back."""
@@ -237,6 +403,7 @@ class Calibration:
             "confusion": [list(row) for row in self.confusion],
             "shifts": [[list(row) for row in b] for b in self.shifts],
             "source": self.source,
+            "domains": [d.to_dict() for d in self.domains],
         }
 
     @classmethod
@@ -247,6 +414,7 @@ class Calibration:
             confusion=tuple(tuple(row) for row in data["confusion"]),  # type: ignore[arg-type]
             shifts=tuple(tuple(tuple(r) for r in b) for b in data.get("shifts", ())),  # type: ignore[arg-type]
             source=str(data.get("source", "")),
+            domains=tuple(DomainRates.from_dict(d) for d in data.get("domains", ())),
         )
 
 
@@ -288,6 +456,7 @@ class ShareEstimate:
     hidden_reason: str | None
     calibration_source: str
     _shares: Vector | None = field(default=None, repr=False)
+    _weights: tuple[float, ...] | None = field(default=None, repr=False)
 
     @property
     def shown(self) -> bool:
@@ -324,19 +493,26 @@ def estimate(
         return ShareEstimate(n, people, None, None, None, reason, calibration.source)
 
     mean_p = tuple(s / n for s in sums.sum_p)
-    raw = calibration.adjust(mean_p)
-    shares = _project_to_simplex(raw)
+    choice = calibration.choose(sums)
+    if choice is None:
+        a = calibration._adjust
+        shares = _project_to_simplex(_matvec(a, mean_p))
+        spread: Vector = (0.0, 0.0, 0.0)
+        weights = None
+    else:
+        a, shares, spread = choice.mixture.adjust, choice.shares, choice.spread
+        weights = choice.mixture.weights
 
     # (b) with the correction: sample covariance of the adjusted vectors A p, from the sums.
-    a = calibration._adjust
     moments = sums._second_moments()
     cov_p = [[moments[i][j] / n - mean_p[i] * mean_p[j] for j in range(3)] for i in range(3)]
     dof = n / (n - 1) if n > 1 else 1.0
     sandwich = [
         dof * sum(a[k][i] * cov_p[i][j] * a[k][j] for i in range(3) for j in range(3)) / n
+        + spread[k] ** 2  # which domains' error rates apply: estimated from these messages too
         for k in range(3)
     ]
-    model_var = calibration.model_variance(shares)
+    model_var = calibration.model_variance(shares, weights)
 
     z2 = Z90**2
     n_tilde = n + z2
@@ -362,7 +538,15 @@ def estimate(
             )
         )
     return ShareEstimate(
-        n, people, per_class[0], per_class[1], per_class[2], None, calibration.source, shares
+        n,
+        people,
+        per_class[0],
+        per_class[1],
+        per_class[2],
+        None,
+        calibration.source,
+        shares,
+        weights,
     )
 
 
@@ -414,7 +598,9 @@ def compare(
     assert cur is not None and prev is not None
     same_model = current.calibration_source == previous.calibration_source
     if same_model:
-        model_var = calibration.model_variance([cur[k] - prev[k] for k in range(3)])
+        model_var = calibration.model_variance(
+            [cur[k] - prev[k] for k in range(3)], current._weights
+        )
     else:
         model_var = tuple(  # type: ignore[assignment]
             current.by_class()[c].sd_model ** 2 + previous.by_class()[c].sd_model ** 2
@@ -457,7 +643,63 @@ def domain_shift(pooled_without_domain: Matrix, domain: Matrix) -> Matrix:
     )
 
 
+_CHI2_1_90 = 2.705543454095404  # 90th percentile of chi-square with 1 degree of freedom
+MIXTURE_STEPS = 20  # mixtures of the measured domains' error rates tried: weights in 1/20ths
+
+
+def _mixture_grid(domains: Sequence[DomainRates]) -> tuple[_Mixture, ...]:
+    """Every mixture of the domains with weights in ``1/MIXTURE_STEPS`` steps (one or two
+    domains: 1 or 21 mixtures); built once, so an estimate only does 3 x 3 arithmetic."""
+    if not domains:
+        return ()
+    if len(domains) > 2:
+        raise ValueError("mixtures of more than two domains are not supported; pool some")
+    grid = (
+        [(1.0,)]
+        if len(domains) == 1
+        else [(1 - i / MIXTURE_STEPS, i / MIXTURE_STEPS) for i in range(MIXTURE_STEPS + 1)]
+    )
+    out = []
+    for weights in grid:
+
+        def mixed(attr: str, weights: tuple[float, ...] = weights) -> Matrix:
+            return tuple(  # type: ignore[return-value]
+                tuple(
+                    sum(w * getattr(d, attr)[i][j] for w, d in zip(weights, domains, strict=True))
+                    for j in range(3)
+                )
+                for i in range(3)
+            )
+
+        out.append(
+            _Mixture(
+                weights,
+                _inverse(_transpose(mixed("confusion"))),
+                mixed("confidence"),
+                mixed("confidence_var"),
+            )
+        )
+    return tuple(out)
+
+
 # --- 3 x 3 linear algebra in plain Python --------------------------------------------------
+
+
+def _as_matrix(m: Sequence[Sequence[float]]) -> Matrix:
+    out = tuple(tuple(float(x) for x in row) for row in m)
+    if len(out) != 3 or any(len(row) != 3 for row in out):
+        raise ValueError("need a 3 x 3 matrix")
+    if any(not math.isfinite(x) for row in out for x in row):
+        raise ValueError("matrix entries must be finite")
+    return out  # type: ignore[return-value]
+
+
+def _checked_confusion(m: Sequence[Sequence[float]]) -> Matrix:
+    out = _as_matrix(m)
+    for row in out:
+        if any(x < 0 for x in row) or abs(sum(row) - 1.0) > 1e-3:
+            raise ValueError(f"each confusion row must be probabilities, got {row}")
+    return out
 
 
 def _transpose(m: Sequence[Sequence[float]]) -> Matrix:

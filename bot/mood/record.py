@@ -155,6 +155,27 @@ class MoodRecorder:
         self._lock = threading.Lock()
         self._flush_lock = threading.Lock()
 
+    def forget(self, workspace: Workspace, whole_org: bool = False) -> int:
+        """Drop what this process holds for ``workspace`` (``whole_org``: every workspace of its
+        enterprise) and wait out a flush under way; returns the messages dropped.
+
+        Called before a workspace's rows are deleted (uninstall), so nothing held here is
+        written after the deletion.
+        """
+
+        def gone(other: Workspace) -> bool:
+            if whole_org and workspace.enterprise_id:
+                return other.enterprise_id == workspace.enterprise_id
+            return other == workspace
+
+        with self._flush_lock:  # a flush writing this workspace's tallies finishes first
+            with self._lock:
+                dropped = [key for key in self._pending if gone(key.workspace)]
+                count = sum(self._pending.pop(key).messages for key in dropped)
+                self._held -= count
+            self._keys = {k: v for k, v in self._keys.items() if not gone(k[0])}
+        return count
+
     def forget_keys_before(self, first_open: date) -> None:
         """Drop cached keys of closed weeks (the database deletes its copy at close)."""
         open_week = days.week_of(first_open)

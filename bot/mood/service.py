@@ -331,6 +331,11 @@ class MoodService:
         self._optouts = store.load_optouts(self.engine)
         self._untracked = store.untracked_channels(self.engine)
 
+    def forget_workspace(self, workspace: Workspace, whole_org: bool = False) -> int:
+        """Before a workspace's rows are deleted: drop its counts still in memory (waiting out
+        a flush under way), so this process writes nothing of it afterwards."""
+        return self.recorder.forget(workspace, whole_org)
+
     def maintain(self) -> None:
         """Close finished days (their author hashes and keys go) and apply retention."""
         from bot.mood import store

@@ -15,10 +15,12 @@ import logging
 
 from bot.app import Bot
 from bot.listener_pool import ListenerPool, drain_pools
+from bot.slack.ratelimit import ReactionBudget
 
 log = logging.getLogger("bot.runners.wsgi")
 
 _pools: list[ListenerPool] = []
+_budgets: list[ReactionBudget] = []
 
 
 def build_bot(env_file: str = ".env") -> Bot:
@@ -33,9 +35,19 @@ def build_bot(env_file: str = ".env") -> Bot:
         booted = bootstrap(env_file, http_only=True)
         # A database that will not heal (wrong password, unknown database, a schema newer than
         # the code) stops the master here, one line and exit 2, before any worker starts.
-        bot = create_app(booted.settings, booted.predictor)
+        bot = create_app(booted.settings, booted.predictor, redis_down=booted.redis_down)
     _pools.append(bot.pool)
+    if bot.reactions is not None:
+        _budgets.append(bot.reactions)
     return bot
+
+
+def share_reaction_budget(workers: int) -> None:
+    """In a forked worker: this process is one of ``workers`` serving the same workspaces, so
+    its own reaction buckets get an equal part of Slack's per-workspace budget (with
+    ``REDIS_URL`` they only serve while Redis is down)."""
+    for budget in _budgets:
+        budget.share(workers)
 
 
 def pending() -> bool:

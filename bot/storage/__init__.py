@@ -20,4 +20,4 @@ live here so that code which must not import SQLAlchemy (``bot.mood.snapshot``, 
 # The database with nothing configured (the folder is created on first use; git-ignored).
 DEFAULT_DATABASE_URL = "sqlite:///data/bot.sqlite3"
 # The newest revision in migrations/versions (a test keeps this in step with Alembic's head).
-HEAD = "0006_installations"
+HEAD = "0007_post_failure"

@@ -53,8 +53,9 @@ scheduled_posts = Table(
     Column("claimed_by", String(64), nullable=False),
     Column("claim_expires", DateTime(timezone=True), nullable=False),
     Column("attempts", Integer, nullable=False, server_default="1"),
-    Column("message_ts", String(32)),
+    Column("message_ts", String(32)),  # the posted message, once sent
     Column("sent_at", DateTime(timezone=True)),
+    Column("failure", String(64)),  # Slack's error code, when it refused the post for good
 )
 
 # Whether a subscribed channel is inside a mood-drop episode (bot.digests.mood_drop).

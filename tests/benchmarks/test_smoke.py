@@ -118,8 +118,12 @@ def test_bench_smoke_run_produces_every_section(tmp_path):
     assert sock["server"]["exit_code"] == 0 and sock["log_problems"] == {}
 
     fair = results["fairness"]  # issue 17: many workspaces, a flood, 2x capacity
-    many = fair["many_workspaces"]
-    assert many["teams"] == 100 and many["lost"] == 0 and many["error_count"] == 0
+    many = fair["many_workspaces"]  # 100 workspaces installed through the OAuth routes
+    assert many["mode"] == "oauth" and many["installed"] == many["teams"] == 100
+    assert many["lost"] == 0 and many["errors"] == 0 and many["log_problems"] == {}
+    assert many["reaction_tokens"] == 100  # each workspace's reactions with its own token
+    single = fair["many_workspaces_single_token"]
+    assert single["teams"] == 100 and single["lost"] == 0 and single["errors"] == 0
     flood = fair["flood_fairness"]
     assert flood["quiet_sent"] > 0 and flood["quiet_replies"] == flood["quiet_sent"]
     for over in (fair["overload"], sock["overload"]):

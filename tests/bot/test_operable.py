@@ -154,6 +154,9 @@ def test_redis_outage_with_two_workers_no_duplicate_and_visible(tmp_path):
         port = free_port()
         env = env_for(fake, port, REDIS_URL=url)
         with bot_process(gunicorn_argv(), env, tmp_path, port) as (proc, base):
+            # degraded from the start, before any event met the outage
+            ready = [get(base + "/readyz") for _ in range(4)]
+            assert all("degraded: dedupe=host_file" in body for _, body in ready), ready
             assert deliver(base, payloads.message_event("this is great and good"), "EvCOLD1") == 200
             assert (
                 deliver(base, payloads.message_event("this is great and good"), "EvCOLD1", **RETRY)
@@ -161,6 +164,13 @@ def test_redis_outage_with_two_workers_no_duplicate_and_visible(tmp_path):
             )
             time.sleep(0.5)
             assert get(base + "/readyz")[0] == 200
+            with redis_server(redis_port):  # Redis comes up: each worker's probe finds it
+                deadline = time.monotonic() + 10
+                while time.monotonic() < deadline:
+                    if all("degraded" not in get(base + "/readyz")[1] for _ in range(4)):
+                        break
+                    time.sleep(0.2)
+                assert all("degraded" not in get(base + "/readyz")[1] for _ in range(4))
             err = stop(proc)
         assert "starting=degraded" in err
     with redis_server() as good_url:

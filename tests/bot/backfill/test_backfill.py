@@ -6,6 +6,7 @@ asking again) is tested in tests/bot/listeners/test_backfill.py, which shares th
 
 from __future__ import annotations
 
+import threading
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -201,3 +202,74 @@ def test_backfill_folds_small_days_into_weeks_or_drops_them(database_url):
         rows = all_rows(mood.engine)
         assert rows["backfill_days"] == [] and rows["backfill_authors"] == []
         assert_no_small_group_at_rest(mood.engine, 3, last + timedelta(days=1))
+
+
+class _GatedPacer(RequestPacer):
+    """No pacing, but the first request waits until ``gate`` opens: a slow workspace."""
+
+    def __init__(self, gate) -> None:
+        super().__init__(0)
+        self.gate = gate
+        self.started = threading.Event()
+
+    def wait(self) -> float:
+        self.started.set()
+        self.gate.wait(30)
+        return 0.0
+
+
+def test_one_workspaces_backfill_never_waits_for_anothers_but_its_own_queue(database_url):
+    with served_app(database_url=database_url) as s:
+        mood, settings = s.mood, s.settings
+        last = mood.last_closed_day()
+        other = Workspace("T0000OTHR")
+        s.fake.add_history(CHANNEL, _history(last, days=3))
+        now = datetime.now(UTC)
+        gate = threading.Event()
+
+        def start(workspace, channel, pacer):
+            span = backfill_job.window(settings, mood.engine, workspace, channel, now)
+            state, row = backfill_store.acquire(
+                mood.engine,
+                workspace,
+                channel,
+                owner=f"{workspace.team_id}-{channel}",
+                oldest_ts=span[0],
+                bound_ts=span[1],
+                lease=backfill_job.LEASE,
+                now=now,
+            )
+            assert state == "started"
+            job = backfill_job.BackfillJob(
+                settings,
+                mood.engine,
+                make_web_client(settings),
+                make_history_client("xoxb-test-token", s.fake.base_url, 5),
+                KeywordPredictor(),
+                workspace=workspace,
+                channel_id=channel,
+                bot_user_id=BOT,
+                opted_out=mood.opted_out,
+                owner=f"{workspace.team_id}-{channel}",
+                pacer=pacer,
+            )
+            return backfill_job.run_in_background(job, row)
+
+        slow_pacer = _GatedPacer(gate)
+        slow = start(WS, CHANNEL, slow_pacer)  # workspace WS, held at its first page
+        assert slow_pacer.started.wait(10)
+        queued_pacer = _GatedPacer(threading.Event())
+        queued_pacer.gate.set()
+        queued = start(WS, "C0BACKF02", queued_pacer)  # the same workspace: waits its turn
+        beside = start(other, CHANNEL, RequestPacer(0))  # another workspace: runs now
+        beside.join(20)
+        assert not beside.is_alive(), "another workspace's backfill waited for this one's"
+        assert backfill_store.load_job(mood.engine, other, CHANNEL).state == "done"
+        assert not queued_pacer.started.is_set() and queued.is_alive()
+        gate.set()
+        slow.join(20)
+        queued.join(20)
+        assert not slow.is_alive() and not queued.is_alive()
+        assert queued_pacer.started.is_set()
+        assert backfill_store.load_job(mood.engine, WS, CHANNEL).state == "done"
+        assert wait_until(lambda: not backfill_job._lanes._lanes, timeout=5)

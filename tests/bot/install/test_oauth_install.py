@@ -56,6 +56,7 @@ def test_two_workspaces_install_a_third_never_did_tokens_encrypted_uninstall_one
         time.sleep(0.2)
         assert [c for c in fake.calls()[before:] if c.token] == []
         assert "no_installation team=TCCCC0001" in logs.getvalue()
+        assert "AuthorizeResult" not in logs.getvalue()  # Bolt's line naming no workspace
 
         engine = make_engine(database_url)
         stored = all_rows_text(engine) + sqlite_bytes(database_url).decode("latin-1")

@@ -10,13 +10,14 @@ import json
 import math
 import random
 from collections.abc import Callable, Sequence
-from dataclasses import astuple
+from dataclasses import astuple, replace
 
 import pytest
 
 from bot.mood.estimate import (
     CLASSES,
     Calibration,
+    DomainRates,
     ShareEstimate,
     ShareSums,
     compare,
@@ -339,3 +340,98 @@ def test_calibration_round_trips_through_json_and_its_own_domain_has_no_shift():
     assert all(math.isclose(x, 0.0, abs_tol=1e-12) for row in same for x in row)
     with pytest.raises(ValueError):
         Calibration(confusion=((0.5, 0.5, 0.0), (0.5, 0.5, 0.0), (0.0, 0.0, 1.0)))
+
+
+# --- error rates that differ by kind of text ----------------------------------------------
+
+# Two kinds of text: on "blurry" text the model hedges (true negatives get as much neutral as
+# negative probability), on "sharp" text it is confident. Same classes, different error rates.
+KINDS: dict[str, tuple[tuple[Vec, Vec, Vec], float]] = {
+    "blurry": (((0.68, 0.12, 0.20), (0.14, 0.56, 0.30), (0.18, 0.20, 0.62)), 4.0),
+    "sharp": (((0.82, 0.06, 0.12), (0.10, 0.74, 0.16), (0.09, 0.08, 0.83)), 9.0),
+}
+
+
+def kind_channel(
+    mix: float,
+) -> Callable[[random.Random, Vec, int], tuple[list[Vec], list[int]]]:
+    """Each message is of the "sharp" kind with probability ``mix``, else "blurry"."""
+
+    def one(rng: random.Random, kind: str, y: int) -> Vec:
+        means, concentration = KINDS[kind]
+        return dirichlet(rng, [concentration * m for m in means[y]])
+
+    def make(rng: random.Random, shares: Vec, n: int) -> tuple[list[Vec], list[int]]:
+        labels = [draw(rng, shares) for _ in range(n)]
+        kinds = ["sharp" if rng.random() < mix else "blurry" for _ in labels]
+        return [one(rng, k, y) for k, y in zip(kinds, labels, strict=True)], labels
+
+    return make
+
+
+def _kinds_calibration(rng: random.Random, per_class: int = 600) -> Calibration:
+    domains = []
+    for name in KINDS:
+        labelled: list[tuple[str, Vec]] = []
+        make = kind_channel(1.0 if name == "sharp" else 0.0)
+        for k, c in enumerate(CLASSES):
+            one_hot = tuple(1.0 if j == k else 0.0 for j in range(3))
+            probs, _ = make(rng, one_hot, per_class)  # type: ignore[arg-type]
+            labelled.extend((c, p) for p in probs)
+        domains.append(DomainRates.measure(name, labelled, seed=1))
+    pooled = tuple(
+        tuple((domains[0].confusion[i][j] + domains[1].confusion[i][j]) / 2 for j in range(3))
+        for i in range(3)
+    )
+    shifts = tuple(domain_shift(pooled, d.confusion) for d in domains)
+    return Calibration(pooled, shifts, "two synthetic kinds of text", tuple(domains))  # type: ignore[arg-type]
+
+
+def test_each_channel_gets_the_error_rates_of_its_own_kind_of_text():
+    cal = _kinds_calibration(random.Random(60))
+    pooled_only = Calibration(cal.confusion, cal.shifts, "pooled rates only")
+    for mix in (0.0, 0.5, 1.0):
+        mixed = run(kind_channel(mix), cal, seed=61)
+        pooled = run(kind_channel(mix), pooled_only, seed=61)
+        assert sum(mixed[c]["coverage"] for c in CLASSES) / 3 >= 0.90, (mix, mixed)
+        for c in CLASSES:
+            assert mixed[c]["mae"] <= 0.05, (mix, c, mixed[c])
+            assert mixed[c]["coverage"] >= 0.86, (mix, c, mixed[c])
+        if mix in (0.0, 1.0):
+            # negative control: one pooled matrix is wrong for both kinds
+            assert max(pooled[c]["mae"] for c in CLASSES) > max(mixed[c]["mae"] for c in CLASSES)
+
+
+def test_the_chosen_mixture_follows_the_kind_of_text():
+    cal = _kinds_calibration(random.Random(70))
+    rng = random.Random(71)
+    for mix, lo, hi in ((0.0, 0.0, 0.25), (1.0, 0.75, 1.0)):
+        probs, _ = kind_channel(mix)(rng, (0.3, 0.3, 0.4), 300)
+        est = estimate(ShareSums.of(probs), cal)
+        assert est._weights is not None
+        assert lo <= est._weights[1] <= hi, (mix, est._weights)
+
+
+def test_a_tripling_of_negative_messages_is_clear_with_mixed_error_rates_too():
+    cal = _kinds_calibration(random.Random(80))
+    rng = random.Random(81)
+    make = kind_channel(0.5)
+    detected = covered = 0
+    for _ in range(100):
+        before = estimate(ShareSums.of(make(rng, (0.35, 0.15, 0.50), 150)[0]), cal)
+        after = estimate(ShareSums.of(make(rng, (0.25, 0.45, 0.30), 150)[0]), cal)
+        change = compare(after, before, cal).negative
+        assert change is not None
+        detected += change.clear and change.difference > 0
+        covered += change.low <= 0.30 <= change.high
+    assert detected >= 90 and covered >= 90
+
+
+def test_domains_round_trip_through_json_and_are_checked():
+    cal = _kinds_calibration(random.Random(90))
+    again = Calibration.from_dict(json.loads(json.dumps(cal.to_dict())))
+    assert again.domains == cal.domains
+    sums = ShareSums.of([(0.5, 0.2, 0.3), (0.1, 0.7, 0.2), (0.2, 0.2, 0.6)] * 20)
+    assert estimate(sums, again) == estimate(sums, cal)
+    with pytest.raises(ValueError, match="same number of noise draws"):
+        Calibration(cal.confusion, (), "x", (cal.domains[0], replace(cal.domains[1], noise=())))

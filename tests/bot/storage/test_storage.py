@@ -96,3 +96,35 @@ def test_share_sums_migration_keeps_old_days_as_the_binary_models_sums(database_
         score = connection.execute(text("SELECT score_sum FROM mood_days")).scalar_one()
     assert score == 6.0
     engine.dispose()
+
+
+def test_a_failed_posts_reason_moves_to_its_own_column(database_url):
+    """0007: the reason a post failed was kept in ``message_ts``; upgrading moves it."""
+    from alembic import command
+    from sqlalchemy import text
+
+    from bot.storage.migrate import _alembic_config
+
+    engine = make_engine(database_url)
+    with engine.begin() as connection:
+        command.upgrade(_alembic_config(connection), "0006_installations")
+        for state, ts in (("failed", "channel_not_found"), ("sent", "1733000000.000100")):
+            connection.execute(
+                text(
+                    "INSERT INTO scheduled_posts (team_id, enterprise_id, kind, channel_id,"
+                    " period, state, claimed_by, claim_expires, attempts, message_ts)"
+                    " VALUES ('T1', '', 'digest', :channel, '2026-11-23', :state, 'r',"
+                    " CURRENT_TIMESTAMP, 1, :ts)"
+                ),
+                {"channel": f"C{state}", "state": state, "ts": ts},
+            )
+    assert migrate(engine) == HEAD
+    with engine.connect() as connection:
+        rows = connection.execute(
+            text("SELECT state, message_ts, failure FROM scheduled_posts ORDER BY state")
+        ).all()
+    assert [tuple(r) for r in rows] == [
+        ("failed", None, "channel_not_found"),
+        ("sent", "1733000000.000100", None),
+    ]
+    engine.dispose()
