@@ -37,14 +37,18 @@ def register_listeners(app: App, deps: Deps) -> None:
     ``/sentiment`` listener, matched by its own parser (claims are disjoint:
     tests/bot/listeners/test_commands.py), comes before ``commands``' catch-all, which has no
     matcher and takes help, usage help and text to analyse.
+
+    The ``message`` and ``app_mention`` listeners come first: no other listener takes those two
+    event types, and a channel message (most of what a busy workspace sends) then matches the
+    first listener Bolt tries, before the ack, instead of the seventh.
     """
+    messages.register(app, deps)
+    mentions.register(app, deps)
     backfill.register(app, deps)  # /sentiment mood backfill
     digests.register(app, deps)  # /sentiment digest ...
     mood.register(app, deps)  # /sentiment mood ..., optout, optin
     status.register(app, deps)  # /sentiment status
     commands.register(app, deps)  # /sentiment: the rest (after every command listener above)
-    mentions.register(app, deps)
-    messages.register(app, deps)
     shortcuts.register(app, deps)
     home.register(app, deps)
     feedback.register(app, deps)
