@@ -150,6 +150,30 @@ def test_concurrent_requests_across_workers(tmp_path):
             assert len(fake.calls("reactions.add")) == 80
 
 
+def test_the_factory_freezes_what_startup_loaded_before_the_workers_fork(tmp_path):
+    """gunicorn's factory ends with ``gc.freeze()``: a full collection in a worker then skips
+    the model, the app and the modules loaded in the master (it used to pause that worker's
+    acks for 100-500 ms at 1,000 events/s) and leaves those pages shared."""
+    code = (
+        "import gc, tests.bot.test_gunicorn as g\n"
+        "before = gc.get_freeze_count()\n"
+        "g.keyword_application()\n"
+        "print(before, gc.get_freeze_count())\n"
+    )
+    with FakeSlack() as fake:
+        done = subprocess.run(
+            [sys.executable, "-c", code],
+            env=env_for(fake, free_port()),
+            cwd=tmp_path,
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+    assert done.returncode == 0, done.stderr[-2000:]
+    before, after = map(int, done.stdout.split())
+    assert before == 0 and after > 10_000
+
+
 real_model = pytest.mark.skipif(
     not (DEFAULT_ARTIFACT / "config.json").exists(),
     reason="the shipped model artifact is not trained yet (make train)",
