@@ -59,6 +59,10 @@ def env_for(fake: FakeSlack, port: int, **extra: str) -> dict[str, str]:
         "PORT": str(port),
         "WEB_CONCURRENCY": "2",
         "GRACEFUL_TIMEOUT": "20",
+        # These tests count reactions; the per-workspace budget (split between the workers,
+        # 10 at once each) is lifted unless a test sets it (tests/bot/test_reaction_budget.py).
+        "REACTIONS_PER_MINUTE": "10000",
+        "REACTION_BURST": "10000",
     }
     return bot_env(**{**values, **extra})
 
