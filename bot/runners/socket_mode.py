@@ -185,7 +185,7 @@ class PromptSocketModeClient(SocketModeClient):
         self._arrived_on: dict[str, Any] = {}  # envelope_id -> the socket to ack it on
         self._retiring: list[Any] = []  # replaced sockets still read during their grace
         # Per socket: the events_api envelopes of the read under way, acked after it.
-        self._unacked: dict[Any, list[tuple[str, SocketModeRequest | None, float]]] = {}
+        self._unacked: dict[Any, list[tuple[str, dict[str, Any], float]]] = {}
         self._ack_seconds = ACK_SECONDS.labels(mode="socket")
         # Set by the handler: takes a read's ``events_api`` envelopes once they are acked.
         self.on_events_acked: Callable[[list[SocketModeRequest]], None] | None = None
@@ -240,8 +240,7 @@ class PromptSocketModeClient(SocketModeClient):
             log.info("socket_mode_disconnect_ignored reason=old_socket")
             return
         if kind == "events_api" and envelope_id and self.on_events_acked is not None:
-            request = SocketModeRequest.from_dict(message)
-            self._unacked.setdefault(ws, []).append((envelope_id, request, time.perf_counter()))
+            self._unacked.setdefault(ws, []).append((envelope_id, message, time.perf_counter()))
             return
         if envelope_id:
             self._arrived_on[envelope_id] = ws
@@ -256,7 +255,7 @@ class PromptSocketModeClient(SocketModeClient):
         try:
             frames = (
                 ABNF.create_frame(json.dumps({"envelope_id": envelope_id}), ABNF.OPCODE_TEXT)
-                for envelope_id, _request, _received in read
+                for envelope_id, _message, _received in read
             )
             data = b"".join(frame.format() for frame in frames)
             with ws.sock.lock:  # websocket-client's send lock: other threads send on it too
@@ -267,9 +266,10 @@ class PromptSocketModeClient(SocketModeClient):
             )
             return
         acked = time.perf_counter()
-        for _envelope_id, _request, received in read:
+        for _envelope_id, _message, received in read:
             self._ack_seconds.observe(acked - received)
-        requests = [request for _envelope_id, request, _received in read if request is not None]
+        parsed = (SocketModeRequest.from_dict(message) for _id, message, _received in read)
+        requests = [request for request in parsed if request is not None]
         if requests and self.on_events_acked is not None:
             try:
                 self.on_events_acked(requests)
