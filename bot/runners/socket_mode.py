@@ -53,6 +53,7 @@ import time
 from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, Any
 
+import websocket
 from slack_bolt import App
 from slack_bolt.adapter.socket_mode.internals import run_bolt_app, send_response
 from slack_bolt.adapter.socket_mode.websocket_client import SocketModeHandler
@@ -60,7 +61,6 @@ from slack_sdk.socket_mode.request import SocketModeRequest
 from slack_sdk.socket_mode.response import SocketModeResponse
 from slack_sdk.socket_mode.websocket_client import SocketModeClient
 from websocket import ABNF, WebSocket
-from websocket._dispatcher import DispatcherBase
 
 from bot.listener_pool import REACTION, REPLY, ListenerPool
 from bot.metrics import ACK_SECONDS
@@ -130,17 +130,23 @@ class _FrameReader:
         return have >= header + length
 
 
-class _BatchingDispatcher(DispatcherBase):
+class _BatchingDispatcher:
     """websocket-client's read loop, parsing every frame one read brought, then acking them.
 
     After the frames buffered by a read are parsed (``_FrameReader``), ``after_read`` acks
     their ``events_api`` envelopes in one write and queues their dispatch in one call, so the
     reading thread waits for the GIL a few times per read, not several times per envelope.
+    ``batching`` holds the sockets read this way: an envelope read any other way (a
+    websocket-client that never asks for this dispatcher) is acked at once.
     """
 
-    def __init__(self, app: Any, ping_timeout: float, after_read: Callable[[], None]) -> None:
-        super().__init__(app, ping_timeout)
+    def __init__(
+        self, app: Any, ping_timeout: float, after_read: Callable[[], None], batching: set[Any]
+    ) -> None:
+        self.app = app
+        self.ping_timeout = ping_timeout
         self.after_read = after_read
+        self.batching = batching
 
     def read(
         self, sock: Any, read_callback: Callable[[], bool], check_callback: Callable[[], Any]
@@ -151,6 +157,7 @@ class _BatchingDispatcher(DispatcherBase):
         frames = _FrameReader(app.sock)
         selector = selectors.DefaultSelector()
         selector.register(app.sock.sock, selectors.EVENT_READ)
+        self.batching.add(app)
         try:
             while app.keep_running:
                 if frames.ready() or selector.select(self.ping_timeout):
@@ -162,8 +169,23 @@ class _BatchingDispatcher(DispatcherBase):
                     self.after_read()
                 check_callback()
         finally:
+            self.batching.discard(app)
             self.after_read()
             selector.close()
+
+    # The rest of websocket-client's dispatcher interface, as its own dispatcher does it.
+
+    def send(self, sock: Any, data: str | bytes) -> int:
+        return int(websocket.send(sock, data))
+
+    def timeout(self, seconds: float | None, callback: Callable[[], Any]) -> None:
+        if seconds is not None:
+            time.sleep(seconds)
+        callback()
+
+    def reconnect(self, seconds: int, reconnector: Callable[..., Any]) -> None:
+        time.sleep(seconds)
+        reconnector(reconnecting=True)
 
 
 class PromptSocketModeClient(SocketModeClient):
@@ -186,6 +208,7 @@ class PromptSocketModeClient(SocketModeClient):
         self._retiring: list[Any] = []  # replaced sockets still read during their grace
         # Per socket: the events_api envelopes of the read under way, acked after it.
         self._unacked: dict[Any, list[tuple[str, dict[str, Any], float]]] = {}
+        self._batching: set[Any] = set()  # sockets whose reads _BatchingDispatcher acks
         self._ack_seconds = ACK_SECONDS.labels(mode="socket")
         # Set by the handler: takes a read's ``events_api`` envelopes once they are acked.
         self.on_events_acked: Callable[[list[SocketModeRequest]], None] | None = None
@@ -222,7 +245,9 @@ class PromptSocketModeClient(SocketModeClient):
         """``session.create_dispatcher``: its read loop acks after each read."""
 
         def create(ping_timeout: float | None, *_args: Any) -> _BatchingDispatcher:
-            return _BatchingDispatcher(session, ping_timeout or 10, lambda: self._ack_read(session))
+            return _BatchingDispatcher(
+                session, ping_timeout or 10, lambda: self._ack_read(session), self._batching
+            )
 
         return create
 
@@ -241,6 +266,8 @@ class PromptSocketModeClient(SocketModeClient):
             return
         if kind == "events_api" and envelope_id and self.on_events_acked is not None:
             self._unacked.setdefault(ws, []).append((envelope_id, message, time.perf_counter()))
+            if ws not in self._batching:
+                self._ack_read(ws)
             return
         if envelope_id:
             self._arrived_on[envelope_id] = ws

@@ -147,3 +147,25 @@ def test_events_read_together_wait_in_their_own_workspaces_queues(bot):
     order = [r.params["channel"] for r in reactions]
     # round robin: the quiet workspace's event is among the first taken, not behind 30
     assert order.index("C2") <= pool.max_workers
+
+
+def test_without_the_batching_read_loop_each_envelope_is_still_acked_and_handled(monkeypatch):
+    """A websocket-client that never asks for the bot's dispatcher (its own read loop runs):
+    envelopes are acked as they are read, never left waiting for a batch that never ends."""
+    from websocket import WebSocketApp
+
+    from bot.runners.socket_mode import PromptSocketModeClient
+
+    def stock(self, session):
+        return lambda *args: WebSocketApp.create_dispatcher(session, *args)
+
+    monkeypatch.setattr(PromptSocketModeClient, "_dispatcher_for", stock)
+    with socket_mode_app(**NO_BUDGET) as (ws, fake, pool):
+        events = _messages(5)
+        envelopes = [ws.envelope("events_api", event) for event in events]
+        ws.send_together(envelopes)
+        ids = [envelope["envelope_id"] for envelope in envelopes]
+        assert sorted(ack["envelope_id"] for ack in _acks(ws, ids)) == sorted(ids)
+        fake.wait_for("reactions.add", count=len(events), timeout=10)
+        assert pool.wait_idle(5)
+        assert len(fake.calls("reactions.add")) == len(events)
