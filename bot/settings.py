@@ -364,11 +364,12 @@ class Settings:
     auth_cache_seconds: float = setting(
         "5",
         _number(0, 60),
-        "How long each process answers a workspace's events from its installation as last read "
-        "(seconds) before reading the database again; Slack's auth.test only when its token "
-        "changed. An uninstall, a revocation or a token refresh in this process takes effect at "
-        "once; in another process (gunicorn worker, replica) within this many seconds. 0: read "
-        "the installation for every event.",
+        "At most how long each process answers a workspace's events from its installation as "
+        "last read (seconds; each entry a random half to all of it) before reading the "
+        "database again; Slack's auth.test only when its token changed. An uninstall, a "
+        "revocation or a token refresh in this process takes effect at once; in another "
+        "process (gunicorn worker, replica) within this many seconds. 0: read the installation "
+        "for every event.",
     )
     auth_cache_size: int = setting(
         "1000",
