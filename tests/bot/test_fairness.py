@@ -16,24 +16,10 @@ from bot import metrics
 from bot.console import slack_requests as payloads
 from bot.listener_pool import REACTION, REPLY, ListenerPool, ShedError, label_work
 from bot.slack.ratelimit import ReactionBudget
+from tests.helpers.pools import blocked_pool
 from tests.helpers.slack_app import served_app
 
 BOT = "UBOT0001"
-
-
-def _blocked_pool(**sizes: int) -> tuple[ListenerPool, threading.Event]:
-    """A one-thread pool whose thread is stuck until the returned event is set."""
-    pool = ListenerPool(max_workers=1, **sizes)
-    gate, started = threading.Event(), threading.Event()
-
-    def stuck() -> None:
-        started.set()
-        gate.wait(10)
-
-    label_work("TBUSY", REPLY)
-    pool.submit(stuck)
-    assert started.wait(5)
-    return pool, gate
 
 
 def _submit(pool: ListenerPool, team: str, kind: str, ran: list[str], name: str) -> Future:
@@ -42,7 +28,7 @@ def _submit(pool: ListenerPool, team: str, kind: str, ran: list[str], name: str)
 
 
 def test_a_flooding_workspace_does_not_delay_another_workspaces_work():
-    pool, gate = _blocked_pool(workspace_queue=1000, total_queue=5000)
+    pool, gate = blocked_pool(workspace_queue=1000, total_queue=5000)
     ran: list[str] = []
     for n in range(200):
         _submit(pool, "TFLOOD", REACTION, ran, f"flood{n}")
@@ -57,7 +43,7 @@ def test_a_flooding_workspace_does_not_delay_another_workspaces_work():
 
 
 def test_a_full_workspace_queue_sheds_its_oldest_reaction_first_and_keeps_replies():
-    pool, gate = _blocked_pool(workspace_queue=4, total_queue=100)
+    pool, gate = blocked_pool(workspace_queue=4, total_queue=100)
     ran: list[str] = []
     before = metrics.WORK_SHED.labels(kind=REACTION)._value.get()
     reply_before = metrics.WORK_SHED.labels(kind=REPLY)._value.get()
@@ -83,7 +69,7 @@ def test_a_full_workspace_queue_sheds_its_oldest_reaction_first_and_keeps_replie
 
 
 def test_a_queue_of_replies_only_sheds_its_oldest_reply():
-    pool, gate = _blocked_pool(workspace_queue=2, total_queue=100)
+    pool, gate = blocked_pool(workspace_queue=2, total_queue=100)
     ran: list[str] = []
     first = _submit(pool, "TA", REPLY, ran, "p1")
     _submit(pool, "TA", REPLY, ran, "p2")
@@ -97,7 +83,7 @@ def test_a_queue_of_replies_only_sheds_its_oldest_reply():
 
 
 def test_at_the_total_bound_the_longest_queue_sheds_never_a_quiet_workspace():
-    pool, gate = _blocked_pool(workspace_queue=5, total_queue=6)
+    pool, gate = blocked_pool(workspace_queue=5, total_queue=6)
     ran: list[str] = []
     flood = [_submit(pool, "TFLOOD", REACTION, ran, f"f{n}") for n in range(5)]
     _submit(pool, "TB", REACTION, ran, "b1")  # total 6: at the bound
@@ -112,7 +98,7 @@ def test_at_the_total_bound_the_longest_queue_sheds_never_a_quiet_workspace():
 
 
 def test_shed_work_is_logged_once_per_workspace_per_interval(caplog):
-    pool, gate = _blocked_pool(workspace_queue=1, total_queue=100)
+    pool, gate = blocked_pool(workspace_queue=1, total_queue=100)
     ran: list[str] = []
     with caplog.at_level(logging.WARNING, logger="bot.overload"):
         for n in range(30):
@@ -136,7 +122,7 @@ def test_shed_work_is_logged_once_per_workspace_per_interval(caplog):
 def test_a_drain_that_gives_up_cancels_queued_work_and_names_it():
     from bot.listener_pool import label_delivery
 
-    pool, gate = _blocked_pool()
+    pool, gate = blocked_pool()
     label_work("TA", REPLY)
     label_delivery("EvQUEUED1")
     queued = pool.submit(lambda: None)

@@ -13,30 +13,15 @@ import pytest
 from bot.listener_pool import (
     REACTION,
     REPLY,
-    ListenerPool,
     ShedError,
     label_delivery,
     label_work,
 )
-
-
-def _blocked_pool(**sizes: int) -> tuple[ListenerPool, threading.Event]:
-    """A one-thread pool whose thread is stuck until the returned event is set."""
-    pool = ListenerPool(max_workers=1, **sizes)
-    gate, started = threading.Event(), threading.Event()
-
-    def stuck() -> None:
-        started.set()
-        gate.wait(10)
-
-    label_work("TBUSY", REPLY)
-    pool.submit(stuck)
-    assert started.wait(5)
-    return pool, gate
+from tests.helpers.pools import blocked_pool
 
 
 def test_one_dispatch_of_many_deliveries_queues_each_in_its_workspace_and_serves_them_in_turn():
-    pool, gate = _blocked_pool(workspace_queue=1000, total_queue=5000)
+    pool, gate = blocked_pool(workspace_queue=1000, total_queue=5000)
     ran: list[str] = []
     deliveries = [(f"flood{n}", f"EvF{n}", "TFLOOD", REACTION) for n in range(50)]
     deliveries.append(("quiet", "EvQ", "TQUIET", REPLY))
@@ -53,7 +38,7 @@ def test_one_dispatch_of_many_deliveries_queues_each_in_its_workspace_and_serves
 
 def test_a_dispatch_past_the_workspace_bound_sheds_by_the_policy():
     """Oldest reaction-only work first, the reply to a person kept, in one batch too."""
-    pool, gate = _blocked_pool(workspace_queue=3, total_queue=100)
+    pool, gate = blocked_pool(workspace_queue=3, total_queue=100)
     ran: list[str] = []
     deliveries = [
         ("r0", "Ev0", "TA", REACTION),
@@ -75,7 +60,7 @@ def test_a_dispatch_past_the_workspace_bound_sheds_by_the_policy():
 
 
 def test_a_delivery_with_several_jobs_is_unfinished_until_its_last_job_ends():
-    pool, gate = _blocked_pool()
+    pool, gate = blocked_pool()
     label_work("TA", REACTION)
     label_delivery("EvTWO")
     first, second = pool.submit(lambda: None), pool.submit(lambda: None)
@@ -100,7 +85,7 @@ def test_a_delivery_with_several_jobs_is_unfinished_until_its_last_job_ends():
 
 
 def test_shedding_one_of_a_deliverys_jobs_keeps_the_delivery_open_for_the_other():
-    pool, gate = _blocked_pool(workspace_queue=2, total_queue=100)
+    pool, gate = blocked_pool(workspace_queue=2, total_queue=100)
     label_work("TA", REACTION)
     label_delivery("EvKEEP")
     shed_first = pool.submit(lambda: None)

@@ -7,7 +7,6 @@ that plays Slack: it says hello, pushes envelopes and records the acks.
 from __future__ import annotations
 
 import json
-import threading
 import time
 import uuid
 
@@ -15,6 +14,7 @@ import pytest
 
 from bot.console import slack_requests as payloads
 from tests.helpers.fake_slack import RESPONSE_URL_METHOD
+from tests.helpers.pools import hold_every_thread
 from tests.helpers.slack_app import REPO, socket_mode_app
 
 BOT = "UBOT0001"
@@ -182,20 +182,8 @@ def test_every_event_the_manifest_subscribes_to_is_answered(bot, subscription):
 def test_acks_do_not_wait_while_every_listener_thread_is_busy(bot):
     """Events are acked by the socket's reading thread; their dispatch waits in the pool."""
     ws, fake, pool = bot
-    gate, started = threading.Event(), threading.Event()
-    running = 0
-
-    def stuck() -> None:
-        nonlocal running
-        running += 1
-        if running == pool.max_workers:
-            started.set()
-        gate.wait(10)
-
-    for _ in range(pool.max_workers):
-        pool.submit(stuck)
+    gate = hold_every_thread(pool)
     try:
-        assert started.wait(5), "the listener threads never all got busy"
         event = payloads.event_callback(payloads.message_event("great and good", channel="C1"))
         command = payloads.slash_command("this is great", response_url=fake.response_url())
         event_ack = ws.ack_for(ws.send("events_api", event), timeout=5)

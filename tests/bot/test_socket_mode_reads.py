@@ -10,13 +10,13 @@ larger than one read and one TLS record) through the real Bolt app and its Socke
 from __future__ import annotations
 
 import os
-import threading
 from pathlib import Path
 
 import pytest
 
 from bot.console import slack_requests as payloads
 from tests.helpers.fake_slack import RESPONSE_URL_METHOD
+from tests.helpers.pools import hold_every_thread
 from tests.helpers.slack_app import self_signed_tls, socket_mode_app, wait_until
 
 NO_BUDGET = {"reactions_per_minute": 100_000, "reaction_burst": 100_000}
@@ -113,20 +113,8 @@ def test_an_envelope_larger_than_one_read_is_acked_and_handled(bot):
 def test_events_read_together_wait_in_their_own_workspaces_queues(bot):
     """A read's envelopes are queued apart, per workspace, and served in turn."""
     ws, fake, pool = bot
-    gate, started = threading.Event(), threading.Event()
-    running = 0
-
-    def stuck() -> None:
-        nonlocal running
-        running += 1
-        if running == pool.max_workers:
-            started.set()
-        gate.wait(10)
-
-    for _ in range(pool.max_workers):
-        pool.submit(stuck)
+    gate = hold_every_thread(pool)
     try:
-        assert started.wait(5), "the listener threads never all got busy"
         flood = [
             payloads.event_callback(payloads.message_event("great", channel="C1"), team_id="TFLOOD")
             for _ in range(30)
