@@ -282,6 +282,7 @@ class _Mixture:
     adjust: Matrix  # inv(M_w.T)
     confidence: Matrix
     confidence_var: Matrix
+    noise: tuple[Matrix, ...]  # the domains' measurement-noise draws, mixed the same way
 
 
 @dataclass(frozen=True)
@@ -313,6 +314,9 @@ class Calibration:
     domains: tuple[DomainRates, ...] = ()
     _adjust: Matrix = field(init=False, repr=False, compare=False)
     _mixtures: tuple[_Mixture, ...] = field(init=False, repr=False, compare=False)
+    _noise_by_weights: dict[tuple[float, ...], tuple[Matrix, ...]] = field(
+        init=False, repr=False, compare=False
+    )
 
     def __post_init__(self) -> None:
         m = _checked_confusion(self.confusion)
@@ -325,6 +329,9 @@ class Calibration:
             raise ValueError("every domain needs the same number of noise draws")
         object.__setattr__(self, "domains", domains)
         object.__setattr__(self, "_mixtures", _mixture_grid(domains))
+        object.__setattr__(
+            self, "_noise_by_weights", {mix.weights: mix.noise for mix in self._mixtures}
+        )
 
     @classmethod
     def identity(cls) -> Calibration:
@@ -342,19 +349,12 @@ class Calibration:
         (``shifts``), or with ``domains``, over the measurement noise of the mixture
         ``weights`` of their error rates."""
         if self.domains and weights is not None:
-            draws = len(self.domains[0].noise)
-            matrices = [
-                tuple(
-                    tuple(
-                        sum(
-                            w * d.noise[b][i][j] for w, d in zip(weights, self.domains, strict=True)
-                        )
-                        for j in range(3)
-                    )
-                    for i in range(3)
-                )
-                for b in range(draws)
-            ]
+            weights = tuple(weights)
+            known = self._noise_by_weights.get(weights)
+            if known is None:
+                draws = zip(*(d.noise for d in self.domains), strict=True)
+                known = tuple(_mixed(weights, draw) for draw in draws)
+            matrices = list(known)
         else:
             matrices = list(self.shifts)
         if not matrices:
@@ -661,25 +661,26 @@ def _mixture_grid(domains: Sequence[DomainRates]) -> tuple[_Mixture, ...]:
     )
     out = []
     for weights in grid:
-
-        def mixed(attr: str, weights: tuple[float, ...] = weights) -> Matrix:
-            return tuple(  # type: ignore[return-value]
-                tuple(
-                    sum(w * getattr(d, attr)[i][j] for w, d in zip(weights, domains, strict=True))
-                    for j in range(3)
-                )
-                for i in range(3)
-            )
-
         out.append(
             _Mixture(
                 weights,
-                _inverse(_transpose(mixed("confusion"))),
-                mixed("confidence"),
-                mixed("confidence_var"),
+                _inverse(_transpose(_mixed(weights, [d.confusion for d in domains]))),
+                _mixed(weights, [d.confidence for d in domains]),
+                _mixed(weights, [d.confidence_var for d in domains]),
+                tuple(
+                    _mixed(weights, draw) for draw in zip(*(d.noise for d in domains), strict=True)
+                ),
             )
         )
     return tuple(out)
+
+
+def _mixed(weights: Sequence[float], matrices: Sequence[Matrix]) -> Matrix:
+    """``sum_d weights[d] * matrices[d]``: one domain-weighted 3 x 3 matrix."""
+    return tuple(  # type: ignore[return-value]
+        tuple(sum(w * m[i][j] for w, m in zip(weights, matrices, strict=True)) for j in range(3))
+        for i in range(3)
+    )
 
 
 # --- 3 x 3 linear algebra in plain Python --------------------------------------------------
