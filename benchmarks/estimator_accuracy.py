@@ -46,7 +46,6 @@ from bot.mood.estimate import (
     compare,
     domain_shift,
     estimate,
-    soft_confusion,
 )
 
 REPO = Path(__file__).resolve().parents[1]
@@ -175,7 +174,8 @@ def fit_calibration(domains: dict[str, Scored], described: str, seed: int = 0) -
     """Per-domain error rates (the estimator mixes them per channel); also the equal-weight
     pooled soft confusion matrix with one leave-one-domain-out shift per domain, which is the
     previous estimator (``pooled_only``) and the figures shown as "the" confusion matrix."""
-    measured = {name: soft_confusion(rows) for name, rows in domains.items()}
+    rates = tuple(DomainRates.measure(name, rows, seed=seed) for name, rows in domains.items())
+    measured = {d.name: d.confusion for d in rates}
     names = list(measured)
     shifts = tuple(
         domain_shift(_pooled([measured[o] for o in names if o != d]), measured[d]) for d in names
@@ -185,7 +185,7 @@ def fit_calibration(domains: dict[str, Scored], described: str, seed: int = 0) -
         confusion=_pooled(list(measured.values())),
         shifts=shifts,
         source=f"{described}; fitted on {counts} (benchmarks/estimator_accuracy.py)",
-        domains=tuple(DomainRates.measure(name, rows, seed=seed) for name, rows in domains.items()),
+        domains=rates,
     )
 
 
