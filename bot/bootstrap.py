@@ -21,6 +21,7 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
 from bot.settings import Settings, SettingsError, load_env, settings_from_env
+from bot.slack.keepalive import use_keepalive
 from model.prediction import Predictor
 
 EXIT_SETUP = 2
@@ -179,6 +180,7 @@ def bootstrap(
             "server; unset it to serve HTTP mode"
         )
     _start_logging(settings)  # before the record check, which may log a degraded start
+    use_keepalive()
     redis_down = check_dedupe_record(settings)
     if settings.oauth_mode:
         check_oauth(settings)
@@ -242,6 +244,7 @@ def bootstrap_job(env_file: str | None = ".env", *, job: str) -> Settings:
             "to post"
         )
     _start_logging(settings)
+    use_keepalive()
     return settings
 
 

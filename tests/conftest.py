@@ -14,6 +14,15 @@ import pytest
 from model.data import ENV_VAR, Split, load_imdb
 
 
+@pytest.fixture(scope="session", autouse=True)
+def slack_connections_kept_alive() -> None:
+    """Every Web API call in the test process goes the way it goes in the bot: over the kept-alive
+    connections ``bootstrap`` installs (``bot.slack.keepalive``), whichever test runs first."""
+    from bot.slack.keepalive import use_keepalive
+
+    use_keepalive()
+
+
 @pytest.fixture(scope="session")
 def imdb_path() -> Path:
     """The configured ``aclImdb_v1.tar.gz`` (or unpacked folder) named by ``IMDB_DATA``."""

@@ -30,6 +30,7 @@ from __future__ import annotations
 import bisect
 import itertools
 import json
+import socket
 import threading
 import time
 from dataclasses import dataclass, field
@@ -103,6 +104,30 @@ class _Server(ThreadingHTTPServer):
     daemon_threads = True
     request_queue_size = 1024  # a burst of the bot's calls must queue, not be refused
 
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._open: set[socket.socket] = set()
+        self._open_lock = threading.Lock()
+
+    def process_request_thread(self, request: Any, client_address: Any) -> None:
+        with self._open_lock:
+            self._open.add(request)
+        try:
+            super().process_request_thread(request, client_address)
+        finally:
+            with self._open_lock:
+                self._open.discard(request)
+
+    def close_connections(self) -> None:
+        """End the kept-alive connections too: a stopped fake must not answer anyone."""
+        with self._open_lock:
+            sockets = list(self._open)
+        for sock in sockets:
+            try:
+                sock.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass
+
 
 class FakeSlack:
     """The fake Web API server; ``start()`` (or ``with``) binds a free port on 127.0.0.1."""
@@ -144,6 +169,9 @@ class FakeSlack:
         fake = self
 
         class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"  # keep-alive, as Slack's API
+            disable_nagle_algorithm = True  # headers and body go in two writes
+
             def do_POST(self) -> None:  # noqa: N802 - stdlib name
                 fake._handle(self)
 
@@ -163,6 +191,7 @@ class FakeSlack:
     def stop(self) -> None:
         if self._server is not None:
             self._server.shutdown()
+            self._server.close_connections()
             self._server.server_close()
             self._server = None
 
