@@ -16,6 +16,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import partial
 from typing import TYPE_CHECKING
 
 from slack_bolt import App, BoltRequest, BoltResponse
@@ -234,7 +235,10 @@ def _installer(settings: Settings, mood: MoodService, client: WebClient) -> Inst
     """Multi-workspace mode: installation stores on the mood record's database, migrated now
     (an install or event may come before the mood thread has migrated)."""
     from bot.install.oauth import Installer
+    from bot.install.store import installed_among
     from bot.storage.migrate import migrate
 
     migrate(mood.engine)
-    return Installer.open(settings, mood.engine, client)
+    installer = Installer.open(settings, mood.engine, client)
+    mood.recorder.keep = partial(installed_among, installer.store)
+    return installer

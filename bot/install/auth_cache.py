@@ -17,9 +17,9 @@ keeps the result (the ``AuthorizeResult``: token, bot ids, scopes) per workspace
   at once; a lookup under way at that moment does not keep what it read.
 - **another process's changes** (an ``app_uninstalled`` handled by another gunicorn worker or
   replica): seen here within ``AUTH_CACHE_SECONDS``. Until then an event of that workspace may
-  still be authorized with its old token (Slack refuses a revoked one), and whatever it counts
-  is deleted by the uninstall's second sweep, which waits that long too
-  (``bot.listeners.uninstall``).
+  still be authorized with its old token (Slack refuses a revoked one); whatever it counts is
+  left out of this process's next mood flush (no installation any more), and the uninstall's
+  second sweep, which waits that long too, is the backstop (``bot.listeners.uninstall``).
 
 A workspace with no installation is never cached: a new install is served at once everywhere.
 ``AUTH_CACHE_SECONDS=0`` turns the cache off (every event reads the database and calls

@@ -21,9 +21,10 @@ from slack_sdk.oauth.installation_store.models.bot import Bot
 from slack_sdk.oauth.installation_store.models.installation import Installation
 from slack_sdk.oauth.installation_store.sqlalchemy import SQLAlchemyInstallationStore
 from slack_sdk.oauth.state_store.sqlalchemy import SQLAlchemyOAuthStateStore
-from sqlalchemy import Engine, select, update
+from sqlalchemy import Connection, Engine, and_, or_, select, true, update
 
 from bot.install.crypto import TokenCipher
+from bot.mood.workspace import Workspace
 
 log = logging.getLogger("bot.install")
 
@@ -144,3 +145,35 @@ def state_store(engine: Engine, expiration_seconds: int) -> SQLAlchemyOAuthState
 def rekey_stored_tokens(client_id: str, raw_keys: str, engine: Engine) -> int:
     """``python -m bot rekey``: every stored token re-encrypted with the first key; rows done."""
     return EncryptedInstallationStore(client_id, engine, TokenCipher(raw_keys)).rekey()
+
+
+def installed_among(
+    store: SQLAlchemyInstallationStore, connection: Connection, workspaces: set[Workspace]
+) -> set[Workspace]:
+    """Which of ``workspaces`` have a bot installed (their own, or their org's org-wide one).
+
+    The mood record asks it in each flush's transaction (``MoodRecorder.keep``): counts of a
+    workspace that uninstalled are not written, whichever process was still holding them.
+    """
+    bots = store.bots
+    teams = sorted({w.team_id for w in workspaces if w.team_id})
+    orgs = sorted({w.enterprise_id for w in workspaces if w.enterprise_id})
+    if not teams and not orgs:
+        return set()
+    rows = connection.execute(
+        select(bots.c.team_id, bots.c.enterprise_id, bots.c.is_enterprise_install).where(
+            bots.c.client_id == store.client_id,
+            or_(
+                bots.c.team_id.in_(teams),
+                and_(bots.c.enterprise_id.in_(orgs), bots.c.is_enterprise_install == true()),
+            ),
+        )
+    ).all()
+    installed = {(team or "", org or "") for team, org, org_wide in rows if not org_wide}
+    org_wide = {org for _team, org, is_org in rows if is_org and org}
+    return {
+        w
+        for w in workspaces
+        if (w.team_id, w.enterprise_id) in installed
+        or (w.enterprise_id and w.enterprise_id in org_wide)
+    }

@@ -2,10 +2,12 @@
 
 Registered only when the bot runs with OAuth installs (``Deps.installer``). Both events need no
 authorization (Bolt skips it for them) and call no Web API. The deletion runs after the ack on
-the listener pool, and once more a moment later: counts the mood record was still holding in
-memory for that workspace are written within ``MOOD_FLUSH_SECONDS`` and must not outlive it;
-nor may counts of a late event that another process still authorized from its cache, for up to
-``AUTH_CACHE_SECONDS`` (``bot.install.auth_cache``). So the second sweep waits both, plus 1 s.
+the listener pool. Counts other processes still hold in memory for the workspace (or count from
+a late event they still authorize from their cache, for up to ``AUTH_CACHE_SECONDS``,
+``bot.install.auth_cache``) are left out by their next flush, which writes only workspaces that
+still have an installation (``MoodRecorder.keep``). A flush that checked just before the
+deletion committed could still write; so the deletion runs once more after
+``MOOD_FLUSH_SECONDS`` and ``AUTH_CACHE_SECONDS``, plus 1 s.
 
 ``tokens_revoked`` deletes only when it revokes the bot token (``event.tokens.bot`` names the
 installation's bot user); a revoked user token just clears that user's token.

@@ -26,7 +26,7 @@ from bot.mood.tally import DayKey, DayTally
 from bot.mood.workspace import Workspace
 
 if TYPE_CHECKING:
-    from sqlalchemy import Engine
+    from sqlalchemy import Connection, Engine
 
 log = logging.getLogger("bot.mood")
 
@@ -59,6 +59,9 @@ class MoodRecorder:
         self._last_failure_log = 0.0
         self.flushed_messages = 0
         self.dropped_messages = 0
+        # Multi-workspace mode: which of a flush's workspaces may still be written (asked in
+        # the flush's transaction); None: all of them.
+        self.keep: Callable[[Connection, set[Workspace]], set[Workspace]] | None = None
 
     @property
     def pending(self) -> int:
@@ -116,12 +119,13 @@ class MoodRecorder:
                 tally = batch.pop(key)
                 self._release(tally.messages)
                 log.info("mood_late count=%d reason=day_closed", tally.messages)
-            count = sum(t.messages for t in batch.values())
             started = time.perf_counter()
             try:
                 from bot.mood import store  # SQLAlchemy: not before the first flush
 
                 with self.engine.begin() as connection:
+                    self._drop_uninstalled(connection, batch)
+                    count = sum(t.messages for t in batch.values())
                     keys = {}
                     for key in batch:
                         scope = (key.workspace, days.week_of(key.day))
@@ -154,6 +158,21 @@ class MoodRecorder:
         """New locks in a forked child (a lock held by the parent's thread at fork stays held)."""
         self._lock = threading.Lock()
         self._flush_lock = threading.Lock()
+
+    def _drop_uninstalled(self, connection: Connection, batch: dict[DayKey, DayTally]) -> None:
+        """Leave out of ``batch`` the workspaces ``keep`` says are no longer installed: another
+        process deleted their rows, and counts held here must not bring them back."""
+        if self.keep is None or not batch:
+            return
+        kept = self.keep(connection, {key.workspace for key in batch})
+        gone = [key for key in batch if key.workspace not in kept]
+        if not gone:
+            return
+        count = 0
+        for key in gone:
+            count += batch.pop(key).messages
+        self._release(count)
+        log.info("mood_dropped count=%d reason=not_installed", count)
 
     def forget(self, workspace: Workspace, whole_org: bool = False) -> int:
         """Drop what this process holds for ``workspace`` (``whole_org``: every workspace of its
