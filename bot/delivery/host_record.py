@@ -31,6 +31,10 @@ PURGE_EVERY = 1000  # forget expired keys once per this many inserts
 ATTEMPTS = 5  # "database is locked" while processes open the file at once: try again
 
 _SCHEMA = "CREATE TABLE IF NOT EXISTS handled (key TEXT PRIMARY KEY, expires REAL NOT NULL)"
+# The purge finds expired keys by this index: without it, each purge read the whole table (an
+# hour of keys at 1,000 events/s is 3.6 million rows, ~0.1 s under the write lock every second).
+_INDEX = "CREATE INDEX IF NOT EXISTS handled_expires ON handled (expires)"
+_PURGE = "DELETE FROM handled WHERE expires <= ?"
 _CLAIM = (
     "INSERT INTO handled (key, expires) VALUES (?, ?) "
     "ON CONFLICT (key) DO UPDATE SET expires = excluded.expires WHERE handled.expires <= ?"
@@ -47,6 +51,7 @@ def open_record(path: str | os.PathLike[str]) -> sqlite3.Connection:
     conn.execute("PRAGMA journal_mode = WAL")
     conn.execute("PRAGMA synchronous = OFF")
     conn.execute(_SCHEMA)
+    conn.execute(_INDEX)
     return conn
 
 
@@ -125,7 +130,7 @@ class HostSeenEvents:
                 time.sleep(0.05 * (attempt + 1))
         self._inserts += 1
         if self._inserts % PURGE_EVERY == 0:
-            conn.execute("DELETE FROM handled WHERE expires <= ?", (now,))
+            conn.execute(_PURGE, (now,))
         return claimed
 
     def close(self) -> None:

@@ -154,6 +154,23 @@ def test_host_record_forgets_after_the_ttl(tmp_path):
     other.close()
 
 
+def test_host_record_purge_reads_only_the_expired_keys(tmp_path):
+    """The purge under the write lock finds expired keys by an index, not by reading an hour of
+    keys (a record opened before the index existed gets it too)."""
+    import sqlite3
+
+    from bot.delivery.host_record import _PURGE, open_record
+
+    path = tmp_path / "r.sqlite3"
+    old = sqlite3.connect(path)
+    old.execute("CREATE TABLE handled (key TEXT PRIMARY KEY, expires REAL NOT NULL)")
+    old.close()
+    conn = open_record(path)
+    plan = " ".join(row[-1] for row in conn.execute("EXPLAIN QUERY PLAN " + _PURGE, (0.0,)))
+    assert "INDEX handled_expires" in plan and "SCAN" not in plan, plan
+    conn.close()
+
+
 def test_unwritable_host_record_falls_back_and_says_so(tmp_path, caplog):
     blocker = tmp_path / "file"
     blocker.write_text("")
