@@ -651,7 +651,9 @@ def choose(rows: dict[str, dict[str, Any]], shipped: str) -> tuple[str, str]:
     """Amendment 3's rule over rows holding ``score`` (lower is better), ``eligible`` (amendment
     2's gates) and ``changes`` (settings changed from the shipped model): the winner and why."""
     ship = rows[shipped]["score"]
-    contenders = {n: r for n, r in rows.items() if n != shipped and r["eligible"]}
+    # A row with no settings changed is the shipped model (or its retraining, a reproducibility
+    # check), not a variant.
+    contenders = {n: r for n, r in rows.items() if n != shipped and r["changes"] and r["eligible"]}
     if not contenders:
         return shipped, "no other variant passes the gates"
     best = min(r["score"] for r in contenders.values())

@@ -41,3 +41,14 @@ def test_gates_and_ties() -> None:
     rows["one-change"] = _row(3.5 + 2 * DEV_SCORE_TIE)
     assert choose(rows, "shipped")[0] == "two-changes"
     assert choose({"shipped": _row(4.0, changes=0)}, "shipped")[0] == "shipped"
+
+
+def test_a_retraining_of_the_shipped_model_is_not_a_variant() -> None:
+    rows = {
+        "shipped": _row(4.0, changes=0),
+        "shipped-retrained": _row(4.0, changes=0),
+        "a": _row(4.0 - DEV_SCORE_TIE / 2),
+    }
+    winner, why = choose(rows, "shipped")
+    assert winner == "shipped"
+    assert "best eligible variant a " in why
