@@ -538,3 +538,153 @@ def format_report(report: dict[str, Any]) -> str:
     )
     lines.append(f"took {report['seconds']} s")
     return "\n".join(lines)
+
+
+# Amendment 3 (eval/SELECTION.md): a dev-only score for three-way variants. GoEmotions dev and
+# the workplace dev sets are each split in two halves, stratified by label, with a seeded
+# shuffle; the calibration is fitted on one half of both domains and channel-weeks are built
+# from the other half (each domain alone, and each week a random mix of both), then the halves
+# swap; all of it once per split seed. GoEmotions test and workplace_three_way.jsonl are not read.
+DEV_SPLIT_SEEDS = (16, 17, 18)
+DEV_SECTIONS = ("goemotions dev", "workplace dev", "mix of both")
+
+
+def split_halves(rows: list, seed: int) -> tuple[list, list]:
+    """Two halves of (label, ...) rows, stratified by label, from a seeded shuffle of each
+    label's rows (in file order); a label's odd row out goes to the first half."""
+    rng = random.Random(seed)
+    first: list = []
+    second: list = []
+    for c in sorted({row[0] for row in rows}):
+        mine = [row for row in rows if row[0] == c]
+        rng.shuffle(mine)
+        cut = (len(mine) + 1) // 2
+        first += mine[:cut]
+        second += mine[cut:]
+    return first, second
+
+
+def dev_score(
+    artifact: str,
+    *,
+    weeks: int = 1000,
+    seed: int = 2026,
+    split_seeds: Sequence[int] = DEV_SPLIT_SEEDS,
+    clean_module: Path | None = None,
+) -> dict[str, Any]:
+    """Amendment 3's score for one v3 artifact, from dev data only: the estimator's mean weekly
+    neutral-share error against the week's own messages (``mae_messages``, in points), averaged
+    over the split seeds, the two folds and the three sections. The other figures are reported
+    beside it, not used to choose. Lines are split before the model sees them (a line the
+    record would not count is dropped from its half afterwards)."""
+    score, described = make_scorer("v3", artifact, clean_module)
+    raw = {"goemotions dev": load_goemotions("dev"), "workplace dev": load_workplace()}
+    probs = {name: score([text for _, text in rows]) for name, rows in raw.items()}
+    tagged = {
+        name: [(label, p) for (label, _), p in zip(rows, probs[name], strict=True)]
+        for name, rows in raw.items()
+    }
+    folds = []
+    counted = {}
+    for split_seed in split_seeds:
+        halves = {}
+        for name, rows in tagged.items():
+            pair = split_halves(rows, split_seed)
+            halves[name] = tuple([(lab, p) for lab, p in half if p is not None] for half in pair)
+            counted[name] = [len(h) for h in halves[name]]
+        for fit, build in ((0, 1), (1, 0)):
+            calibration = fit_calibration(
+                {name: pair[fit] for name, pair in halves.items()}, described, seed=seed
+            )
+            ge, wp = halves["goemotions dev"][build], halves["workplace dev"][build]
+            pools = {"goemotions dev": [ge], "workplace dev": [wp], "mix of both": [ge, wp]}
+            folds.append(
+                {
+                    name: simulate(pool, None, {"estimator": calibration}, weeks=weeks, seed=seed)[
+                        "methods"
+                    ]["estimator"]
+                    for name, pool in pools.items()
+                }
+            )
+
+    def mean(key: str, c: str) -> float:
+        return (
+            100
+            * sum(f[s][c][key] for f in folds for s in DEV_SECTIONS)
+            / (len(folds) * len(DEV_SECTIONS))
+        )
+
+    neutral_p = {
+        name: [p[2] for label, p in rows if label == "neutral" and p is not None]
+        for name, rows in tagged.items()
+    }
+    return {
+        "artifact": artifact,
+        "score": round(mean("mae_messages", "neutral"), 3),
+        "mae_messages": {c: round(mean("mae_messages", c), 3) for c in CLASSES},
+        "mae_rate": {c: round(mean("mae", c), 3) for c in CLASSES},
+        "coverage_realized": {c: round(mean("coverage_realized", c), 2) for c in CLASSES},
+        "coverage_rate": {c: round(mean("coverage_rate", c), 2) for c in CLASSES},
+        "neutral_m_diagonal": {n: round(sum(v) / len(v), 4) for n, v in neutral_p.items()},
+        "counted": counted,
+        "split_seeds": list(split_seeds),
+        "folds": folds,
+    }
+
+
+# Amendment 3's rule: the shipped model stays unless an eligible variant's score is lower by
+# more than DEV_SCORE_MARGIN points; variants within DEV_SCORE_TIE of the best tie.
+DEV_SCORE_MARGIN = 0.25
+DEV_SCORE_TIE = 0.1
+# Settings that do not change the three-way model (the tutorial baseline is a separate yardstick).
+NOT_A_CHANGE = ("baseline",)
+
+
+def changed_settings(path: Path, shipped: Path) -> dict[str, Any]:
+    """The ``config.json`` hyper-parameters in which ``path`` differs from ``shipped``."""
+    mine = json.loads((path / "config.json").read_text())["hyperparameters"]
+    theirs = json.loads((shipped / "config.json").read_text())["hyperparameters"]
+    return {k: v for k, v in mine.items() if k not in NOT_A_CHANGE and theirs.get(k) != v}
+
+
+def choose(rows: dict[str, dict[str, Any]], shipped: str) -> tuple[str, str]:
+    """Amendment 3's rule over rows holding ``score`` (lower is better), ``eligible`` (amendment
+    2's gates) and ``changes`` (settings changed from the shipped model): the winner and why."""
+    ship = rows[shipped]["score"]
+    # A row with no settings changed is the shipped model (or its retraining, a reproducibility
+    # check), not a variant.
+    contenders = {n: r for n, r in rows.items() if n != shipped and r["changes"] and r["eligible"]}
+    if not contenders:
+        return shipped, "no other variant passes the gates"
+    best = min(r["score"] for r in contenders.values())
+    tied = [n for n, r in contenders.items() if r["score"] <= best + DEV_SCORE_TIE]
+    pick = min(tied, key=lambda n: (len(rows[n]["changes"]), rows[n]["score"], n))
+    margin = ship - rows[pick]["score"]
+    if margin <= DEV_SCORE_MARGIN:
+        return shipped, (
+            f"best eligible variant {pick} beats the shipped score by {margin:.3f} points, "
+            f"not more than {DEV_SCORE_MARGIN}"
+        )
+    return pick, f"{pick} beats the shipped score by {margin:.3f} points (> {DEV_SCORE_MARGIN})"
+
+
+def dev_score_table(rows: dict[str, dict[str, Any]], winner: str) -> str:
+    """Markdown: one line per variant with its dev score, the other dev figures and the gates."""
+    head = (
+        "| variant | settings changed | dev score (neutral msgs MAE) | dev msgs MAE pos / neg "
+        "| dev rate MAE pos / neg / neu | mean P(neutral) of true neutrals, GE dev / wp dev "
+        "| val | worst GE-dev ECE | wp3 neutral reactions | wp3 wrong reactions | eligible |"
+    )
+    lines = [head, "|" + " --- |" * 11]
+    for name, r in rows.items():
+        changes = " ".join(f"{k}={v}" for k, v in r["changes"].items()) or "none"
+        m, rate, diag = r["mae_messages"], r["mae_rate"], r["neutral_m_diagonal"]
+        lines.append(
+            f"| {name}{' **chosen**' if name == winner else ''} | {changes} | {r['score']:.2f} "
+            f"| {m['positive']:.2f} / {m['negative']:.2f} "
+            f"| {rate['positive']:.2f} / {rate['negative']:.2f} / {rate['neutral']:.2f} "
+            f"| {diag['goemotions dev']:.3f} / {diag['workplace dev']:.3f} "
+            f"| {r['val']:.4f} | {r['ge_ece_max']:.4f} | {r['wp3_neutral']:.4f} "
+            f"| {r['wp3_wrong']:.4f} | {'yes' if r['eligible'] else 'no'} |"
+        )
+    return "\n".join(lines)

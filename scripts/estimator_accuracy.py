@@ -2,6 +2,7 @@
 
     python scripts/estimator_accuracy.py                          # v3's probabilities
     python scripts/estimator_accuracy.py --probabilities-from v2  # DRY RUN from today's model
+    python scripts/estimator_accuracy.py --dev-score SHIPPED DIR ...  # eval/SELECTION.md amend. 3
 
 See benchmarks/estimator_accuracy.py for the method and docs/estimates.md for the figures.
 """
@@ -13,7 +14,36 @@ import json
 import sys
 from pathlib import Path
 
-from benchmarks.estimator_accuracy import format_report, run
+from benchmarks.estimator_accuracy import (
+    changed_settings,
+    choose,
+    dev_score,
+    dev_score_table,
+    format_report,
+    run,
+)
+
+
+def dev_scores(artifacts: list[Path], weeks: int, seed: int, out: Path | None) -> None:
+    """Amendment 3: each artifact's dev-only score and amendment 2's gates; the first artifact
+    is the shipped model the others must beat."""
+    from bot.slack.text import clean
+    from model.training.variants import v3_row
+
+    shipped = artifacts[0]
+    rows = {}
+    for path in artifacts:
+        gates = v3_row(path, clean)
+        gates["amendment2_score"] = gates.pop("score")  # not amendment 3's score
+        row = {**gates, **dev_score(str(path.resolve()), weeks=weeks, seed=seed)}
+        row["changes"] = changed_settings(path, shipped)
+        rows[path.name] = row
+        print(f"{path.name}: dev score {row['score']:.3f}", file=sys.stderr, flush=True)
+    winner, why = choose(rows, shipped.name)
+    print(dev_score_table(rows, winner))
+    print(f"\nrule: {why}; chosen: {winner}")
+    if out is not None:
+        out.write_text(json.dumps(rows, indent=2, default=str) + "\n")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -35,7 +65,19 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seed", type=int, default=2026)
     parser.add_argument("--calibration-out", type=Path, help="write the fitted Calibration JSON")
     parser.add_argument("--json", type=Path, help="also write the full report as JSON")
+    parser.add_argument(
+        "--dev-score",
+        nargs="+",
+        type=Path,
+        metavar="ARTIFACT",
+        help="eval/SELECTION.md amendment 3: score v3 artifacts on dev data only (the first is "
+        "the shipped model) and apply the rule; reads neither GoEmotions test nor "
+        "workplace_three_way.jsonl for the score (the gates read the latter, as in amendment 2)",
+    )
     args = parser.parse_args(argv)
+    if args.dev_score:
+        dev_scores(args.dev_score, args.weeks, args.seed, args.json)
+        return 0
     if args.probabilities_from == "v2":
         print("DRY RUN: three-way probabilities derived from v2's binary score\n", file=sys.stderr)
     report = run(
