@@ -165,7 +165,6 @@ def create_app(
         )
     pool = listener_pool or ListenerPool(
         max_workers=settings.listener_threads,
-        compute_slots=settings.listener_compute_slots,
         workspace_queue=settings.listener_queue_per_workspace,
         total_queue=settings.listener_queue_max,
     )

@@ -56,15 +56,6 @@ def sending_to_slack(method: str, sending: bool = True) -> None:
         pool.sending(label, sending)
 
 
-def waiting_on_slack() -> None:
-    """This thread is about to wait on Slack: it gives back its compute slot, if it holds one,
-    so another reaction-only job computes meanwhile (``ListenerPool`` ``compute_slots``)."""
-    slot = getattr(_delivery, "slot", None)
-    if slot is not None:
-        _delivery.slot = None
-        slot.release()
-
-
 def reached_slack(method: str) -> None:
     """A Slack call that answers (a reaction, a reply) worked for the delivery being worked on.
 
@@ -166,12 +157,8 @@ class ListenerPool(Executor):
         max_workers: int = 8,
         workspace_queue: int = DEFAULT_WORKSPACE_QUEUE,
         total_queue: int = DEFAULT_TOTAL_QUEUE,
-        compute_slots: int = 0,
     ) -> None:
         self.max_workers = max_workers
-        # Reaction-only jobs compute (clean, predict, count) in at most this many threads at
-        # once, until they call Slack (``waiting_on_slack``); 0: no limit. See ``_work``.
-        self._compute = threading.BoundedSemaphore(compute_slots) if compute_slots > 0 else None
         self.workspace_queue = max(1, workspace_queue)
         self.total_queue = max(self.workspace_queue, total_queue)
         self._pending = 0  # queued + running
@@ -327,29 +314,14 @@ class ListenerPool(Executor):
             return job
 
     def _work(self) -> None:
-        """Run jobs until the pool stops.
-
-        A reaction-only job (a channel message: clean, predict, count, then ``reactions.add``)
-        first takes a compute slot, if the pool has them. Its work is all Python, so threads
-        running such jobs side by side gain nothing (one GIL) while each runnable one makes an
-        ack wait longer for the GIL: every handoff an ack needs waits behind them. Threads
-        that wait on Slack have given their slot back and do not count. Replies, commands and
-        Socket Mode's whole dispatches (which may wait on the database or on ``auth.test``
-        before any Slack call) take no slot.
-        """
-        compute = self._compute
         while (job := self._next()) is not None:
             if job.future.set_running_or_notify_cancel():
                 _delivery.running, _delivery.pool, _delivery.job = job.label, self, job
-                if compute is not None and job.kind == REACTION and not job.inline:
-                    compute.acquire()
-                    _delivery.slot = compute
                 try:
                     job.future.set_result(job.fn(*job.args, **job.kwargs))
                 except BaseException as err:  # noqa: BLE001 - the future carries it
                     job.future.set_exception(err)
                 finally:
-                    waiting_on_slack()  # the job is done: its slot, if still held, goes back
                     _delivery.running = _delivery.pool = _delivery.job = None
             with self._idle:
                 self._running -= 1

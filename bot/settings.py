@@ -484,13 +484,6 @@ class Settings:
     listener_threads: int = setting(
         "8", _integer(1, 256), "Threads that run listeners after the ack."
     )
-    listener_compute_slots: int = setting(
-        "1",
-        _integer(0, 256),
-        "Listener threads that may run channel messages' Python work (clean, predict, count) at "
-        "once; threads waiting on Slack do not count. Fewer keep acks from waiting on the GIL. "
-        "0: no limit.",
-    )
     listener_queue_per_workspace: int = setting(
         "5000",
         _integer(1, 100_000),

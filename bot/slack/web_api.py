@@ -34,7 +34,7 @@ from slack_sdk.webhook import WebhookClient
 
 from bot import metrics
 from bot.health import Readiness
-from bot.listener_pool import reached_slack, sending_to_slack, waiting_on_slack
+from bot.listener_pool import reached_slack, sending_to_slack
 from bot.logs import id_field, scrub_logger
 from bot.settings import Settings
 
@@ -138,7 +138,6 @@ def call(
     """
     metrics.SLACK_CALLS.labels(method=method).inc()
     sending_to_slack(method)
-    waiting_on_slack()
     try:
         result = func()
     except SlackApiError as err:
