@@ -220,8 +220,11 @@ def create_app(
     )
 
 
-def _reaction_budget(settings: Settings) -> ReactionBudget:
-    """Per workspace; with ``REDIS_URL`` one budget in Redis for every process that serves it."""
+def _reaction_budget(settings: Settings) -> ReactionBudget | None:
+    """Per workspace; with ``REDIS_URL`` one budget in Redis for every process that serves it.
+    None (no budget) when ``REACTIONS_PER_MINUTE`` is 0."""
+    if settings.reactions_per_minute == 0:
+        return None
     shared = None
     if settings.redis_url:
         from bot.delivery.redis_record import make_redis_client

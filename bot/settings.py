@@ -407,10 +407,11 @@ class Settings:
     )
     reactions_per_minute: int = setting(
         "50",
-        _integer(1, 10_000),
+        _integer(0, 10_000),
         "reactions.add calls per workspace per minute (Slack's Tier 3 is about 50), shared by "
         "every process (through REDIS_URL, or split among gunicorn's workers). Past it a "
-        "message gets no reaction but is still counted for the mood.",
+        "message gets no reaction but is still counted for the mood. 0: no budget (load tests "
+        "against a fake Slack; the real one refuses what is past its limit).",
     )
     reaction_burst: int = setting(
         "20",

@@ -159,3 +159,13 @@ def test_two_gunicorn_workers_with_redis_spend_exactly_one_budget(tmp_path):
         with bot_process(gunicorn_argv(), env, tmp_path, port) as (_proc, base):
             _flood(base, 80)
             assert _handled(fake, base, 80) == 8
+
+
+def test_no_budget_when_reactions_per_minute_is_0(tmp_path):
+    """0 turns the budget off (load tests against a fake Slack): a burst of one is not applied."""
+    port = free_port()
+    with FakeSlack() as fake:
+        env = env_for(fake, port, REACTIONS_PER_MINUTE="0", REACTION_BURST="1")
+        with bot_process(gunicorn_argv(), env, tmp_path, port) as (_proc, base):
+            _flood(base, 80)
+            assert _handled(fake, base, 80) == 80
