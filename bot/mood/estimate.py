@@ -283,6 +283,7 @@ class _Mixture:
     confidence: Matrix
     confidence_var: Matrix
     noise: tuple[Matrix, ...]  # the domains' measurement-noise draws, mixed the same way
+    second: Matrix  # E[P(k)**2] given the true class: confidence_var + confidence**2
 
 
 @dataclass(frozen=True)
@@ -377,15 +378,17 @@ class Calibration:
         mean_p = tuple(s / n for s in sums.sum_p)
         mean_q = tuple(s / n for s in sums.sum_p2)
         scored: list[tuple[float, _Mixture, Vector]] = []
+        # Runs for every day of every channel a Home tab or reply shows: the sums are written
+        # out (the same additions in the same order as sum() over the classes).
         for mix in self._mixtures:
             shares = _project_to_simplex(_matvec(mix.adjust, mean_p))
+            s0, s1, s2 = shares
+            conf0, conf1, conf2 = mix.confidence
+            sec0, sec1, sec2 = mix.second
             chi2 = 0.0
             for k in range(3):
-                expected = sum(shares[c] * mix.confidence[c][k] for c in range(3))
-                second = sum(
-                    shares[c] * (mix.confidence_var[c][k] + mix.confidence[c][k] ** 2)
-                    for c in range(3)
-                )
+                expected = s0 * conf0[k] + s1 * conf1[k] + s2 * conf2[k]
+                second = s0 * sec0[k] + s1 * sec1[k] + s2 * sec2[k]
                 variance = max(second - expected**2, 1e-9) / n
                 chi2 += (mean_q[k] - expected) ** 2 / variance
             scored.append((chi2, mix, shares))
@@ -661,15 +664,21 @@ def _mixture_grid(domains: Sequence[DomainRates]) -> tuple[_Mixture, ...]:
     )
     out = []
     for weights in grid:
+        confidence = _mixed(weights, [d.confidence for d in domains])
+        confidence_var = _mixed(weights, [d.confidence_var for d in domains])
+        second = tuple(
+            tuple(confidence_var[c][k] + confidence[c][k] ** 2 for k in range(3)) for c in range(3)
+        )
         out.append(
             _Mixture(
                 weights,
                 _inverse(_transpose(_mixed(weights, [d.confusion for d in domains]))),
-                _mixed(weights, [d.confidence for d in domains]),
-                _mixed(weights, [d.confidence_var for d in domains]),
+                confidence,
+                confidence_var,
                 tuple(
                     _mixed(weights, draw) for draw in zip(*(d.noise for d in domains), strict=True)
                 ),
+                second,
             )
         )
     return tuple(out)
