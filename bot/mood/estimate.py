@@ -71,6 +71,8 @@ from __future__ import annotations
 
 import math
 import random
+import threading
+from collections import OrderedDict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -78,6 +80,7 @@ from typing import Any
 CLASSES: tuple[str, str, str] = ("positive", "negative", "neutral")
 Z90 = 1.6448536269514722  # two-sided 90%: the 95th percentile of the standard normal
 _SUM_TOLERANCE = 1e-6
+CHOICES_KEPT = 20_000  # choose() answers a calibration keeps (a year of days for 50 channels)
 
 Vector = tuple[float, float, float]
 Matrix = tuple[Vector, Vector, Vector]
@@ -318,6 +321,10 @@ class Calibration:
     _noise_by_weights: dict[tuple[float, ...], tuple[Matrix, ...]] = field(
         init=False, repr=False, compare=False
     )
+    # choose()'s answers by sums, most recent last, bounded: a closed day's sums never change,
+    # and every Home tab, reply and digest that shows the day asks for the same choice.
+    _choices: OrderedDict[ShareSums, _Choice] = field(init=False, repr=False, compare=False)
+    _choices_lock: threading.Lock = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         m = _checked_confusion(self.confusion)
@@ -330,6 +337,8 @@ class Calibration:
             raise ValueError("every domain needs the same number of noise draws")
         object.__setattr__(self, "domains", domains)
         object.__setattr__(self, "_mixtures", _mixture_grid(domains))
+        object.__setattr__(self, "_choices", OrderedDict())
+        object.__setattr__(self, "_choices_lock", threading.Lock())
         object.__setattr__(
             self, "_noise_by_weights", {mix.weights: mix.noise for mix in self._mixtures}
         )
@@ -374,6 +383,19 @@ class Calibration:
         90% chi-square bound of the best (that spread is the uncertainty of the choice)."""
         if not self._mixtures or sums.messages == 0:
             return None
+        with self._choices_lock:
+            known = self._choices.get(sums)
+            if known is not None:
+                self._choices.move_to_end(sums)
+                return known
+        choice = self._choose(sums)
+        with self._choices_lock:
+            self._choices[sums] = choice
+            while len(self._choices) > CHOICES_KEPT:
+                self._choices.popitem(last=False)
+        return choice
+
+    def _choose(self, sums: ShareSums) -> _Choice:
         n = sums.messages
         mean_p = tuple(s / n for s in sums.sum_p)
         mean_q = tuple(s / n for s in sums.sum_p2)

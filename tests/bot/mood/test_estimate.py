@@ -435,3 +435,21 @@ def test_domains_round_trip_through_json_and_are_checked():
     assert estimate(sums, again) == estimate(sums, cal)
     with pytest.raises(ValueError, match="same number of noise draws"):
         Calibration(cal.confusion, (), "x", (cal.domains[0], replace(cal.domains[1], noise=())))
+
+
+def test_a_channel_days_choice_is_kept_bounded_and_gives_the_same_estimate(monkeypatch):
+    """Every Home tab, reply and digest that shows a closed day asks for its choice again: it is
+    kept (by the day's sums), bounded, and the estimate is the one computed afresh."""
+    import bot.mood.estimate as module
+
+    monkeypatch.setattr(module, "CHOICES_KEPT", 3)
+    cal = _kinds_calibration(random.Random(80))
+    rng = random.Random(81)
+    days = [ShareSums.of(kind_channel(0.5)(rng, (0.3, 0.3, 0.4), 40)[0]) for _ in range(5)]
+    first = [estimate(day, cal) for day in days]
+    fresh = replace(cal)  # an equal calibration with nothing kept
+    assert [estimate(day, fresh) for day in days] == first
+    assert estimate(days[-1], cal) == first[-1]
+    assert cal.choose(days[-1]) is cal.choose(days[-1])  # answered from what is kept
+    assert len(cal._choices) == 3  # the oldest days went
+    assert days[0] not in cal._choices
