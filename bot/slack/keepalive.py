@@ -30,7 +30,6 @@ import select
 import threading
 import time
 import urllib.request
-from collections import OrderedDict
 from typing import Any
 from urllib.error import URLError
 from urllib.response import addinfourl
@@ -62,22 +61,19 @@ class ConnectionPool:
         self.in_all = in_all
         self.idle_seconds = idle_seconds
         self._lock = threading.Lock()
-        # (key, sequence) -> (connection, parked at); insertion order = oldest first
-        self._idle: OrderedDict[tuple[Key, int], tuple[http.client.HTTPConnection, float]] = (
-            OrderedDict()
-        )
-        self._per_key: dict[Key, int] = {}
-        self._sequence = 0
+        # (host, connection, parked at), oldest first; at most ``in_all``, so scans are short
+        self._idle: list[tuple[Key, http.client.HTTPConnection, float]] = []
 
     def take(self, key: Key) -> http.client.HTTPConnection | None:
         """A live idle connection to ``key``, or None."""
         while True:
             with self._lock:
-                found = next((k for k in reversed(self._idle) if k[0] == key), None)
+                found = next(
+                    (i for i in reversed(range(len(self._idle))) if self._idle[i][0] == key), None
+                )
                 if found is None:
                     return None
-                conn, parked = self._idle.pop(found)
-                self._count(key, -1)
+                _key, conn, parked = self._idle.pop(found)
             if time.monotonic() - parked < self.idle_seconds and _still_open(conn):
                 return conn
             conn.close()
@@ -86,17 +82,12 @@ class ConnectionPool:
         """Park ``conn`` (its response fully read) for the next call to ``key``."""
         evicted = []
         with self._lock:
-            self._sequence += 1
-            self._idle[(key, self._sequence)] = (conn, time.monotonic())
-            self._count(key, 1)
-            while self._per_key[key] > self.per_host:
-                oldest = next(k for k in self._idle if k[0] == key)
-                evicted.append(self._idle.pop(oldest)[0])
-                self._count(key, -1)
+            self._idle.append((key, conn, time.monotonic()))
+            same_host = [i for i, parked in enumerate(self._idle) if parked[0] == key]
+            if len(same_host) > self.per_host:
+                evicted.append(self._idle.pop(same_host[0])[1])
             while len(self._idle) > self.in_all:
-                (old_key, _), (old, _) = self._idle.popitem(last=False)
-                evicted.append(old)
-                self._count(old_key, -1)
+                evicted.append(self._idle.pop(0)[1])
         for old in evicted:
             old.close()
 
@@ -104,19 +95,11 @@ class ConnectionPool:
         """Forget every idle connection (after a fork: the parent still owns those sockets)."""
         with self._lock:
             self._idle.clear()
-            self._per_key.clear()
 
     def idle(self) -> int:
         """How many connections are parked."""
         with self._lock:
             return len(self._idle)
-
-    def _count(self, key: Key, delta: int) -> None:
-        left = self._per_key.get(key, 0) + delta
-        if left > 0:
-            self._per_key[key] = left
-        else:
-            self._per_key.pop(key, None)
 
 
 def _still_open(conn: http.client.HTTPConnection) -> bool:
