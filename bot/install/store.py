@@ -169,11 +169,11 @@ def installed_among(
             ),
         )
     ).all()
-    installed = {(team or "", org or "") for team, org, org_wide in rows if not org_wide}
-    org_wide = {org for _team, org, is_org in rows if is_org and org}
+    own = {(team or "", org or "") for team, org, is_org in rows if not is_org}
+    whole_orgs = {org for _team, org, is_org in rows if is_org and org}
     return {
         w
         for w in workspaces
-        if (w.team_id, w.enterprise_id) in installed
-        or (w.enterprise_id and w.enterprise_id in org_wide)
+        if (w.team_id, w.enterprise_id) in own
+        or (w.enterprise_id and w.enterprise_id in whole_orgs)
     }
