@@ -53,6 +53,24 @@ def _history(last_closed, days=35):
     return messages
 
 
+def _job(s, workspace, channel, owner, *, pacer=None, should_stop=lambda: False):
+    """A backfill of ``channel`` on the served app's database, reading its fake Slack unpaced."""
+    return backfill_job.BackfillJob(
+        s.settings,
+        s.mood.engine,
+        make_web_client(s.settings),
+        make_history_client("xoxb-test-token", s.fake.base_url, 5),
+        KeywordPredictor(),
+        workspace=workspace,
+        channel_id=channel,
+        bot_user_id=BOT,
+        opted_out=s.mood.opted_out,
+        owner=owner,
+        pacer=pacer or RequestPacer(0),
+        should_stop=should_stop,
+    )
+
+
 def _assert_backfilled(mood, first, last):
     rows = channel_days(mood.engine, WS, CHANNEL, first - timedelta(days=30), last)
     assert [r.day for r in rows] == [
@@ -75,20 +93,7 @@ def test_an_interrupted_backfill_resumes_without_counting_twice(database_url):
         span = backfill_job.window(settings, mood.engine, WS, CHANNEL, now)
 
         def make(owner, stop):
-            return backfill_job.BackfillJob(
-                settings,
-                mood.engine,
-                make_web_client(settings),
-                make_history_client("xoxb-test-token", s.fake.base_url, 5),
-                KeywordPredictor(),
-                workspace=WS,
-                channel_id=CHANNEL,
-                bot_user_id=BOT,
-                opted_out=mood.opted_out,
-                owner=owner,
-                pacer=RequestPacer(0),
-                should_stop=stop,
-            )
+            return _job(s, WS, CHANNEL, owner, should_stop=stop)
 
         state, row = backfill_store.acquire(
             mood.engine,
@@ -240,19 +245,7 @@ def test_one_workspaces_backfill_never_waits_for_anothers_but_its_own_queue(data
                 now=now,
             )
             assert state == "started"
-            job = backfill_job.BackfillJob(
-                settings,
-                mood.engine,
-                make_web_client(settings),
-                make_history_client("xoxb-test-token", s.fake.base_url, 5),
-                KeywordPredictor(),
-                workspace=workspace,
-                channel_id=channel,
-                bot_user_id=BOT,
-                opted_out=mood.opted_out,
-                owner=f"{workspace.team_id}-{channel}",
-                pacer=pacer,
-            )
+            job = _job(s, workspace, channel, f"{workspace.team_id}-{channel}", pacer=pacer)
             return backfill_job.run_in_background(job, row)
 
         slow_pacer = _GatedPacer(gate)
