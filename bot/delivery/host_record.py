@@ -13,10 +13,10 @@ cannot be written, the process logs it once and decides from its own in-process 
 
 from __future__ import annotations
 
+import itertools
 import logging
 import os
 import sqlite3
-import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -28,6 +28,7 @@ log = logging.getLogger("bot.delivery.seen_events")
 
 BUSY_TIMEOUT_MS = 2000  # a worker waits this long for another's write lock (each takes µs)
 PURGE_EVERY = 1000  # forget expired keys once per this many inserts
+IDLE_CONNECTIONS = 16  # kept open per process: one per thread that claims at once
 ATTEMPTS = 5  # "database is locked" while processes open the file at once: try again
 
 _SCHEMA = "CREATE TABLE IF NOT EXISTS handled (key TEXT PRIMARY KEY, expires REAL NOT NULL)"
@@ -67,8 +68,14 @@ def check_writable(path: str) -> None:
 class HostSeenEvents:
     """``SeenEvents`` in a SQLite file, with the in-process record as a fallback.
 
-    Connections are opened per process on first use (the record may be built in gunicorn's
-    master before it forks), and shared by that process's threads under a lock.
+    A claim takes a connection from this process's idle ones (opening one if there is none;
+    at most ``IDLE_CONNECTIONS`` are kept) and gives it back after its statement, so claims
+    from several threads run side by side and only SQLite's own write lock, held inside the
+    statement, orders them. One connection shared under a Python lock made the claim a convoy
+    on the ack path: the holder releases the GIL inside SQLite and must win it back before the
+    next thread may start; at 500 events/s per gunicorn worker the wait for that lock reached
+    p99 12-15 ms (docs/serving.md). Connections are opened in the process that uses them (the
+    record may be built in gunicorn's master before it forks).
     """
 
     def __init__(
@@ -82,10 +89,10 @@ class HostSeenEvents:
         self._ttl = float(ttl_seconds)
         self._clock = clock
         self._local = MemorySeenEvents(ttl_seconds=self._ttl, clock=clock)
-        self._lock = threading.Lock()
-        self._conn: sqlite3.Connection | None = None
-        self._pid = 0
-        self._inserts = 0
+        self._idle: list[sqlite3.Connection] = []  # list.pop / append: atomic, no lock
+        self._pid = os.getpid()
+        self._inserts = itertools.count(1)
+        self._closed = False
         self._failed = False
 
     def first_time(self, key: str) -> bool:
@@ -96,8 +103,7 @@ class HostSeenEvents:
             return True  # the file failed for good (logged once): decide locally, at once
         now = self._clock()
         try:
-            with self._lock:
-                claimed = self._claim(key, now)
+            return self._claim(key, now)
         except (sqlite3.Error, OSError) as err:
             if not self._failed:
                 self._failed = True
@@ -108,7 +114,6 @@ class HostSeenEvents:
                     type(err).__name__,
                 )
             return True
-        return claimed
 
     @property
     def degraded(self) -> str | None:
@@ -117,31 +122,46 @@ class HostSeenEvents:
 
     def _claim(self, key: str, now: float) -> bool:
         for attempt in range(ATTEMPTS):
+            conn = self._take()
             try:
-                conn = self._connection()
                 claimed = conn.execute(_CLAIM, (key, now + self._ttl, now)).rowcount == 1
-                break
+                if next(self._inserts) % PURGE_EVERY == 0:
+                    conn.execute(_PURGE, (now,))
             except sqlite3.OperationalError:
+                conn.close()
                 # Locked (another process is creating the file or switching it to WAL): the
                 # statement did not run, so running it again cannot claim the key twice.
                 if attempt == ATTEMPTS - 1:
                     raise
-                self._conn = None
                 time.sleep(0.05 * (attempt + 1))
-        self._inserts += 1
-        if self._inserts % PURGE_EVERY == 0:
-            conn.execute(_PURGE, (now,))
-        return claimed
+            except BaseException:
+                conn.close()
+                raise
+            else:
+                self._give(conn)
+                return claimed
+        raise AssertionError("unreachable")  # the last attempt returns or raises
 
     def close(self) -> None:
-        with self._lock:
-            conn, self._conn = self._conn, None
-        if conn is not None:
-            conn.close()
+        self._closed = True
+        while self._idle:
+            try:
+                self._idle.pop().close()
+            except IndexError:
+                break
 
-    def _connection(self) -> sqlite3.Connection:
-        if self._conn is None or self._pid != os.getpid():
-            # A connection inherited across fork must not be used: open this process's own.
-            self._conn = open_record(self.path)
+    def _take(self) -> sqlite3.Connection:
+        if self._pid != os.getpid():
+            # Inherited across fork: never used (nor closed) here; this process opens its own.
+            self._idle = []
             self._pid = os.getpid()
-        return self._conn
+        try:
+            return self._idle.pop()
+        except IndexError:
+            return open_record(self.path)
+
+    def _give(self, conn: sqlite3.Connection) -> None:
+        if self._closed or len(self._idle) >= IDLE_CONNECTIONS or self._pid != os.getpid():
+            conn.close()
+        else:
+            self._idle.append(conn)

@@ -142,6 +142,53 @@ def test_host_record_one_winner_across_processes(tmp_path):
     assert sorted(wins) == sorted(keys)  # every key won exactly once
 
 
+def _claim_on_threads(record: HostSeenEvents, keys: list[str], start, out) -> None:
+    """One process's threads claim side by side through one record, as its ack threads do."""
+    won: list[str] = []
+    lock = threading.Lock()
+
+    def claim(part: list[str]) -> None:
+        for key in part:
+            if record.first_time(key):
+                with lock:
+                    won.append(key)
+
+    start.wait()
+    threads = [threading.Thread(target=claim, args=(keys[i::8],)) for i in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    out.put((won, len(record._idle)))
+
+
+def test_host_record_one_winner_across_processes_and_their_threads(tmp_path):
+    """Claims run side by side (a connection each, no lock across the statement): still one
+    winner per key, and a record used before the fork is safe to use after it."""
+    from bot.delivery.host_record import IDLE_CONNECTIONS
+
+    path = str(tmp_path / "handled.sqlite3")
+    record = HostSeenEvents(path)
+    assert record.first_time("EvBeforeFork")  # the parent holds an open connection now
+    keys = [f"Ev{n}" for n in range(400)]
+    ctx = multiprocessing.get_context("fork")
+    start, out = ctx.Event(), ctx.Queue()
+    procs = [
+        ctx.Process(target=_claim_on_threads, args=(record, keys, start, out)) for _ in range(3)
+    ]
+    for proc in procs:
+        proc.start()
+    start.set()
+    results = [out.get(timeout=60) for _ in procs]
+    for proc in procs:
+        proc.join(timeout=30)
+    wins = [key for won, _idle in results for key in won]
+    assert sorted(wins) == sorted(keys)  # every key won exactly once, over 24 threads
+    assert all(0 < idle <= IDLE_CONNECTIONS for _won, idle in results)
+    assert not record.first_time("EvBeforeFork") and record.degraded is None
+    record.close()
+
+
 def test_host_record_forgets_after_the_ttl(tmp_path):
     now = [1000.0]
     record = HostSeenEvents(tmp_path / "r.sqlite3", ttl_seconds=60, clock=lambda: now[0])
