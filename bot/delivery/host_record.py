@@ -122,20 +122,23 @@ class HostSeenEvents:
 
     def _claim(self, key: str, now: float) -> bool:
         for attempt in range(ATTEMPTS):
-            conn = self._take()
+            conn = None
             try:
+                conn = self._take()  # opening may meet the lock too (another process creating)
                 claimed = conn.execute(_CLAIM, (key, now + self._ttl, now)).rowcount == 1
                 if next(self._inserts) % PURGE_EVERY == 0:
                     conn.execute(_PURGE, (now,))
             except sqlite3.OperationalError:
-                conn.close()
+                if conn is not None:
+                    conn.close()
                 # Locked (another process is creating the file or switching it to WAL): the
                 # statement did not run, so running it again cannot claim the key twice.
                 if attempt == ATTEMPTS - 1:
                     raise
                 time.sleep(0.05 * (attempt + 1))
             except BaseException:
-                conn.close()
+                if conn is not None:
+                    conn.close()
                 raise
             else:
                 self._give(conn)

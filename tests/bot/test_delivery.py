@@ -189,6 +189,31 @@ def test_host_record_one_winner_across_processes_and_their_threads(tmp_path):
     record.close()
 
 
+def test_a_record_that_cannot_open_its_file_yet_tries_again(tmp_path):
+    """Another process holds the new file while this one opens it (switching it to WAL needs
+    the file to itself): the claim waits and tries again, it does not give up on the file."""
+    import sqlite3
+
+    from bot.delivery.host_record import BUSY_TIMEOUT_MS
+
+    path = tmp_path / "handled.sqlite3"
+    holder = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+    holder.execute("CREATE TABLE t (x)")
+    holder.execute("BEGIN")
+    holder.execute("SELECT * FROM t").fetchall()  # a read lock: no journal-mode switch now
+    release = threading.Timer(BUSY_TIMEOUT_MS / 1000 + 0.3, holder.rollback)
+    release.start()
+    record = HostSeenEvents(path)
+    try:
+        assert record.first_time("Ev1")
+        assert record.degraded is None  # the file, not this process alone, decided
+        assert not HostSeenEvents(path).first_time("Ev1")  # and it holds the key
+    finally:
+        release.join()
+        holder.close()
+        record.close()
+
+
 def test_host_record_forgets_after_the_ttl(tmp_path):
     now = [1000.0]
     record = HostSeenEvents(tmp_path / "r.sqlite3", ttl_seconds=60, clock=lambda: now[0])
