@@ -13,8 +13,9 @@ line ``error: ...`` (``bot.runners.gunicorn_config``).
 Why these choices (measured with ``scripts/bench.py``, see docs/serving.md):
 - ``asgi`` workers (gunicorn's asyncio worker): each worker's event loop reads every connection
   without a thread, so slow clients (slow-loris, a trickled body) cannot take the threads that
-  ack Slack's events; a request reaches one of the worker's ``GUNICORN_THREADS`` ack threads
-  only once its whole body is in. Listener work runs on the app's own pool after the ack.
+  ack Slack's requests; an event is acked on the loop once its whole body is in, a slash
+  command or button reaches one of the worker's ``GUNICORN_THREADS`` ack threads. Bolt's
+  dispatch of an event and all listener work run on the app's own pool after the ack.
 - one worker per core (``WEB_CONCURRENCY``): the model is plain Python, so a second core needs a
   second process.
 - ``preload_app``: the model and settings load once in the master, a bad setting stops the

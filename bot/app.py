@@ -14,10 +14,10 @@ listeners are; Bolt's lazy listeners would do the same but copy the whole reques
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from functools import partial
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from slack_bolt import App, BoltRequest, BoltResponse
 from slack_bolt.middleware import Middleware
@@ -108,6 +108,20 @@ def _log_unhandled_error(error: Exception, body: dict) -> None:
     )
 
 
+def work_of(body: Mapping[str, Any]) -> tuple[str, str, str]:
+    """The pool's labels for one Slack delivery, from its parsed body: the delivery's id (for
+    shutdown logs), its workspace's key (its queue) and its kind (a channel ``message`` only
+    reacts, shed first; anything else answers a person)."""
+    event = body.get("event")
+    reaction = isinstance(event, Mapping) and event.get("type") == "message"
+    delivery = body.get("event_id") or body.get("trigger_id")
+    return (
+        delivery if isinstance(delivery, str) else "unknown",
+        workspace_key(*Workspace.of(body)),  # from the body: one token may serve many teams
+        REACTION if reaction else REPLY,
+    )
+
+
 class _LabelWork(Middleware):
     """Tell the listener pool whose work the listener is about to hand it, and of what kind.
 
@@ -122,11 +136,8 @@ class _LabelWork(Middleware):
         resp: BoltResponse,
         next: Callable[[], BoltResponse],  # noqa: A002 - Bolt passes it by this name
     ) -> BoltResponse | None:
-        body = req.body if isinstance(req.body, dict) else {}
-        workspace = Workspace.of(body)  # from the body: single-token mode serves many teams too
-        event = body.get("event")
-        reaction = isinstance(event, dict) and event.get("type") == "message"
-        label_work(workspace_key(*workspace), REACTION if reaction else REPLY)
+        _delivery, workspace, kind = work_of(req.body if isinstance(req.body, dict) else {})
+        label_work(workspace, kind)
         return next()
 
 

@@ -7,9 +7,11 @@ so eight clients that send headers and one body byte stop a 2 x 4-thread server 
 anything. Here each worker's event loop reads every connection without a thread, so a slow
 client costs a coroutine; a request reaches a thread only once its whole body has arrived
 (within ``gate.BODY_TIMEOUT_SECONDS``, else 408), and a body over ``gate.MAX_BODY_BYTES`` is
-answered 413 from its headers alone. The complete request then goes to a small pool of ack
-threads (``GUNICORN_THREADS`` per worker) that checks the signature, parses, and runs Bolt's
-ack path; listener work runs afterwards on the app's own ``ListenerPool``.
+answered 413 from its headers alone. An Events API delivery (nearly all of Slack's traffic) is
+then checked and acked on the loop itself, and Bolt's dispatch for it queued on the app's
+``ListenerPool`` (``Gate.acked_event``); any other request (a slash command, a button) goes to a
+small pool of ack threads (``GUNICORN_THREADS`` per worker) that checks the signature, parses,
+and runs Bolt's ack path; listener work runs afterwards on the ``ListenerPool``.
 """
 
 from __future__ import annotations
@@ -28,6 +30,7 @@ if TYPE_CHECKING:
 
 log = logging.getLogger("bot.runners.asgi")
 
+LOOP_ACK_MAX_BYTES = 64 * 1024  # Slack's event bodies are a few KB; larger ones go to a thread
 Receive = Callable[[], Awaitable[dict[str, Any]]]
 Send = Callable[[dict[str, Any]], Awaitable[None]]
 AsgiApp = Callable[[dict[str, Any], Receive, Send], Awaitable[None]]
@@ -73,6 +76,19 @@ def create_asgi_app(bot: Bot, ack_threads: int = 4, path: str = EVENTS_PATH) -> 
         screened = gate.screen(headers, body)
         return screened if isinstance(screened, Reply) else gate.dispatch(headers, query, screened)
 
+    def on_the_loop(headers: dict[str, str], query: str, body: bytes) -> Reply | None:
+        """An Events API delivery's ack, without a thread: the signature, the parse and the
+        queueing are all this process does before it answers (``Gate.acked_event``). Handing
+        it to an ack thread and back cost two waits for the GIL, each up to the switch
+        interval while listener threads run. None: anything else, or a large body (its
+        checks go to a thread, not the loop that reads every other connection)."""
+        if len(body) > LOOP_ACK_MAX_BYTES or b'"event_callback"' not in body:
+            return None
+        screened = gate.screen(headers, body)
+        return (
+            screened if isinstance(screened, Reply) else gate.acked_event(headers, query, screened)
+        )
+
     async def asgi_app(scope: dict[str, Any], receive: Receive, send: Send) -> None:
         if scope["type"] == "lifespan":
             await _lifespan(receive, send)
@@ -99,8 +115,12 @@ def create_asgi_app(bot: Bot, ack_threads: int = 4, path: str = EVENTS_PATH) -> 
                 reply = Reply.text(408, "request body too slow\n")
             else:
                 query = scope.get("query_string", b"").decode("latin-1")
-                loop = asyncio.get_running_loop()
-                reply = await loop.run_in_executor(pool, verified_dispatch, headers, query, body)
+                reply = on_the_loop(headers, query, body)
+                if reply is None:
+                    loop = asyncio.get_running_loop()
+                    reply = await loop.run_in_executor(
+                        pool, verified_dispatch, headers, query, body
+                    )
         close = [(b"connection", b"close")] if reply.status in (400, 408, 411, 413) else []
         await send(
             {

@@ -36,6 +36,7 @@ from urllib.parse import parse_qs
 
 from slack_bolt import BoltRequest, BoltResponse
 
+from bot.app import work_of
 from bot.delivery.middleware import SIGNATURE_MAX_AGE_SECONDS, signature_problem
 from bot.metrics import ACK_SECONDS
 
@@ -132,6 +133,7 @@ class Gate:
         self.readiness = bot.readiness
         self.metrics = bot.metrics
         self.oauth_flow = bot.oauth_flow
+        self.pool = bot.pool
 
     # -- before the body ------------------------------------------------------------------
 
@@ -226,8 +228,49 @@ class Gate:
         problem = _shape_problem(text, headers.get("content-type", ""))
         return self._bad(problem) if problem else text
 
+    def acked_event(self, headers: Mapping[str, str], query: str, text: str) -> Reply | None:
+        """Ack an Events API delivery now and queue Bolt's whole dispatch for it; else None.
+
+        Slack gets the same answer either way (200, empty: a duplicate, a workspace with no
+        installation and an unsubscribed event type are acked too), so the ack need not wait
+        for the delivery filter's claim, the authorization or the listener's ack function:
+        each of those gave up the GIL at least once (SQLite, the installation read), and each
+        return to it waited behind the listener threads. The dispatch waits in its
+        workspace's queue on the listener pool, fairly and shed by the pool's policy, as in
+        Socket Mode. No I/O happens here, so an event loop may call it. Commands, actions and
+        ``url_verification`` get None: their ack may carry an answer (``dispatch``).
+        """
+        if '"event_callback"' not in text:
+            return None
+        started = time.perf_counter()
+        request = BoltRequest(body=text, query=query, headers=dict(headers))
+        body = request.body
+        if not isinstance(body, dict) or body.get("type") != "event_callback":
+            return None
+        try:
+            self.pool.dispatch(self._dispatch_acked, [(request, *work_of(body))])
+        except RuntimeError:  # the pool stopped: this process is shutting down
+            log.warning("request_refused status=503 problem=shutting_down")
+            return Reply.text(503, "shutting down\n")
+        ACK_SECONDS.labels(mode="http").observe(time.perf_counter() - started)
+        return _ACKED
+
+    def _dispatch_acked(self, request: BoltRequest) -> None:
+        """Bolt's dispatch for a delivery already acked (its response is not sent)."""
+        try:
+            response = self.app.dispatch(request)
+        except Exception as err:  # noqa: BLE001 - Bolt handles listener errors; this is the rest
+            log.error("dispatch_failed error=%s", type(err).__name__)
+            return
+        if response.status != 200:
+            log.info("unhandled_event status=%d acked", response.status)
+
     def dispatch(self, headers: Mapping[str, str], query: str, text: str) -> Reply:
-        """Hand a verified, parseable request to Bolt; a crash is a logged 500, no traceback."""
+        """Hand a verified, parseable request to Bolt (an Events API delivery: acked at once,
+        ``acked_event``); a crash is a logged 500, no traceback."""
+        acked = self.acked_event(headers, query, text)
+        if acked is not None:
+            return acked
         started = time.perf_counter()
         try:
             response = self.app.dispatch(BoltRequest(body=text, query=query, headers=dict(headers)))
@@ -278,6 +321,9 @@ def _reply_of(response: BoltResponse) -> Reply:
         for value in values
     ]
     return Reply(response.status, body, pairs)
+
+
+_ACKED = _reply_of(BoltResponse(status=200, body=""))  # what Bolt answers an acked event
 
 
 def _shape_problem(text: str, content_type: str) -> str | None:

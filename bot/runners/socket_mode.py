@@ -62,12 +62,11 @@ from slack_sdk.socket_mode.response import SocketModeResponse
 from slack_sdk.socket_mode.websocket_client import SocketModeClient
 from websocket import ABNF, WebSocket
 
-from bot.listener_pool import REACTION, REPLY, ListenerPool
+from bot.app import work_of
+from bot.listener_pool import ListenerPool
 from bot.metrics import ACK_SECONDS
-from bot.mood.workspace import Workspace
 from bot.runners.gate import METRICS_PATH, favour_acks, metrics_reply
 from bot.settings import Settings
-from bot.slack.ratelimit import workspace_key
 
 if TYPE_CHECKING:
     from bot.app import Bot
@@ -385,17 +384,7 @@ class AckingSocketModeHandler(SocketModeHandler):
         deliveries = []
         for req in requests:
             payload = req.payload if isinstance(req.payload, dict) else {}
-            event = payload.get("event")
-            reaction = isinstance(event, dict) and event.get("type") == "message"
-            event_id = payload.get("event_id")
-            deliveries.append(
-                (
-                    req,
-                    event_id if isinstance(event_id, str) else "unknown",
-                    workspace_key(*Workspace.of(payload)),
-                    REACTION if reaction else REPLY,
-                )
-            )
+            deliveries.append((req, *work_of(payload)))
         assert self.pool is not None
         self.pool.dispatch(self.dispatch_acked, deliveries)
 
