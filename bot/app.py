@@ -178,6 +178,7 @@ def create_app(
         max_workers=settings.listener_threads,
         workspace_queue=settings.listener_queue_per_workspace,
         total_queue=settings.listener_queue_max,
+        cpu_slots=settings.listener_cpu_slots,
     )
     if settings.oauth_mode:  # one workspace's refused token must not take the replica out
         from bot.install.readiness import WorkspaceReadiness

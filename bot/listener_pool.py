@@ -27,6 +27,7 @@ import time
 from collections import deque
 from collections.abc import Callable, Iterator
 from concurrent.futures import Executor, Future
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -87,6 +88,34 @@ def label_work(workspace: str, kind: str = REPLY) -> None:
     whether it only reacts (``REACTION``, shed first) or answers a person (``REPLY``).
     """
     _delivery.workspace, _delivery.kind = workspace, kind
+
+
+SLOT_WAIT_AFTER_IO_SECONDS = 0.1  # then the job runs on without a slot (see off_cpu)
+
+
+@contextmanager
+def off_cpu() -> Iterator[None]:
+    """The listener thread inside waits on the network: another one may run Python meanwhile.
+
+    The pool lets ``LISTENER_CPU_SLOTS`` of its threads run a job's Python at once; a thread
+    waiting on Slack gives its slot back here (``bot.slack.keepalive``, rate-limit sleeps).
+    Every runnable listener thread is one more contender for the GIL the acks need: with 8 of
+    them runnable, an ack waited for the GIL several switch intervals in a row (docs/serving.md).
+    After the wait the thread takes a slot again, for at most ``SLOT_WAIT_AFTER_IO_SECONDS``:
+    it may hold a lock by now that a slot holder waits for, so past that it runs on without one
+    (briefly one more contender) rather than wait for ever.
+    """
+    slot = getattr(_delivery, "slot", None)
+    if slot is None:
+        yield
+        return
+    _delivery.slot = None
+    slot.release()
+    try:
+        yield
+    finally:
+        if slot.acquire(timeout=SLOT_WAIT_AFTER_IO_SECONDS):
+            _delivery.slot = slot
 
 
 class ShedError(Exception):
@@ -157,8 +186,11 @@ class ListenerPool(Executor):
         max_workers: int = 8,
         workspace_queue: int = DEFAULT_WORKSPACE_QUEUE,
         total_queue: int = DEFAULT_TOTAL_QUEUE,
+        cpu_slots: int = 0,
     ) -> None:
         self.max_workers = max_workers
+        # At most this many threads run a job's Python at once (0: no limit); ``off_cpu``.
+        self._slots = threading.Semaphore(cpu_slots) if cpu_slots > 0 else None
         self.workspace_queue = max(1, workspace_queue)
         self.total_queue = max(self.workspace_queue, total_queue)
         self._pending = 0  # queued + running
@@ -317,12 +349,18 @@ class ListenerPool(Executor):
         while (job := self._next()) is not None:
             if job.future.set_running_or_notify_cancel():
                 _delivery.running, _delivery.pool, _delivery.job = job.label, self, job
+                if self._slots is not None:
+                    self._slots.acquire()  # this thread holds no lock yet: waiting is safe
+                    _delivery.slot = self._slots
                 try:
                     job.future.set_result(job.fn(*job.args, **job.kwargs))
                 except BaseException as err:  # noqa: BLE001 - the future carries it
                     job.future.set_exception(err)
                 finally:
                     _delivery.running = _delivery.pool = _delivery.job = None
+                    slot, _delivery.slot = getattr(_delivery, "slot", None), None
+                    if slot is not None:
+                        slot.release()
             with self._idle:
                 self._running -= 1
             self._done(job.future)

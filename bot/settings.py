@@ -485,6 +485,12 @@ class Settings:
     listener_threads: int = setting(
         "8", _integer(1, 256), "Threads that run listeners after the ack."
     )
+    listener_cpu_slots: int = setting(
+        "2",
+        _integer(0, 256),
+        "Of those, how many may run Python at once; a thread waiting on Slack does not count. "
+        "Fewer runnable threads keep the acks' waits for the GIL short. 0: no limit.",
+    )
     listener_queue_per_workspace: int = setting(
         "5000",
         _integer(1, 100_000),

@@ -34,6 +34,8 @@ from typing import Any
 from urllib.error import URLError
 from urllib.response import addinfourl
 
+from bot.listener_pool import off_cpu
+
 # A process's listener and ack threads make their calls side by side: a few per host suffice.
 IDLE_PER_HOST = 8
 IDLE_IN_ALL = 32
@@ -126,9 +128,19 @@ class _KeepAliveMixin:
         host = req.host
         if not host:
             raise URLError("no host given")
-        if req._tunnel_host or SDK_AGENT not in (req.get_header("User-agent") or ""):  # type: ignore[attr-defined]
-            # a proxy, or not slack_sdk calling Slack: urllib's own path
-            return urllib.request.AbstractHTTPHandler.do_open(self, http_class, req, **kw)  # type: ignore[arg-type]
+        with off_cpu():  # a listener thread waiting on Slack lets another one run meanwhile
+            if req._tunnel_host or SDK_AGENT not in (req.get_header("User-agent") or ""):  # type: ignore[attr-defined]
+                # a proxy, or not slack_sdk calling Slack: urllib's own path
+                return urllib.request.AbstractHTTPHandler.do_open(self, http_class, req, **kw)  # type: ignore[arg-type]
+            return self._exchange(http_class, req, host, **kw)
+
+    def _exchange(
+        self,
+        http_class: type[http.client.HTTPConnection],
+        req: urllib.request.Request,
+        host: str,
+        **kw: Any,
+    ) -> addinfourl:
         headers = dict(req.unredirected_hdrs)
         headers.update({k: v for k, v in req.headers.items() if k not in headers})
         headers = {name.title(): value for name, value in headers.items()}

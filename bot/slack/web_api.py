@@ -34,7 +34,7 @@ from slack_sdk.webhook import WebhookClient
 
 from bot import metrics
 from bot.health import Readiness
-from bot.listener_pool import reached_slack, sending_to_slack
+from bot.listener_pool import off_cpu, reached_slack, sending_to_slack
 from bot.logs import id_field, scrub_logger
 from bot.settings import Settings
 
@@ -97,7 +97,8 @@ class CappedRateLimitRetryHandler(RateLimitErrorRetryHandler):
         wait = _retry_after_seconds(response)
         log.info("slack_rate_limited retry_after=%.1fs attempt=%d", wait, state.current_attempt + 1)
         state.next_attempt_requested = True
-        time.sleep(wait + random.uniform(0, 0.05))
+        with off_cpu():
+            time.sleep(wait + random.uniform(0, 0.05))
         state.increment_current_attempt()
 
 
