@@ -11,6 +11,7 @@ import pytest
 from slack_sdk import WebClient
 
 from bot.listener_pool import ListenerPool, off_cpu
+from tests.helpers.slack_app import wait_until
 
 WAIT = 5.0
 
@@ -74,19 +75,10 @@ def test_after_the_wait_a_job_holding_a_lock_runs_on_without_a_slot():
 
     pool = ListenerPool(max_workers=2, cpu_slots=1)
     first = pool.submit(a)
-    assert first.running() or first.done() or _running_soon(first)
+    assert wait_until(lambda: first.running() or first.done())  # a holds the slot first
     second = pool.submit(b)
     assert (first.result(WAIT), second.result(WAIT)) == ("a", "b")
     pool.shutdown(wait=True)
-
-
-def _running_soon(future) -> bool:
-    done = threading.Event()
-    for _ in range(100):
-        if future.running() or future.done():
-            return True
-        done.wait(0.01)
-    return False
 
 
 class _TwoAtOnce(BaseHTTPRequestHandler):
