@@ -49,12 +49,10 @@ from bot.mood.estimate import (
 )
 
 REPO = Path(__file__).resolve().parents[1]
-GOEMOTIONS = Path("/work/shared/data/goemotions")
 WORKPLACE = (
     REPO / "eval/workplace_chat/workplace_chat.jsonl",
     REPO / "eval/workplace_chat/workplace_neutral.jsonl",
 )
-GROUP_LABELS = {"1": "negative", "2": "neutral", "3": "positive"}
 WORKPLACE_HELD_OUT = REPO / "eval/workplace_chat/workplace_three_way.jsonl"
 SHORT_TEXTS = (
     REPO / "eval/short_texts/tweets.jsonl",
@@ -68,15 +66,20 @@ Labelled = list[tuple[str, str]]  # (label, text)
 Scored = list[tuple[str, Vector]]  # (label, probabilities in CLASSES order)
 
 
-def load_goemotions(split: str, root: Path = GOEMOTIONS) -> Labelled:
-    """Single-label lines of ``group_{split}.tsv`` as (label, text); ambiguous left out."""
-    out: Labelled = []
-    with open(root / f"group_{split}.tsv", encoding="utf-8") as f:
-        for line in f:
-            parts = line.rstrip("\n").split("\t")
-            if len(parts) >= 2 and parts[1] in GROUP_LABELS:
-                out.append((GROUP_LABELS[parts[1]], parts[0]))
-    return out
+def load_goemotions(split: str, root: Path | None = None) -> Labelled:
+    """Lines of one sentiment group only (in ``root``, else $GOEMOTIONS_DATA; either
+    taxonomy) as (label, text); ambiguous ones left out."""
+    from model.goemotions import GoEmotionsError, load_split
+
+    try:
+        lines = load_split(split, root)
+    except GoEmotionsError as exc:
+        raise SystemExit(str(exc)) from None
+    return [
+        (label, text)
+        for text, groups in zip(lines.texts, lines.groups, strict=True)
+        if len(groups) == 1 and (label := next(iter(groups))) in CLASSES
+    ]
 
 
 def load_workplace(paths: Sequence[Path] = WORKPLACE) -> Labelled:
@@ -607,11 +610,9 @@ def dev_score(
                 }
             )
 
-    def mean(key: str, c: str) -> float:
+    def mean(key: str, c: str, sections: Sequence[str] = DEV_SECTIONS) -> float:
         return (
-            100
-            * sum(f[s][c][key] for f in folds for s in DEV_SECTIONS)
-            / (len(folds) * len(DEV_SECTIONS))
+            100 * sum(f[s][c][key] for f in folds for s in sections) / (len(folds) * len(sections))
         )
 
     neutral_p = {
@@ -621,6 +622,8 @@ def dev_score(
     return {
         "artifact": artifact,
         "score": round(mean("mae_messages", "neutral"), 3),
+        # Amendment 4's score: the GoEmotions-dev section alone.
+        "ge_section": round(mean("mae_messages", "neutral", ("goemotions dev",)), 3),
         "mae_messages": {c: round(mean("mae_messages", c), 3) for c in CLASSES},
         "mae_rate": {c: round(mean("mae", c), 3) for c in CLASSES},
         "coverage_realized": {c: round(mean("coverage_realized", c), 2) for c in CLASSES},
@@ -668,20 +671,56 @@ def choose(rows: dict[str, dict[str, Any]], shipped: str) -> tuple[str, str]:
     return pick, f"{pick} beats the shipped score by {margin:.3f} points (> {DEV_SCORE_MARGIN})"
 
 
+def net_size(path: Path) -> int:
+    """Hidden units x embedding dimensions of a "net" head's artifact (0 for linear heads)."""
+    h = json.loads((path / "config.json").read_text())["hyperparameters"]
+    if h.get("feeling_head", "linear") != "net":
+        return 0
+    return int(h["feeling_hidden"]) * int(h["feeling_dim"])
+
+
+def choose_net(rows: dict[str, dict[str, Any]], shipped: str) -> tuple[str, str]:
+    """Amendment 4's rule over rows holding ``ge_section`` and ``score`` (lower is better),
+    ``eligible`` (amendment 2's gates) and ``size`` (hidden units x embedding dimensions): the
+    winner and why. Amendment 3's score (``score``) no higher than the shipped model's is a
+    gate here."""
+    ship = rows[shipped]
+    contenders = {
+        n: r
+        for n, r in rows.items()
+        if n != shipped and r["eligible"] and r["score"] <= ship["score"]
+    }
+    if not contenders:
+        return shipped, "no candidate passes the gates"
+    best = min(r["ge_section"] for r in contenders.values())
+    tied = [n for n, r in contenders.items() if r["ge_section"] <= best + DEV_SCORE_TIE]
+    pick = min(tied, key=lambda n: (rows[n]["size"], rows[n]["ge_section"], n))
+    margin = ship["ge_section"] - rows[pick]["ge_section"]
+    if margin <= DEV_SCORE_MARGIN:
+        return shipped, (
+            f"best eligible candidate {pick} beats the shipped GE-dev section by {margin:.3f} "
+            f"points, not more than {DEV_SCORE_MARGIN}"
+        )
+    return pick, (
+        f"{pick} beats the shipped GE-dev section by {margin:.3f} points (> {DEV_SCORE_MARGIN})"
+    )
+
+
 def dev_score_table(rows: dict[str, dict[str, Any]], winner: str) -> str:
     """Markdown: one line per variant with its dev score, the other dev figures and the gates."""
     head = (
         "| variant | settings changed | dev score (neutral msgs MAE) | dev msgs MAE pos / neg "
-        "| dev rate MAE pos / neg / neu | mean P(neutral) of true neutrals, GE dev / wp dev "
+        "| GE-dev section | dev rate MAE pos / neg / neu "
+        "| mean P(neutral) of true neutrals, GE dev / wp dev "
         "| val | worst GE-dev ECE | wp3 neutral reactions | wp3 wrong reactions | eligible |"
     )
-    lines = [head, "|" + " --- |" * 11]
+    lines = [head, "|" + " --- |" * 12]
     for name, r in rows.items():
         changes = " ".join(f"{k}={v}" for k, v in r["changes"].items()) or "none"
         m, rate, diag = r["mae_messages"], r["mae_rate"], r["neutral_m_diagonal"]
         lines.append(
             f"| {name}{' **chosen**' if name == winner else ''} | {changes} | {r['score']:.2f} "
-            f"| {m['positive']:.2f} / {m['negative']:.2f} "
+            f"| {m['positive']:.2f} / {m['negative']:.2f} | {r['ge_section']:.2f} "
             f"| {rate['positive']:.2f} / {rate['negative']:.2f} / {rate['neutral']:.2f} "
             f"| {diag['goemotions dev']:.3f} / {diag['workplace dev']:.3f} "
             f"| {r['val']:.4f} | {r['ge_ece_max']:.4f} | {r['wp3_neutral']:.4f} "

@@ -33,6 +33,8 @@ FEELING_MODEL_FILE = "feeling.keras"
 FEELING_WEIGHTS_FILE = "feeling_weights.npy"
 POLAR_MODEL_FILE = "polar.keras"  # only with the "polar head" variant
 POLAR_WEIGHTS_FILE = "polar_weights.npy"
+# From v4 on: the three-way "net" head's serving arrays (instead of FEELING_WEIGHTS_FILE).
+FEELING_NET_FILE = "feeling_net.npz"
 CONFIG_FILE = "config.json"
 METRICS_FILE = "metrics.json"
 SERVING_FILES = (WORD_INDEX_FILE, NGRAMS_FILE, WEIGHTS_FILE, CONFIG_FILE)

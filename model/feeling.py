@@ -25,6 +25,9 @@ DENSE_FEATURES = (
     "log1p lexicon positive valence sum",
 )
 BASE_DENSE = 7
+# The three-way "net" head (v4) reads, beside its bag of feature-id embeddings, the first
+# BASE_DENSE dense features and these two.
+NET_EXTRA = ("polarity logit", "lexicon input")
 
 
 def dense_features(
@@ -56,6 +59,14 @@ def sigmoid(z: float) -> float:
         return 1.0 / (1.0 + math.exp(-z))
     e = math.exp(z)
     return e / (1.0 + e)
+
+
+def softmax3(logits: Sequence[float]) -> dict[str, float]:
+    """P(positive), P(negative), P(neutral) from three logits in that order."""
+    top = max(logits)
+    e = [math.exp(x - top) for x in logits]
+    total = e[0] + e[1] + e[2]
+    return {"positive": e[0] / total, "negative": e[1] / total, "neutral": e[2] / total}
 
 
 def three_way(p_neutral: float, p_positive_if_polar: float) -> dict[str, float]:

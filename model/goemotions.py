@@ -20,7 +20,7 @@ else (ambiguous: surprise, confusion, curiosity, realization) -> None, left out.
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 ENV_VAR = "GOEMOTIONS_DATA"
@@ -61,6 +61,8 @@ class Lines:
 
     texts: list[str]
     classes: list[str | None]
+    # Each line's sentiment groups (ambiguous/negative/neutral/positive), in either taxonomy.
+    groups: list[frozenset[str]] = field(default_factory=list)
 
     def __len__(self) -> int:
         return len(self.texts)
@@ -99,7 +101,7 @@ def load_split(split: str, path: str | os.PathLike[str] | None = None) -> Lines:
     folder = data_path(path)
     where, kind = files(folder, split)
     names = GROUPS if kind == "group" else EMOTIONS
-    texts, classes = [], []
+    texts, classes, all_groups = [], [], []
     for number, line in enumerate(where.read_text(encoding="utf-8").splitlines(), 1):
         if not line.strip():
             continue
@@ -113,7 +115,8 @@ def load_split(split: str, path: str | os.PathLike[str] | None = None) -> Lines:
         groups = labels if kind == "group" else {_GROUP_OF[e] for e in labels}
         texts.append(fields[0])
         classes.append(three_way(groups))
-    return Lines(texts, classes)
+        all_groups.append(frozenset(groups))
+    return Lines(texts, classes, all_groups)
 
 
 def source_files(path: str | os.PathLike[str] | None = None) -> list[Path]:

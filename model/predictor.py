@@ -22,7 +22,7 @@ import numpy as np
 
 from model import artifact
 from model.emoji_table import EmojiTable
-from model.feeling import dense_features, sigmoid, three_way
+from model.feeling import BASE_DENSE, dense_features, sigmoid, softmax3, three_way
 from model.key_phrases import clause_starts, reader_span
 from model.lexicon import Lexicon, Match
 from model.prediction import NEGATIVE, NEUTRAL, POSITIVE, Prediction
@@ -62,6 +62,52 @@ class FeelingHead:
     polar_calibration: tuple[float, float] = (1.0, 0.0)
 
 
+@dataclass(frozen=True)
+class FeelingNet:
+    """The v4 three-way head: one small hidden layer over a learned bag of the text's feature
+    ids and the dense inputs (``model.feeling``: the first ``BASE_DENSE`` dense features, the
+    polarity logit, the lexicon input), then a calibrated softmax.
+
+    P = softmax(scale * (w2 . relu(w1 . [sum of ``embedding`` rows; inputs] + b1) + b2) + bias)
+    over (positive, negative, neutral). The forced choice (``label``) stays the IMDB model's.
+    """
+
+    embedding: np.ndarray  # (features, dim)
+    w1: np.ndarray  # (dim + inputs, hidden)
+    b1: np.ndarray
+    w2: np.ndarray  # (hidden, 3)
+    b2: np.ndarray
+    scale: float
+    bias: tuple[float, float, float]
+
+    def probabilities(self, ids: Sequence[int], inputs: Sequence[float]) -> dict[str, float]:
+        bag = self.embedding[list(ids)].sum(axis=0, dtype="float64")
+        x = np.concatenate([bag, np.asarray(inputs, dtype="float64")])
+        hidden = np.maximum(x @ self.w1 + self.b1, 0.0)
+        logits = (hidden @ self.w2 + self.b2) * self.scale
+        return softmax3([float(logits[k]) + self.bias[k] for k in range(3)])
+
+    def save(self, path: Path) -> None:
+        np.savez_compressed(
+            path,
+            embedding=self.embedding,
+            w1=self.w1,
+            b1=self.b1,
+            w2=self.w2,
+            b2=self.b2,
+            calibration=np.array([self.scale, *self.bias], dtype="float64"),
+        )
+
+    @classmethod
+    def load(cls, path: Path) -> FeelingNet:
+        with np.load(path, allow_pickle=False) as f:
+            arrays = {k: f[k] for k in ("embedding", "w1", "b1", "w2", "b2", "calibration")}
+        c = arrays.pop("calibration")
+        parts = {k: v.astype("float64") for k, v in arrays.items()}
+        parts["embedding"] = arrays["embedding"].astype("float32")
+        return cls(**parts, scale=float(c[0]), bias=(float(c[1]), float(c[2]), float(c[3])))
+
+
 class Parts(NamedTuple):
     """What the polarity model makes of one text; the feeling head's inputs."""
 
@@ -92,7 +138,7 @@ class SentimentPredictor:
         lexicon_weight: float = 0.0,
         lexicon_scale: float = 0.0,
         emoji: EmojiTable | None = None,
-        feeling: FeelingHead | None = None,
+        feeling: FeelingHead | FeelingNet | None = None,
     ):
         if weights.shape != (vectorizer.num_features,):
             raise ValueError(
@@ -115,7 +161,10 @@ class SentimentPredictor:
         # How key words show tokens that are not words: emoji, and the sarcasm marker.
         self._shown = {**self._emoji, SARCASM_TOKEN: SARCASM_SHOWN}
         self.feeling = feeling
-        if feeling is not None:
+        if isinstance(feeling, FeelingNet):
+            if feeling.embedding.shape[0] != vectorizer.num_features:
+                raise ValueError("the feeling net's embedding does not match the vectorizer")
+        elif feeling is not None:
             if feeling.weights.shape != (vectorizer.num_features,):
                 raise ValueError("the feeling head's weights do not match the vectorizer")
             self._u = _float_table(feeling.weights)
@@ -212,11 +261,13 @@ class SentimentPredictor:
         if head is None:
             p = sigmoid(z)
             return {POSITIVE: p, NEGATIVE: 1.0 - p, NEUTRAL: 0.0}
-        u = self._u
         negative = -sum(m.valence for m in matches if m.valence < 0)
         dense = dense_features(
             tokens, words, sum(abs(m.valence) for m in matches), len(matches), z, emoji, negative
         )
+        if isinstance(head, FeelingNet):
+            return head.probabilities(spans, [*dense[:BASE_DENSE], z, lexicon_value])
+        u = self._u
         h = sum([u[i] for i in spans]) + head.bias
         h += sum(a * b for a, b in zip(head.dense, dense, strict=False))
         a, b = head.calibration
@@ -354,9 +405,11 @@ def _load(where: Path) -> SentimentPredictor:
     emoji = None
     if (where / artifact.EMOJI_FILE).is_file():
         emoji = EmojiTable.load(where / artifact.EMOJI_FILE)
-    feeling = None
+    feeling: FeelingHead | FeelingNet | None = None
     head = config.get("feeling")
-    if head is not None:
+    if head is not None and head.get("kind") == "net":
+        feeling = FeelingNet.load(where / artifact.FEELING_NET_FILE)
+    elif head is not None:
         feeling = FeelingHead(
             weights=np.load(where / artifact.FEELING_WEIGHTS_FILE, allow_pickle=False),
             dense=tuple(head["dense"]),

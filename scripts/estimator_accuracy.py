@@ -17,16 +17,20 @@ from pathlib import Path
 from benchmarks.estimator_accuracy import (
     changed_settings,
     choose,
+    choose_net,
     dev_score,
     dev_score_table,
     format_report,
+    net_size,
     run,
 )
 
 
-def dev_scores(artifacts: list[Path], weeks: int, seed: int, out: Path | None) -> None:
-    """Amendment 3: each artifact's dev-only score and amendment 2's gates; the first artifact
-    is the shipped model the others must beat."""
+def dev_scores(
+    artifacts: list[Path], weeks: int, seed: int, out: Path | None, rule: str = "amendment3"
+) -> None:
+    """Amendment 3 (or 4): each artifact's dev-only score and amendment 2's gates; the first
+    artifact is the shipped model the others must beat."""
     from bot.slack.text import clean
     from model.training.variants import v3_row
 
@@ -37,9 +41,14 @@ def dev_scores(artifacts: list[Path], weeks: int, seed: int, out: Path | None) -
         gates["amendment2_score"] = gates.pop("score")  # not amendment 3's score
         row = {**gates, **dev_score(str(path.resolve()), weeks=weeks, seed=seed)}
         row["changes"] = changed_settings(path, shipped)
+        row["size"] = net_size(path)
         rows[path.name] = row
-        print(f"{path.name}: dev score {row['score']:.3f}", file=sys.stderr, flush=True)
-    winner, why = choose(rows, shipped.name)
+        print(
+            f"{path.name}: dev score {row['score']:.3f}, GE-dev section {row['ge_section']:.3f}",
+            file=sys.stderr,
+            flush=True,
+        )
+    winner, why = (choose_net if rule == "amendment4" else choose)(rows, shipped.name)
     print(dev_score_table(rows, winner))
     print(f"\nrule: {why}; chosen: {winner}")
     if out is not None:
@@ -74,9 +83,16 @@ def main(argv: list[str] | None = None) -> int:
         "the shipped model) and apply the rule; reads neither GoEmotions test nor "
         "workplace_three_way.jsonl for the score (the gates read the latter, as in amendment 2)",
     )
+    parser.add_argument(
+        "--rule",
+        choices=("amendment3", "amendment4"),
+        default="amendment3",
+        help="with --dev-score: which eval/SELECTION.md rule chooses (amendment4: the "
+        "GoEmotions-dev section, for the three-way net candidates)",
+    )
     args = parser.parse_args(argv)
     if args.dev_score:
-        dev_scores(args.dev_score, args.weeks, args.seed, args.json)
+        dev_scores(args.dev_score, args.weeks, args.seed, args.json, args.rule)
         return 0
     if args.probabilities_from == "v2":
         print("DRY RUN: three-way probabilities derived from v2's binary score\n", file=sys.stderr)

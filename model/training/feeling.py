@@ -16,9 +16,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from model.feeling import BASE_DENSE, DENSE_FEATURES
+from model.feeling import BASE_DENSE, DENSE_FEATURES, NET_EXTRA
 from model.goemotions import MIXED, NEGATIVE, NEUTRAL, POSITIVE, Lines, load_split
-from model.predictor import FeelingHead, SentimentPredictor
+from model.predictor import FeelingHead, FeelingNet, SentimentPredictor
 
 log = logging.getLogger(__name__)
 CLASSES = (POSITIVE, NEGATIVE, NEUTRAL)
@@ -45,6 +45,11 @@ class FeelingConfig:
     # Option "workplace train": hand-written chat lines (model.training.workplace_lines) join
     # the feeling head's fitting lines and, the polar ones, the polar head's, with this weight.
     workplace_weight: float = 1.0
+    # "linear": the v3 heads (P(neutral), then P(positive | a feeling)); "net": one three-way
+    # head with a hidden layer (model.predictor.FeelingNet), ``dim`` and ``hidden`` its sizes.
+    head: str = "linear"
+    dim: int = 4
+    hidden: int = 16
 
 
 def features(
@@ -150,6 +155,30 @@ def train_feeling(
         )
     if not imdb_rows and not workplace_rows:
         weights = None  # exactly the unweighted fit the shipped head had
+    if config.head == "net":
+        classes = list(train.classes)
+        crops = is_pos[len(train) : len(train) + len(imdb_rows)]
+        classes += [POSITIVE if y else NEGATIVE for y in crops]
+        classes += list(workplace[1]) if workplace_rows else []
+        inputs = np.concatenate([dense[:, :BASE_DENSE], z[:, None], lexicon[:, None]], axis=1)
+        return _train_net(
+            predictor,
+            config,
+            ids,
+            inputs.astype("float32"),
+            classes,
+            (fit_rows + imdb_rows + workplace_rows, cal_rows),
+            rng,
+            weights,
+            {
+                "train_fit": len(fit_rows),
+                "train_calibration": len(cal_rows),
+                "train_left_out_ambiguous": len(train) - len(keep),
+                "train_mixed_left_out": sum(train.classes[i] == MIXED for i in keep),
+                **({"imdb_crops": len(imdb_rows)} if imdb_rows else {}),
+                **({"workplace_train": len(workplace_rows)} if workplace_rows else {}),
+            },
+        )
     models = build_feeling(
         predictor.vectorizer.num_features,
         num_dense,
@@ -238,6 +267,84 @@ def train_feeling(
     if polar_record is not None:
         record["polar_head"] = polar_record
     return models, head, record
+
+
+def _train_net(predictor, config: FeelingConfig, ids, inputs, classes, rows, rng, weights, lines):
+    """The "net" head: fit on the fitting rows with a polarity, calibrate on the slice."""
+    import keras
+
+    from model.training.network import build_feeling_net, pad
+
+    fit_rows, cal_rows = rows
+    y = np.array([CLASSES.index(c) if c in CLASSES else -1 for c in classes], dtype="int32")
+    keras.utils.set_random_seed(config.seed)
+    models = build_feeling_net(
+        predictor.vectorizer.num_features,
+        inputs.shape[1],
+        dim=config.dim,
+        hidden=config.hidden,
+        learning_rate=config.learning_rate,
+        l2=config.l2,
+    )
+    fit = np.array([i for i in fit_rows if y[i] >= 0])
+    history = _fit(models, ids, inputs, y, fit, config, rng, weights)
+    cal = np.array([i for i in cal_rows if y[i] >= 0])
+    logits = np.concatenate(
+        [
+            np.asarray(models.train.predict_on_batch([pad([ids[i] for i in part]), inputs[part]]))
+            for part in np.array_split(cal, max(1, len(cal) // 2048))
+        ]
+    ).astype("float64")
+    scale, bias = fit_softmax_calibration(logits, y[cal])
+    models.calibration.c.assign(np.array([scale, *bias], dtype="float32"))
+    net = FeelingNet(
+        embedding=np.asarray(models.bag.e.numpy(), dtype="float32"),
+        w1=np.asarray(models.hidden.kernel.numpy(), dtype="float64"),
+        b1=np.asarray(models.hidden.bias.numpy(), dtype="float64"),
+        w2=np.asarray(models.out.kernel.numpy(), dtype="float64"),
+        b2=np.asarray(models.out.bias.numpy(), dtype="float64"),
+        scale=float(np.float32(scale)),
+        bias=tuple(float(np.float32(b)) for b in bias),
+    )
+    record = {
+        "kind": "net",
+        "dim": config.dim,
+        "hidden": config.hidden,
+        "inputs": [*DENSE_FEATURES[:BASE_DENSE], *NET_EXTRA],
+        "classes": list(CLASSES),
+        "calibration": {"scale": net.scale, "bias": list(net.bias)},
+        "history": {"loss": history},
+        "lines": lines,
+    }
+    return models, net, record
+
+
+def fit_softmax_calibration(logits: np.ndarray, y: np.ndarray) -> tuple[float, list[float]]:
+    """(s, c) of softmax(s * logits + c) by Newton's method on log loss, c[2] = 0;
+    deterministic."""
+    n = len(y)
+    theta = np.array([1.0, 0.0, 0.0])
+    onehot = np.eye(3)[y]
+    for _ in range(100):
+        zz = theta[0] * logits + np.array([theta[1], theta[2], 0.0])
+        zz -= zz.max(axis=1, keepdims=True)
+        p = np.exp(zz)
+        p /= p.sum(axis=1, keepdims=True)
+        # d z_k / d theta: (logit_k, [k == 0], [k == 1])
+        phi = np.zeros((n, 3, 3))
+        phi[:, :, 0] = logits
+        phi[:, 0, 1] = 1.0
+        phi[:, 1, 2] = 1.0
+        grad = np.einsum("nk,nkj->j", p - onehot, phi) / n
+        mean_phi = np.einsum("nk,nkj->nj", p, phi)
+        hess = (
+            np.einsum("nk,nki,nkj->ij", p, phi, phi) - np.einsum("ni,nj->ij", mean_phi, mean_phi)
+        ) / n + 1e-9 * np.eye(3)
+        step = np.linalg.solve(hess, grad)
+        theta -= step
+        if np.abs(step).max() < 1e-10:
+            break
+    return float(theta[0]), [float(theta[1]), float(theta[2]), 0.0]
 
 
 def _fit(

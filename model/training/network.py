@@ -311,3 +311,83 @@ def build_feeling(
         head=head,
         affine=affine,
     )
+
+
+@keras.saving.register_keras_serializable(package="sentiment")
+class EmbeddingBag(keras.layers.Layer):
+    """The sum of a learned ``dim``-vector per feature id (id 0 is padding). Rows start at zero,
+    so an id never seen in training adds nothing; L2 on the rows a batch uses."""
+
+    def __init__(self, num_features: int, dim: int, l2: float = 0.0, **kwargs):
+        super().__init__(**kwargs)
+        self.num_features = num_features
+        self.dim = dim
+        self.l2 = l2
+
+    def build(self, input_shape) -> None:
+        self.e = self.add_weight(shape=(self.num_features, self.dim), name="e", initializer="zeros")
+
+    def call(self, ids):
+        mask = ops.cast(ids > 0, "float32")[..., None]
+        rows = ops.take(self.e, ids, axis=0) * mask
+        if self.l2:
+            self.add_loss(self.l2 * ops.sum(ops.square(rows)))
+        return ops.sum(rows, axis=1)
+
+    def get_config(self) -> dict:
+        config = super().get_config()
+        config.update(num_features=self.num_features, dim=self.dim, l2=self.l2)
+        return config
+
+
+@keras.saving.register_keras_serializable(package="sentiment")
+class SoftmaxCalibration(keras.layers.Layer):
+    """softmax(s * logits + c): the three-way head's calibration, fitted after training."""
+
+    def build(self, input_shape) -> None:
+        self.c = self.add_weight(shape=(4,), name="c", initializer="zeros", trainable=False)
+
+    def call(self, logits):
+        return ops.softmax(self.c[0] * logits + self.c[1:], axis=-1)
+
+
+@dataclass(frozen=True)
+class FeelingNetModels:
+    train: keras.Model  # raw logits, fitted with sparse cross-entropy
+    calibrated: keras.Model  # calibrated (positive, negative, neutral): saved as feeling.keras
+    bag: EmbeddingBag
+    hidden: keras.layers.Dense
+    out: keras.layers.Dense
+    calibration: SoftmaxCalibration
+
+
+def build_feeling_net(
+    num_features: int,
+    num_inputs: int,
+    *,
+    dim: int,
+    hidden: int,
+    learning_rate: float,
+    l2: float,
+) -> FeelingNetModels:
+    """The three-way head over (feature ids, dense inputs): one ReLU layer, three logits."""
+    ids = keras.Input(shape=(None,), dtype="int32", name="feature_ids")
+    inputs = keras.Input(shape=(num_inputs,), dtype="float32", name="inputs")
+    bag = EmbeddingBag(num_features, dim, l2=l2, name="bag")
+    dense_hidden = keras.layers.Dense(hidden, activation="relu", name="hidden")
+    out = keras.layers.Dense(3, name="logits")
+    logits = out(dense_hidden(keras.layers.Concatenate()([bag(ids), inputs])))
+    train_model = keras.Model([ids, inputs], logits)
+    train_model.compile(
+        optimizer=keras.optimizers.Adam(learning_rate),
+        loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True),
+    )
+    calibration = SoftmaxCalibration(name="calibration")
+    return FeelingNetModels(
+        train=train_model,
+        calibrated=keras.Model([ids, inputs], calibration(logits), name="feeling_net"),
+        bag=bag,
+        hidden=dense_hidden,
+        out=out,
+        calibration=calibration,
+    )

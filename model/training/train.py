@@ -24,7 +24,7 @@ from model import artifact, goemotions, workplace
 from model.data import data_path, fingerprint, load_imdb
 from model.emoji_table import EmojiTable
 from model.lexicon import NEGATION_FACTOR, NEGATION_SCOPE, NEGATORS, TERMINATORS, Lexicon
-from model.predictor import SentimentPredictor
+from model.predictor import FeelingNet, SentimentPredictor
 from model.text import tokenize
 from model.training import calibration, crops
 from model.training.emoji_source import build_emoji_table
@@ -61,6 +61,9 @@ FEELING_CROPS_SEED_OFFSET = 5
 VALIDATION_CROPS_PER_REVIEW = 1
 # Texts per Keras call when scoring, sorted by length so that padding stays small.
 SCORING_CHUNK = 1024
+
+
+FEELING_HEADS = ("linear", "net")
 
 
 @dataclass(frozen=True)
@@ -124,6 +127,12 @@ class TrainConfig:
     # sha256 goes into config.json. Chosen as variant v3u under eval/SELECTION.md amendment 2.
     workplace_train: str = "default"
     workplace_train_weight: float = 5.0
+    # The three-way head (eval/SELECTION.md amendment 4): "linear" is v3's pair of linear
+    # heads; "net" one head with a hidden layer (feeling_hidden units) over a learned bag of
+    # feature-id embeddings (feeling_dim) and the dense inputs.
+    feeling_head: str = "linear"
+    feeling_dim: int = 4
+    feeling_hidden: int = 16
     # The Keras tutorial network, exactly.
     baseline: bool = True
     baseline_words: int = 10_000
@@ -470,6 +479,9 @@ def _train_nbbag(
                 imdb_weight=config.feeling_imdb_weight,
                 imdb_polar=config.feeling_imdb_polar,
                 workplace_weight=config.workplace_train_weight,
+                head=config.feeling_head,
+                dim=config.feeling_dim,
+                hidden=config.feeling_hidden,
             ),
             goemotions_data,
             _feeling_crops(prep, config),
@@ -479,7 +491,10 @@ def _train_nbbag(
             record["workplace_train"] = chat.record()
         fit_seconds += time.perf_counter() - feeling_started
         feeling_models.calibrated.save(out / artifact.FEELING_MODEL_FILE)
-        np.save(out / artifact.FEELING_WEIGHTS_FILE, head.weights, allow_pickle=False)
+        if isinstance(head, FeelingNet):
+            head.save(out / artifact.FEELING_NET_FILE)
+        else:
+            np.save(out / artifact.FEELING_WEIGHTS_FILE, head.weights, allow_pickle=False)
         if "polar_head" in record["feeling"]:
             record["feeling"]["polar_head"].pop("models").calibrated.save(
                 out / artifact.POLAR_MODEL_FILE
@@ -587,6 +602,10 @@ def train(
     config = config or TrainConfig()
     if config.arch not in ARCHITECTURES:
         raise ValueError(f"unknown arch {config.arch!r}: choose from {', '.join(ARCHITECTURES)}")
+    if config.feeling_head not in FEELING_HEADS:
+        raise ValueError(
+            f"unknown feeling_head {config.feeling_head!r}: choose from {', '.join(FEELING_HEADS)}"
+        )
     started = time.perf_counter()
     _seed_everything(config.seed)
     prep = _prepare(data, config)

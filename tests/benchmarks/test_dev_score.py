@@ -2,7 +2,17 @@
 
 from __future__ import annotations
 
-from benchmarks.estimator_accuracy import DEV_SCORE_MARGIN, DEV_SCORE_TIE, choose, split_halves
+import pytest
+
+from benchmarks.estimator_accuracy import (
+    DEV_SCORE_MARGIN,
+    DEV_SCORE_TIE,
+    choose,
+    choose_net,
+    load_goemotions,
+    split_halves,
+)
+from tests.helpers.goemotions import write_tiny_goemotions
 
 
 def _rows() -> list[tuple[str, int]]:
@@ -52,3 +62,33 @@ def test_a_retraining_of_the_shipped_model_is_not_a_variant() -> None:
     winner, why = choose(rows, "shipped")
     assert winner == "shipped"
     assert "best eligible variant a " in why
+
+
+def _net(ge: float, score: float = 4.0, size: int = 64, eligible: bool = True) -> dict:
+    return {"ge_section": ge, "score": score, "size": size, "eligible": eligible}
+
+
+def test_amendment_4_picks_on_the_goemotions_section_with_the_margin_and_gates() -> None:
+    ship = {"score": 4.1, "ge_section": 5.9, "size": 0, "eligible": True}
+    rows = {"shipped": ship, "a": _net(5.9 - DEV_SCORE_MARGIN)}
+    assert choose_net(rows, "shipped")[0] == "shipped"  # not more than the margin
+    rows["b"] = _net(5.5, size=128)
+    rows["c"] = _net(5.5 + DEV_SCORE_TIE - 0.01, size=64)  # ties with b, smaller: wins
+    assert choose_net(rows, "shipped")[0] == "c"
+    rows["c"] = _net(5.5 + DEV_SCORE_TIE - 0.01, size=64, score=4.2)  # worse overall: a gate
+    assert choose_net(rows, "shipped")[0] == "b"
+    rows["b"] = _net(5.5, size=128, eligible=False)
+    assert choose_net(rows, "shipped")[0] == "shipped"
+
+
+def test_goemotions_lines_come_from_the_setting_in_either_layout(tmp_path, monkeypatch) -> None:
+    grouped = write_tiny_goemotions(tmp_path / "grouped", n=20, seed=3)
+    official = write_tiny_goemotions(tmp_path / "official", n=20, seed=3, official=True)
+    monkeypatch.setenv("GOEMOTIONS_DATA", str(grouped))
+    lines = load_goemotions("dev")
+    assert lines == load_goemotions("dev", official)
+    assert {label for label, _ in lines} == {"positive", "negative", "neutral"}
+    assert len(lines) == 60  # mixed and ambiguous lines left out
+    monkeypatch.setenv("GOEMOTIONS_DATA", str(tmp_path / "missing"))
+    with pytest.raises(SystemExit, match="GOEMOTIONS_DATA"):
+        load_goemotions("dev")

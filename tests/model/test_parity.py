@@ -7,7 +7,10 @@ import pytest
 
 from model import load_predictor
 from model.artifact import DEFAULT_ARTIFACT, FEELING_MODEL_FILE, MODEL_FILE, POLAR_MODEL_FILE
+from model.feeling import BASE_DENSE
+from model.predictor import FeelingNet
 from model.text import tokenize
+from model.training.feeling import CLASSES
 from tests.helpers.texts import ODD_INPUTS, vocabulary_texts
 
 keras = pytest.importorskip("keras", reason="the parity check needs the [train] extra")
@@ -48,8 +51,11 @@ def check_feeling_parity(artifact_dir, predictor, texts: list[str], atol: float)
     from model.training.network import pad
 
     head = keras.saving.load_model(artifact_dir / FEELING_MODEL_FILE)
-    num_dense = len(predictor.feeling.dense)
     parts = [predictor.parts(t) for t in texts]
+    if isinstance(predictor.feeling, FeelingNet):
+        check_net_parity(head, predictor, texts, parts, atol)
+        return
+    num_dense = len(predictor.feeling.dense)
     expected = np.zeros(len(texts))
     for start in range(0, len(texts), 256):
         chunk = parts[start : start + 256]
@@ -71,6 +77,20 @@ def check_feeling_parity(artifact_dir, predictor, texts: list[str], atol: float)
             [probabilities[i]["positive"] / (1 - probabilities[i]["neutral"]) for i in keep]
         )
         np.testing.assert_allclose(got, expected[keep], atol=max(atol, 2e-5), rtol=0)
+
+
+def check_net_parity(head, predictor, texts: list[str], parts, atol: float) -> None:
+    """The three-way net's (positive, negative, neutral): Keras against serving."""
+    from model.training.network import pad
+
+    expected = np.zeros((len(texts), 3))
+    for start in range(0, len(texts), 256):
+        chunk = parts[start : start + 256]
+        ids = pad([list(p.spans) for p in chunk])
+        inputs = np.array([[*p.dense[:BASE_DENSE], p.z, p.lexicon] for p in chunk], dtype="float32")
+        expected[start : start + 256] = head.predict_on_batch([ids, inputs])
+    got = np.array([[predictor.predict_one(t).probabilities[c] for c in CLASSES] for t in texts])
+    np.testing.assert_allclose(got, expected, atol=max(atol, 2e-5), rtol=0)
 
 
 def test_shipped_model_parity_on_a_thousand_texts():

@@ -296,3 +296,44 @@ def test_train_script_rejects_unknown_settings(tmp_path):
         check=False,
     )
     assert result.returncode != 0 and "unknown setting 'nope'" in result.stderr
+
+
+def test_the_net_head_writes_its_arrays_matches_keras_and_is_reproducible(trained, tmp_path):
+    """feeling_head=net (eval/SELECTION.md amendment 4): one three-way head with a hidden layer
+    replaces the two linear heads; serving equals Keras, and a second run the same arrays."""
+    import numpy as np
+
+    from model.predictor import FeelingNet
+
+    _, _, data = trained
+    config = dataclasses.replace(
+        SMALL, baseline=False, feeling_head="net", feeling_hidden=8, feeling_dim=3
+    )
+    runs = [tmp_path / "net", tmp_path / "again"]
+    for out in runs:
+        train(out, data, config)
+    out = runs[0]
+    names = {p.name for p in out.iterdir()}
+    assert {"feeling_net.npz", "feeling.keras"} <= names
+    assert not {"feeling_weights.npy", "polar_weights.npy", "polar.keras"} & names
+    record = read_json(out / "config.json")["feeling"]
+    assert record["kind"] == "net" and (record["dim"], record["hidden"]) == (3, 8)
+    assert record["classes"] == ["positive", "negative", "neutral"]
+    predictor = load_predictor(out)
+    assert isinstance(predictor.feeling, FeelingNet)
+    assert predictor.feeling.w1.shape == (3 + 9, 8) and predictor.feeling.w2.shape == (8, 3)
+    texts = vocabulary_texts(predictor, 100, seed=5) + ODD_INPUTS
+    check_parity(out, texts, atol=2e-4)
+    for p in predictor.predict(texts):
+        assert sum(p.probabilities.values()) == pytest.approx(1.0, abs=1e-9)
+        assert p.verdict == max(p.probabilities, key=p.probabilities.__getitem__)
+    with np.load(out / "feeling_net.npz") as a, np.load(runs[1] / "feeling_net.npz") as b:
+        assert set(a.files) == set(b.files)
+        for name in a.files:
+            np.testing.assert_array_equal(a[name], b[name])
+
+
+def test_an_unknown_feeling_head_is_refused_in_one_line(trained, tmp_path):
+    _, _, data = trained
+    with pytest.raises(ValueError, match="unknown feeling_head 'mlp': choose from linear, net"):
+        train(tmp_path / "x", data, dataclasses.replace(SMALL, feeling_head="mlp"))
