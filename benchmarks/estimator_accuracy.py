@@ -581,12 +581,32 @@ def dev_score(
     beside it, not used to choose. Lines are split before the model sees them (a line the
     record would not count is dropped from its half afterwards)."""
     score, described = make_scorer("v3", artifact, clean_module)
-    raw = {"goemotions dev": load_goemotions("dev"), "workplace dev": load_workplace()}
+    raw = dev_lines()
     probs = {name: score([text for _, text in rows]) for name, rows in raw.items()}
     tagged = {
         name: [(label, p) for (label, _), p in zip(rows, probs[name], strict=True)]
         for name, rows in raw.items()
     }
+    return {
+        "artifact": artifact,
+        **dev_score_of(tagged, described, weeks=weeks, seed=seed, split_seeds=split_seeds),
+    }
+
+
+def dev_lines() -> dict[str, Labelled]:
+    """The two dev domains amendment 3 scores on, in file order."""
+    return {"goemotions dev": load_goemotions("dev"), "workplace dev": load_workplace()}
+
+
+def dev_score_of(
+    tagged: dict[str, list[tuple[str, Vector | None]]],
+    described: str,
+    *,
+    weeks: int = 1000,
+    seed: int = 2026,
+    split_seeds: Sequence[int] = DEV_SPLIT_SEEDS,
+) -> dict[str, Any]:
+    """``dev_score`` from each dev line's (label, probabilities or None if not counted)."""
     folds = []
     counted = {}
     for split_seed in split_seeds:
@@ -620,7 +640,6 @@ def dev_score(
         for name, rows in tagged.items()
     }
     return {
-        "artifact": artifact,
         "score": round(mean("mae_messages", "neutral"), 3),
         # Amendment 4's score: the GoEmotions-dev section alone.
         "ge_section": round(mean("mae_messages", "neutral", ("goemotions dev",)), 3),
