@@ -3,6 +3,7 @@
     python scripts/estimator_accuracy.py                          # v3's probabilities
     python scripts/estimator_accuracy.py --probabilities-from v2  # DRY RUN from today's model
     python scripts/estimator_accuracy.py --dev-score SHIPPED DIR ...  # eval/SELECTION.md amend. 3
+    python scripts/estimator_accuracy.py --dev-score SHIPPED DIR ... --rule amendment4
 
 See benchmarks/estimator_accuracy.py for the method and docs/estimates.md for the figures.
 """
