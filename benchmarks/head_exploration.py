@@ -53,7 +53,7 @@ class Data:
         from benchmarks.estimator_accuracy import dev_lines
         from bot.slack.text import clean
         from model.goemotions import load_split
-        from model.training.feeling import CLASSES
+        from model.training.feeling import CLASSES, calibration_slice, features, net_inputs
         from model.training.workplace_lines import load_workplace_lines
         from model.verdict import VerdictRule
 
@@ -61,19 +61,17 @@ class Data:
         rule = VerdictRule()
         train = load_split("train")
         chat = load_workplace_lines("default")
-        texts = train.texts + chat.texts
         classes = list(train.classes) + list(chat.classes)
-        self.ids, self.inputs = self._features(predictor, texts)
+        ids, dense, z, lexicon = features(predictor, train.texts + chat.texts)
+        self.ids, self.inputs = ids, net_inputs(dense, z, lexicon)
         self.y = np.array([CLASSES.index(c) if c in CLASSES else -1 for c in classes])
         self.weights = np.array([1.0] * len(train) + [5.0] * len(chat.texts), dtype="float32")
         # The training script's calibration slice (model.training.feeling.train_feeling).
         keep = [i for i, c in enumerate(train.classes) if c is not None]
-        order = np.random.default_rng(1234).permutation(len(keep))
-        n_cal = int(round(len(keep) * 0.1))
-        cal = {keep[i] for i in order[:n_cal]}
-        rows = [i for i in keep if i not in cal] + list(range(len(train), len(texts)))
+        fit_rows, cal_rows, _ = calibration_slice(keep, 1234, 0.1)
+        rows = fit_rows + list(range(len(train), len(classes)))
         self.fit_rows = np.array([i for i in rows if self.y[i] >= 0])
-        self.cal_rows = np.array(sorted(i for i in cal if self.y[i] >= 0))
+        self.cal_rows = np.array([i for i in cal_rows if self.y[i] >= 0])
         self.num_features = predictor.vectorizer.num_features
         self.kept = len(keep)
         self.dev = {}
@@ -81,16 +79,8 @@ class Data:
             cleaned = [clean(t) for _, t in lines]
             counted = [rule.knows_enough(p) for p in predictor.predict(cleaned)]
             labels = [label for label, _ in lines]
-            self.dev[name] = (labels, counted, self._features(predictor, cleaned))
-
-    @staticmethod
-    def _features(predictor, texts: list[str]):
-        from model.feeling import BASE_DENSE
-
-        parts = [predictor.parts(t) for t in texts]
-        ids = [list(p.spans) for p in parts]
-        inputs = np.array([[*p.dense[:BASE_DENSE], p.z, p.lexicon] for p in parts], "float32")
-        return ids, inputs
+            d_ids, d_dense, d_z, d_lexicon = features(predictor, cleaned)
+            self.dev[name] = (labels, counted, (d_ids, net_inputs(d_dense, d_z, d_lexicon)))
 
 
 def _linear(num_features: int, num_inputs: int, l2: float, learning_rate: float):
@@ -111,23 +101,17 @@ def _linear(num_features: int, num_inputs: int, l2: float, learning_rate: float)
     return model
 
 
-def _logits(model, ids, inputs) -> np.ndarray:
-    from model.training.network import pad
-
-    return np.concatenate(
-        [
-            np.asarray(model.predict_on_batch([pad(ids[s : s + 2048]), inputs[s : s + 2048]]))
-            for s in range(0, len(ids), 2048)
-        ]
-    ).astype("float64")
-
-
 def run_one(data: Data, setting: dict[str, Any]) -> dict[str, Any]:
     import keras
 
     from benchmarks.estimator_accuracy import dev_score_of
-    from model.training.feeling import fit_softmax_calibration
-    from model.training.network import build_feeling_net, pad
+    from model.training.feeling import (
+        FeelingConfig,
+        batch_logits,
+        fit_head,
+        fit_softmax_calibration,
+    )
+    from model.training.network import build_feeling_net
 
     s = {"learning_rate": 0.005, "seed": 1, "shuffle_seed": 1234, **setting}
     keras.utils.set_random_seed(s["seed"])
@@ -145,22 +129,22 @@ def run_one(data: Data, setting: dict[str, Any]) -> dict[str, Any]:
     rng = np.random.default_rng(s["shuffle_seed"])
     if s.get("script_shuffle"):
         rng.permutation(data.kept)  # as the training script: the slice is drawn first
-    for _ in range(s["epochs"]):
-        rows = data.fit_rows[rng.permutation(len(data.fit_rows))]
-        for start in range(0, len(rows), 64):
-            b = rows[start : start + 64]
-            model.train_on_batch(
-                [pad([data.ids[i] for i in b]), data.inputs[b]],
-                data.y[b],
-                sample_weight=data.weights[b],
-            )
+    loop = FeelingConfig(
+        seed=s["seed"],
+        epochs=s["epochs"],
+        batch_size=64,
+        learning_rate=s["learning_rate"],
+        l2=s["l2"],
+        calibration_fraction=0.1,
+    )
+    fit_head(model, data.ids, data.inputs, data.y, data.fit_rows, loop, rng, data.weights)
     cal = data.cal_rows
     scale, bias = fit_softmax_calibration(
-        _logits(model, [data.ids[i] for i in cal], data.inputs[cal]), data.y[cal]
+        batch_logits(model, [data.ids[i] for i in cal], data.inputs[cal]), data.y[cal]
     )
     tagged = {}
     for name, (labels, counted, (ids, inputs)) in data.dev.items():
-        z = scale * _logits(model, ids, inputs) + np.array(bias)
+        z = scale * batch_logits(model, ids, inputs) + np.array(bias)
         p = np.exp(z - z.max(axis=1, keepdims=True))
         p /= p.sum(axis=1, keepdims=True)
         tagged[name] = [

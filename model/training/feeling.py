@@ -111,11 +111,7 @@ def train_feeling(
 
     train = load_split("train", data)
     keep = [i for i, c in enumerate(train.classes) if c is not None]
-    rng = np.random.default_rng(config.seed)
-    order = rng.permutation(len(keep))
-    n_cal = int(round(len(keep) * config.calibration_fraction))
-    cal_rows = sorted(keep[i] for i in order[:n_cal])
-    fit_rows = sorted(keep[i] for i in order[n_cal:])
+    fit_rows, cal_rows, rng = calibration_slice(keep, config.seed, config.calibration_fraction)
     texts = train.texts
     num_dense = len(DENSE_FEATURES) if config.signed else BASE_DENSE
     ids, dense, z, lexicon = features(predictor, texts, num_dense)
@@ -155,29 +151,33 @@ def train_feeling(
         )
     if not imdb_rows and not workplace_rows:
         weights = None  # exactly the unweighted fit the shipped head had
-    if config.head == "net":
+    net = config.head == "net"
+    lines = {
+        "train_fit": len(fit_rows),
+        "train_calibration": len(cal_rows),
+        "train_left_out_ambiguous": len(train) - len(keep),
+        # the net scores three classes: mixed lines are left out of it
+        "train_mixed_left_out" if net else "train_mixed": sum(
+            train.classes[i] == MIXED for i in keep
+        ),
+        **({"imdb_crops": len(imdb_rows)} if imdb_rows else {}),
+        **({"workplace_train": len(workplace_rows)} if workplace_rows else {}),
+    }
+    if net:
         classes = list(train.classes)
         crops = is_pos[len(train) : len(train) + len(imdb_rows)]
         classes += [POSITIVE if y else NEGATIVE for y in crops]
         classes += list(workplace[1]) if workplace_rows else []
-        inputs = np.concatenate([dense[:, :BASE_DENSE], z[:, None], lexicon[:, None]], axis=1)
         return _train_net(
             predictor,
             config,
             ids,
-            inputs.astype("float32"),
+            net_inputs(dense, z, lexicon),
             classes,
             (fit_rows + imdb_rows + workplace_rows, cal_rows),
             rng,
             weights,
-            {
-                "train_fit": len(fit_rows),
-                "train_calibration": len(cal_rows),
-                "train_left_out_ambiguous": len(train) - len(keep),
-                "train_mixed_left_out": sum(train.classes[i] == MIXED for i in keep),
-                **({"imdb_crops": len(imdb_rows)} if imdb_rows else {}),
-                **({"workplace_train": len(workplace_rows)} if workplace_rows else {}),
-            },
+            lines,
         )
     models = build_feeling(
         predictor.vectorizer.num_features,
@@ -185,8 +185,8 @@ def train_feeling(
         learning_rate=config.learning_rate,
         l2=config.l2,
     )
-    history = _fit(
-        models,
+    history = fit_head(
+        models.train,
         ids,
         dense,
         neutral,
@@ -216,8 +216,8 @@ def train_feeling(
         polar_models = build_feeling(
             predictor.vectorizer.num_features, 2, learning_rate=config.learning_rate, l2=config.l2
         )
-        polar_history = _fit(
-            polar_models, ids, polar_dense, is_pos, np.array(polar_fit), config, rng, weights
+        polar_history = fit_head(
+            polar_models.train, ids, polar_dense, is_pos, np.array(polar_fit), config, rng, weights
         )
         pc = np.array(polar)
         g = polar_models.logits.predict_on_batch([pad([ids[i] for i in pc]), polar_dense[pc]])
@@ -255,12 +255,7 @@ def train_feeling(
         "polar_bias": polar_bias,
         "history": {"loss": history},
         "lines": {
-            "train_fit": len(fit_rows),
-            "train_calibration": len(cal_rows),
-            "train_left_out_ambiguous": len(train) - len(keep),
-            "train_mixed": sum(train.classes[i] == MIXED for i in keep),
-            **({"imdb_crops": len(imdb_rows)} if imdb_rows else {}),
-            **({"workplace_train": len(workplace_rows)} if workplace_rows else {}),
+            **lines,
             **({"workplace_train_polar": len(workplace_polar)} if workplace_rows else {}),
         },
     }
@@ -273,7 +268,7 @@ def _train_net(predictor, config: FeelingConfig, ids, inputs, classes, rows, rng
     """The "net" head: fit on the fitting rows with a polarity, calibrate on the slice."""
     import keras
 
-    from model.training.network import build_feeling_net, pad
+    from model.training.network import build_feeling_net
 
     fit_rows, cal_rows = rows
     y = np.array([CLASSES.index(c) if c in CLASSES else -1 for c in classes], dtype="int32")
@@ -287,14 +282,9 @@ def _train_net(predictor, config: FeelingConfig, ids, inputs, classes, rows, rng
         l2=config.l2,
     )
     fit = np.array([i for i in fit_rows if y[i] >= 0])
-    history = _fit(models, ids, inputs, y, fit, config, rng, weights)
+    history = fit_head(models.train, ids, inputs, y, fit, config, rng, weights)
     cal = np.array([i for i in cal_rows if y[i] >= 0])
-    logits = np.concatenate(
-        [
-            np.asarray(models.train.predict_on_batch([pad([ids[i] for i in part]), inputs[part]]))
-            for part in np.array_split(cal, max(1, len(cal) // 2048))
-        ]
-    ).astype("float64")
+    logits = batch_logits(models.train, [ids[i] for i in cal], inputs[cal])
     scale, bias = fit_softmax_calibration(logits, y[cal])
     models.calibration.c.assign(np.array([scale, *bias], dtype="float32"))
     net = FeelingNet(
@@ -317,6 +307,39 @@ def _train_net(predictor, config: FeelingConfig, ids, inputs, classes, rows, rng
         "lines": lines,
     }
     return models, net, record
+
+
+def calibration_slice(
+    keep: Sequence[int], seed: int, fraction: float
+) -> tuple[list[int], list[int], np.random.Generator]:
+    """(fitting rows, calibration rows) of the kept GoEmotions train lines, seeded, and the
+    generator that drew them (it then shuffles the fitting epochs)."""
+    rng = np.random.default_rng(seed)
+    order = rng.permutation(len(keep))
+    n_cal = int(round(len(keep) * fraction))
+    cal_rows = sorted(keep[i] for i in order[:n_cal])
+    fit_rows = sorted(keep[i] for i in order[n_cal:])
+    return fit_rows, cal_rows, rng
+
+
+def net_inputs(dense: np.ndarray, z: np.ndarray, lexicon: np.ndarray) -> np.ndarray:
+    """The net head's dense inputs (``model.feeling.NET_EXTRA``): the first ``BASE_DENSE``
+    dense features, the polarity logit, the lexicon input."""
+    return np.concatenate([dense[:, :BASE_DENSE], z[:, None], lexicon[:, None]], axis=1).astype(
+        "float32"
+    )
+
+
+def batch_logits(model, ids: list[list[int]], inputs: np.ndarray, chunk: int = 2048) -> np.ndarray:
+    """``model``'s outputs for (feature-id lists, dense inputs), ``chunk`` rows at a time."""
+    from model.training.network import pad
+
+    return np.concatenate(
+        [
+            np.asarray(model.predict_on_batch([pad(ids[s : s + chunk]), inputs[s : s + chunk]]))
+            for s in range(0, len(ids), chunk)
+        ]
+    ).astype("float64")
 
 
 def fit_softmax_calibration(logits: np.ndarray, y: np.ndarray) -> tuple[float, list[float]]:
@@ -347,8 +370,8 @@ def fit_softmax_calibration(logits: np.ndarray, y: np.ndarray) -> tuple[float, l
     return float(theta[0]), [float(theta[1]), float(theta[2]), 0.0]
 
 
-def _fit(
-    models, ids, dense, labels, rows: np.ndarray, config: FeelingConfig, rng, weights=None
+def fit_head(
+    model, ids, dense, labels, rows: np.ndarray, config: FeelingConfig, rng, weights=None
 ) -> list:
     """``config.epochs`` epochs of Adam over ``rows`` in seeded order; the mean loss per epoch.
     ``weights``: each line's say in the loss (all 1 without)."""
@@ -362,9 +385,9 @@ def _fit(
             batch = shuffled[start : start + config.batch_size]
             xb = [pad([ids[i] for i in batch]), dense[batch]]
             if weights is None:
-                loss = models.train.train_on_batch(xb, labels[batch])
+                loss = model.train_on_batch(xb, labels[batch])
             else:
-                loss = models.train.train_on_batch(xb, labels[batch], sample_weight=weights[batch])
+                loss = model.train_on_batch(xb, labels[batch], sample_weight=weights[batch])
             losses.append(float(loss))
         history.append(float(np.mean(losses)))
         log.info("head epoch %d: loss %.4f", epoch + 1, history[-1])
