@@ -12,6 +12,9 @@ keeps the result (the ``AuthorizeResult``: token, bot ids, scopes) per workspace
   the same token, not expiring, keeps the entry (no call to Slack); a new token, a token due
   for refresh or no installation runs Bolt's whole path.
 - **size**: at most ``AUTH_CACHE_SIZE`` workspaces; the least recently used goes first.
+- **one lookup at a time per workspace**: a burst of one workspace's events (acked before
+  their dispatch, dispatched side by side) that finds no fresh entry makes one lookup; the
+  others wait for it and take its answer (``bot.install.oauth.CachedAuthorize``).
 - **this process's changes**: the installation store tells the cache of every committed write
   or delete (install, token refresh, uninstall, revoked tokens) and the workspace's entries go
   at once; a lookup under way at that moment does not keep what it read.

@@ -12,6 +12,9 @@ from __future__ import annotations
 
 import json
 import logging
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -31,6 +34,7 @@ from bot.install.rotation import (
     expiring,
 )
 from bot.install.store import EncryptedInstallationStore, state_store
+from bot.listener_pool import off_cpu
 from bot.settings import Settings
 
 log = logging.getLogger("bot.install")
@@ -95,6 +99,12 @@ class CachedAuthorize(LoggingAuthorize):
     def __init__(self, cache: AuthorizationCache, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.cache = cache
+        # One lookup at a time per workspace. Events are acked before their dispatch and one
+        # workspace's dispatches run side by side, so a burst reaches an empty or expired entry
+        # together: the first asks, the rest wait for its answer instead of each asking
+        # auth.test. A workspace's entry here lives while a lookup is under way or waited for.
+        self._lookups: dict[Key, tuple[threading.Lock, list[int]]] = {}
+        self._lookups_lock = threading.Lock()
 
     def __call__(  # type: ignore[override]
         self,
@@ -116,22 +126,47 @@ class CachedAuthorize(LoggingAuthorize):
             )
         org_wide = bool(context.is_enterprise_install)
         key: Key = (enterprise_id or "", team_id or "", org_wide)
-        generation = cache.generation()
         cached, fresh = cache.get(key)
-        if cached is not None and (fresh or self._still_stored(cached, key)):
-            if not fresh:
-                cache.keep(key, cached, generation)
+        if cached is not None and fresh:
             return cached
-        result = super().__call__(
-            context=context,
-            enterprise_id=enterprise_id,
-            team_id=team_id,
-            user_id=user_id,
-            **actor,
-        )
-        if result is not None:
-            cache.keep(key, result, generation)
-        return result
+        with self._one_lookup(key):
+            generation = cache.generation()
+            cached, fresh = cache.get(key)
+            if cached is not None and (fresh or self._still_stored(cached, key)):
+                if not fresh:
+                    cache.keep(key, cached, generation)
+                return cached
+            result = super().__call__(
+                context=context,
+                enterprise_id=enterprise_id,
+                team_id=team_id,
+                user_id=user_id,
+                **actor,
+            )
+            if result is not None:
+                cache.keep(key, result, generation)
+            return result
+
+    @contextmanager
+    def _one_lookup(self, key: Key) -> Iterator[None]:
+        """Hold the workspace's lookup lock; a listener thread waiting for it gives its CPU
+        slot back meanwhile (``bot.listener_pool.off_cpu``), as it would waiting on Slack."""
+        with self._lookups_lock:
+            lock, users = self._lookups.setdefault(key, (threading.Lock(), [0]))
+            users[0] += 1
+        try:
+            if not lock.acquire(blocking=False):
+                with off_cpu():
+                    lock.acquire()
+            try:
+                yield
+            finally:
+                lock.release()
+        finally:
+            with self._lookups_lock:
+                users[0] -= 1
+                if not users[0]:
+                    del self._lookups[key]
 
     def _still_stored(self, cached: AuthorizeResult, key: Key) -> bool:
         """Whether the stored bot is still the one ``cached`` was made from, not due a refresh."""

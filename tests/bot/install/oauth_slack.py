@@ -55,6 +55,7 @@ class OAuthSlack(FakeSlack):
         self.workspaces: dict[str, Workspace] = {}
         self.refreshes = 0
         self.refresh_delay = 0.0  # seconds a refresh takes (to widen a race between refreshers)
+        self.auth_test_delay = 0.0  # seconds auth.test takes (to widen a race between lookups)
         self._lock = threading.Lock()
 
     def add_workspace(self, workspace: Workspace) -> Workspace:
@@ -83,6 +84,7 @@ class OAuthSlack(FakeSlack):
             with self._lock:
                 return Answer(200, self._oauth(params))
         if method == "auth.test":
+            time.sleep(self.auth_test_delay)
             owner = self._owner(token)
             if owner is None:
                 return Answer(200, {"ok": False, "error": "invalid_auth"})
