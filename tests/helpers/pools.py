@@ -32,3 +32,20 @@ def blocked_pool(**sizes: int) -> tuple[ListenerPool, threading.Event]:
     """A one-thread pool whose thread is stuck until the returned event is set."""
     pool = ListenerPool(max_workers=1, **sizes)
     return pool, hold_every_thread(pool)
+
+
+def taken_order(pool: ListenerPool, monkeypatch) -> list[str]:
+    """The workspaces of the jobs ``pool``'s threads take from here on, in the order taken
+    (what round robin decides; the order their Slack calls arrive in also depends on how fast
+    each thread then runs)."""
+    taken: list[str] = []
+    take = pool._next
+
+    def recording():
+        job = take()
+        if job is not None:
+            taken.append(job.workspace)
+        return job
+
+    monkeypatch.setattr(pool, "_next", recording)
+    return taken
