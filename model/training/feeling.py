@@ -50,6 +50,7 @@ class FeelingConfig:
     head: str = "linear"
     dim: int = 4
     hidden: int = 16
+    members: int = 1  # nets averaged into the "net" head, each from its own seed
 
 
 def features(
@@ -265,25 +266,37 @@ def train_feeling(
 
 
 def _train_net(predictor, config: FeelingConfig, ids, inputs, classes, rows, rng, weights, lines):
-    """The "net" head: fit on the fitting rows with a polarity, calibrate on the slice."""
+    """The "net" head: fit ``config.members`` nets on the fitting rows, each from its own seed,
+    average their logits, calibrate the average on the slice.
+
+    One epoch leaves a net about 0.3 points of weekly neutral-share error from where another
+    seed would put it (eval/SELECTION.md, amendment 4); the average of several is steadier. The
+    average of k nets is itself one net, k times as wide (``combine_nets``), so serving and the
+    saved Keras model stay one net whatever k is."""
     import keras
 
     from model.training.network import build_feeling_net
 
     fit_rows, cal_rows = rows
     y = np.array([CLASSES.index(c) if c in CLASSES else -1 for c in classes], dtype="int32")
-    keras.utils.set_random_seed(config.seed)
-    models = build_feeling_net(
-        predictor.vectorizer.num_features,
-        inputs.shape[1],
-        dim=config.dim,
-        hidden=config.hidden,
-        learning_rate=config.learning_rate,
-        l2=config.l2,
-    )
     fit = np.array([i for i in fit_rows if y[i] >= 0])
-    history = fit_head(models.train, ids, inputs, y, fit, config, rng, weights)
     cal = np.array([i for i in cal_rows if y[i] >= 0])
+    members, histories = [], []
+    for member in range(config.members):
+        # Member 0 is the single net of amendment 4 (same seed, same shuffle order).
+        keras.utils.set_random_seed(config.seed + member)
+        order = rng if member == 0 else np.random.default_rng([config.seed, member])
+        models = build_feeling_net(
+            predictor.vectorizer.num_features,
+            inputs.shape[1],
+            dim=config.dim,
+            hidden=config.hidden,
+            learning_rate=config.learning_rate,
+            l2=config.l2,
+        )
+        histories.append(fit_head(models.train, ids, inputs, y, fit, config, order, weights))
+        members.append(models)
+    models = combine_nets(members, config.learning_rate) if len(members) > 1 else members[0]
     logits = batch_logits(models.train, [ids[i] for i in cal], inputs[cal])
     scale, bias = fit_softmax_calibration(logits, y[cal])
     models.calibration.c.assign(np.array([scale, *bias], dtype="float32"))
@@ -300,13 +313,48 @@ def _train_net(predictor, config: FeelingConfig, ids, inputs, classes, rows, rng
         "kind": "net",
         "dim": config.dim,
         "hidden": config.hidden,
+        "members": config.members,
         "inputs": [*DENSE_FEATURES[:BASE_DENSE], *NET_EXTRA],
         "classes": list(CLASSES),
         "calibration": {"scale": net.scale, "bias": list(net.bias)},
-        "history": {"loss": history},
+        "history": {"loss": histories[0]}
+        if len(histories) == 1
+        else {"loss_per_member": histories},
         "lines": lines,
     }
     return models, net, record
+
+
+def combine_nets(members: Sequence, learning_rate: float):
+    """One net whose logits are the mean of ``members``' logits (same sizes each): the bags
+    side by side (k * dim), each member's hidden units reading only its own bag and the shared
+    inputs (block ``w1``), the output layers stacked and divided by k."""
+    from model.training.network import build_feeling_net
+
+    k = len(members)
+    first = members[0]
+    num_features, dim = first.bag.e.shape
+    w1s = [m.hidden.kernel.numpy() for m in members]
+    hidden = w1s[0].shape[1]
+    num_inputs = w1s[0].shape[0] - dim
+    combined = build_feeling_net(
+        num_features,
+        num_inputs,
+        dim=k * dim,
+        hidden=k * hidden,
+        learning_rate=learning_rate,
+        l2=first.bag.l2,
+    )
+    w1 = np.zeros((k * dim + num_inputs, k * hidden), dtype="float32")
+    for j, w in enumerate(w1s):
+        w1[j * dim : (j + 1) * dim, j * hidden : (j + 1) * hidden] = w[:dim]
+        w1[k * dim :, j * hidden : (j + 1) * hidden] = w[dim:]
+    combined.bag.e.assign(np.concatenate([m.bag.e.numpy() for m in members], axis=1))
+    combined.hidden.kernel.assign(w1)
+    combined.hidden.bias.assign(np.concatenate([m.hidden.bias.numpy() for m in members]))
+    combined.out.kernel.assign(np.concatenate([m.out.kernel.numpy() for m in members]) / k)
+    combined.out.bias.assign(np.mean([m.out.bias.numpy() for m in members], axis=0))
+    return combined
 
 
 def calibration_slice(

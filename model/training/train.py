@@ -129,10 +129,12 @@ class TrainConfig:
     workplace_train_weight: float = 5.0
     # The three-way head (eval/SELECTION.md amendment 4): "linear" is v3's pair of linear
     # heads; "net" one head with a hidden layer (feeling_hidden units) over a learned bag of
-    # feature-id embeddings (feeling_dim) and the dense inputs.
+    # feature-id embeddings (feeling_dim) and the dense inputs; feeling_members such nets, each
+    # from its own seed, averaged into one (amendment 5).
     feeling_head: str = "linear"
     feeling_dim: int = 4
     feeling_hidden: int = 16
+    feeling_members: int = 1
     # The Keras tutorial network, exactly.
     baseline: bool = True
     baseline_words: int = 10_000
@@ -482,6 +484,7 @@ def _train_nbbag(
                 head=config.feeling_head,
                 dim=config.feeling_dim,
                 hidden=config.feeling_hidden,
+                members=config.feeling_members,
             ),
             goemotions_data,
             _feeling_crops(prep, config),
@@ -605,6 +608,10 @@ def train(
     if config.feeling_head not in FEELING_HEADS:
         raise ValueError(
             f"unknown feeling_head {config.feeling_head!r}: choose from {', '.join(FEELING_HEADS)}"
+        )
+    if config.feeling_members < 1 or (config.feeling_members > 1 and config.feeling_head != "net"):
+        raise ValueError(
+            f"feeling_members={config.feeling_members} needs feeling_head=net and at least 1"
         )
     started = time.perf_counter()
     _seed_everything(config.seed)

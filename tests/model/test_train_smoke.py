@@ -337,3 +337,58 @@ def test_an_unknown_feeling_head_is_refused_in_one_line(trained, tmp_path):
     _, _, data = trained
     with pytest.raises(ValueError, match="unknown feeling_head 'mlp': choose from linear, net"):
         train(tmp_path / "x", data, dataclasses.replace(SMALL, feeling_head="mlp"))
+
+
+def test_averaged_nets_are_one_net_whose_logits_are_the_members_mean() -> None:
+    """combine_nets (amendment 5): k nets side by side equal the mean of their logits, so
+    serving and feeling.keras stay one net. Members with different weights everywhere."""
+    import numpy as np
+
+    from model.training.feeling import batch_logits, combine_nets
+    from model.training.network import build_feeling_net
+
+    rng = np.random.default_rng(3)
+    members = []
+    for _ in range(3):
+        m = build_feeling_net(50, 4, dim=2, hidden=5, learning_rate=0.01, l2=0.0)
+        for w in (m.bag.e, m.hidden.kernel, m.hidden.bias, m.out.kernel, m.out.bias):
+            w.assign(rng.normal(size=w.shape).astype("float32"))
+        members.append(m)
+    ids = [list(rng.integers(1, 50, size=int(n))) for n in rng.integers(0, 7, size=40)]
+    inputs = rng.normal(size=(40, 4)).astype("float32")
+    combined = combine_nets(members, 0.01)
+    assert combined.bag.e.shape == (50, 6) and combined.hidden.kernel.shape == (6 + 4, 15)
+    expected = np.mean([batch_logits(m.train, ids, inputs) for m in members], axis=0)
+    got = batch_logits(combined.train, ids, inputs)
+    np.testing.assert_allclose(got, expected, rtol=1e-5, atol=1e-5)
+    # Not just any average: dropping a member changes it.
+    two = batch_logits(combine_nets(members[:2], 0.01).train, ids, inputs)
+    assert np.abs(got - two).max() > 0.1
+
+
+def test_net_members_train_from_their_own_seeds_into_one_served_net(trained, tmp_path):
+    import numpy as np
+
+    from model.predictor import FeelingNet
+
+    _, _, data = trained
+    base = dict(baseline=False, feeling_head="net", feeling_hidden=8, feeling_dim=3)
+    single, pair = tmp_path / "one", tmp_path / "two"
+    train(single, data, dataclasses.replace(SMALL, **base))
+    train(pair, data, dataclasses.replace(SMALL, **base, feeling_members=2))
+    record = read_json(pair / "config.json")["feeling"]
+    assert record["members"] == 2 and len(record["history"]["loss_per_member"]) == 2
+    predictor = load_predictor(pair)
+    assert isinstance(predictor.feeling, FeelingNet)
+    assert predictor.feeling.w1.shape == (2 * 3 + 9, 16) and predictor.feeling.w2.shape == (16, 3)
+    check_parity(pair, vocabulary_texts(predictor, 60, seed=7) + ODD_INPUTS, atol=2e-4)
+    with np.load(single / "feeling_net.npz") as a, np.load(pair / "feeling_net.npz") as b:
+        # Member 0 is the single net; member 1 was trained from another seed.
+        np.testing.assert_array_equal(b["embedding"][:, :3], a["embedding"])
+        assert np.abs(b["embedding"][:, 3:] - a["embedding"]).max() > 0
+
+
+def test_net_members_need_the_net_head(trained, tmp_path):
+    _, _, data = trained
+    with pytest.raises(ValueError, match="feeling_members=2 needs feeling_head=net"):
+        train(tmp_path / "x", data, dataclasses.replace(SMALL, feeling_members=2))
