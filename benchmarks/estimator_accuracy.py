@@ -691,17 +691,18 @@ def choose(rows: dict[str, dict[str, Any]], shipped: str) -> tuple[str, str]:
 
 
 def net_size(path: Path) -> int:
-    """Hidden units x embedding dimensions of a "net" head's artifact (0 for linear heads)."""
+    """Members x hidden units x embedding dimensions of a "net" head's artifact (0 for linear
+    heads; artifacts from before amendment 5 have one member)."""
     h = json.loads((path / "config.json").read_text())["hyperparameters"]
     if h.get("feeling_head", "linear") != "net":
         return 0
-    return int(h["feeling_hidden"]) * int(h["feeling_dim"])
+    return int(h.get("feeling_members", 1)) * int(h["feeling_hidden"]) * int(h["feeling_dim"])
 
 
 def choose_net(rows: dict[str, dict[str, Any]], shipped: str) -> tuple[str, str]:
-    """Amendment 4's rule over rows holding ``ge_section`` and ``score`` (lower is better),
-    ``eligible`` (amendment 2's gates) and ``size`` (hidden units x embedding dimensions): the
-    winner and why. Amendment 3's score (``score``) no higher than the shipped model's is a
+    """Amendment 4's rule (and amendment 5's, the same) over rows holding ``ge_section`` and
+    ``score`` (lower is better), ``eligible`` (amendment 2's gates) and ``size`` (``net_size``):
+    the winner and why. Amendment 3's score (``score``) no higher than the shipped model's is a
     gate here."""
     ship = rows[shipped]
     contenders = {

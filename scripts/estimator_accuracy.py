@@ -4,6 +4,7 @@
     python scripts/estimator_accuracy.py --probabilities-from v2  # DRY RUN from today's model
     python scripts/estimator_accuracy.py --dev-score SHIPPED DIR ...  # eval/SELECTION.md amend. 3
     python scripts/estimator_accuracy.py --dev-score SHIPPED DIR ... --rule amendment4
+    python scripts/estimator_accuracy.py --dev-score SHIPPED DIR ... --rule amendment5
 
 See benchmarks/estimator_accuracy.py for the method and docs/estimates.md for the figures.
 """
@@ -30,7 +31,7 @@ from benchmarks.estimator_accuracy import (
 def dev_scores(
     artifacts: list[Path], weeks: int, seed: int, out: Path | None, rule: str = "amendment3"
 ) -> None:
-    """Amendment 3 (or 4): each artifact's dev-only score and amendment 2's gates; the first
+    """Amendment 3 (or 4, 5): each artifact's dev-only score and amendment 2's gates; the first
     artifact is the shipped model the others must beat."""
     from bot.slack.text import clean
     from model.training.variants import v3_row
@@ -49,7 +50,7 @@ def dev_scores(
             file=sys.stderr,
             flush=True,
         )
-    winner, why = (choose_net if rule == "amendment4" else choose)(rows, shipped.name)
+    winner, why = (choose if rule == "amendment3" else choose_net)(rows, shipped.name)
     print(dev_score_table(rows, winner))
     print(f"\nrule: {why}; chosen: {winner}")
     if out is not None:
@@ -86,10 +87,11 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument(
         "--rule",
-        choices=("amendment3", "amendment4"),
+        choices=("amendment3", "amendment4", "amendment5"),
         default="amendment3",
         help="with --dev-score: which eval/SELECTION.md rule chooses (amendment4: the "
-        "GoEmotions-dev section, for the three-way net candidates)",
+        "GoEmotions-dev section, for the three-way net candidates; amendment5: the same rule, "
+        "for averaged nets)",
     )
     args = parser.parse_args(argv)
     if args.dev_score:

@@ -10,6 +10,7 @@ from benchmarks.estimator_accuracy import (
     choose,
     choose_net,
     load_goemotions,
+    net_size,
     split_halves,
 )
 from tests.helpers.goemotions import write_tiny_goemotions
@@ -79,6 +80,25 @@ def test_amendment_4_picks_on_the_goemotions_section_with_the_margin_and_gates()
     assert choose_net(rows, "shipped")[0] == "b"
     rows["b"] = _net(5.5, size=128, eligible=False)
     assert choose_net(rows, "shipped")[0] == "shipped"
+
+
+@pytest.mark.parametrize(
+    ("hyperparameters", "size"),
+    [
+        ({"feeling_head": "linear"}, 0),
+        ({}, 0),
+        ({"feeling_head": "net", "feeling_hidden": 16, "feeling_dim": 4}, 64),  # amendment 4
+        (
+            {"feeling_head": "net", "feeling_hidden": 16, "feeling_dim": 2, "feeling_members": 5},
+            160,
+        ),
+    ],
+)
+def test_amendment_5_counts_every_member_in_a_nets_size(tmp_path, hyperparameters, size) -> None:
+    import json
+
+    (tmp_path / "config.json").write_text(json.dumps({"hyperparameters": hyperparameters}))
+    assert net_size(tmp_path) == size
 
 
 def test_goemotions_lines_come_from_the_setting_in_either_layout(tmp_path, monkeypatch) -> None:
