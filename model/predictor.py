@@ -103,8 +103,9 @@ class FeelingNet:
         with np.load(path, allow_pickle=False) as f:
             arrays = {k: f[k] for k in ("embedding", "w1", "b1", "w2", "b2", "calibration")}
         c = arrays.pop("calibration")
-        parts = {k: v.astype("float64") for k, v in arrays.items()}
-        parts["embedding"] = arrays["embedding"].astype("float32")
+        # The embedding (v4: 10 floats per feature, 13 MB) is used as stored, not copied.
+        parts = {k: v.astype("float64") for k, v in arrays.items() if k != "embedding"}
+        parts["embedding"] = arrays["embedding"].astype("float32", copy=False)
         return cls(**parts, scale=float(c[0]), bias=(float(c[1]), float(c[2]), float(c[3])))
 
 
