@@ -288,7 +288,10 @@ def test_a_database_that_is_down_is_retried_and_shown_then_written(tmp_path, pos
             assert metric(text, "slackbot_database_up") == 0
             err = stop(proc)
         assert "cause=connection_refused" in err
-        assert err.count("database_unavailable") <= 2  # not three times a second
+        # Not three times a second. The lines themselves on failure: a full-suite run saw 5
+        # once (pid and cause of each tell a respawned worker from a repeated cause).
+        logged = [line for line in err.splitlines() if "database_unavailable" in line]
+        assert len(logged) <= 2, "\n".join(logged)
         code, err = _start(
             [sys.executable, "-m", "bot", "digest"],
             env_for(fake, port, DATABASE_URL=dead),
