@@ -4,10 +4,10 @@ Why: the estimator (``bot.mood.estimate``) promises weekly shares within 5 point
 intervals that cover; only labelled text with known shares can check that. This module
 
 1. scores labelled messages with a predictor's three-way probabilities (``--probabilities-from
-   v3``: ``prediction.probabilities`` of the v3 artifact; ``v2``: a *dry run* that derives
-   three-way probabilities from today's binary P(positive), see ``v2_probabilities``), keeping
-   only messages the mood record would count (the bot's Slack cleaning, then enough known
-   words, as for verdicts ``react``/``lean``);
+   v3``: ``prediction.probabilities`` of the shipped artifact, three-way from v3 on; ``v2``: a
+   *dry run* that derives three-way probabilities from v2's binary P(positive), see
+   ``v2_probabilities``), keeping only messages the mood record would count (the bot's Slack
+   cleaning, then enough known words, as for verdicts ``react``/``lean``);
 2. measures the ``Calibration`` on the fitting domains: GoEmotions **dev** and the workplace
    chat dev sets (``eval/workplace_chat/*.jsonl``), one soft confusion matrix per domain,
    pooled with equal weight, and one leave-one-domain-out bias matrix per domain;
@@ -47,6 +47,7 @@ from bot.mood.estimate import (
     domain_shift,
     estimate,
 )
+from model.artifact import DEFAULT_NAME
 
 REPO = Path(__file__).resolve().parents[1]
 WORKPLACE = (
@@ -59,7 +60,8 @@ SHORT_TEXTS = (
     REPO / "eval/short_texts_b/tweets.jsonl",
     REPO / "eval/short_texts/neutral_chat.jsonl",
 )
-V3_ARTIFACT = "model/artifacts/imdb-sentiment-v3"
+# "v3": the shipped model's three-way probabilities (v3 introduced them; v4 keeps the form).
+SHIPPED_ARTIFACT = f"model/artifacts/{DEFAULT_NAME}"
 V2_ARTIFACT = "model/artifacts/imdb-sentiment-v2"
 
 Labelled = list[tuple[str, str]]  # (label, text)
@@ -133,9 +135,9 @@ def make_scorer(
 
     rule = VerdictRule()
     if source == "v3":
-        path = artifact or V3_ARTIFACT
+        path = artifact or SHIPPED_ARTIFACT
         predictor = model.load_predictor(REPO / path if not Path(path).is_absolute() else path)
-        described = f"v3 probabilities from {path}"
+        described = f"three-way probabilities from {path}"
     elif source == "v2":
         path = artifact or V2_ARTIFACT
         predictor = model.load_predictor(REPO / path if not Path(path).is_absolute() else path)
@@ -152,7 +154,7 @@ def make_scorer(
                 probs = getattr(prediction, "probabilities", None)
                 if probs is None:
                     raise SystemExit(
-                        f"{path}: predictions have no .probabilities; is this a v3 artifact?"
+                        f"{path}: predictions have no .probabilities; is it from before v3?"
                     )
                 out.append(tuple(float(probs[c]) for c in CLASSES))  # type: ignore[arg-type]
             else:
@@ -468,7 +470,7 @@ def _confident_verdicts(
 
     clean = load_clean(clean_module)
 
-    path = artifact or (V3_ARTIFACT if source == "v3" else V2_ARTIFACT)
+    path = artifact or (SHIPPED_ARTIFACT if source == "v3" else V2_ARTIFACT)
     predictor = model.load_predictor(REPO / path if not Path(path).is_absolute() else path)
     rule = VerdictRule()
     out: dict[str, list] = {c: [] for c in CLASSES}

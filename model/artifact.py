@@ -15,11 +15,12 @@ from pathlib import Path
 from typing import Any
 
 ARTIFACTS_DIR = Path(__file__).resolve().parent / "artifacts"
-DEFAULT_NAME = "imdb-sentiment-v3"
+DEFAULT_NAME = "imdb-sentiment-v4"
 DEFAULT_ARTIFACT = ARTIFACTS_DIR / DEFAULT_NAME
 # The first shipped model, kept beside the default for comparison (benchmarks, variants table).
 V1_ARTIFACT = ARTIFACTS_DIR / "imdb-sentiment-v1"
 V2_ARTIFACT = ARTIFACTS_DIR / "imdb-sentiment-v2"
+V3_ARTIFACT = ARTIFACTS_DIR / "imdb-sentiment-v3"  # v4's polarity model; linear three-way heads
 
 MODEL_FILE = "model.keras"
 BASELINE_FILE = "baseline.keras"

@@ -1,6 +1,6 @@
 """Weekly error and interval coverage of the mood share estimator on labelled synthetic channels.
 
-    python scripts/estimator_accuracy.py                          # v3's probabilities
+    python scripts/estimator_accuracy.py                          # the shipped model
     python scripts/estimator_accuracy.py --probabilities-from v2  # DRY RUN from today's model
     python scripts/estimator_accuracy.py --dev-score SHIPPED DIR ...  # eval/SELECTION.md amend. 3
     python scripts/estimator_accuracy.py --dev-score SHIPPED DIR ... --rule amendment4
@@ -63,7 +63,8 @@ def main(argv: list[str] | None = None) -> int:
         "--probabilities-from",
         choices=("v3", "v2"),
         default="v3",
-        help="v3: the artifact's prediction.probabilities; v2: a dry run deriving three-way "
+        help="v3: the artifact's three-way prediction.probabilities (models from v3 on; "
+        "default the shipped model); v2: a dry run deriving three-way "
         "probabilities from the binary model (not a measurement of the real estimator)",
     )
     parser.add_argument("--artifact", help="model artifact folder (default: the version's)")

@@ -5,7 +5,7 @@
 The same data ``python -m bot --console --demo`` shows: ``bot.console.demo.demo_history`` (a
 fixed seed, days counted back from the newest closed day) served by the console's fake Slack
 through ``conversations.history``, read in by the real backfill (``bot.backfill.job``: the live
-counting rule, the v3 model, the shipped calibration, days below the minimum group size folded
+counting rule, the shipped model and its calibration, days below the minimum group size folded
 into their week) into a temporary SQLite database. Then, from ``MoodService.summary``:
 
 - ``docs/mood-chart-example.png``: the 30-day PNG (the one ``/sentiment mood 90d`` uploads,

@@ -6,7 +6,13 @@ import numpy as np
 import pytest
 
 from model import load_predictor
-from model.artifact import DEFAULT_ARTIFACT, FEELING_MODEL_FILE, MODEL_FILE, POLAR_MODEL_FILE
+from model.artifact import (
+    DEFAULT_ARTIFACT,
+    FEELING_MODEL_FILE,
+    MODEL_FILE,
+    POLAR_MODEL_FILE,
+    V3_ARTIFACT,
+)
 from model.feeling import BASE_DENSE
 from model.predictor import FeelingNet
 from model.text import tokenize
@@ -115,17 +121,23 @@ def test_parity_check_would_catch_a_changed_weight(tmp_path):
         check_parity(copy, [text])
 
 
-def test_parity_check_covers_the_feeling_head(tmp_path):
-    """Perturb one weight of the feeling head and expect a mismatch."""
+@pytest.mark.parametrize("artifact", [DEFAULT_ARTIFACT, V3_ARTIFACT], ids=["v4-net", "v3-linear"])
+def test_parity_check_covers_the_feeling_head(tmp_path, artifact):
+    """Perturb one weight of the three-way head and expect a mismatch."""
     import shutil
 
     copy = tmp_path / "artifact"
-    shutil.copytree(DEFAULT_ARTIFACT, copy)
-    predictor = load_predictor(DEFAULT_ARTIFACT)
+    shutil.copytree(artifact, copy)
+    predictor = load_predictor(artifact)
     text = "the deploy is at three"
     ids = list(predictor.parts(text).spans)
-    weights = np.load(copy / "feeling_weights.npy")
-    weights[ids[0]] += 0.5
-    np.save(copy / "feeling_weights.npy", weights)
+    if isinstance(predictor.feeling, FeelingNet):
+        net = FeelingNet.load(copy / "feeling_net.npz")
+        net.embedding[ids[0]] += 0.5
+        net.save(copy / "feeling_net.npz")
+    else:
+        weights = np.load(copy / "feeling_weights.npy")
+        weights[ids[0]] += 0.5
+        np.save(copy / "feeling_weights.npy", weights)
     with pytest.raises(AssertionError):
         check_parity(copy, [text])

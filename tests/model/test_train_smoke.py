@@ -61,10 +61,9 @@ def test_training_writes_a_complete_artifact(trained):
         "metrics.json",
         "emoji.json",
         "feeling.keras",
-        "feeling_weights.npy",
-        "polar.keras",
-        "polar_weights.npy",
+        "feeling_net.npz",  # v4's head (amendment 5); v3's linear heads have their own test
     } <= names
+    assert not {"feeling_weights.npy", "polar.keras", "polar_weights.npy"} & names
     assert read_json(out / "metrics.json") == json.loads(json.dumps(metrics))
     config = read_json(out / "config.json")
     assert len(config["data"]["sha256"]) == 64
@@ -123,10 +122,20 @@ def test_self_training_and_the_lexicon_calibration_variant(trained, tmp_path):
     check_parity(out, texts, atol=2e-4)
 
 
-def test_the_workplace_train_option_trains_both_heads_and_records_the_file(trained, tmp_path):
-    """On by default (the committed file): its lines join the two heads' fitting lines and
-    config.json keeps the file's sha256; the weights differ from the run without it."""
+# v3's heads
+LINEAR = {"feeling_head": "linear", "feeling_epochs": 2, "feeling_l2": 1e-4, "feeling_members": 1}
+
+
+@pytest.mark.parametrize("head", ["net", "linear"])
+def test_the_workplace_train_option_joins_the_heads_lines_and_records_the_file(
+    trained, tmp_path, head
+):
+    """On by default (the committed file): its lines join the head's fitting lines (the linear
+    pair's: both heads') and config.json keeps the file's sha256; the weights differ from the
+    run without it."""
     import hashlib
+
+    import numpy as np
 
     out, _, data = trained
     chat = tmp_path / "chat.jsonl"
@@ -136,10 +145,12 @@ def test_the_workplace_train_option_trains_both_heads_and_records_the_file(train
         {"text": "great release, thanks team", "label": "positive"},
     ] * 4
     chat.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
-    assert TrainConfig().workplace_train == "default"  # v3 as shipped trains with the file
-    config = dataclasses.replace(
-        SMALL, baseline=False, workplace_train=str(chat), workplace_train_weight=3.0
-    )
+    assert TrainConfig().workplace_train == "default"  # as shipped it trains with the file
+    base = dataclasses.replace(SMALL, baseline=False, **(LINEAR if head == "linear" else {}))
+    if head == "linear":
+        out = tmp_path / "without"
+        train(out, data, base)
+    config = dataclasses.replace(base, workplace_train=str(chat), workplace_train_weight=3.0)
     train(tmp_path / "wp", data, config)
     record = read_json(tmp_path / "wp" / "config.json")
     assert record["data"]["workplace_train"] == {
@@ -151,10 +162,18 @@ def test_the_workplace_train_option_trains_both_heads_and_records_the_file(train
         "neutral": 4,
     }
     lines = record["feeling"]["lines"]
-    assert lines["workplace_train"] == 12 and lines["workplace_train_polar"] == 8
+    assert lines["workplace_train"] == 12
     assert "workplace_train" not in read_json(out / "config.json")["data"]
-    for name in ("feeling_weights.npy", "polar_weights.npy"):
-        assert (tmp_path / "wp" / name).read_bytes() != (out / name).read_bytes()
+    if head == "linear":
+        assert lines["workplace_train_polar"] == 8
+        for name in ("feeling_weights.npy", "polar_weights.npy"):
+            assert (tmp_path / "wp" / name).read_bytes() != (out / name).read_bytes()
+    else:
+        with (
+            np.load(out / "feeling_net.npz") as a,
+            np.load(tmp_path / "wp" / "feeling_net.npz") as b,
+        ):
+            assert np.abs(a["w1"] - b["w1"]).max() > 0
     check_parity(tmp_path / "wp", vocabulary_texts(load_predictor(out), 50, seed=6), atol=2e-4)
 
 
@@ -176,17 +195,38 @@ def test_the_tiny_model_passes_the_parity_check(trained):
 
 def test_training_is_reproducible(trained, tmp_path):
     out, metrics, data = trained
+    import numpy as np
+
     again = train(tmp_path / "again", data, SMALL)
     for section in ("validation", "test", "test_short"):
         assert again[section] == metrics[section]
-    for name in (
-        "weights.npy",
-        "feeling_weights.npy",
-        "polar_weights.npy",
-        "emoji.json",
-        "lexicon.json",
-    ):
+    for name in ("weights.npy", "emoji.json", "lexicon.json"):
         assert (tmp_path / "again" / name).read_bytes() == (out / name).read_bytes()
+    with (
+        np.load(out / "feeling_net.npz") as a,
+        np.load(tmp_path / "again" / "feeling_net.npz") as b,
+    ):
+        assert set(a.files) == set(b.files)
+        for name in a.files:
+            np.testing.assert_array_equal(a[name], b[name])
+
+
+def test_v3s_linear_heads_still_train_reproducibly(trained, tmp_path):
+    """feeling_head=linear (v3's recipe): the pair of linear heads, their files, parity."""
+    _, _, data = trained
+    config = dataclasses.replace(SMALL, baseline=False, **LINEAR)
+    runs = [tmp_path / "linear", tmp_path / "again"]
+    for out in runs:
+        train(out, data, config)
+    names = {p.name for p in runs[0].iterdir()}
+    assert {"feeling.keras", "feeling_weights.npy", "polar.keras", "polar_weights.npy"} <= names
+    assert "feeling_net.npz" not in names
+    assert read_json(runs[0] / "config.json")["feeling"]["polar_head"]
+    for name in ("feeling_weights.npy", "polar_weights.npy"):
+        assert (runs[1] / name).read_bytes() == (runs[0] / name).read_bytes()
+    check_parity(
+        runs[0], vocabulary_texts(load_predictor(runs[0]), 100, seed=8) + ODD_INPUTS, atol=2e-4
+    )
 
 
 def test_evaluate_script_prints_figures_and_writes_plots(trained, tmp_path):
@@ -307,7 +347,7 @@ def test_the_net_head_writes_its_arrays_matches_keras_and_is_reproducible(traine
 
     _, _, data = trained
     config = dataclasses.replace(
-        SMALL, baseline=False, feeling_head="net", feeling_hidden=8, feeling_dim=3
+        SMALL, baseline=False, feeling_hidden=8, feeling_dim=3, feeling_members=1
     )
     runs = [tmp_path / "net", tmp_path / "again"]
     for out in runs:
@@ -372,10 +412,10 @@ def test_net_members_train_from_their_own_seeds_into_one_served_net(trained, tmp
     from model.predictor import FeelingNet
 
     _, _, data = trained
-    base = dict(baseline=False, feeling_head="net", feeling_hidden=8, feeling_dim=3)
+    base = dict(baseline=False, feeling_hidden=8, feeling_dim=3, feeling_members=1)
     single, pair = tmp_path / "one", tmp_path / "two"
     train(single, data, dataclasses.replace(SMALL, **base))
-    train(pair, data, dataclasses.replace(SMALL, **base, feeling_members=2))
+    train(pair, data, dataclasses.replace(SMALL, **{**base, "feeling_members": 2}))
     record = read_json(pair / "config.json")["feeling"]
     assert record["members"] == 2 and len(record["history"]["loss_per_member"]) == 2
     predictor = load_predictor(pair)
@@ -391,4 +431,4 @@ def test_net_members_train_from_their_own_seeds_into_one_served_net(trained, tmp
 def test_net_members_need_the_net_head(trained, tmp_path):
     _, _, data = trained
     with pytest.raises(ValueError, match="feeling_members=2 needs feeling_head=net"):
-        train(tmp_path / "x", data, dataclasses.replace(SMALL, feeling_members=2))
+        train(tmp_path / "x", data, dataclasses.replace(SMALL, **{**LINEAR, "feeling_members": 2}))
