@@ -56,6 +56,7 @@ log = logging.getLogger("bot.mood")
 REFRESH_SECONDS = 2.0
 MAINTAIN_SECONDS = 600.0
 LOAD_WAIT_SECONDS = 30.0  # the message path's longest wait for the caches at startup
+LOG_CAUSE_EVERY = 60.0  # a failing database's warning: once per cause this often
 
 
 CALIBRATION_FILE = "share_calibration.json"
@@ -125,8 +126,8 @@ class MoodService:
         self._db_ok = True  # the last attempt worked (a fresh service has not failed yet)
         self._ever_connected = False
         self._background = False
-        self._last_cause = ""
-        self._last_logged = 0.0
+        self._last_cause = ""  # the newest failure's cause, until the database recovers
+        self._cause_logged: dict[str, float] = {}  # cause -> when it was last logged
         self._flushed_seen = 0
         self._dropped_seen = 0
         self._calibration: Calibration | None = None
@@ -237,8 +238,11 @@ class MoodService:
             print(f"error: {message}", file=sys.stderr, flush=True)
             os._exit(2)
         now = time.monotonic()
-        if cause != self._last_cause or now - self._last_logged >= 60.0:
-            self._last_cause, self._last_logged = cause, now
+        self._last_cause = cause
+        # Per cause: two causes that take turns (a refused connection, then a timeout on a
+        # loaded host) would otherwise log on every attempt.
+        if now - self._cause_logged.get(cause, -LOG_CAUSE_EVERY) >= LOG_CAUSE_EVERY:
+            self._cause_logged[cause] = now
             log.warning(
                 "database_unavailable url=%s cause=%s error=%s retrying=%s pending=%d",
                 self._url_for_logs(),
@@ -254,6 +258,7 @@ class MoodService:
         if ok and not self._db_ok and self._last_cause:
             log.info("database_recovered url=%s", self._url_for_logs())
             self._last_cause = ""
+            self._cause_logged.clear()
         self._db_ok = ok
         metrics.DATABASE_UP.set(1 if ok else 0)
 

@@ -120,3 +120,26 @@ def test_python_m_bot_never_reacts_to_an_opted_out_first_message(tmp_path, datab
         assert proc.returncode == 0, err
     (reaction,) = fake.calls("reactions.add")  # only the second person's message
     assert reaction.params["timestamp"] == sent[1]["ts"]
+
+
+def test_a_database_failing_two_ways_in_turn_is_logged_once_per_cause(caplog):
+    """Refused, timed out, refused, ... (a loaded host): one warning per cause a minute, not
+    one per attempt; after a recovery each cause is news again."""
+    import logging
+
+    service = MoodService(replace(Settings(), database_url="postgresql://u@127.0.0.1:1/db"))
+    refused = OSError("connection failed: Connection refused")
+    slow = OSError("connection timeout expired")
+    with caplog.at_level(logging.WARNING, logger="bot.mood"):
+        for _ in range(10):
+            service._database_failed(refused, may_stop=False)
+            service._database_failed(slow, may_stop=False)
+    warned = [r.getMessage() for r in caplog.records if "database_unavailable" in r.getMessage()]
+    assert len(warned) == 2, warned
+    assert "cause=connection_refused" in warned[0] and "cause=timed_out" in warned[1]
+    assert service.degraded()[0] == "database"
+    service._set_db_ok(True)  # recovered
+    caplog.clear()
+    with caplog.at_level(logging.WARNING, logger="bot.mood"):
+        service._database_failed(refused, may_stop=False)
+    assert sum("database_unavailable" in r.getMessage() for r in caplog.records) == 1
