@@ -115,7 +115,7 @@ class TrainConfig:
     feeling_calibration_fraction: float = 0.1
     feeling_signed: bool = False
     polar_bias: bool = False
-    polar_head: bool = True  # chosen by amendment 2 (variant v3k), see the README
+    polar_head: bool = True  # linear heads only: chosen by amendment 2 (variant v3k)
     # Variant "imdb crops": this many of the fitting reviews' crops (seeded sample) also train
     # the feeling head as "expresses a feeling", weighted feeling_imdb_weight; with
     # feeling_imdb_polar the polar head fits on them too, with their review's label.
