@@ -126,8 +126,8 @@ class MoodService:
         self._db_ok = True  # the last attempt worked (a fresh service has not failed yet)
         self._ever_connected = False
         self._background = False
-        self._last_cause = ""  # the newest failure's cause, until the database recovers
-        self._cause_logged: dict[str, float] = {}  # cause -> when it was last logged
+        # cause -> when it was last logged, since the database last worked (empty: no failure)
+        self._cause_logged: dict[str, float] = {}
         self._flushed_seen = 0
         self._dropped_seen = 0
         self._calibration: Calibration | None = None
@@ -238,7 +238,6 @@ class MoodService:
             print(f"error: {message}", file=sys.stderr, flush=True)
             os._exit(2)
         now = time.monotonic()
-        self._last_cause = cause
         # Per cause: two causes that take turns (a refused connection, then a timeout on a
         # loaded host) would otherwise log on every attempt.
         if now - self._cause_logged.get(cause, -LOG_CAUSE_EVERY) >= LOG_CAUSE_EVERY:
@@ -255,9 +254,8 @@ class MoodService:
     def _set_db_ok(self, ok: bool) -> None:
         from bot import metrics
 
-        if ok and not self._db_ok and self._last_cause:
+        if ok and not self._db_ok and self._cause_logged:
             log.info("database_recovered url=%s", self._url_for_logs())
-            self._last_cause = ""
             self._cause_logged.clear()
         self._db_ok = ok
         metrics.DATABASE_UP.set(1 if ok else 0)

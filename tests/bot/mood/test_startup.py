@@ -138,7 +138,11 @@ def test_a_database_failing_two_ways_in_turn_is_logged_once_per_cause(caplog):
     assert len(warned) == 2, warned
     assert "cause=connection_refused" in warned[0] and "cause=timed_out" in warned[1]
     assert service.degraded()[0] == "database"
-    service._set_db_ok(True)  # recovered
+    caplog.clear()
+    with caplog.at_level(logging.INFO, logger="bot.mood"):
+        service._set_db_ok(True)  # recovered: said once
+        service._set_db_ok(True)
+    assert [r.getMessage().split()[0] for r in caplog.records] == ["database_recovered"]
     caplog.clear()
     with caplog.at_level(logging.WARNING, logger="bot.mood"):
         service._database_failed(refused, may_stop=False)
