@@ -124,26 +124,31 @@ def load_clean(path: Path | None) -> Callable[[str], str]:
     return module.clean
 
 
+def load_source(source: str, artifact: str | None):
+    """The predictor ``--probabilities-from`` names (``artifact``, else the source's default
+    folder; relative to the repository) and the folder as given."""
+    import model
+
+    if source not in ("v2", "v3"):
+        raise ValueError(f"--probabilities-from must be v2 or v3, not {source!r}")
+    path = artifact or (SHIPPED_ARTIFACT if source == "v3" else V2_ARTIFACT)
+    return model.load_predictor(REPO / path if not Path(path).is_absolute() else path), path
+
+
 def make_scorer(
     source: str, artifact: str | None, clean_module: Path | None = None
 ) -> tuple[Callable[[list[str]], list], str]:
     """A function texts -> [(probabilities or None if not counted)], and a description."""
-    import model
     from model.verdict import VerdictRule
 
     clean = load_clean(clean_module)
 
     rule = VerdictRule()
+    predictor, path = load_source(source, artifact)
     if source == "v3":
-        path = artifact or SHIPPED_ARTIFACT
-        predictor = model.load_predictor(REPO / path if not Path(path).is_absolute() else path)
         described = f"three-way probabilities from {path}"
-    elif source == "v2":
-        path = artifact or V2_ARTIFACT
-        predictor = model.load_predictor(REPO / path if not Path(path).is_absolute() else path)
-        described = f"DRY RUN: three-way probabilities derived from v2's P(positive) ({path})"
     else:
-        raise ValueError(f"--probabilities-from must be v2 or v3, not {source!r}")
+        described = f"DRY RUN: three-way probabilities derived from v2's P(positive) ({path})"
 
     def score(texts: list[str]) -> list[Vector | None]:
         out: list[Vector | None] = []
@@ -465,13 +470,11 @@ def _confident_verdicts(
     source: str, artifact: str | None, labelled: Labelled, clean_module: Path | None = None
 ) -> dict[str, list[str]] | None:
     """Per true class, each counted message's confident label (or "" when not confident)."""
-    import model
     from model.verdict import Verdict, VerdictRule
 
     clean = load_clean(clean_module)
 
-    path = artifact or (SHIPPED_ARTIFACT if source == "v3" else V2_ARTIFACT)
-    predictor = model.load_predictor(REPO / path if not Path(path).is_absolute() else path)
+    predictor, _path = load_source(source, artifact)
     rule = VerdictRule()
     out: dict[str, list] = {c: [] for c in CLASSES}
     for (label, _), prediction in zip(
