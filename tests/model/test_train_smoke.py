@@ -29,6 +29,16 @@ SMALL = TrainConfig(
 )
 
 
+def assert_same_net(first, second) -> None:
+    """Two artifacts' ``feeling_net.npz`` hold the same arrays (the file's bytes may differ)."""
+    import numpy as np
+
+    with np.load(first / "feeling_net.npz") as a, np.load(second / "feeling_net.npz") as b:
+        assert set(a.files) == set(b.files)
+        for name in a.files:
+            np.testing.assert_array_equal(a[name], b[name])
+
+
 @pytest.fixture(scope="module", autouse=True)
 def tiny_goemotions(tmp_path_factory):
     """Every run here (and the scripts it starts) trains the feeling head on a tiny GoEmotions."""
@@ -195,20 +205,12 @@ def test_the_tiny_model_passes_the_parity_check(trained):
 
 def test_training_is_reproducible(trained, tmp_path):
     out, metrics, data = trained
-    import numpy as np
-
     again = train(tmp_path / "again", data, SMALL)
     for section in ("validation", "test", "test_short"):
         assert again[section] == metrics[section]
     for name in ("weights.npy", "emoji.json", "lexicon.json"):
         assert (tmp_path / "again" / name).read_bytes() == (out / name).read_bytes()
-    with (
-        np.load(out / "feeling_net.npz") as a,
-        np.load(tmp_path / "again" / "feeling_net.npz") as b,
-    ):
-        assert set(a.files) == set(b.files)
-        for name in a.files:
-            np.testing.assert_array_equal(a[name], b[name])
+    assert_same_net(out, tmp_path / "again")
 
 
 def test_v3s_linear_heads_still_train_reproducibly(trained, tmp_path):
@@ -341,8 +343,6 @@ def test_train_script_rejects_unknown_settings(tmp_path):
 def test_the_net_head_writes_its_arrays_matches_keras_and_is_reproducible(trained, tmp_path):
     """feeling_head=net (eval/SELECTION.md amendment 4): one three-way head with a hidden layer
     replaces the two linear heads; serving equals Keras, and a second run the same arrays."""
-    import numpy as np
-
     from model.predictor import FeelingNet
 
     _, _, data = trained
@@ -367,10 +367,7 @@ def test_the_net_head_writes_its_arrays_matches_keras_and_is_reproducible(traine
     for p in predictor.predict(texts):
         assert sum(p.probabilities.values()) == pytest.approx(1.0, abs=1e-9)
         assert p.verdict == max(p.probabilities, key=p.probabilities.__getitem__)
-    with np.load(out / "feeling_net.npz") as a, np.load(runs[1] / "feeling_net.npz") as b:
-        assert set(a.files) == set(b.files)
-        for name in a.files:
-            np.testing.assert_array_equal(a[name], b[name])
+    assert_same_net(out, runs[1])
 
 
 def test_an_unknown_feeling_head_is_refused_in_one_line(trained, tmp_path):

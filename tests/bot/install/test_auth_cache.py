@@ -55,30 +55,17 @@ def _two(fake: OAuthSlack) -> tuple[Workspace, Workspace]:
     return a, b
 
 
-def test_auth_test_is_called_once_per_token_not_per_event(tmp_path):
+@pytest.mark.parametrize("auth_test_delay", [0.0, 0.5], ids=["prompt", "slow"])
+def test_auth_test_is_called_once_per_token_not_per_event(tmp_path, auth_test_delay):
+    """slow: events are acked before their dispatch, and one workspace's dispatches run side by
+    side on the listener threads, so with Slack slow to answer auth.test a burst reaches the
+    empty cache together. One lookup asks Slack; the others wait for its answer."""
     fake = OAuthSlack()
     a, _ = _two(fake)
     with oauth_app(f"sqlite:///{tmp_path / 'bot.sqlite3'}", fake, auth_cache_seconds=60) as served:
         assert install(served.url, a.code)[0] == 200
         before = _auth_tests(fake, a.token)  # the install itself asks once
-        for _ in range(5):
-            assert _message(served, a.team_id) == 200
-        fake.wait_for("reactions.add", 5, timeout=10)
-        served.settle()
-        assert _reactions(fake, a.token) == 5
-        assert _auth_tests(fake, a.token) == before + 1
-
-
-def test_events_dispatched_together_ask_auth_test_once(tmp_path):
-    """Events are acked before their dispatch, and one workspace's dispatches run side by side
-    on the listener threads: with Slack slow to answer auth.test, a burst reaches the empty
-    cache together. One lookup asks Slack; the others wait for its answer."""
-    fake = OAuthSlack()
-    a, _ = _two(fake)
-    with oauth_app(f"sqlite:///{tmp_path / 'bot.sqlite3'}", fake, auth_cache_seconds=60) as served:
-        assert install(served.url, a.code)[0] == 200
-        before = _auth_tests(fake, a.token)
-        fake.auth_test_delay = 0.5
+        fake.auth_test_delay = auth_test_delay
         for _ in range(5):
             assert _message(served, a.team_id) == 200
         fake.wait_for("reactions.add", 5, timeout=10)
